@@ -1,0 +1,15 @@
+/** Limits from SPEC "Guarantees"; each is reported as a LIMIT problem when exceeded. */
+export const LIMITS = {
+  maxNodes: 10_000,
+  maxParents: 100,
+  maxDefinitionBytes: 1024 * 1024,
+  maxOutputBytes: 256 * 1024,
+  maxInputBytes: 256 * 1024,
+  maxMapItems: 10_000,
+  maxScriptMillis: 30_000,
+  maxScriptMemoryMb: 64,
+  /** Cycles listed one by one before the rest are summarised: enumeration is output-sensitive. */
+  maxReportedCycles: 50,
+  /** Semantic version parts are stored zero-padded to this many digits. */
+  maxVersionDigits: 9,
+} as const;

@@ -1,0 +1,67 @@
+import type { WorkflowDefinition } from '../domain/definition-schema.ts';
+import type { Page, PageRequest } from './page.ts';
+
+/** A workflow that another workflow calls, with the version range it accepts. */
+export interface Dependency {
+  readonly workflowId: string;
+  readonly range: string;
+  /** The node that makes the call. */
+  readonly nodeId: string;
+}
+
+/** One published, immutable version of a workflow. */
+export interface VersionRecord {
+  readonly tenant: string;
+  readonly workflowId: string;
+  readonly version: string;
+  readonly definition: WorkflowDefinition;
+  /** sha256 of the canonical JSON of `definition`: equal digests mean an identical body. */
+  readonly digest: string;
+  readonly publishedAt: string;
+  readonly description?: string;
+  readonly dependencies: Dependency[];
+}
+
+/** The per-workflow summary kept beside its versions. */
+export interface WorkflowRecord {
+  readonly tenant: string;
+  readonly workflowId: string;
+  /** Greatest published version overall. */
+  readonly latest: string;
+  /** Greatest published version of each major line, keyed by major ("1" -> "1.4.0"). */
+  readonly heads: Readonly<Record<string, string>>;
+  readonly versionCount: number;
+  readonly description?: string;
+  readonly updatedAt: string;
+  /** Bumped on every publish; used for optimistic concurrency. */
+  readonly revision: number;
+}
+
+export type VersionSummary = Pick<VersionRecord, 'version' | 'digest' | 'publishedAt' | 'description'>;
+
+/** `putVersion` lost a race: the workflow changed since it was read. Read again and retry. */
+export class ConcurrentPublishError extends Error {
+  constructor(readonly workflowId: string) {
+    super(`workflow ${workflowId} changed while publishing`);
+    this.name = 'ConcurrentPublishError';
+  }
+}
+
+/**
+ * Versioned definitions per tenant. Adapters store; the publish rules (semver ordering,
+ * immutability, idempotent re-publish) live in `shared/engine/publish-definition.ts`.
+ */
+export interface DefinitionStore {
+  getWorkflow(tenant: string, workflowId: string): Promise<WorkflowRecord | undefined>;
+  getVersion(tenant: string, workflowId: string, version: string): Promise<VersionRecord | undefined>;
+  /**
+   * Writes a new version and the workflow's new summary atomically. Fails with
+   * `ConcurrentPublishError` unless the stored summary's revision is still `expectedRevision`
+   * (absent for a first publish) and the version does not exist yet.
+   */
+  putVersion(version: VersionRecord, workflow: WorkflowRecord, expectedRevision: number | undefined): Promise<void>;
+  /** Workflows of a tenant, by id. */
+  listWorkflows(tenant: string, page?: PageRequest): Promise<Page<WorkflowRecord>>;
+  /** Versions of a workflow, newest (greatest semver) first. */
+  listVersions(tenant: string, workflowId: string, page?: PageRequest): Promise<Page<VersionSummary>>;
+}
