@@ -21,12 +21,15 @@ export const expressionSchema = z
 
 export const retrySchema = z
   .object({
-    maxAttempts: z.number().int().min(1).max(100).default(1).optional(),
+    maxAttempts: z.number().int().min(1).max(100).optional(),
     backoff: z.enum(['fixed', 'exponential']).optional(),
     initialDelay: durationSchema.optional(),
     maxDelay: durationSchema.optional(),
     jitter: z.boolean().optional(),
-    retryOn: z.array(z.string().min(1)).optional().meta({ description: 'Error codes to retry; all when absent.' }),
+    retryOn: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({ description: 'Error codes to retry; all when absent.' }),
   })
   .strict();
 
@@ -35,12 +38,18 @@ export const triggerRuleSchema = z.enum(['all_success', 'all_done', 'one_success
 /** Fields every node has, whatever its type. */
 const baseNode = {
   needs: z.array(z.string()).optional().meta({ description: 'Ids of the parent nodes.' }),
-  with: z.record(z.string(), z.unknown()).optional().meta({ description: 'Parameters; expressions allowed.' }),
+  with: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .meta({ description: 'Parameters; expressions allowed.' }),
   retry: retrySchema.optional(),
   timeout: durationSchema.optional(),
   when: expressionSchema.optional().meta({ description: 'Skip the node unless this is true.' }),
   trigger: triggerRuleSchema.optional().meta({ description: 'Join rule; all_success by default.' }),
-  pool: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/).optional(),
+  pool: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/)
+    .optional(),
   priority: z.number().int().min(0).max(9).optional(),
   continueOnError: z.boolean().optional(),
   description: z.string().max(2000).optional(),
@@ -52,7 +61,10 @@ const node = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
 export const noopNodeSchema = node('noop', {});
 export const scriptNodeSchema = node('script', {
   language: z.enum(['js', 'lua']),
-  code: z.string().min(1).max(256 * 1024),
+  code: z
+    .string()
+    .min(1)
+    .max(256 * 1024),
   memoryMb: z.number().int().min(1).max(64).optional(),
 });
 export const httpNodeSchema = node('http', {
@@ -62,21 +74,25 @@ export const lambdaNodeSchema = node('lambda', { function: z.string().min(1) });
 export const waitNodeSchema = node('wait', {});
 export const conditionNodeSchema = node('condition', {
   if: expressionSchema,
-  then: z.array(z.string()).default([]).optional(),
-  else: z.array(z.string()).default([]).optional(),
+  then: z.array(z.string()).optional(),
+  else: z.array(z.string()).optional(),
 });
 export const workflowNodeSchema = node('workflow', {
   workflow: z.string().regex(WORKFLOW_ID),
   version: z.string().min(1).meta({ description: 'A semver range such as ^1.2.0.' }),
 });
-const mapTemplate = z.union([
-  z.object({ type: z.string().min(1) }).passthrough(),
-  z.object({ workflow: z.string().regex(WORKFLOW_ID), version: z.string().min(1) }).strict(),
-]);
+const workflowRefSchema = z
+  .object({ workflow: z.string().regex(WORKFLOW_ID), version: z.string().min(1) })
+  .strict()
+  .meta({ description: 'Run this workflow (a version range) as a child run.' });
 export const mapNodeSchema = node('map', {
   items: z.union([expressionSchema, z.array(z.unknown())]),
   maxConcurrency: z.number().int().min(1).max(1000).optional(),
-  node: mapTemplate.meta({ description: 'The node (or {workflow, version}) run for each item.' }),
+  // A map runs a node template (itself possibly a map) or a sub-workflow for each item. Typed as
+  // unknown here because the schema is recursive; executors parse it with `mapTemplateSchema`.
+  node: z
+    .lazy((): z.ZodType<unknown> => mapTemplateSchema)
+    .meta({ description: 'The node template, or {workflow, version}, run for each item.' }),
 });
 export const callbackNodeSchema = node('callback', {});
 export const eventNodeSchema = node('event', {});
@@ -98,9 +114,25 @@ export const nodeSchema = z.discriminatedUnion('type', [
   aiNodeSchema,
 ]);
 
+export const mapTemplateSchema = z.union([workflowRefSchema, nodeSchema]);
+
 export const NODE_TYPES = nodeSchema.options.map((option) => option.shape.type.value);
 
 export const inputTypeSchema = z.enum(['string', 'number', 'integer', 'boolean', 'object', 'array']);
+
+/** True when `value` has the declared input type. */
+export function hasInputType(value: unknown, type: z.infer<typeof inputTypeSchema>): boolean {
+  switch (type) {
+    case 'integer':
+      return Number.isInteger(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return typeof value === type;
+  }
+}
 
 export const inputSchema = z
   .object({
@@ -110,7 +142,25 @@ export const inputSchema = z
     description: z.string().max(2000).optional(),
     enum: z.array(z.unknown()).min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.default !== undefined && !hasInputType(input.default, input.type)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default'],
+        message: `the default must be of type ${input.type}`,
+      });
+    }
+    if (input.default !== undefined && input.enum && !input.enum.some((v) => isDeepEqual(v, input.default))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default'],
+        message: 'the default must be one of the enum values',
+      });
+    }
+  });
+
+const isDeepEqual = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export const definitionSchema = z
   .object({
@@ -119,7 +169,10 @@ export const definitionSchema = z
     description: z.string().max(4000).optional(),
     inputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), inputSchema).optional(),
     outputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.unknown()).optional(),
-    defaults: z.object({ retry: retrySchema.optional(), timeout: durationSchema.optional() }).strict().optional(),
+    defaults: z
+      .object({ retry: retrySchema.optional(), timeout: durationSchema.optional() })
+      .strict()
+      .optional(),
     timeout: durationSchema.optional().meta({ description: 'Run timeout.' }),
     maxConcurrentRuns: z.number().int().min(1).optional(),
     retentionDays: z.number().int().min(1).max(3650).optional(),

@@ -11,10 +11,16 @@ const MAX_PART = 10 ** LIMITS.maxVersionDigits - 1;
 export function assertPublishableVersion(version: string): semver.SemVer {
   const parsed = semver.parse(version);
   if (!parsed || parsed.version !== version) {
-    throw new SkeinError('INVALID_VERSION', `"${version}" is not a semantic version such as 1.2.0 or 2.0.0-rc.1`);
+    throw new SkeinError(
+      'INVALID_VERSION',
+      `"${version}" is not a semantic version such as 1.2.0 or 2.0.0-rc.1`,
+    );
   }
   if (parsed.build.length > 0) {
-    throw new SkeinError('INVALID_VERSION', `"${version}" has build metadata; publish ${parsed.version} instead`);
+    throw new SkeinError(
+      'INVALID_VERSION',
+      `"${version}" has build metadata; publish ${parsed.version} instead`,
+    );
   }
   if ([parsed.major, parsed.minor, parsed.patch].some((part) => part > MAX_PART)) {
     throw new SkeinError('INVALID_VERSION', `"${version}" has a part larger than ${MAX_PART}`);

@@ -1,13 +1,6 @@
 import type { WorkflowDefinition } from '../domain/definition-schema.ts';
+import type { WorkflowDependency } from '../domain/dependencies.ts';
 import type { Page, PageRequest } from './page.ts';
-
-/** A workflow that another workflow calls, with the version range it accepts. */
-export interface Dependency {
-  readonly workflowId: string;
-  readonly range: string;
-  /** The node that makes the call. */
-  readonly nodeId: string;
-}
 
 /** One published, immutable version of a workflow. */
 export interface VersionRecord {
@@ -19,7 +12,7 @@ export interface VersionRecord {
   readonly digest: string;
   readonly publishedAt: string;
   readonly description?: string;
-  readonly dependencies: Dependency[];
+  readonly dependencies: WorkflowDependency[];
 }
 
 /** The per-workflow summary kept beside its versions. */
@@ -59,7 +52,11 @@ export interface DefinitionStore {
    * `ConcurrentPublishError` unless the stored summary's revision is still `expectedRevision`
    * (absent for a first publish) and the version does not exist yet.
    */
-  putVersion(version: VersionRecord, workflow: WorkflowRecord, expectedRevision: number | undefined): Promise<void>;
+  putVersion(
+    version: VersionRecord,
+    workflow: WorkflowRecord,
+    expectedRevision: number | undefined,
+  ): Promise<void>;
   /** Workflows of a tenant, by id. */
   listWorkflows(tenant: string, page?: PageRequest): Promise<Page<WorkflowRecord>>;
   /** Versions of a workflow, newest (greatest semver) first. */

@@ -39,11 +39,20 @@ export class MemoryDefinitionStore implements DefinitionStore {
     return pageOf(all.map(clone), page, (w) => w.workflowId);
   }
 
-  async listVersions(tenant: string, workflowId: string, page: PageRequest = {}): Promise<Page<VersionSummary>> {
+  async listVersions(
+    tenant: string,
+    workflowId: string,
+    page: PageRequest = {},
+  ): Promise<Page<VersionSummary>> {
     const all = [...this.versions.values()]
       .filter((v) => v.tenant === tenant && v.workflowId === workflowId)
       .sort((a, b) => semver.rcompare(a.version, b.version))
-      .map(({ version, digest, publishedAt, description }) => ({ version, digest, publishedAt, description }));
+      .map(({ version, digest, publishedAt, description }) => ({
+        version,
+        digest,
+        publishedAt,
+        description,
+      }));
     return pageOf(all, page, (v) => v.version);
   }
 }

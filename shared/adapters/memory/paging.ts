@@ -8,5 +8,7 @@ export function pageOf<T>(items: T[], page: PageRequest, keyOf: (item: T) => str
   const slice = items.slice(start, start + limit);
   const last = slice.at(-1);
   const more = start + limit < items.length;
-  return more && last ? { items: slice, cursor: Buffer.from(keyOf(last), 'utf8').toString('base64url') } : { items: slice };
+  return more && last
+    ? { items: slice, cursor: Buffer.from(keyOf(last), 'utf8').toString('base64url') }
+    : { items: slice };
 }

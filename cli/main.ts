@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, processIo } from './io.ts';
+
+const program = new Command('skein')
+  .description('Skein: versioned DAG workflows on AWS, runnable on one machine.')
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+program
+  .command('validate')
+  .description('Validate workflow definitions (YAML or JSON) and print their execution order')
+  .argument('<files...>', 'definition files; .json is read as JSON, anything else as YAML')
+  .option('--json', 'print {file, valid, errors, order} per file (an array for several files)')
+  .action(async (files: string[], options: { json?: boolean }) => {
+    const { validateCommand } = await import('./validate-command.ts');
+    process.exitCode = await validateCommand(files, options, processIo);
+  });
+
+const keys = program.command('keys').description('Manage API keys of the local store (.skein/)');
+keys
+  .command('create')
+  .description('Create an API key for a tenant and print it once (only its hash is stored)')
+  .requiredOption('--tenant <tenant>', 'the tenant the key belongs to')
+  .option('--label <label>', 'a note kept with the key')
+  .option('--data-dir <dir>', 'the local data folder', '.skein')
+  .option('--json', 'print {tenant, key}')
+  .action(async (options: { tenant: string; label?: string; dataDir: string; json?: boolean }) => {
+    const { keysCreateCommand } = await import('./keys-command.ts');
+    process.exitCode = await keysCreateCommand(options, processIo);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version end with exit code 0; every other parse error is a usage error.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    processIo.err(`skein: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = EXIT.usage;
+  }
+}

@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type ServerType, serve } from '@hono/node-server';
+import { createApp } from '../../shared/api/app.ts';
+import { cachedResolver } from '../../shared/api/auth.ts';
+import { localConfig } from '../../shared/config.ts';
+import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
+import { publishExamples } from './examples.ts';
+import { openLocalStore, recordServer } from './local-store.ts';
+
+/**
+ * `npm start`: DynamoDB Local persisted under .skein/ (or in memory with --memory), the API on
+ * http://localhost:8080 (PORT), the examples published for tenant "demo", and a demo API key.
+ */
+const { values } = parseArgs({
+  options: { memory: { type: 'boolean', default: false }, 'data-dir': { type: 'string', default: '.skein' } },
+});
+const dataDir = values['data-dir'];
+const { port } = localConfig();
+const tenant = 'demo';
+mkdirSync(dataDir, { recursive: true });
+
+console.log(
+  `Starting DynamoDB Local (${values.memory ? 'in memory' : `persisted in ${dataDir}/dynamodb`})...`,
+);
+const store = await openLocalStore(dataDir, { memory: values.memory });
+let stopping = false;
+let server: ServerType | undefined;
+let forget: (() => void) | undefined;
+const shutdown = async (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping Skein...');
+  forget?.();
+  server?.close();
+  await store.stop();
+  process.exit(code);
+};
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+console.log(`Publishing examples for tenant "${tenant}":`);
+for (const line of await publishExamples(store, 'examples', tenant)) console.log(line);
+const key = await demoKey();
+
+const app = createApp({
+  definitions: store.definitions,
+  clock: store.clock,
+  storeName: store.storeName,
+  resolveKey: cachedResolver((k) => resolveApiKey(store.apiKeys, k), store.clock.now),
+});
+server = serve({ fetch: app.fetch, port }, (info) => {
+  const url = `http://localhost:${info.port}`;
+  if (!values.memory)
+    forget = recordServer(dataDir, { pid: process.pid, dynamoEndpoint: store.endpoint, apiUrl: url });
+  console.log(`\nSkein is running at ${url}  (OpenAPI: ${url}/openapi.json; Ctrl-C stops everything)`);
+  console.log(`Demo API key for tenant "${tenant}": ${key}\n`);
+  console.log('Try:');
+  console.log(`  curl -s -H "Authorization: Bearer ${key}" ${url}/v1/tenants/${tenant}/workflows`);
+  console.log(
+    `  curl -s -H "Authorization: Bearer ${key}" -H "Content-Type: application/yaml" --data-binary @examples/hello.yaml ${url}/v1/dag/validate`,
+  );
+});
+server.on('error', (error: NodeJS.ErrnoException) => {
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} is in use; start with PORT=<another port> npm start`
+      : error.message,
+  );
+  void shutdown(1);
+});
+
+/** Reuses the demo key kept in the data folder while it still resolves, else makes a new one. */
+async function demoKey(): Promise<string> {
+  const file = join(dataDir, 'demo-api-key');
+  if (!values.memory && existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    if ((await resolveApiKey(store.apiKeys, saved)) === tenant) return saved;
+  }
+  const { key: created } = await createApiKey(store, tenant, 'demo key made by npm start');
+  if (!values.memory) writeFileSync(file, `${created}\n`, { mode: 0o600 });
+  return created;
+}

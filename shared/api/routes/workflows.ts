@@ -1,0 +1,99 @@
+import { Hono } from 'hono';
+import { NotFoundError } from '../../domain/problems.ts';
+import { assertWorkflowId, publishDefinition } from '../../engine/publish-definition.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { DefinitionStore, WorkflowRecord } from '../../ports/definition-store.ts';
+import type { ApiEnv } from '../auth.ts';
+import { readBody } from '../body.ts';
+import { parseQuery } from '../query.ts';
+import { pageQuerySchema } from '../schemas.ts';
+
+export interface WorkflowRouteDeps {
+  readonly definitions: DefinitionStore;
+  readonly clock: Clock;
+}
+
+/** Versioned definitions of a tenant: `/v1/tenants/{tenant}/workflows/...`. */
+export function workflowRoutes(deps: WorkflowRouteDeps) {
+  const { definitions } = deps;
+  const app = new Hono<ApiEnv>();
+
+  app.put('/:workflow/versions/:version', async (c) => {
+    const tenant = c.get('tenant');
+    const { workflow, version } = c.req.param();
+    const body = await readBody(c);
+    const { created, record } = await publishDefinition(deps, {
+      tenant,
+      workflowId: workflow,
+      version,
+      body,
+    });
+    const { workflowId, digest, publishedAt, dependencies } = record;
+    c.header('Location', `/v1/tenants/${tenant}/workflows/${workflowId}/versions/${version}`);
+    return c.json({ workflowId, version, digest, publishedAt, created, dependencies }, created ? 201 : 200);
+  });
+
+  app.get('/', async (c) => {
+    const page = await definitions.listWorkflows(c.get('tenant'), parseQuery(pageQuerySchema, c.req.query()));
+    return c.json({ items: page.items.map(summaryOf), ...(page.cursor && { cursor: page.cursor }) });
+  });
+
+  app.get('/:workflow', async (c) => {
+    const workflow = await findWorkflow(definitions, c.get('tenant'), c.req.param('workflow'));
+    const versions = await definitions.listVersions(workflow.tenant, workflow.workflowId, { limit: 25 });
+    return c.json({
+      ...summaryOf(workflow),
+      versions: versions.items,
+      ...(versions.cursor && { cursor: versions.cursor }),
+    });
+  });
+
+  app.get('/:workflow/versions', async (c) => {
+    const workflow = await findWorkflow(definitions, c.get('tenant'), c.req.param('workflow'));
+    const page = await definitions.listVersions(
+      workflow.tenant,
+      workflow.workflowId,
+      parseQuery(pageQuerySchema, c.req.query()),
+    );
+    return c.json({ items: page.items, ...(page.cursor && { cursor: page.cursor }) });
+  });
+
+  app.get('/:workflow/versions/:version', async (c) => {
+    const tenant = c.get('tenant');
+    const workflow = await findWorkflow(definitions, tenant, c.req.param('workflow'));
+    const requested = c.req.param('version');
+    const version = requested === 'latest' ? workflow.latest : requested;
+    const record = await definitions.getVersion(tenant, workflow.workflowId, version);
+    if (!record) {
+      throw new NotFoundError(
+        `${workflow.workflowId}@${requested} is not published; the latest is ${workflow.latest}`,
+      );
+    }
+    const { tenant: _tenant, ...rest } = record;
+    return c.json(rest);
+  });
+
+  return app;
+}
+
+async function findWorkflow(definitions: DefinitionStore, tenant: string, workflowId: string) {
+  assertWorkflowId(workflowId);
+  const workflow = await definitions.getWorkflow(tenant, workflowId);
+  if (!workflow)
+    throw new NotFoundError(
+      `no workflow "${workflowId}"; publish one with PUT .../workflows/${workflowId}/versions/1.0.0`,
+    );
+  return workflow;
+}
+
+function summaryOf(workflow: WorkflowRecord) {
+  const { workflowId, latest, heads, versionCount, description, updatedAt } = workflow;
+  return {
+    workflowId,
+    latest,
+    majors: heads,
+    versionCount,
+    ...(description !== undefined && { description }),
+    updatedAt,
+  };
+}

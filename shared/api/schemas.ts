@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { PROBLEM_CODES } from '../domain/problems.ts';
+
+/** Response and parameter schemas of the API: the OpenAPI document is generated from these. */
+
+export const problemSchema = z
+  .object({ code: z.enum(PROBLEM_CODES), message: z.string(), path: z.string() })
+  .meta({ id: 'Problem' });
+
+export const validationResultSchema = z
+  .object({ valid: z.boolean(), errors: z.array(problemSchema), order: z.array(z.array(z.string())) })
+  .meta({ id: 'ValidationResult' });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      path: z.string().optional(),
+      errors: z.array(problemSchema).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const dependencySchema = z.object({ workflowId: z.string(), range: z.string(), nodeId: z.string() });
+
+export const workflowSummarySchema = z
+  .object({
+    workflowId: z.string(),
+    latest: z.string(),
+    majors: z.record(z.string(), z.string()).meta({ description: 'Latest version of each major line.' }),
+    versionCount: z.number().int(),
+    description: z.string().optional(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'WorkflowSummary' });
+
+export const versionSummarySchema = z
+  .object({
+    version: z.string(),
+    digest: z.string(),
+    publishedAt: z.string(),
+    description: z.string().optional(),
+  })
+  .meta({ id: 'VersionSummary' });
+
+export const publishedSchema = z
+  .object({
+    workflowId: z.string(),
+    version: z.string(),
+    digest: z.string(),
+    publishedAt: z.string(),
+    created: z.boolean().meta({ description: 'False when the identical body was already published.' }),
+    dependencies: z.array(dependencySchema),
+  })
+  .meta({ id: 'Published' });
+
+export const pageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(2048).optional(),
+});
+
+export const tenantParam = z.string().meta({ param: { name: 'tenant', in: 'path' }, example: 'demo' });
+export const workflowParam = z.string().meta({ param: { name: 'workflow', in: 'path' }, example: 'hello' });
+export const versionParam = z
+  .string()
+  .meta({ param: { name: 'version', in: 'path' }, example: '1.0.0', description: 'A version, or "latest".' });

@@ -1,0 +1,45 @@
+/**
+ * The only module that reads the environment. Variable names are constants shared with `infra/`
+ * so the CDK app and the handlers cannot drift apart.
+ */
+export const ENV = {
+  definitionsTable: 'SKEIN_DEFINITIONS_TABLE',
+  controlTable: 'SKEIN_CONTROL_TABLE',
+  dynamoEndpoint: 'SKEIN_DYNAMODB_ENDPOINT',
+  port: 'PORT',
+} as const;
+
+export const LOCAL_TABLES = { definitions: 'skein-definitions', control: 'skein-control' } as const;
+
+export interface AwsConfig {
+  readonly definitionsTable: string;
+  readonly controlTable: string;
+}
+
+/** Reads the Lambda configuration once at cold start; a missing variable is named in the error. */
+export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
+  return {
+    definitionsTable: required(env, ENV.definitionsTable),
+    controlTable: required(env, ENV.controlTable),
+  };
+}
+
+export interface LocalConfig {
+  readonly port: number;
+}
+
+export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const raw = env[ENV.port] ?? '8080';
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`${ENV.port} must be a port number (0-65535), got "${raw}"`);
+  }
+  return { port };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value)
+    throw new Error(`environment variable ${name} is not set; the CDK app sets it on every function`);
+  return value;
+}
