@@ -37,7 +37,8 @@ function registerDefinitionSchema(registry: OpenAPIHono['openAPIRegistry']): voi
   const toComponents = (schema: unknown) =>
     JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"#/components/schemas/'));
   registry.registerComponent('schemas', 'WorkflowDefinition', toComponents(root));
-  for (const [name, schema] of Object.entries($defs)) registry.registerComponent('schemas', name, toComponents(schema));
+  for (const [name, schema] of Object.entries($defs))
+    registry.registerComponent('schemas', name, toComponents(schema));
 }
 const workflowPath = '/v1/tenants/{tenant}/workflows/{workflow}';
 
@@ -125,7 +126,9 @@ export function documentRoutes(app: OpenAPIHono): void {
       200: json(
         versionSummarySchema.extend({
           workflowId: z.string(),
-          definition: z.record(z.string(), z.unknown()).meta({ description: 'The definition (WorkflowDefinition).' }),
+          definition: z
+            .record(z.string(), z.unknown())
+            .meta({ description: 'The definition (WorkflowDefinition).' }),
         }),
         'The published version',
       ),
