@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
 import { EXIT, processIo } from './io.ts';
+
+silenceSdkNodeVersionNotice();
 
 const program = new Command('skein')
   .description('Skein: versioned DAG workflows on AWS, runnable on one machine.')

@@ -43,3 +43,11 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
     throw new Error(`environment variable ${name} is not set; the CDK app sets it on every function`);
   return value;
 }
+
+/**
+ * Local entry points run on Node 20 (the project's floor); the AWS SDK's notice about its 2027
+ * Node 22 floor would greet every `npm start` and `skein` call, so they opt out of it.
+ */
+export function silenceSdkNodeVersionNotice(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from '../../shared/api/app.ts';
 import { cachedResolver } from '../../shared/api/auth.ts';
-import { localConfig } from '../../shared/config.ts';
+import { localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { publishExamples } from './examples.ts';
 import { openLocalStore, recordServer } from './local-store.ts';
@@ -16,6 +16,7 @@ import { openLocalStore, recordServer } from './local-store.ts';
 const { values } = parseArgs({
   options: { memory: { type: 'boolean', default: false }, 'data-dir': { type: 'string', default: '.skein' } },
 });
+silenceSdkNodeVersionNotice();
 const dataDir = values['data-dir'];
 const { port } = localConfig();
 const tenant = 'demo';

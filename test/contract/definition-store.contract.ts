@@ -223,6 +223,17 @@ export function describeDefinitionStoreContract(name: string, makeStore: () => P
       expect(pages.flat().map((v) => v.version)).toEqual([...versions].reverse());
     });
 
+    it('refuses a cursor it did not hand out with INVALID_CURSOR', async () => {
+      // Prepare
+      const store = await makeStore();
+
+      // Act
+      const attempt = store.listWorkflows(`t-${randomUUID()}`, { cursor: 'not-a-cursor' });
+
+      // Assess
+      await expect(attempt).rejects.toMatchObject({ code: 'INVALID_CURSOR', status: 400 });
+    });
+
     it('lets exactly one of two racing publishes win', async () => {
       // Prepare
       const store = await makeStore();

@@ -69,18 +69,6 @@ describe('DynamoDbDefinitionStore', () => {
     expect((await store.getVersion('chunks', 'big', '1.0.0'))?.definition).toEqual(definition);
   });
 
-  it('rejects a malformed cursor with INVALID_CURSOR', async () => {
-    // Prepare
-    const store = definitionStore();
-
-    // Act
-    const attempt = store.listWorkflows('acme', { cursor: 'not-a-cursor' });
-
-    // Assess
-    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_CURSOR', status: 400 });
-    await expect(attempt).rejects.toBeInstanceOf(SkeinError);
-  });
-
   it('rejects a cursor taken from another listing', async () => {
     // Prepare
     const store = definitionStore();

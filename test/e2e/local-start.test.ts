@@ -1,0 +1,81 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../..', import.meta.url).pathname;
+let server: ChildProcess;
+let output = '';
+let url: string;
+let key: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'skein-start-'));
+  server = spawn(process.execPath, ['--import', 'tsx', 'functions/local/start.ts', '--data-dir', dataDir], {
+    cwd: root,
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  server.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const deadline = Date.now() + 45_000;
+  while (!/Try:/.test(output)) {
+    if (Date.now() > deadline || server.exitCode !== null)
+      throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  url = /running at (http:\/\/localhost:\d+)/.exec(output)?.[1] as string;
+  key = /Demo API key for tenant "demo": (\S+)/.exec(output)?.[1] as string;
+}, 60_000);
+
+afterAll(() => {
+  if (server.exitCode === null) server.kill('SIGKILL');
+});
+
+describe('npm start', () => {
+  it('publishes the examples for tenant demo and prints a working key and curl', async () => {
+    // Act
+    const response = await fetch(`${url}/v1/tenants/demo/workflows`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    // Assess
+    const body = (await response.json()) as { items: { workflowId: string }[] };
+    expect(body.items.map((w) => w.workflowId)).toEqual(['hello', 'order-pipeline']);
+    expect(output).toContain(`curl -s -H "Authorization: Bearer ${key}"`);
+  });
+
+  it('lets `skein keys create` add a key to the running store', async () => {
+    // Act
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['cli/bin.js', 'keys', 'create', '--tenant', 'acme', '--json', '--data-dir', dataDir],
+      { cwd: root },
+    );
+    const created = JSON.parse(stdout) as { key: string };
+    const own = await fetch(`${url}/v1/tenants/acme/workflows`, {
+      headers: { authorization: `Bearer ${created.key}` },
+    });
+    const other = await fetch(`${url}/v1/tenants/demo/workflows`, {
+      headers: { authorization: `Bearer ${created.key}` },
+    });
+    // Assess
+    expect(own.status).toBe(200);
+    expect(other.status).toBe(404);
+  });
+
+  it('stops everything on Ctrl-C and exits 0', async () => {
+    // Act
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    server.kill('SIGINT');
+    // Assess
+    expect(await exited).toBe(0);
+    expect(output).toContain('Stopping Skein');
+  });
+});
