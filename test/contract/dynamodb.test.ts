@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/dynamodb-api-key-store.ts';
 import { DynamoDbDefinitionStore } from '../../shared/adapters/aws/dynamodb-definition-store.ts';
 import type { WorkflowDefinition } from '../../shared/domain/definition-schema.ts';
-import { SkeinError } from '../../shared/domain/problems.ts';
 import { localTables } from '../setup/dynamo.ts';
 import { describeApiKeyStoreContract } from './api-key-store.contract.ts';
 import { describeDefinitionStoreContract } from './definition-store.contract.ts';
