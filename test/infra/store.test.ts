@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { SkeinStore } from '../../infra/constructs/store.ts';
+import { SkeinStack, stageFrom } from '../../infra/skein-stack.ts';
+
+// No bundling in unit tests: once Lambdas arrive, this keeps synth free of esbuild runs.
+const testApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+function synth(stage: string) {
+  const app = testApp();
+  const stack = new SkeinStack(app, `Skein-${stage}`, { stage });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+const logicalId = (stack: Stack, table: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(table.node.defaultChild as CfnElement);
+
+const KEYS = {
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+};
+
+describe('SkeinStack', () => {
+  it.each([
+    ['prod', true, 'Retain'],
+    ['dev', false, 'Delete'],
+  ])(
+    'gives %s two encrypted on-demand tables with PITR, deletion protection %s, policy %s',
+    (stage, protect, policy) => {
+      // Prepare / Act
+      const { template } = synth(stage);
+      // Assess
+      template.resourceCountIs('AWS::DynamoDB::Table', 2);
+      template.allResourcesProperties('AWS::DynamoDB::Table', {
+        ...KEYS,
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: protect,
+      });
+      template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: policy, UpdateReplacePolicy: policy });
+    },
+  );
+
+  it('outputs the name of each table', () => {
+    // Prepare / Act
+    const { stack, template } = synth('prod');
+    // Assess
+    const { definitionsTable, controlTable } = stack.store;
+    template.hasOutput('DefinitionsTableName', { Value: { Ref: logicalId(stack, definitionsTable) } });
+    template.hasOutput('ControlTableName', { Value: { Ref: logicalId(stack, controlTable) } });
+    expect(logicalId(stack, definitionsTable)).not.toBe(logicalId(stack, controlTable));
+  });
+
+  it.each(['dev', 'prod'])('passes the cdk-nag AWS Solutions checks for stage %s', (stage) => {
+    // Prepare
+    const { app, stack } = synth(stage);
+    // Act
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    // Assess
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
+describe('SkeinStore', () => {
+  it('honours explicit deletion protection and point-in-time recovery, and says why PITR is off', () => {
+    // Prepare
+    const app = testApp();
+    const stack = new Stack(app, 'Store');
+    // Act
+    new SkeinStore(stack, 'Store', { stage: 'dev', deletionProtection: true, pointInTimeRecovery: false });
+    // Assess
+    Template.fromStack(stack).allResourcesProperties('AWS::DynamoDB::Table', {
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+    });
+    expect(new AwsSolutionsChecks(app).validateScope(stack).violations).toEqual([]);
+  });
+});
+
+describe('stageFrom', () => {
+  it('defaults to dev and accepts short lowercase names', () => {
+    expect(stageFrom(undefined)).toBe('dev');
+    expect(stageFrom('prod')).toBe('prod');
+    expect(stageFrom('pr-123')).toBe('pr-123');
+  });
+
+  it.each(['Prod', '1dev', 'my_stage', '', 'a'.repeat(21), 42])(
+    'rejects %j and shows the bad value',
+    (raw) => {
+      expect(() => stageFrom(raw)).toThrow(`got ${JSON.stringify(raw)}`);
+    },
+  );
+});
+
+describe('infra/app.ts', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const run = async (context: Record<string, unknown>) => {
+    const outdir = await mkdtemp(join(tmpdir(), 'skein-cdk-'));
+    const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) };
+    try {
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/app.ts'], { cwd: root, env });
+      return { files: await readdir(outdir) };
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
+  };
+
+  it('synthesizes the stage named in the context, cdk-nag included', async () => {
+    // Act
+    const { files } = await run({ stage: 'qa' });
+    // Assess
+    expect(files).toContain('Skein-qa.template.json');
+  });
+
+  it('refuses a bad stage and shows it', async () => {
+    // Act / Assess
+    await expect(run({ stage: 'Bad_Stage' })).rejects.toThrow('got "Bad_Stage"');
+  });
+});
