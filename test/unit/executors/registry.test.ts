@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { NoopExecutor } from '../../../shared/executors/noop.ts';
+import { defaultExecutors, ExecutorRegistry } from '../../../shared/executors/registry.ts';
+import { ScriptExecutor } from '../../../shared/executors/script.ts';
+import type { ExecutionContext } from '../../../shared/ports/executor.ts';
+
+const ctx: ExecutionContext = {
+  runId: 'run-1',
+  nodeId: 'pass',
+  attempt: 1,
+  signal: new AbortController().signal,
+  idempotencyKey: 'run-1/pass/1',
+};
+
+describe('ExecutorRegistry', () => {
+  it('holds noop and script executors by default', () => {
+    // Act
+    const registry = defaultExecutors();
+
+    // Assess
+    expect(registry.types()).toEqual(['noop', 'script']);
+    expect(registry.get('script')).toBeInstanceOf(ScriptExecutor);
+  });
+
+  it('throws naming the registered types for an unknown type', () => {
+    // Prepare
+    const registry = defaultExecutors();
+
+    // Act
+    const lookup = () => registry.get('teleport');
+
+    // Assess
+    expect(lookup).toThrow('no executor is registered for node type "teleport" (registered: noop, script)');
+  });
+
+  it('refuses a second executor for the same type', () => {
+    // Prepare
+    const registry = new ExecutorRegistry().register(new NoopExecutor());
+
+    // Act
+    const again = () => registry.register(new NoopExecutor());
+
+    // Assess
+    expect(again).toThrow('already registered');
+  });
+
+  it('refuses script limits above the service limits', () => {
+    // Act
+    const build = () => defaultExecutors({ script: { timeoutMs: 60_000 } });
+
+    // Assess
+    expect(build).toThrow('timeoutMs must be in (0, 30000], got 60000');
+  });
+});
+
+describe('NoopExecutor', () => {
+  it('passes its inputs through, or null without any', async () => {
+    // Prepare
+    const noop = new NoopExecutor();
+
+    // Act
+    const withInputs = await noop.execute({ node: { type: 'noop' }, inputs: { a: 1 }, ctx });
+    const without = await noop.execute({ node: { type: 'noop' }, inputs: undefined, ctx });
+
+    // Assess
+    expect(withInputs).toEqual({ ok: true, output: { a: 1 } });
+    expect(without).toEqual({ ok: true, output: null });
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { ScriptExecutor } from '../../../shared/executors/script.ts';
+import type { ScriptNode } from '../../../shared/executors/script-js.ts';
+import { systemClock } from '../../../shared/ports/clock.ts';
+import type { ExecutionContext } from '../../../shared/ports/executor.ts';
+
+const LIMIT_MS = 200;
+const executor = new ScriptExecutor({ timeoutMs: LIMIT_MS });
+
+const context = (signal = new AbortController().signal): ExecutionContext => ({
+  runId: 'run-1',
+  nodeId: 'compute',
+  attempt: 1,
+  signal,
+  idempotencyKey: 'run-1/compute/1',
+});
+const js = (code: string, memoryMb?: number): ScriptNode => ({
+  type: 'script',
+  language: 'js',
+  code,
+  memoryMb,
+});
+const run = (code: string, inputs: unknown = {}, memoryMb?: number) =>
+  executor.execute({ node: js(code, memoryMb), inputs, ctx: context() });
+
+describe('ScriptExecutor with JavaScript', () => {
+  it('returns the value computed from inputs and ctx, with a 1-based attempt', async () => {
+    // Act
+    const result = await run('return { sum: inputs.a + inputs.b, node: ctx.nodeId, attempt: ctx.attempt }', {
+      a: 2,
+      b: 3,
+    });
+
+    // Assess
+    expect(result).toEqual({ ok: true, output: { sum: 5, node: 'compute', attempt: 1 } });
+  });
+
+  it('fails with SCRIPT_ERROR and the message of a thrown error', async () => {
+    // Act
+    const result = await run('throw new Error("no customer")');
+
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'SCRIPT_ERROR', message: 'no customer', retryable: false },
+    });
+  });
+
+  it('stops an endless loop with SCRIPT_TIMEOUT soon after the limit', async () => {
+    // Prepare
+    const started = performance.now();
+
+    // Act
+    const result = await run('while (true) {}');
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
+    expect(performance.now() - started).toBeLessThan(LIMIT_MS + 1000);
+  });
+
+  it('stops a growing array with SCRIPT_MEMORY', async () => {
+    // Act
+    const result = await run('const a = []; while (true) a.push({ i: a.length })', {}, 4);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_MEMORY' } });
+  });
+
+  it('offers no require, process, fetch or timers', async () => {
+    // Act
+    const result = await run('require("fs")');
+    const globals = await run('return [typeof process, typeof fetch, typeof setTimeout, typeof console]');
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR' } });
+    expect(globals).toEqual({ ok: true, output: ['undefined', 'undefined', 'undefined', 'undefined'] });
+  });
+
+  it('refuses an output over 256 KB with OUTPUT_TOO_LARGE naming the node', async () => {
+    // Act
+    const result = await run('return "x".repeat(300 * 1024)');
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_LARGE' } });
+    expect(!result.ok && result.error.message).toContain('"compute"');
+  });
+
+  it('stops a running script when the attempt is aborted', async () => {
+    // Prepare: the abort happens while the script runs, observed by the interrupt handler
+    const controller = new AbortController();
+    let reads = 0;
+    const clock = {
+      now: () => {
+        reads += 1;
+        if (reads === 50) controller.abort();
+        return systemClock.now();
+      },
+    };
+    const aborting = new ScriptExecutor({ timeoutMs: 10_000, clock });
+    const started = performance.now();
+
+    // Act
+    const result = await aborting.execute({
+      node: js('while (true) {}'),
+      inputs: {},
+      ctx: context(controller.signal),
+    });
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ABORTED', retryable: true } });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('runs the next script normally after a timeout and a stack overflow', async () => {
+    // Prepare
+    await run('while (true) {}');
+    await run('function f() { f(); } f();');
+
+    // Act
+    const result = await run('return inputs.n * 2', { n: 21 });
+
+    // Assess
+    expect(result).toEqual({ ok: true, output: 42 });
+  });
+
+  it('returns a result instead of throwing for values that are not JSON', async () => {
+    // Act
+    const result = await run('return 1n');
+    const nothing = await run('return undefined', undefined);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR' } });
+    expect(nothing).toEqual({ ok: true, output: null });
+  });
+});
