@@ -3,6 +3,7 @@ import { NotFoundError } from '../../domain/problems.ts';
 import { assertWorkflowId, publishDefinition } from '../../engine/publish-definition.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { DefinitionStore, WorkflowRecord } from '../../ports/definition-store.ts';
+import { DEFAULT_PAGE_SIZE } from '../../ports/page.ts';
 import type { ApiEnv } from '../auth.ts';
 import { readBody } from '../body.ts';
 import { parseQuery } from '../query.ts';
@@ -40,7 +41,9 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
 
   app.get('/:workflow', async (c) => {
     const workflow = await findWorkflow(definitions, c.get('tenant'), c.req.param('workflow'));
-    const versions = await definitions.listVersions(workflow.tenant, workflow.workflowId, { limit: 25 });
+    const versions = await definitions.listVersions(workflow.tenant, workflow.workflowId, {
+      limit: DEFAULT_PAGE_SIZE,
+    });
     return c.json({
       ...summaryOf(workflow),
       versions: versions.items,
