@@ -2,7 +2,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { LIMITS } from '../domain/limits.ts';
 import { SkeinError } from '../domain/problems.ts';
-import { validateSource } from '../domain/validate.ts';
+import { parseSource } from '../domain/source.ts';
+import { validateParsed } from '../domain/validate.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
 import { type ApiEnv, type KeyResolver, requireApiKey } from './auth.ts';
@@ -44,13 +45,11 @@ export function createApp(deps: ApiDeps) {
 
   const auth = requireApiKey(deps.resolveKey);
   app.post('/v1/dag/validate', auth, async (c) => {
-    // Duplicate keys and schema problems are part of the result; only an unparseable body is a 400.
+    // Only a body that does not parse at all is a 400; duplicate keys are part of the result.
     const { text, format } = await readText(c);
-    const { valid, errors, order } = validateSource(text, format);
-    const fatal = errors.find(
-      (problem) => problem.code === 'PARSE' || (problem.code === 'LIMIT' && problem.path === '$'),
-    );
-    if (fatal) throw bodyError(fatal.code, errors);
+    const parsed = parseSource(text, format);
+    if (parsed.value === undefined) throw bodyError(parsed.problems);
+    const { valid, errors, order } = validateParsed(parsed);
     return c.json({ valid, errors, order });
   });
   app.use('/v1/tenants/:tenant/*', auth);

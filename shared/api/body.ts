@@ -30,14 +30,14 @@ export async function readText(c: Context): Promise<{ text: string; format: Sour
 export async function readBody(c: Context): Promise<unknown> {
   const { text, format } = await readText(c);
   const parsed = parseSource(text, format);
-  const first = parsed.problems[0];
-  if (first) throw bodyError(first.code, parsed.problems);
+  if (parsed.problems.length > 0) throw bodyError(parsed.problems);
   return parsed.value;
 }
 
-/** A body that could not be read as a document: 413 when too large, else 400. */
-export function bodyError(code: string, problems: readonly Problem[]): SkeinError {
+/** A body that could not be read as a document, named after its first problem: 413 when too large, else 400. */
+export function bodyError(problems: readonly Problem[]): SkeinError {
   const first = problems[0];
+  const code = first?.code ?? 'PARSE';
   return new SkeinError(
     code,
     first?.message ?? 'unreadable body',

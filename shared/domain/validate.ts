@@ -6,7 +6,7 @@ import { LIMITS } from './limits.ts';
 import { type Problem, toJsonPath } from './problems.ts';
 import { checkReferences } from './references.ts';
 import { schemaProblems } from './schema-problems.ts';
-import { parseSource, type SourceFormat } from './source.ts';
+import { type ParsedSource, parseSource, type SourceFormat } from './source.ts';
 import { didYouMean } from './suggest.ts';
 
 /** What `skein validate --json` prints for a file and `POST /v1/dag/validate` returns. */
@@ -27,7 +27,11 @@ export interface ValidatedDefinition extends ValidationResult {
  * @example validateSource('nodes: {a: {type: noop}}', 'yaml').order // [['a']]
  */
 export function validateSource(text: string, format: SourceFormat): ValidatedDefinition {
-  const parsed = parseSource(text, format);
+  return validateParsed(parseSource(text, format));
+}
+
+/** Validates the result of `parseSource`, keeping its problems (duplicate keys) in the result. */
+export function validateParsed(parsed: ParsedSource): ValidatedDefinition {
   if (parsed.value === undefined) return { valid: false, errors: parsed.problems, order: [] };
   const result = validateDefinition(parsed.value);
   const errors = [...parsed.problems, ...result.errors];

@@ -57,6 +57,17 @@ describe('HTTP API', () => {
     });
   });
 
+  it('reports duplicate keys in the validation result rather than as a 400', async () => {
+    const body = 'nodes:\n  a: { type: noop }\n  a: { type: noop }\n';
+    const { status, json } = await api.request('POST', '/v1/dag/validate', {
+      key: api.keys.acme,
+      body,
+      type: yaml,
+    });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ valid: false, errors: [{ code: 'DUPLICATE_KEY', path: '$.nodes.a' }] });
+  });
+
   it('publishes, is idempotent, refuses changes and lower versions', async () => {
     // Act
     const first = await api.request('PUT', wf('acme', '/hello/versions/1.0.0'), {
