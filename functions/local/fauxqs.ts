@@ -1,0 +1,78 @@
+/**
+ * Embedded fauxqs (SQS/SNS emulator) for local mode and tests. fauxqs is pure JS with a
+ * programmatic API, so it runs inside this process: no child to clean up, and it stops with us.
+ */
+import {
+  CreateQueueCommand,
+  type QueueAttributeName,
+  SQSClient,
+  type SQSClientConfig,
+} from '@aws-sdk/client-sqs';
+import { startFauxqs as startServer } from 'fauxqs';
+
+export interface FauxqsOptions {
+  /** Port to listen on. @default a free port chosen by the OS */
+  readonly port?: number;
+}
+
+export interface Fauxqs {
+  /** `http://127.0.0.1:<port>`, for `SQSClient({ endpoint })`. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Stops the server. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts fauxqs and resolves once it listens.
+ * @example
+ * const sqs = await startFauxqs();
+ * const client = sqsClient(sqs.endpoint);
+ * const queueUrl = await createQueue(client, 'ready-nodes');
+ * // ...
+ * await sqs.stop();
+ */
+export async function startFauxqs(options: FauxqsOptions = {}): Promise<Fauxqs> {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ port: options.port ?? 0, logger: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(
+        `Cannot start fauxqs: port ${options.port} is in use; pick another port or omit it for a free one`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${server.port}`,
+    port: server.port,
+    stop: () => {
+      stopped ??= server.stop();
+      return stopped;
+    },
+  };
+}
+
+/** An SQS client for a local endpoint: region us-east-1 and dummy credentials, nothing read from `~/.aws`. */
+export function sqsClient(endpoint: string, config: SQSClientConfig = {}): SQSClient {
+  return new SQSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    ...config,
+  });
+}
+
+/** Creates (or finds) a standard queue and returns its URL. */
+export async function createQueue(
+  client: SQSClient,
+  name: string,
+  attributes: Partial<Record<QueueAttributeName, string>> = {},
+): Promise<string> {
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  if (!QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
+  return QueueUrl;
+}
