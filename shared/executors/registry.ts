@@ -1,6 +1,8 @@
 import type { Executor } from '../ports/executor.ts';
+import { HttpExecutor, type HttpExecutorOptions } from './http.ts';
 import { NoopExecutor } from './noop.ts';
 import { ScriptExecutor, type ScriptExecutorOptions } from './script.ts';
+import { WaitExecutor } from './wait.ts';
 
 /** Executors by node `type`; the worker looks each node's executor up here. */
 export class ExecutorRegistry {
@@ -36,6 +38,8 @@ export class ExecutorRegistry {
 
 export interface DefaultExecutorOptions {
   readonly script?: ScriptExecutorOptions;
+  /** Local mode passes `{ allowHosts: ['localhost'] }`. */
+  readonly http?: HttpExecutorOptions;
 }
 
 /**
@@ -43,5 +47,9 @@ export interface DefaultExecutorOptions {
  * @example defaultExecutors({ script: { timeoutMs: 5000 } }).get('script')
  */
 export function defaultExecutors(options: DefaultExecutorOptions = {}): ExecutorRegistry {
-  return new ExecutorRegistry().register(new NoopExecutor()).register(new ScriptExecutor(options.script));
+  return new ExecutorRegistry()
+    .register(new NoopExecutor())
+    .register(new ScriptExecutor(options.script))
+    .register(new HttpExecutor(options.http))
+    .register(new WaitExecutor());
 }

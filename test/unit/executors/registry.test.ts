@@ -13,12 +13,12 @@ const ctx: ExecutionContext = {
 };
 
 describe('ExecutorRegistry', () => {
-  it('holds noop and script executors by default', () => {
+  it('holds the noop, script, http and wait executors by default', () => {
     // Act
     const registry = defaultExecutors();
 
     // Assess
-    expect(registry.types()).toEqual(['noop', 'script']);
+    expect(registry.types()).toEqual(['http', 'noop', 'script', 'wait']);
     expect(registry.get('script')).toBeInstanceOf(ScriptExecutor);
   });
 
@@ -30,7 +30,7 @@ describe('ExecutorRegistry', () => {
     const lookup = () => registry.get('teleport');
 
     // Assess
-    expect(lookup).toThrow('no executor is registered for node type "teleport" (registered: noop, script)');
+    expect(lookup).toThrow('no executor is registered for node type "teleport" (registered: http, noop, script, wait)');
   });
 
   it('refuses a second executor for the same type', () => {

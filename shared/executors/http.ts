@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import type { NodeDefinition } from '../domain/definition-schema.ts';
+import { durationSchema, parseDuration } from '../domain/duration.ts';
+import { LIMITS } from '../domain/limits.ts';
+import {
+  boundedOutput,
+  type ExecutionContext,
+  type ExecutionRequest,
+  type ExecutionResult,
+  type Executor,
+  failure,
+  messageOf,
+} from '../ports/executor.ts';
+import { checkUrl, type GuardOptions, type Resolver } from './ssrf-guard.ts';
+
+export type HttpNode = Extract<NodeDefinition, { type: 'http' }>;
+
+export interface HttpExecutorOptions {
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Hosts the SSRF guard lets through (`host` or `host:port`); local mode passes `localhost`. @default [] */
+  readonly allowHosts?: readonly string[];
+  /** @default dns.promises.lookup(host, { all: true }) */
+  readonly resolver?: Resolver;
+  /** Timeout of one request when `with.timeout` is absent. @default 30_000 */
+  readonly defaultTimeoutMs?: number;
+}
+
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+const withSchema = z
+  .object({
+    method: z
+      .string()
+      .transform((method) => method.toUpperCase())
+      .pipe(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
+      .default('GET'),
+    url: z.string().refine((url) => URL.canParse(url), { message: 'expected an absolute http(s) URL' }),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.unknown().optional(),
+    timeout: durationSchema
+      .refine((timeout) => (parseDuration(timeout) ?? 0) > 0, { message: 'expected a timeout above 0' })
+      .optional(),
+  })
+  .strict()
+  .refine((w) => w.body === undefined || (w.method !== 'GET' && w.method !== 'HEAD'), {
+    message: 'a GET or HEAD request cannot have a body: use POST, PUT or PATCH',
+    path: ['body'],
+  });
+
+type HttpRequest = z.output<typeof withSchema>;
+type Outcome = { readonly response: Response; readonly url: string } | ExecutionResult;
+
+/**
+ * Runs `http` nodes: one outbound request, behind the SSRF guard (also for every redirect), with a
+ * timeout, an `Idempotency-Key` header and a bounded response body.
+ * Output: `{ status, headers, body }`, the body parsed when the response is JSON.
+ * @example
+ * const result = await new HttpExecutor({ allowHosts: ['localhost'] })
+ *   .execute({ node, inputs: { url: 'http://localhost:8080/orders', method: 'POST', body: { id: 1 } }, ctx });
+ */
+export class HttpExecutor implements Executor<HttpNode> {
+  readonly type = 'http';
+  private readonly fetch: typeof fetch;
+  private readonly guard: GuardOptions;
+  private readonly defaultTimeoutMs: number;
+
+  constructor(options: HttpExecutorOptions = {}) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.guard = { allowHosts: options.allowHosts ?? [], resolver: options.resolver };
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
+    if (!(this.defaultTimeoutMs > 0)) {
+      throw new Error(`HttpExecutor defaultTimeoutMs must be > 0, got ${this.defaultTimeoutMs}`);
+    }
+  }
+
+  async execute({ node, inputs, ctx }: ExecutionRequest<HttpNode>): Promise<ExecutionResult> {
+    const parsed = withSchema.safeParse(inputs ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = ['with', ...(issue?.path ?? [])].join('.');
+      return failure(
+        'HTTP_INVALID_REQUEST',
+        `${path}: ${issue?.message ?? 'invalid'} (node "${ctx.nodeId}")`,
+      );
+    }
+    const request = parsed.data;
+    let headers: Headers;
+    try {
+      headers = new Headers(request.headers);
+    } catch (error) {
+      return failure('HTTP_INVALID_REQUEST', `with.headers: ${messageOf(error)} (node "${ctx.nodeId}")`);
+    }
+    if (!headers.has('idempotency-key')) headers.set('idempotency-key', ctx.idempotencyKey);
+    let body: string | undefined;
+    if (typeof request.body === 'string') body = request.body;
+    else if (request.body !== undefined) {
+      body = JSON.stringify(request.body);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    }
+    const timeoutMs = request.timeout === undefined ? this.defaultTimeoutMs : parseDuration(request.timeout);
+    const timeout = AbortSignal.timeout(timeoutMs ?? this.defaultTimeoutMs);
+    const signal = AbortSignal.any([ctx.signal, timeout]);
+    try {
+      const sent = await this.send(request, headers, body, signal);
+      if (!('response' in sent)) return sent;
+      return await this.read(node, ctx, request.method, sent.url, sent.response, signal);
+    } catch (error) {
+      return failureOf(error, signal, ctx, request.url);
+    }
+  }
+
+  /** Sends the request and follows up to 5 redirects, each one checked by the guard. */
+  private async send(
+    request: HttpRequest,
+    headers: Headers,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
+    let { method, url } = request;
+    for (let redirects = 0; ; redirects++) {
+      const verdict = await checkUrl(url, this.guard);
+      if (!verdict.ok) {
+        return verdict.kind === 'forbidden'
+          ? failure('HTTP_FORBIDDEN_ADDRESS', `${method} ${url} refused: ${verdict.reason}`)
+          : failure('HTTP_NETWORK', `${method} ${url} failed: ${verdict.reason}`, true);
+      }
+      const response = await this.fetch(url, { method, headers, body, signal, redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (!REDIRECTS.has(response.status) || location === null) return { response, url };
+      await response.body?.cancel();
+      if (redirects === MAX_REDIRECTS) {
+        return failure(
+          'HTTP_TOO_MANY_REDIRECTS',
+          `${request.method} ${request.url} redirected more than ${MAX_REDIRECTS} times: call the final URL directly`,
+        );
+      }
+      const next = new URL(location, url);
+      if (next.origin !== new URL(url).origin) for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && method === 'POST')
+      ) {
+        if (method !== 'HEAD') method = 'GET';
+        body = undefined;
+        headers.delete('content-type');
+      }
+      url = next.href;
+    }
+  }
+
+  private async read(
+    node: HttpNode,
+    ctx: ExecutionContext,
+    method: string,
+    url: string,
+    response: Response,
+    signal: AbortSignal,
+  ): Promise<ExecutionResult> {
+    const text = await readCapped(response, LIMITS.maxOutputBytes, signal);
+    if (text === undefined) {
+      return failure(
+        'OUTPUT_TOO_LARGE',
+        `${method} ${url} returned a body over ${LIMITS.maxOutputBytes} bytes (node "${ctx.nodeId}"): request less data, e.g. with paging`,
+      );
+    }
+    const { status } = response;
+    const accepted = (status >= 200 && status < 300) || (node.acceptStatus ?? []).includes(status);
+    if (!accepted) {
+      const retryable = status === 408 || status === 429 || status >= 500;
+      return failure(
+        'HTTP_STATUS',
+        `${method} ${url} returned ${status}: ${text.slice(0, 200)}${text.length > 200 ? '…' : ''}` +
+          ` (add ${status} to acceptStatus to treat it as success)`,
+        retryable,
+      );
+    }
+    const contentType = response.headers.get('content-type') ?? '';
+    let body: unknown = text;
+    if (/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+      try {
+        body = JSON.parse(text) as unknown;
+      } catch {
+        // Keep the text: a server that mislabels its body should not fail the node.
+      }
+    }
+    const output = { status, headers: Object.fromEntries(response.headers), body };
+    return boundedOutput(ctx.nodeId, output, LIMITS.maxOutputBytes);
+  }
+}
+
+/** Reads a body as UTF-8 text, or `undefined` as soon as it passes `maxBytes` (the rest is not read). */
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let bytes = 0;
+  let text = '';
+  for (;;) {
+    signal.throwIfAborted();
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+function failureOf(error: unknown, signal: AbortSignal, ctx: ExecutionContext, url: string): ExecutionResult {
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof DOMException && reason.name === 'TimeoutError') {
+      return failure(
+        'HTTP_TIMEOUT',
+        `request to ${url} timed out (node "${ctx.nodeId}"): raise with.timeout`,
+        true,
+      );
+    }
+    return failure('HTTP_ABORTED', `request to ${url} was aborted: ${messageOf(reason)}`, true);
+  }
+  const cause = error instanceof Error && error.cause !== undefined ? `: ${messageOf(error.cause)}` : '';
+  return failure('HTTP_NETWORK', `request to ${url} failed: ${messageOf(error)}${cause}`, true);
+}
