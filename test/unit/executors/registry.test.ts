@@ -30,7 +30,9 @@ describe('ExecutorRegistry', () => {
     const lookup = () => registry.get('teleport');
 
     // Assess
-    expect(lookup).toThrow('no executor is registered for node type "teleport" (registered: http, noop, script, wait)');
+    expect(lookup).toThrow(
+      'no executor is registered for node type "teleport" (registered: http, noop, script, wait)',
+    );
   });
 
   it('refuses a second executor for the same type', () => {
