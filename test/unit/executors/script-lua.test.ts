@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ScriptExecutor } from '../../../shared/executors/script.ts';
 import type { ScriptNode } from '../../../shared/executors/script-js.ts';
-import type { ExecutionContext } from '../../../shared/ports/executor.ts';
+import { testContext } from './test-context.ts';
 
 const LIMIT_MS = 200;
 const executor = new ScriptExecutor({ timeoutMs: LIMIT_MS });
 
-const context = (signal = new AbortController().signal): ExecutionContext => ({
-  runId: 'run-1',
-  nodeId: 'compute',
-  attempt: 1,
-  signal,
-  idempotencyKey: 'run-1/compute/1',
-});
+const context = (signal?: AbortSignal) => testContext({ signal });
 const lua = (code: string, memoryMb?: number): ScriptNode => ({
   type: 'script',
   language: 'lua',
