@@ -3,15 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LIMITS } from '../../../shared/domain/limits.ts';
 import { HttpExecutor, type HttpNode } from '../../../shared/executors/http.ts';
-import type { ExecutionContext } from '../../../shared/ports/executor.ts';
+import { testContext } from './test-context.ts';
 
-const ctx: ExecutionContext = {
-  runId: 'run-1',
-  nodeId: 'call',
-  attempt: 2,
-  signal: new AbortController().signal,
-  idempotencyKey: 'run-1/call/2',
-};
+const ctx = testContext({ nodeId: 'call', attempt: 2 });
 const node: HttpNode = { type: 'http' };
 const executor = new HttpExecutor({ allowHosts: ['127.0.0.1'] });
 let server: Server;

@@ -2,15 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { NoopExecutor } from '../../../shared/executors/noop.ts';
 import { defaultExecutors, ExecutorRegistry } from '../../../shared/executors/registry.ts';
 import { ScriptExecutor } from '../../../shared/executors/script.ts';
-import type { ExecutionContext } from '../../../shared/ports/executor.ts';
+import { testContext } from './test-context.ts';
 
-const ctx: ExecutionContext = {
-  runId: 'run-1',
-  nodeId: 'pass',
-  attempt: 1,
-  signal: new AbortController().signal,
-  idempotencyKey: 'run-1/pass/1',
-};
+const ctx = testContext({ nodeId: 'pass', attempt: 1 });
 
 describe('ExecutorRegistry', () => {
   it('holds the noop, script, http and wait executors by default', () => {
