@@ -66,7 +66,8 @@ export const runJsScript: ScriptRunner = async ({ node, inputs, ctx }, limits) =
     return failure('SCRIPT_ENGINE', `could not load the JavaScript engine: ${messageOf(error)}`, true);
   }
   const runtime = module.newRuntime();
-  const deadline = limits.clock.now() + limits.timeoutMs;
+  const budgetMs = Math.min(limits.timeoutMs, ctx.timeoutMs ?? limits.timeoutMs);
+  const deadline = limits.clock.now() + budgetMs;
   let stop: Stop;
   // QuickJS calls this between bytecode instructions; the clock and the signal are both read, so a
   // signal aborted by host code running during the evaluation (a clock, an interrupt) is honoured.
@@ -86,7 +87,7 @@ export const runJsScript: ScriptRunner = async ({ node, inputs, ctx }, limits) =
     });
     if (typeof json === 'string') return boundedOutput(ctx.nodeId, JSON.parse(json), LIMITS.maxOutputBytes);
     if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, limits.timeoutMs);
+    if (stop === 'timeout') return timedOut(ctx.nodeId, budgetMs);
     return classify(ctx.nodeId, json.error, memoryBytesOf(node, limits));
   } catch (error) {
     return failure('SCRIPT_ERROR', `script of node "${ctx.nodeId}" failed: ${messageOf(error)}`);

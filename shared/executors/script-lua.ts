@@ -58,7 +58,8 @@ export const runLuaScript: ScriptRunner = async ({ node, inputs, ctx }, limits) 
   const { global } = engine;
   const lua = global.lua;
   let stop: 'timeout' | 'aborted' | undefined;
-  const deadline = limits.clock.now() + limits.timeoutMs;
+  const budgetMs = Math.min(limits.timeoutMs, ctx.timeoutMs ?? limits.timeoutMs);
+  const deadline = limits.clock.now() + budgetMs;
   // A C-level count hook: unlike debug.sethook it is inherited by coroutines the script creates.
   const hook = lua.module.addFunction((state: number) => {
     if (stop === undefined && ctx.signal.aborted) stop = 'aborted';
@@ -83,7 +84,7 @@ export const runLuaScript: ScriptRunner = async ({ node, inputs, ctx }, limits) 
   } catch (error) {
     if (stop !== undefined) factory = undefined;
     if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, limits.timeoutMs);
+    if (stop === 'timeout') return timedOut(ctx.nodeId, budgetMs);
     const message = messageOf(error).split('\nstack traceback:')[0] ?? '';
     if (message.includes('not enough memory')) {
       return failure(

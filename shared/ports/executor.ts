@@ -14,6 +14,11 @@ export interface ExecutionContext {
   readonly signal: AbortSignal;
   /** Stable idempotency key `run/node/attempt`, to pass on to side effects. */
   readonly idempotencyKey: string;
+  /**
+   * The attempt's time budget in ms: the node's timeout, or less when the worker must stop
+   * sooner. Synchronous sandboxes cannot see `signal` fire while they run, so they read this.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface ExecutionRequest<N> {

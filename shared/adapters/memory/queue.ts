@@ -125,6 +125,15 @@ export class MemoryQueue implements Queue {
   }
 
   /** Message counts right now, for tests and health checks. */
+  /** When the next hidden message becomes visible (epoch ms), if any: tests advance the clock to it. */
+  nextVisibleAt(): number | undefined {
+    let next: number | undefined;
+    for (const message of this.messages.values()) {
+      if (next === undefined || message.visibleAt < next) next = message.visibleAt;
+    }
+    return next;
+  }
+
   depth(): QueueDepth {
     const now = this.clock.now();
     let visible = 0;

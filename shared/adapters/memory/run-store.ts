@@ -1,0 +1,232 @@
+import type { Page, PageRequest } from '../../ports/page.ts';
+import type {
+  ErrorInfo,
+  NodeChange,
+  NodeCondition,
+  NodeRecord,
+  Outcome,
+  RunChange,
+  RunQuery,
+  RunRecord,
+  RunStatus,
+  RunStore,
+} from '../../ports/run-store.ts';
+import { pageOf } from './paging.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const ACTIVE: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'PAUSED'];
+
+/**
+ * In-process run store with the same contract as the DynamoDB adapter (the contract suite runs
+ * on both). Every method applies its condition and write in one synchronous step, which is what
+ * a DynamoDB conditional write guarantees. Values are copied in and out.
+ */
+export class MemoryRunStore implements RunStore {
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly inputs = new Map<string, unknown>();
+  private readonly idempotency = new Map<string, string>();
+  private readonly nodes = new Map<string, NodeRecord>();
+  private readonly done = new Map<string, Set<number>>();
+  /** Counts of calls, by method: the engine tests use them to check per-node costs. */
+  readonly calls = new Map<string, number>();
+
+  async createRun(run: RunRecord, inputs: unknown): Promise<{ run: RunRecord; created: boolean }> {
+    this.count('createRun');
+    const idempotencyKey = run.idempotencyKey && `${run.tenant}\u0000${run.idempotencyKey}`;
+    const existing = idempotencyKey ? this.idempotency.get(idempotencyKey) : undefined;
+    if (existing !== undefined) {
+      const found = this.runs.get(existing);
+      if (found) return { run: clone(found), created: false };
+    }
+    if (this.runs.has(run.runId)) throw new Error(`run ${run.runId} already exists`);
+    this.runs.set(run.runId, clone(run));
+    this.inputs.set(run.runId, clone(inputs));
+    if (idempotencyKey) this.idempotency.set(idempotencyKey, run.runId);
+    return { run: clone(run), created: true };
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    this.count('getRun');
+    return clone(this.runs.get(runId));
+  }
+
+  async getInputs(runId: string): Promise<unknown> {
+    this.count('getInputs');
+    return clone(this.inputs.get(runId));
+  }
+
+  async updateRun(
+    runId: string,
+    ifStatus: readonly RunStatus[],
+    change: RunChange & { readonly updatedAt: string },
+  ): Promise<RunRecord | undefined> {
+    this.count('updateRun');
+    const run = this.runs.get(runId);
+    if (!run || !ifStatus.includes(run.status)) return undefined;
+    const { remove, ...fields } = change;
+    const next: Mutable<RunRecord> = { ...run, ...clone(fields) };
+    for (const field of remove ?? []) delete next[field];
+    this.runs.set(runId, next);
+    return clone(next);
+  }
+
+  async recordFailure(runId: string, error: ErrorInfo, updatedAt: string): Promise<void> {
+    this.count('recordFailure');
+    const run = this.runs.get(runId);
+    if (!run) return;
+    this.runs.set(runId, { ...run, failed: true, error: run.error ?? clone(error), updatedAt });
+  }
+
+  async listRuns(tenant: string, query: RunQuery = {}): Promise<Page<RunRecord>> {
+    this.count('listRuns');
+    const all = [...this.runs.values()]
+      .filter(
+        (run) =>
+          run.tenant === tenant &&
+          (query.workflow === undefined || run.workflow === query.workflow) &&
+          (query.status === undefined || run.status === query.status),
+      )
+      .sort((a, b) => (a.runId < b.runId ? 1 : -1));
+    return pageOf(all.map(clone), query, (run) => run.runId);
+  }
+
+  async listActiveRuns(page: PageRequest = {}): Promise<Page<RunRecord>> {
+    this.count('listActiveRuns');
+    const all = [...this.runs.values()]
+      .filter((run) => ACTIVE.includes(run.status))
+      .sort((a, b) => (a.runId < b.runId ? -1 : 1));
+    return pageOf(all.map(clone), page, (run) => run.runId);
+  }
+
+  async getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
+    this.count('getNode');
+    return clone(this.nodes.get(key(runId, nodeId)));
+  }
+
+  async getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]> {
+    this.count('getNodes');
+    if (nodeIds.length > 100) throw new RangeError(`getNodes takes at most 100 ids, got ${nodeIds.length}`);
+    return [...new Set(nodeIds)].flatMap((nodeId) => {
+      const node = this.nodes.get(key(runId, nodeId));
+      return node ? [clone(node)] : [];
+    });
+  }
+
+  async listNodes(runId: string): Promise<NodeRecord[]> {
+    this.count('listNodes');
+    return [...this.nodes.values()].filter((node) => node.runId === runId).map(clone);
+  }
+
+  async arrive(runId: string, nodeId: string, parentId: string, outcome: Outcome, expiresAt: number) {
+    this.count('arrive');
+    const current = this.nodes.get(key(runId, nodeId)) ?? blankNode(runId, nodeId, expiresAt);
+    if (current.arrived.includes(parentId)) return { applied: false, node: clone(current) };
+    const next: NodeRecord = {
+      ...current,
+      arrived: [...current.arrived, parentId],
+      failedParents: outcome === 'FAILED' ? [...current.failedParents, parentId] : current.failedParents,
+      skippedParents: outcome === 'SKIPPED' ? [...current.skippedParents, parentId] : current.skippedParents,
+    };
+    this.nodes.set(key(runId, nodeId), next);
+    return { applied: true, node: clone(next) };
+  }
+
+  async updateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<NodeRecord | undefined> {
+    this.count('updateNode');
+    const current = this.nodes.get(key(runId, nodeId));
+    if (!matches(current, when)) return undefined;
+    const next: Mutable<NodeRecord> = {
+      ...(current ?? blankNode(runId, nodeId, expiresAt)),
+      ...clone(change.set ?? {}),
+    };
+    if (change.startedAtIfAbsent !== undefined && next.startedAt === undefined) {
+      next.startedAt = change.startedAtIfAbsent;
+    }
+    if (change.addAttempt) next.attempt += change.addAttempt;
+    if (change.bumpFence) next.fence += 1;
+    for (const field of change.remove ?? []) delete next[field];
+    this.nodes.set(key(runId, nodeId), next);
+    return clone(next);
+  }
+
+  async resetNode(
+    runId: string,
+    nodeId: string,
+    arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
+    expiresAt: number,
+  ): Promise<boolean> {
+    this.count('resetNode');
+    const current = this.nodes.get(key(runId, nodeId));
+    if (current?.status === 'RUNNING') return false;
+    this.nodes.set(key(runId, nodeId), {
+      runId,
+      nodeId,
+      attempt: current?.attempt ?? 0,
+      fence: (current?.fence ?? 0) + 1,
+      ...clone(arrivals),
+      expiresAt,
+    });
+    return true;
+  }
+
+  async addDone(runId: string, setKey: string, member: number): Promise<{ applied: boolean; size: number }> {
+    this.count('addDone');
+    const id = key(runId, setKey);
+    const set = this.done.get(id) ?? new Set<number>();
+    this.done.set(id, set);
+    const applied = !set.has(member);
+    set.add(member);
+    return { applied, size: set.size };
+  }
+
+  private count(method: string) {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+  }
+}
+
+function matches(node: NodeRecord | undefined, when: NodeCondition): boolean {
+  const status = node?.status ?? 'ABSENT';
+  if (when.fence !== undefined && node?.fence !== when.fence) return false;
+  if (when.arrivedCount !== undefined && (node?.arrived.length ?? 0) !== when.arrivedCount) return false;
+  if (when.status.includes(status)) return true;
+  if (
+    when.orDueBefore !== undefined &&
+    (status === 'RETRY_WAIT' || status === 'WAITING') &&
+    node?.wakeAt !== undefined &&
+    node.wakeAt <= when.orDueBefore
+  ) {
+    return true;
+  }
+  return (
+    when.orLeaseExpiredBefore !== undefined &&
+    status === 'RUNNING' &&
+    node?.leaseUntil !== undefined &&
+    node.leaseUntil < when.orLeaseExpiredBefore
+  );
+}
+
+function blankNode(runId: string, nodeId: string, expiresAt: number): NodeRecord {
+  return {
+    runId,
+    nodeId,
+    attempt: 0,
+    fence: 0,
+    arrived: [],
+    failedParents: [],
+    skippedParents: [],
+    expiresAt,
+  };
+}
+
+const key = (runId: string, id: string) => `${runId}\u0000${id}`;
+
+function clone<T>(value: T): T {
+  return value === undefined ? value : structuredClone(value);
+}

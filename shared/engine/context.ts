@@ -1,0 +1,169 @@
+import { NotFoundError } from '../domain/problems.ts';
+import type { ExecutorRegistry } from '../executors/registry.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { DefinitionStore } from '../ports/definition-store.ts';
+import type { Ids } from '../ports/ids.ts';
+import { MAX_DELAY_SECONDS, type Queue } from '../ports/queue.ts';
+import type { ErrorInfo, NodeStatus, RunRecord, RunStatus, RunStore } from '../ports/run-store.ts';
+import type { Timer } from '../ports/timer.ts';
+import type { EvaluateOptions } from './evaluate.ts';
+import { encodeNodeMessage, type NodeMessage } from './messages.ts';
+import { compilePlan, type Plan } from './plan.ts';
+
+/** What the engine emits as runs progress (the CLI prints them; the stream monitor derives its own). */
+export interface EngineEvent {
+  readonly type:
+    | 'run.started'
+    | 'run.succeeded'
+    | 'run.failed'
+    | 'run.cancelled'
+    | 'run.timed_out'
+    | 'run.paused'
+    | 'run.resumed'
+    | 'run.retried'
+    | 'node.started'
+    | 'node.succeeded'
+    | 'node.failed'
+    | 'node.retrying'
+    | 'node.skipped'
+    | 'node.cancelled'
+    | 'node.waiting'
+    | 'node.parked';
+  readonly runId: string;
+  readonly nodeId?: string;
+  readonly attempt?: number;
+  readonly error?: ErrorInfo;
+  readonly reason?: string;
+  readonly at: string;
+}
+
+export interface EngineSettings {
+  /** Node timeout when neither the node nor the definition's defaults set one. */
+  readonly defaultNodeTimeoutMs: number;
+  /** Lease = node timeout + this; past it another worker may take the node over. */
+  readonly leaseGraceMs: number;
+  /** Runs and their nodes are kept this long after they end (DynamoDB TTL). */
+  readonly retentionDays: number;
+  /** Runs without a `timeout` are kept at most this long while active, for TTL purposes. */
+  readonly maxRunDays: number;
+  /** Per JSONata expression. */
+  readonly expressionTimeoutMs: number;
+  /** Ends a worker's attempt this long before its deadline, to hand the node back in time. */
+  readonly handBackMarginMs: number;
+}
+
+export const DEFAULT_SETTINGS: EngineSettings = {
+  defaultNodeTimeoutMs: 300_000,
+  leaseGraceMs: 30_000,
+  retentionDays: 30,
+  maxRunDays: 365,
+  expressionTimeoutMs: 1_000,
+  handBackMarginMs: 2_000,
+};
+
+export interface EngineDeps {
+  readonly runs: RunStore;
+  readonly definitions: DefinitionStore;
+  readonly queue: Queue;
+  readonly timer: Timer;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly executors: ExecutorRegistry;
+  /** Uniform in [0, 1): retry jitter. */
+  readonly random: () => number;
+  readonly observer?: (event: EngineEvent) => void;
+  readonly settings?: Partial<EngineSettings>;
+}
+
+export const TERMINAL_RUN: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+export const ACTIVE_RUN: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'PAUSED'];
+export const TERMINAL_NODE: ReadonlySet<NodeStatus | undefined> = new Set([
+  'SUCCEEDED',
+  'FAILED',
+  'SKIPPED',
+  'CANCELLED',
+]);
+
+/** Shared by the engine's modules: ports, settings, and the plan cache. */
+export class EngineContext {
+  readonly settings: EngineSettings;
+  private readonly plans = new Map<string, Promise<Plan>>();
+  private readonly inputs = new Map<string, Promise<unknown>>();
+
+  constructor(readonly deps: EngineDeps) {
+    this.settings = { ...DEFAULT_SETTINGS, ...deps.settings };
+  }
+
+  get runs() {
+    return this.deps.runs;
+  }
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  iso(ms = this.now()): string {
+    return new Date(ms).toISOString();
+  }
+
+  emit(event: Omit<EngineEvent, 'at'>): void {
+    this.deps.observer?.({ ...event, at: this.iso() });
+  }
+
+  /** The compiled plan of the run's pinned version (cached: versions are immutable). */
+  planFor(run: Pick<RunRecord, 'tenant' | 'workflow' | 'version'>): Promise<Plan> {
+    const key = `${run.tenant}\u0000${run.workflow}\u0000${run.version}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = this.deps.definitions.getVersion(run.tenant, run.workflow, run.version).then((record) => {
+        if (!record) {
+          throw new NotFoundError(`workflow ${run.workflow} version ${run.version} is not published`);
+        }
+        return compilePlan(record.definition);
+      });
+      plan.catch(() => this.plans.delete(key));
+      if (this.plans.size > 500) this.plans.clear();
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Enqueues node messages now (fresh tokens), in batches. */
+  async enqueue(messages: readonly Omit<NodeMessage, 'token'>[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.deps.queue.send(
+      messages.map((message) => ({ body: encodeNodeMessage({ ...message, token: this.deps.ids.newId() }) })),
+    );
+  }
+
+  /** Delivers a node message at `atMs`: a queue delay up to 15 minutes, the timer beyond. */
+  async enqueueAt(message: NodeMessage, atMs: number): Promise<void> {
+    const body = encodeNodeMessage(message);
+    const delaySeconds = Math.max(0, Math.ceil((atMs - this.now()) / 1000));
+    if (delaySeconds <= MAX_DELAY_SECONDS) {
+      await this.deps.queue.send([{ body, delaySeconds }]);
+    } else {
+      await this.deps.timer.schedule(body, atMs);
+    }
+  }
+
+  /** A run's inputs, cached (they never change). */
+  inputsOf(runId: string): Promise<unknown> {
+    let inputs = this.inputs.get(runId);
+    if (!inputs) {
+      inputs = this.deps.runs.getInputs(runId);
+      inputs.catch(() => this.inputs.delete(runId));
+      if (this.inputs.size > 1_000) this.inputs.clear();
+      this.inputs.set(runId, inputs);
+    }
+    return inputs;
+  }
+
+  expressionOptions(): EvaluateOptions {
+    return { clock: this.deps.clock, timeoutMs: this.settings.expressionTimeoutMs };
+  }
+
+  newToken(): string {
+    return this.deps.ids.newId();
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { Outcome } from '../ports/run-store.ts';
+
+/**
+ * Queue messages, kept small: one per node to run. `token` is unique per send; a node records the
+ * token of the message that last changed it, so a redelivery of that very message (after a crash)
+ * may redo the follow-up work, while any other duplicate is dropped.
+ */
+export interface NodeMessage {
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly token: string;
+  /** A single parent's outcome, `JOIN` for a complete join, absent for roots and re-enqueues. */
+  readonly via?: Outcome | 'JOIN';
+}
+
+/** A message the timer relays until `at` (epoch ms), when `body` is handled. */
+export interface RelayMessage {
+  readonly at: number;
+  readonly body: string;
+}
+
+const VIA = { S: 'SUCCEEDED', F: 'FAILED', K: 'SKIPPED', J: 'JOIN' } as const;
+const VIA_CODE = { SUCCEEDED: 'S', FAILED: 'F', SKIPPED: 'K', JOIN: 'J' } as const;
+
+const nodeMessageSchema = z.object({
+  r: z.string().min(1),
+  n: z.string().min(1),
+  t: z.string().min(1),
+  v: z.enum(['S', 'F', 'K', 'J']).optional(),
+});
+const relayMessageSchema = z.object({ at: z.number(), b: z.string() });
+
+export function encodeNodeMessage(message: NodeMessage): string {
+  const { runId: r, nodeId: n, token: t, via } = message;
+  return JSON.stringify(via === undefined ? { r, n, t } : { r, n, t, v: VIA_CODE[via] });
+}
+
+export function encodeRelayMessage(message: RelayMessage): string {
+  return JSON.stringify({ at: message.at, b: message.body });
+}
+
+export type DecodedMessage =
+  | { readonly kind: 'node'; readonly message: NodeMessage }
+  | { readonly kind: 'relay'; readonly message: RelayMessage }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+/** Parses a queue message body; never throws. */
+export function decodeMessage(body: string): DecodedMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { kind: 'invalid', reason: 'the body is not JSON' };
+  }
+  const node = nodeMessageSchema.safeParse(value);
+  if (node.success) {
+    const { r, n, t, v } = node.data;
+    const message: NodeMessage = { runId: r, nodeId: n, token: t, ...(v ? { via: VIA[v] } : {}) };
+    return { kind: 'node', message };
+  }
+  const relay = relayMessageSchema.safeParse(value);
+  if (relay.success) return { kind: 'relay', message: { at: relay.data.at, body: relay.data.b } };
+  return { kind: 'invalid', reason: 'neither a node message nor a relay message' };
+}

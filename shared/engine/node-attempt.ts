@@ -1,0 +1,120 @@
+import { LIMITS } from '../domain/limits.ts';
+import { decideRetry, effectiveRetryPolicy, type RetryPolicy } from '../domain/retry-policy.ts';
+import { waitUntil } from '../executors/wait.ts';
+import { boundedOutput, type ExecutionError, idempotencyKeyOf } from '../ports/executor.ts';
+import { type Claim, evaluate, type FinishChange } from './claim.ts';
+import type { EngineContext } from './context.ts';
+import { evaluateCondition, evaluateTemplate } from './evaluate.ts';
+
+export type AttemptResult =
+  | { readonly kind: 'finish'; readonly change: FinishChange }
+  | {
+      readonly kind: 'park';
+      readonly status: 'RETRY_WAIT' | 'WAITING';
+      readonly wakeAt: number;
+      readonly error?: { code: string; message: string };
+    }
+  | { readonly kind: 'hand-back' };
+
+/** Codes executors return when their time budget ran out or their signal fired. */
+const STOPPED = /_(TIMEOUT|ABORTED)$/;
+
+const failed = (error: { code: string; message: string }): AttemptResult => ({
+  kind: 'finish',
+  change: { status: 'FAILED', error: { code: error.code, message: error.message } },
+});
+
+/**
+ * Runs one attempt of a claimed node: a `condition` picks its branch, a `wait` schedules its
+ * wake-up, any other type goes to its executor with the evaluated `with`, a time budget and an
+ * abort signal. A failure is retried per the node's policy (RETRY_WAIT) or ends the node.
+ * `remainingMs` is how long the worker may still run: when that, not the node's timeout, cuts
+ * the attempt short, the node is handed back instead of failed.
+ */
+export async function runAttempt(
+  cx: EngineContext,
+  claim: Claim,
+  timeoutMs: number,
+  remainingMs: number | undefined,
+): Promise<AttemptResult> {
+  const { node, plan } = claim;
+  const definition = plan.node(node.nodeId);
+  if (!definition) return failed({ code: 'UNKNOWN_NODE', message: `node "${node.nodeId}" is not defined` });
+  const path = `$.nodes.${node.nodeId}`;
+  if (definition.type === 'condition') {
+    const result = await evaluate(cx, claim, (scope) =>
+      evaluateCondition(definition.if, scope, cx.expressionOptions(), `${path}.if`),
+    );
+    if (!result.ok) return failed(result.error);
+    const output = { result: result.value, branch: result.value ? 'then' : 'else' };
+    return { kind: 'finish', change: { status: 'SUCCEEDED', output } };
+  }
+  const inputs = await evaluate(cx, claim, (scope) =>
+    evaluateTemplate(definition.with ?? {}, scope, cx.expressionOptions(), `${path}.with`),
+  );
+  if (!inputs.ok) return failed(inputs.error);
+  if (definition.type === 'wait') {
+    const now = cx.now();
+    if (node.wakeAt !== undefined) {
+      return { kind: 'finish', change: { status: 'SUCCEEDED', output: { resumedAt: cx.iso(now) } } };
+    }
+    const plan = waitUntil(inputs.value, now);
+    if (!plan.ok) return failed(plan.error);
+    if (plan.resumeAt <= now) {
+      return { kind: 'finish', change: { status: 'SUCCEEDED', output: { resumedAt: cx.iso(now) } } };
+    }
+    return { kind: 'park', status: 'WAITING', wakeAt: plan.resumeAt };
+  }
+  if (!cx.deps.executors.has(definition.type)) {
+    const known = cx.deps.executors.types().join(', ');
+    return failed({
+      code: 'NODE_TYPE_UNAVAILABLE',
+      message: `node type "${definition.type}" is not available in this deployment (available: ${known})`,
+    });
+  }
+  const workerBudget =
+    remainingMs === undefined ? Number.POSITIVE_INFINITY : remainingMs - cx.settings.handBackMarginMs;
+  if (workerBudget <= 0) return { kind: 'hand-back' };
+  const budgetMs = Math.min(timeoutMs, workerBudget);
+  const result = await cx.deps.executors.get(definition.type).execute({
+    node: definition,
+    inputs: inputs.value,
+    ctx: {
+      runId: node.runId,
+      nodeId: node.nodeId,
+      attempt: node.attempt,
+      signal: AbortSignal.timeout(Math.max(1, budgetMs)),
+      idempotencyKey: idempotencyKeyOf(node.runId, node.nodeId, node.attempt),
+      timeoutMs: budgetMs,
+    },
+  });
+  let error: ExecutionError;
+  if (result.ok) {
+    const bounded = boundedOutput(node.nodeId, result.output, LIMITS.maxOutputBytes);
+    if (bounded.ok) return { kind: 'finish', change: { status: 'SUCCEEDED', output: bounded.output } };
+    error = bounded.error;
+  } else {
+    if (workerBudget < timeoutMs && STOPPED.test(result.error.code)) return { kind: 'hand-back' };
+    error = result.error;
+  }
+  return retryOrFail(cx, claim, error);
+}
+
+function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): AttemptResult {
+  const { node, plan } = claim;
+  const definition = plan.node(node.nodeId);
+  let policy: RetryPolicy;
+  try {
+    policy = effectiveRetryPolicy(definition ?? {}, plan.definition.defaults, ['nodes', node.nodeId]);
+  } catch {
+    return failed(error); // validation refuses bad policies; a stored one still must not crash a worker
+  }
+  const decision = decideRetry(policy, node.attempt, error, cx.deps.random());
+  if (!decision.retry) return failed(error);
+  return {
+    kind: 'park',
+    status: 'RETRY_WAIT',
+    wakeAt: cx.now() + decision.delayMs,
+    error: { code: error.code, message: error.message },
+  };
+}

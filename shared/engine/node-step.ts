@@ -1,0 +1,258 @@
+import { parseDuration } from '../domain/duration.ts';
+import type { NodeStatus, RunRecord } from '../ports/run-store.ts';
+import { type Claim, evaluate, type FinishChange } from './claim.ts';
+import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
+import { evaluateCondition } from './evaluate.ts';
+import type { NodeMessage } from './messages.ts';
+import { runAttempt } from './node-attempt.ts';
+import type { Plan } from './plan.ts';
+import { afterTerminal } from './release.ts';
+import { stopRun } from './stop-run.ts';
+import { decideTrigger } from './trigger-rules.ts';
+
+/** `done`: delete the message. `retry`: hand it back to the queue for redelivery after a while. */
+export type StepResult =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'retry'; readonly afterSeconds: number };
+
+export interface StepOptions {
+  /** How long the worker may still run (Lambda's remaining time); past it the node is handed back. */
+  readonly remainingMs?: number;
+}
+
+const DONE: StepResult = { kind: 'done' };
+/** A node in these states may be (re)claimed by any message for it. */
+const CLAIMABLE: readonly ('ABSENT' | NodeStatus)[] = ['ABSENT', 'READY', 'PARKED'];
+/** A retry or wake-up message may arrive up to this early (SQS delays are whole seconds). */
+const EARLY_MS = 1_000;
+
+/**
+ * One delivery of a node message: check the run, claim the node (a conditional write with a lease
+ * and a new fence), decide whether it runs, run one attempt, write the result under the fence, and
+ * release what follows. Every write is conditional, so duplicates and redeliveries change nothing.
+ */
+export async function handleNodeMessage(
+  cx: EngineContext,
+  message: NodeMessage,
+  options: StepOptions = {},
+): Promise<StepResult> {
+  let run = await cx.runs.getRun(message.runId);
+  if (!run) return DONE;
+  const plan = await cx.planFor(run);
+  const definition = plan.node(message.nodeId);
+  if (!definition) return DONE;
+  const now = cx.now();
+  if (ACTIVE_RUN.includes(run.status) && run.deadline !== undefined && run.deadline <= cx.iso(now)) {
+    run = (await stopRun(cx, run, 'TIMED_OUT')) ?? run;
+  }
+  if (TERMINAL_RUN.includes(run.status)) return cancelNode(cx, run, message);
+  if (run.status === 'PAUSED') return parkNode(cx, run, message);
+
+  const parents = plan.parents(message.nodeId);
+  const timeoutMs = nodeTimeoutMs(cx, plan, message.nodeId);
+  const singleVia = message.via === 'JOIN' ? undefined : message.via;
+  const claimed = await cx.runs.updateNode(
+    run.runId,
+    message.nodeId,
+    {
+      status: CLAIMABLE,
+      orDueBefore: cx.iso(now + EARLY_MS),
+      orLeaseExpiredBefore: cx.iso(now),
+      ...(parents.length > 1 ? { arrivedCount: parents.length } : {}),
+    },
+    {
+      set: {
+        status: 'RUNNING',
+        token: message.token,
+        leaseUntil: cx.iso(now + timeoutMs + cx.settings.leaseGraceMs),
+        ...(singleVia ? { via: singleVia } : {}),
+      },
+      startedAtIfAbsent: cx.iso(now),
+      addAttempt: 1,
+      bumpFence: true,
+    },
+    run.expiresAt,
+  );
+  if (!claimed) return afterLostClaim(cx, run, plan, message);
+  return runClaimed(cx, { run, plan, node: claimed, message }, timeoutMs, options);
+}
+
+async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, options: StepOptions) {
+  const { run, plan, node } = claim;
+  const definition = plan.node(node.nodeId);
+  if (!definition) return DONE;
+  const parents = plan.parents(node.nodeId);
+  const via = node.via ?? 'SUCCEEDED';
+  const outcomes =
+    parents.length === 1
+      ? { failed: via === 'FAILED' ? parents : [], skipped: via === 'SKIPPED' ? parents : [] }
+      : { failed: node.failedParents, skipped: node.skippedParents };
+  const rule = definition.trigger ?? 'all_success';
+  const verdict = decideTrigger(rule, parents, outcomes);
+  if (!verdict.run) return finishNode(cx, claim, { status: 'SKIPPED', reason: verdict.reason });
+  if (run.failed && rule !== 'all_done') {
+    const reason = `not started: node "${run.error?.nodeId ?? '?'}" failed, so the run is failing`;
+    return finishNode(cx, claim, { status: 'CANCELLED', reason });
+  }
+  cx.emit({ type: 'node.started', runId: run.runId, nodeId: node.nodeId, attempt: node.attempt });
+  if (definition.when !== undefined) {
+    const when = await evaluate(cx, claim, (scope) =>
+      evaluateCondition(definition.when ?? '', scope, cx.expressionOptions(), `$.nodes.${node.nodeId}.when`),
+    );
+    if (!when.ok) return finishNode(cx, claim, { status: 'FAILED', error: when.error });
+    if (!when.value) return finishNode(cx, claim, { status: 'SKIPPED', reason: '`when` is false' });
+  }
+  const result = await runAttempt(cx, claim, timeoutMs, options.remainingMs);
+  switch (result.kind) {
+    case 'finish':
+      return finishNode(cx, claim, result.change);
+    case 'park':
+      return parkClaimed(cx, claim, result.status, result.wakeAt, result.error);
+    case 'hand-back':
+      return handBack(cx, claim);
+  }
+}
+
+/** Writes the node's terminal state under its fence, then releases what follows. */
+async function finishNode(cx: EngineContext, claim: Claim, change: FinishChange): Promise<StepResult> {
+  const { run, plan, node, message } = claim;
+  const written = await cx.runs.updateNode(
+    run.runId,
+    node.nodeId,
+    { status: ['RUNNING'], fence: node.fence },
+    {
+      set: {
+        status: change.status,
+        token: message.token,
+        endedAt: cx.iso(),
+        ...(change.output !== undefined ? { output: change.output } : {}),
+        ...(change.error ? { error: change.error } : {}),
+        ...(change.reason ? { reason: change.reason } : {}),
+      },
+      remove: ['leaseUntil', 'wakeAt', ...(change.error ? [] : (['error'] as const))],
+    },
+    run.expiresAt,
+  );
+  if (!written) return DONE; // the lease was taken over: the other worker's result counts
+  const type = `node.${change.status.toLowerCase()}` as 'node.succeeded';
+  cx.emit({
+    type,
+    runId: run.runId,
+    nodeId: node.nodeId,
+    attempt: node.attempt,
+    ...(change.error ? { error: change.error } : {}),
+    ...(change.reason ? { reason: change.reason } : {}),
+  });
+  await afterTerminal(cx, run, plan, written);
+  return DONE;
+}
+
+/** RETRY_WAIT or WAITING until `wakeAt`, then a message wakes the node. */
+async function parkClaimed(
+  cx: EngineContext,
+  claim: Claim,
+  status: 'RETRY_WAIT' | 'WAITING',
+  wakeAt: number,
+  error?: { code: string; message: string },
+): Promise<StepResult> {
+  const { run, node, message } = claim;
+  const written = await cx.runs.updateNode(
+    run.runId,
+    node.nodeId,
+    { status: ['RUNNING'], fence: node.fence },
+    {
+      set: { status, token: message.token, wakeAt: cx.iso(wakeAt), ...(error ? { error } : {}) },
+      remove: ['leaseUntil'],
+    },
+    run.expiresAt,
+  );
+  if (!written) return DONE;
+  await cx.enqueueAt({ runId: run.runId, nodeId: node.nodeId, token: cx.newToken() }, wakeAt);
+  cx.emit({
+    type: status === 'WAITING' ? 'node.waiting' : 'node.retrying',
+    runId: run.runId,
+    nodeId: node.nodeId,
+    attempt: node.attempt,
+    ...(error ? { error } : {}),
+  });
+  return DONE;
+}
+
+/** The worker must stop: give the node back unfinished, not counting the attempt. */
+async function handBack(cx: EngineContext, claim: Claim): Promise<StepResult> {
+  const { run, node } = claim;
+  const written = await cx.runs.updateNode(
+    run.runId,
+    node.nodeId,
+    { status: ['RUNNING'], fence: node.fence },
+    { set: { status: 'READY' }, addAttempt: -1, remove: ['leaseUntil'] },
+    run.expiresAt,
+  );
+  if (written) await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId }]);
+  return DONE;
+}
+
+/** The claim's condition failed: a duplicate, a redelivery after a crash, or an early message. */
+async function afterLostClaim(cx: EngineContext, run: RunRecord, plan: Plan, message: NodeMessage) {
+  const node = await cx.runs.getNode(run.runId, message.nodeId);
+  if (!node?.status || node.token !== message.token) return DONE;
+  if (TERMINAL_NODE.has(node.status)) {
+    await afterTerminal(cx, run, plan, node);
+    return DONE;
+  }
+  if (node.status === 'RUNNING') {
+    const leaseLeft = Date.parse(node.leaseUntil ?? '') - cx.now();
+    return { kind: 'retry' as const, afterSeconds: Math.max(1, Math.ceil(leaseLeft / 1000)) };
+  }
+  if ((node.status === 'RETRY_WAIT' || node.status === 'WAITING') && node.wakeAt) {
+    await cx.enqueueAt(
+      { runId: run.runId, nodeId: node.nodeId, token: cx.newToken() },
+      Date.parse(node.wakeAt),
+    );
+  }
+  return DONE;
+}
+
+/** The run has ended: a node that had not started is CANCELLED. */
+async function cancelNode(cx: EngineContext, run: RunRecord, message: NodeMessage) {
+  await cx.runs.updateNode(
+    run.runId,
+    message.nodeId,
+    { status: ['ABSENT', 'READY', 'PARKED', 'RETRY_WAIT', 'WAITING'] },
+    {
+      set: {
+        status: 'CANCELLED',
+        token: message.token,
+        endedAt: cx.iso(),
+        reason: `the run is ${run.status}`,
+      },
+      remove: ['leaseUntil', 'wakeAt'],
+    },
+    run.expiresAt,
+  );
+  return DONE;
+}
+
+/** The run is paused: park the node; a resume re-enqueues it. */
+async function parkNode(cx: EngineContext, run: RunRecord, message: NodeMessage): Promise<StepResult> {
+  const singleVia = message.via === 'JOIN' ? undefined : message.via;
+  const parked = await cx.runs.updateNode(
+    run.runId,
+    message.nodeId,
+    { status: ['ABSENT', 'READY'], orDueBefore: cx.iso(cx.now() + EARLY_MS) },
+    { set: { status: 'PARKED', token: message.token, ...(singleVia ? { via: singleVia } : {}) } },
+    run.expiresAt,
+  );
+  if (!parked) return DONE;
+  cx.emit({ type: 'node.parked', runId: run.runId, nodeId: message.nodeId });
+  // A resume may have listed the parked nodes just before this write: look again.
+  const now = await cx.runs.getRun(run.runId);
+  if (now && now.status !== 'PAUSED') await cx.enqueue([{ runId: run.runId, nodeId: message.nodeId }]);
+  return DONE;
+}
+
+/** The node's timeout: its own, else the definition's default, else the engine's. */
+export function nodeTimeoutMs(cx: EngineContext, plan: Plan, nodeId: string): number {
+  const given = plan.node(nodeId)?.timeout ?? plan.definition.defaults?.timeout;
+  return (given === undefined ? undefined : parseDuration(given)) ?? cx.settings.defaultNodeTimeoutMs;
+}

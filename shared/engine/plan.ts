@@ -1,0 +1,95 @@
+import type { NodeDefinition, WorkflowDefinition } from '../domain/definition-schema.ts';
+
+/** Sinks per done-set: keeps every done-set item well under 1 KB, whatever the run's size. */
+export const SINKS_PER_SHARD = 64;
+
+/** Where a sink is counted when it ends: member `member` of done-set `shard`. */
+export interface SinkSlot {
+  readonly shard: number;
+  readonly member: number;
+  /** Sinks in that shard: the shard is full when its set reaches this size. */
+  readonly shardSize: number;
+}
+
+/**
+ * A definition compiled for the engine: parents, children, sinks and their done-set slots. Built
+ * once per pinned version (versions are immutable) and cached by the engine.
+ */
+export interface Plan {
+  readonly definition: WorkflowDefinition;
+  readonly ids: readonly string[];
+  node(id: string): NodeDefinition | undefined;
+  parents(id: string): readonly string[];
+  children(id: string): readonly string[];
+  roots(): readonly string[];
+  /** Set when `id` has no children. */
+  sinkSlot(id: string): SinkSlot | undefined;
+  readonly sinkCount: number;
+  readonly shardCount: number;
+  /** Which branch of a condition node a child belongs to, if any. */
+  branchOf(conditionId: string, childId: string): 'then' | 'else' | undefined;
+}
+
+/** Compiles a validated definition. */
+export function compilePlan(definition: WorkflowDefinition): Plan {
+  const ids = Object.keys(definition.nodes);
+  const parents = new Map<string, readonly string[]>();
+  const children = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const id of ids) {
+    const needs = [...new Set(definition.nodes[id]?.needs ?? [])];
+    parents.set(id, needs);
+    for (const parent of needs) children.get(parent)?.push(id);
+  }
+  const sinks = ids.filter((id) => (children.get(id) ?? []).length === 0);
+  const shardCount = Math.ceil(sinks.length / SINKS_PER_SHARD);
+  const slots = new Map<string, SinkSlot>();
+  sinks.forEach((id, index) => {
+    const shard = Math.floor(index / SINKS_PER_SHARD);
+    const shardSize = Math.min(SINKS_PER_SHARD, sinks.length - shard * SINKS_PER_SHARD);
+    slots.set(id, { shard, member: index, shardSize });
+  });
+  const roots = ids.filter((id) => (parents.get(id) ?? []).length === 0);
+  const branches = new Map<string, 'then' | 'else'>();
+  for (const id of ids) {
+    const node = definition.nodes[id];
+    if (node?.type !== 'condition') continue;
+    for (const child of node.then ?? []) branches.set(`${id}\u0000${child}`, 'then');
+    for (const child of node.else ?? []) branches.set(`${id}\u0000${child}`, 'else');
+  }
+  return {
+    definition,
+    ids,
+    node: (id) => (Object.hasOwn(definition.nodes, id) ? definition.nodes[id] : undefined),
+    parents: (id) => parents.get(id) ?? [],
+    children: (id) => children.get(id) ?? [],
+    roots: () => roots,
+    sinkSlot: (id) => slots.get(id),
+    sinkCount: sinks.length,
+    shardCount,
+    branchOf: (conditionId, childId) => branches.get(`${conditionId}\u0000${childId}`),
+  };
+}
+
+// `$nodes.id`, `$nodes.\`id-with-dash\``, `$nodes["id"]`.
+const NODE_REFERENCE =
+  /\$nodes\s*\.\s*(?:([A-Za-z_][A-Za-z0-9_]*)|`([^`]+)`)|\$nodes\s*\[\s*["']([^"']+)["']/g;
+
+/** Node ids that `$nodes.<id>` expressions in `value` read (a cheap scan, no parsing). */
+export function referencedNodes(value: unknown, known: (id: string) => boolean): string[] {
+  const found = new Set<string>();
+  const visit = (item: unknown) => {
+    if (typeof item === 'string') {
+      if (!item.includes('{%')) return;
+      for (const match of item.matchAll(NODE_REFERENCE)) {
+        const id = match[1] ?? match[2] ?? match[3];
+        if (id !== undefined && known(id)) found.add(id);
+      }
+    } else if (Array.isArray(item)) {
+      item.forEach(visit);
+    } else if (item !== null && typeof item === 'object') {
+      Object.values(item).forEach(visit);
+    }
+  };
+  visit(value);
+  return [...found];
+}

@@ -1,0 +1,77 @@
+import type { Page } from '../ports/page.ts';
+import type { RunQuery, RunRecord } from '../ports/run-store.ts';
+import { EngineContext, type EngineDeps } from './context.ts';
+import { decodeMessage, encodeRelayMessage } from './messages.ts';
+import { handleNodeMessage, type StepOptions, type StepResult } from './node-step.ts';
+import { cancelRun, pauseRun, resumeRun, retryRun } from './run-controls.ts';
+import { type RunView, viewRun } from './run-view.ts';
+import { type StartRunRequest, type StartRunResult, startRun } from './start-run.ts';
+import { type SweepOptions, type SweepReport, sweep } from './sweeper.ts';
+
+/**
+ * The engine's entry points, over ports only: the API starts, reads and controls runs; the
+ * worker hands it queue messages; the sweeper calls `sweep` every minute.
+ * @example
+ * const engine = new RunEngine({ runs, definitions, queue, timer, clock, ids, executors, random });
+ * const { run } = await engine.startRun({ tenant: 'acme', workflow: 'orders', inputs: { id: 7 } });
+ */
+export class RunEngine {
+  private readonly cx: EngineContext;
+
+  constructor(deps: EngineDeps) {
+    this.cx = new EngineContext(deps);
+  }
+
+  startRun(request: StartRunRequest): Promise<StartRunResult> {
+    return startRun(this.cx, request);
+  }
+
+  getRun(tenant: string, runId: string): Promise<RunView> {
+    return viewRun(this.cx, tenant, runId);
+  }
+
+  listRuns(tenant: string, query?: RunQuery): Promise<Page<RunRecord>> {
+    return this.cx.runs.listRuns(tenant, query);
+  }
+
+  pause(tenant: string, runId: string): Promise<RunRecord> {
+    return pauseRun(this.cx, tenant, runId);
+  }
+
+  resume(tenant: string, runId: string): Promise<RunRecord> {
+    return resumeRun(this.cx, tenant, runId);
+  }
+
+  cancel(tenant: string, runId: string): Promise<RunRecord> {
+    return cancelRun(this.cx, tenant, runId);
+  }
+
+  retry(tenant: string, runId: string, nodes?: readonly string[]): Promise<RunRecord> {
+    return retryRun(this.cx, tenant, runId, nodes);
+  }
+
+  /**
+   * Handles one queue message body. Resolves `done` (delete the message) or `retry` (leave it for
+   * redelivery); throws only on infrastructure errors (store or queue down), which also mean retry.
+   * A body that is not a Skein message is logged by the caller and dropped (`done`).
+   */
+  async handleMessage(body: string, options: StepOptions = {}): Promise<StepResult> {
+    const decoded = decodeMessage(body);
+    if (decoded.kind === 'invalid') return { kind: 'done' };
+    if (decoded.kind === 'relay') {
+      const { at, body: inner } = decoded.message;
+      if (at > this.cx.now()) {
+        await this.cx.deps.timer.schedule(inner, at);
+        return { kind: 'done' };
+      }
+      return this.handleMessage(inner, options);
+    }
+    return handleNodeMessage(this.cx, decoded.message, options);
+  }
+
+  sweep(options?: SweepOptions): Promise<SweepReport> {
+    return sweep(this.cx, options);
+  }
+}
+
+export { encodeRelayMessage };

@@ -1,0 +1,130 @@
+import semver from 'semver';
+import { parseDuration } from '../domain/duration.ts';
+import { NotFoundError, SkeinError } from '../domain/problems.ts';
+import { resolveRunInputs, runInputsError } from '../domain/run-inputs.ts';
+import type { VersionRecord } from '../ports/definition-store.ts';
+import type { RunRecord } from '../ports/run-store.ts';
+import type { EngineContext } from './context.ts';
+
+export interface StartRunRequest {
+  readonly tenant: string;
+  readonly workflow: string;
+  /** An exact version or a semver range (`^1.2.0`); the latest version when absent. */
+  readonly version?: string;
+  readonly inputs?: unknown;
+  /** A second start with the same key (per tenant) returns the first run instead. */
+  readonly idempotencyKey?: string;
+}
+
+export interface StartRunResult {
+  readonly run: RunRecord;
+  /** False when `idempotencyKey` matched an existing run. */
+  readonly created: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Starts a run pinned to one exact version: resolves the version (exact, range or latest),
+ * checks the inputs against the typed `inputs` with defaults applied, writes the run (and its
+ * idempotency key) atomically, then enqueues the root nodes.
+ * @example await startRun(cx, { tenant: 'acme', workflow: 'orders', inputs: { id: 7 } })
+ */
+export async function startRun(cx: EngineContext, request: StartRunRequest): Promise<StartRunResult> {
+  const { tenant, workflow, idempotencyKey } = request;
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new SkeinError(
+      'SCHEMA',
+      'idempotencyKey must be 1 to 128 printable ASCII characters without spaces',
+      400,
+      '$.idempotencyKey',
+    );
+  }
+  const record = await resolveVersion(cx, tenant, workflow, request.version);
+  const inputs = resolveRunInputs(record.definition, request.inputs);
+  if (!inputs.ok) throw runInputsError(inputs.problems);
+  const plan = await cx.planFor({ tenant, workflow, version: record.version });
+  const now = cx.now();
+  const timeoutMs =
+    record.definition.timeout === undefined ? undefined : parseDuration(record.definition.timeout);
+  const activeDays = timeoutMs === undefined ? cx.settings.maxRunDays : Math.ceil(timeoutMs / 86_400_000);
+  const retentionDays = record.definition.retentionDays ?? cx.settings.retentionDays;
+  const run: RunRecord = {
+    runId: cx.deps.ids.newId(),
+    tenant,
+    workflow,
+    version: record.version,
+    status: 'RUNNING',
+    epoch: 0,
+    sinkCount: plan.sinkCount,
+    createdAt: cx.iso(now),
+    updatedAt: cx.iso(now),
+    expiresAt: Math.floor(now / 1000) + (activeDays + retentionDays) * 86_400,
+    ...(timeoutMs === undefined ? {} : { deadline: cx.iso(now + timeoutMs) }),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+  };
+  const result = await cx.runs.createRun(run, inputs.inputs);
+  if (result.created) {
+    cx.emit({ type: 'run.started', runId: run.runId });
+    await cx.enqueue(plan.roots().map((nodeId) => ({ runId: run.runId, nodeId })));
+  } else if (result.run.workflow !== workflow) {
+    throw new SkeinError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `idempotencyKey "${idempotencyKey}" was already used for a run of workflow ${result.run.workflow}`,
+      409,
+      '$.idempotencyKey',
+    );
+  }
+  return result;
+}
+
+async function resolveVersion(
+  cx: EngineContext,
+  tenant: string,
+  workflow: string,
+  wanted: string | undefined,
+): Promise<VersionRecord> {
+  const { definitions } = cx.deps;
+  const summary = await definitions.getWorkflow(tenant, workflow);
+  if (!summary) throw new NotFoundError(`workflow ${workflow} does not exist; publish a version first`);
+  let version = summary.latest;
+  if (wanted !== undefined && wanted !== 'latest') {
+    if (semver.valid(wanted)) {
+      version = wanted;
+    } else if (semver.validRange(wanted)) {
+      const all: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await definitions.listVersions(tenant, workflow, {
+          limit: 100,
+          ...(cursor ? { cursor } : {}),
+        });
+        all.push(...page.items.map((item) => item.version));
+        cursor = page.cursor;
+      } while (cursor);
+      const best = semver.maxSatisfying(all, wanted);
+      if (best === null) {
+        throw new NotFoundError(
+          `no version of workflow ${workflow} satisfies "${wanted}" (latest is ${summary.latest})`,
+          '$.version',
+        );
+      }
+      version = best;
+    } else {
+      throw new SkeinError(
+        'SCHEMA',
+        `version must be a version such as 1.2.0 or a range such as ^1.2.0, got "${wanted}"`,
+        400,
+        '$.version',
+      );
+    }
+  }
+  const record = await definitions.getVersion(tenant, workflow, version);
+  if (!record) {
+    throw new NotFoundError(
+      `workflow ${workflow} has no version ${version} (latest is ${summary.latest})`,
+      '$.version',
+    );
+  }
+  return record;
+}

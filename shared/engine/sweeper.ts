@@ -1,0 +1,83 @@
+import type { NodeRecord, RunRecord } from '../ports/run-store.ts';
+import type { EngineContext } from './context.ts';
+import type { NodeMessage } from './messages.ts';
+import type { Plan } from './plan.ts';
+import { stopRun } from './stop-run.ts';
+
+export interface SweepReport {
+  readonly runsChecked: number;
+  readonly timedOut: number;
+  /** Node messages sent again: expired leases, lost wake-ups, unsent starts. */
+  readonly requeued: number;
+}
+
+export interface SweepOptions {
+  /** Only runs whose last change is older than this are inspected node by node. @default 60_000 */
+  readonly quietMs?: number;
+}
+
+/**
+ * The safety net behind SQS redelivery, run every minute: times out active runs past their
+ * deadline and, for active runs quiet for a while, re-enqueues nodes that should be moving but
+ * may have lost their message: RUNNING with an expired lease, RETRY_WAIT/WAITING past their
+ * wake-up, READY, complete joins never claimed, and roots of a run whose start crashed before
+ * enqueuing them. Duplicates are harmless: claims are conditional. Reads O(run) per inspected
+ * run, never per node.
+ */
+export async function sweep(cx: EngineContext, options: SweepOptions = {}): Promise<SweepReport> {
+  const quietMs = options.quietMs ?? 60_000;
+  let runsChecked = 0;
+  let timedOut = 0;
+  let requeued = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await cx.runs.listActiveRuns({ limit: 100, ...(cursor ? { cursor } : {}) });
+    cursor = page.cursor;
+    for (const run of page.items) {
+      runsChecked += 1;
+      const now = cx.now();
+      if (run.deadline !== undefined && run.deadline <= cx.iso(now)) {
+        if (await stopRun(cx, run, 'TIMED_OUT')) timedOut += 1;
+        continue;
+      }
+      if (run.status !== 'RUNNING' || Date.parse(run.updatedAt) > now - quietMs) continue;
+      const plan = await cx.planFor(run);
+      const messages = stalled(
+        plan,
+        run,
+        await cx.runs.listNodes(run.runId),
+        cx.iso(now),
+        cx.iso(now - quietMs),
+      );
+      await cx.enqueue(messages);
+      requeued += messages.length;
+    }
+  } while (cursor);
+  return { runsChecked, timedOut, requeued };
+}
+
+function stalled(
+  plan: Plan,
+  run: RunRecord,
+  nodes: readonly NodeRecord[],
+  now: string,
+  quietSince: string,
+): Omit<NodeMessage, 'token'>[] {
+  const runId = run.runId;
+  if (nodes.length === 0) return plan.roots().map((nodeId) => ({ runId, nodeId }));
+  const messages: Omit<NodeMessage, 'token'>[] = [];
+  for (const node of nodes) {
+    const { nodeId, status } = node;
+    const lost =
+      (status === 'RUNNING' && node.leaseUntil !== undefined && node.leaseUntil < now) ||
+      ((status === 'RETRY_WAIT' || status === 'WAITING') &&
+        node.wakeAt !== undefined &&
+        node.wakeAt < quietSince) ||
+      status === 'READY' ||
+      (status === undefined && node.arrived.length === plan.parents(nodeId).length);
+    if (!lost) continue;
+    const via = status === undefined ? ('JOIN' as const) : node.via;
+    messages.push({ runId, nodeId, ...(via ? { via } : {}) });
+  }
+  return messages;
+}

@@ -1,0 +1,234 @@
+import type { Page, PageRequest } from './page.ts';
+
+/**
+ * The run store port: run state as one small run item plus one item per node, every write
+ * conditional and O(1) in the size of the run (see "Run state" in shared/ARCHITECTURE.md).
+ * The engine (`shared/engine/run-engine.ts`) owns the rules; adapters only store and check
+ * conditions atomically. Reads are strongly consistent.
+ */
+
+export const RUN_STATUSES = [
+  'QUEUED',
+  'RUNNING',
+  'PAUSED',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'TIMED_OUT',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+
+export const NODE_STATUSES = [
+  'PENDING',
+  'READY',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'SKIPPED',
+  'CANCELLED',
+  'RETRY_WAIT',
+  'WAITING',
+  'PARKED',
+] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+export const TERMINAL_NODE_STATUSES: readonly NodeStatus[] = ['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED'];
+
+/** What a finished parent passes down an edge. */
+export type Outcome = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+
+export interface ErrorInfo {
+  readonly code: string;
+  readonly message: string;
+  /** The node the error came from, on a run's error. */
+  readonly nodeId?: string;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly tenant: string;
+  readonly workflow: string;
+  /** The exact version the run is pinned to. */
+  readonly version: string;
+  readonly status: RunStatus;
+  /** Sinks (nodes without children) of the pinned definition; the run ends when all are done. */
+  readonly sinkCount: number;
+  /** Bumped by every `retry` control; sink done-sets are per epoch. */
+  readonly epoch: number;
+  /** Set by the first node that fails without `continueOnError`: the run will end FAILED. */
+  readonly failed?: boolean;
+  readonly outputs?: unknown;
+  readonly error?: ErrorInfo;
+  readonly idempotencyKey?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly endedAt?: string;
+  /** Run timeout: past this time the run is TIMED_OUT. */
+  readonly deadline?: string;
+  /** TTL, epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** The fields a conditional run update may change. */
+export type RunChange = Partial<
+  Pick<RunRecord, 'status' | 'failed' | 'outputs' | 'error' | 'endedAt' | 'epoch' | 'expiresAt' | 'deadline'>
+> & {
+  /** Removes these fields (e.g. `error` when a retry starts over). */
+  readonly remove?: readonly ('error' | 'endedAt' | 'outputs' | 'failed')[];
+};
+
+export interface NodeRecord {
+  readonly runId: string;
+  readonly nodeId: string;
+  /** Absent while the node only has arrivals from some of its parents. */
+  readonly status?: NodeStatus;
+  /** Attempts started so far (1-based once claimed). */
+  readonly attempt: number;
+  /** Bumped by every claim; a write from an older claim fails its condition. */
+  readonly fence: number;
+  /** Token of the queue message that made the latest claim or state change (for safe redelivery). */
+  readonly token?: string;
+  readonly leaseUntil?: string;
+  /** Parents that have finished, by outcome. */
+  readonly arrived: readonly string[];
+  readonly failedParents: readonly string[];
+  readonly skippedParents: readonly string[];
+  /** For a node released by a single parent: that parent's outcome (kept while parked). */
+  readonly via?: Outcome;
+  readonly output?: unknown;
+  readonly error?: ErrorInfo;
+  /** Why a node was skipped or cancelled. */
+  readonly reason?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  /** RETRY_WAIT / WAITING: when the node may be claimed again. */
+  readonly wakeAt?: string;
+  readonly expiresAt: number;
+}
+
+/** Which node states a conditional write accepts. `ABSENT`: no status yet (or no item). */
+export interface NodeCondition {
+  readonly status: readonly (NodeStatus | 'ABSENT')[];
+  /** Also accept `RETRY_WAIT` or `WAITING` whose `wakeAt` is at or before this ISO time. */
+  readonly orDueBefore?: string;
+  /** Also accept `RUNNING` whose lease ended before this ISO time (a lease takeover). */
+  readonly orLeaseExpiredBefore?: string;
+  /** Require this fence (the writer still holds its claim). */
+  readonly fence?: number;
+  /** Require exactly this many arrived parents (a join is only claimed once complete). */
+  readonly arrivedCount?: number;
+}
+
+/** A conditional node write: sets fields, bumps counters, removes fields. */
+export interface NodeChange {
+  readonly set?: Partial<
+    Pick<
+      NodeRecord,
+      | 'status'
+      | 'token'
+      | 'leaseUntil'
+      | 'via'
+      | 'output'
+      | 'error'
+      | 'reason'
+      | 'startedAt'
+      | 'endedAt'
+      | 'wakeAt'
+      | 'expiresAt'
+    >
+  >;
+  /** Sets `startedAt` only when it has none. */
+  readonly startedAtIfAbsent?: string;
+  readonly addAttempt?: number;
+  readonly bumpFence?: boolean;
+  readonly remove?: readonly ('leaseUntil' | 'error' | 'wakeAt' | 'output' | 'reason' | 'endedAt')[];
+}
+
+export interface RunQuery extends PageRequest {
+  readonly workflow?: string;
+  readonly status?: RunStatus;
+}
+
+export interface RunStore {
+  /**
+   * Creates the run, its inputs item and, with `run.idempotencyKey`, the key's item, atomically.
+   * When the tenant already has a run under that key, nothing is written and that run is
+   * returned with `created: false`.
+   */
+  createRun(run: RunRecord, inputs: unknown): Promise<{ run: RunRecord; created: boolean }>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  getInputs(runId: string): Promise<unknown>;
+  /**
+   * Applies `change` when the run's status is one of `ifStatus`; returns the updated run, or
+   * `undefined` when the condition failed (or the run does not exist). `updatedAt` is set too.
+   */
+  updateRun(
+    runId: string,
+    ifStatus: readonly RunStatus[],
+    change: RunChange & { readonly updatedAt: string },
+  ): Promise<RunRecord | undefined>;
+  /** Marks the run failed, keeping the first error: `failed = true`, `error` only if absent. */
+  recordFailure(runId: string, error: ErrorInfo, updatedAt: string): Promise<void>;
+  /** Runs of a tenant, newest first, optionally of one workflow and/or one status. */
+  listRuns(tenant: string, query?: RunQuery): Promise<Page<RunRecord>>;
+  /** Runs in QUEUED, RUNNING or PAUSED, any tenant (for the sweeper), oldest first. */
+  listActiveRuns(page?: PageRequest): Promise<Page<RunRecord>>;
+
+  getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined>;
+  /** The node items that exist among `nodeIds` (at most 100), in no particular order. */
+  getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]>;
+  /** Every node item of the run. O(run): for reads and run controls, never per node. */
+  listNodes(runId: string): Promise<NodeRecord[]>;
+  /**
+   * Records that `parentId` finished with `outcome`, creating the node item if needed, unless
+   * that parent had already arrived. Returns the item after the write, or the current item with
+   * `applied: false` when the parent had already arrived.
+   */
+  arrive(
+    runId: string,
+    nodeId: string,
+    parentId: string,
+    outcome: Outcome,
+    expiresAt: number,
+  ): Promise<{ applied: boolean; node: NodeRecord }>;
+  /**
+   * Applies `change` if the node matches `when`, creating the item when `when` accepts `ABSENT`.
+   * Returns the item after the write, or `undefined` when the condition failed.
+   */
+  updateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<NodeRecord | undefined>;
+  /**
+   * Puts a node back to "no status" for a `retry` control: keeps `attempt`, bumps `fence`,
+   * replaces the arrival sets with `arrivals` and removes everything else (creating the item when
+   * there is none). Returns false, writing nothing, when the node is RUNNING.
+   */
+  resetNode(
+    runId: string,
+    nodeId: string,
+    arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
+    expiresAt: number,
+  ): Promise<boolean>;
+  /**
+   * Adds `member` to the done-set `setKey` of the run (sink counting, sharded so no item grows
+   * with the run). Returns whether it was new and the set's size after the call.
+   */
+  addDone(
+    runId: string,
+    setKey: string,
+    member: number,
+    expiresAt: number,
+  ): Promise<{ applied: boolean; size: number }>;
+}
+
+/** Thrown by adapters for a broken invariant they cannot map to a result (never for a failed condition). */
+export class RunStoreError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RunStoreError';
+  }
+}
