@@ -4,7 +4,7 @@ import { EngineContext, type EngineDeps } from './context.ts';
 import { decodeMessage, encodeRelayMessage } from './messages.ts';
 import { handleNodeMessage, type StepOptions, type StepResult } from './node-step.ts';
 import { cancelRun, pauseRun, resumeRun, retryRun } from './run-controls.ts';
-import { type RunView, viewRun } from './run-view.ts';
+import { getOwnRun, type RunView, viewRun } from './run-view.ts';
 import { type StartRunRequest, type StartRunResult, startRun } from './start-run.ts';
 import { type SweepOptions, type SweepReport, sweep } from './sweeper.ts';
 
@@ -28,6 +28,11 @@ export class RunEngine {
 
   getRun(tenant: string, runId: string): Promise<RunView> {
     return viewRun(this.cx, tenant, runId);
+  }
+
+  /** The run item only (status, outputs, error): cheap enough to poll. 404 for another tenant's run. */
+  getRunRecord(tenant: string, runId: string): Promise<RunRecord> {
+    return getOwnRun(this.cx, tenant, runId);
   }
 
   listRuns(tenant: string, query?: RunQuery): Promise<Page<RunRecord>> {
