@@ -74,7 +74,7 @@ export class WorkflowHarness {
 
   /** Publishes a definition (an object, or YAML/JSON text) as `version` of its `id`. */
   async publish(definition: object | string, version = '1.0.0', tenant = TENANT): Promise<string> {
-    const body = typeof definition === 'string' ? parseSource(definition).value : definition;
+    const body = typeof definition === 'string' ? parseSource(definition, 'yaml').value : definition;
     const workflowId = (body as { id?: string }).id ?? 'workflow';
     await publishDefinition(
       { definitions: this.definitions, clock: this.clock },
