@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { ExecutorRegistry } from '../../shared/executors/registry.ts';
+import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
+import type { RunStore } from '../../shared/ports/run-store.ts';
+import { WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { type CrashPoint, crashingStore, driveWithFaults, InjectedCrash } from './fault-driver.ts';
+
+/** Counts executions per node; `onExecute` may interfere (e.g. let a lease expire). */
+class CountingExecutor implements Executor {
+  readonly type = 'noop';
+  readonly executions = new Map<string, number>();
+  onExecute?: (request: ExecutionRequest<unknown>) => Promise<void>;
+  async execute(request: ExecutionRequest<unknown>): Promise<ExecutionResult> {
+    this.executions.set(request.ctx.nodeId, (this.executions.get(request.ctx.nodeId) ?? 0) + 1);
+    await this.onExecute?.(request);
+    return { ok: true, output: `${request.ctx.nodeId}#${request.ctx.attempt}` };
+  }
+}
+
+const SINKS = 70; // more than one done-set shard (64 sinks each)
+
+/** A shape with chains, joins, a fan-out of sinks across two shards, and a two-level join. */
+function faultWorkflow() {
+  const nodes: Record<string, { type: 'noop'; needs?: string[] }> = {
+    root: { type: 'noop' },
+    a: { type: 'noop', needs: ['root'] },
+    b: { type: 'noop', needs: ['root'] },
+    c: { type: 'noop', needs: ['root'] },
+    j: { type: 'noop', needs: ['a', 'b'] },
+    d: { type: 'noop', needs: ['c'] },
+    end: { type: 'noop', needs: ['j', 'd'] },
+  };
+  for (let i = 0; i < SINKS; i += 1) nodes[`s${i}`] = { type: 'noop', needs: ['root'] };
+  return { id: 'faults', nodes };
+}
+
+const NODE_COUNT = 7 + SINKS;
+
+/** Counts, per node, the terminal writes the store applied, and the applied run-ending writes. */
+function countingStore(store: RunStore) {
+  const completions = new Map<string, number>();
+  let runEnds = 0;
+  const proxy: RunStore = Object.create(store);
+  proxy.updateNode = async (runId, nodeId, when, change, expiresAt) => {
+    const result = await store.updateNode(runId, nodeId, when, change, expiresAt);
+    const status = change.set?.status;
+    if (result && (status === 'SUCCEEDED' || status === 'FAILED' || status === 'SKIPPED')) {
+      completions.set(nodeId, (completions.get(nodeId) ?? 0) + 1);
+    }
+    return result;
+  };
+  proxy.updateRun = async (runId, ifStatus, change) => {
+    const result = await store.updateRun(runId, ifStatus, change);
+    if (result && change.endedAt !== undefined) runEnds += 1;
+    return result;
+  };
+  return { store: proxy, completions, runEnds: () => runEnds };
+}
+
+async function setUp(makeStore: () => RunStore | Promise<RunStore>, wrap?: (store: RunStore) => RunStore) {
+  const executor = new CountingExecutor();
+  const counting = countingStore(await makeStore());
+  const harness = new WorkflowHarness({
+    runs: wrap ? wrap(counting.store) : counting.store,
+    executors: new ExecutorRegistry().register(executor),
+  });
+  await harness.publish(faultWorkflow());
+  return { harness, executor, counting };
+}
+
+/** Every node completed exactly once (as the store saw it), the run ended exactly once, SUCCEEDED. */
+async function expectCleanRun(
+  harness: WorkflowHarness,
+  counting: ReturnType<typeof countingStore>,
+  runId: string,
+) {
+  const run = await harness.view(runId);
+  expect(run.status).toBe('SUCCEEDED');
+  expect(run.progress.byStatus).toEqual({ SUCCEEDED: NODE_COUNT });
+  expect(counting.completions.size).toBe(NODE_COUNT);
+  expect([...counting.completions.values()].every((count) => count === 1)).toBe(true);
+  expect(counting.runEnds()).toBe(1);
+}
+
+/**
+ * The guarantees under faults, for any run store: duplicated and reordered deliveries, a crash
+ * at every step boundary, and a lease that expires while a node runs.
+ */
+export function faultScenarios(makeStore: () => RunStore | Promise<RunStore>) {
+  describe('under duplicated and reordered deliveries', () => {
+    it('completes every node once when every message is delivered twice', async () => {
+      // Prepare
+      const { harness, executor, counting } = await setUp(makeStore);
+      const runId = await harness.start('faults');
+
+      const copied = new Set<string>();
+
+      // Act
+      await driveWithFaults(harness, {
+        delivery: (message) =>
+          copied.has(message.body) ? 'handle' : (copied.add(message.body), 'duplicate'),
+      });
+
+      // Assess
+      await expectCleanRun(harness, counting, runId);
+      expect([...executor.executions.values()].every((count) => count === 1)).toBe(true);
+    });
+
+    it('completes every node once when deliveries are shuffled and some come back late', async () => {
+      // Prepare
+      const { harness, executor, counting } = await setUp(makeStore);
+      const runId = await harness.start('faults');
+      let seed = 7;
+      const random = () => {
+        seed = (seed * 16_807) % 2_147_483_647;
+        return seed / 2_147_483_647;
+      };
+
+      // Act
+      await driveWithFaults(harness, {
+        shuffle: random,
+        delivery: (_message, index) => (index % 5 === 0 ? 'skip' : index % 3 === 0 ? 'duplicate' : 'handle'),
+      });
+
+      // Assess
+      await expectCleanRun(harness, counting, runId);
+      expect([...executor.executions.values()].every((count) => count === 1)).toBe(true);
+    });
+  });
+
+  describe('with a worker crash at a step boundary', () => {
+    const points: [CrashPoint, boolean][] = [
+      ['after-claim', false],
+      ['before-complete', false],
+      ['after-complete', true],
+      ['after-first-arrival', true],
+      ['after-done-count', true],
+    ];
+    for (const [point, executesOnce] of points) {
+      it(`recovers from a crash ${point.replaceAll('-', ' ')} (3 crashes)`, async () => {
+        // Prepare
+        const { harness, executor, counting } = await setUp(makeStore, (store) =>
+          crashingStore(store, point, 3),
+        );
+        const runId = await harness.start('faults');
+
+        // Act
+        const crashes = await driveWithFaults(harness);
+
+        // Assess
+        expect(crashes).toBe(3);
+        await expectCleanRun(harness, counting, runId);
+        const executions = [...executor.executions.values()];
+        expect(executions).toHaveLength(NODE_COUNT);
+        // Side effects are at-least-once: a crash before the result is stored runs the node again.
+        if (executesOnce) expect(executions.every((count) => count === 1)).toBe(true);
+      });
+    }
+
+    it('recovers from a crash before the children are sent', async () => {
+      // Prepare
+      const { harness, counting } = await setUp(makeStore);
+      const send = harness.queue.send.bind(harness.queue);
+      let crashes = 2;
+      harness.queue.send = async (messages) => {
+        if (messages.length > 1 && crashes > 0) {
+          crashes -= 1;
+          throw new InjectedCrash('before sending children');
+        }
+        return send(messages);
+      };
+      const runId = await harness.start('faults');
+
+      // Act
+      const crashed = await driveWithFaults(harness);
+
+      // Assess
+      expect(crashed + crashes).toBe(2);
+      await expectCleanRun(harness, counting, runId);
+    });
+  });
+
+  describe('when a lease expires while the node runs', () => {
+    it('lets another worker take over and records one completion, from the newer claim', async () => {
+      // Prepare
+      const { harness, executor, counting } = await setUp(makeStore);
+      let tookOver = false;
+      executor.onExecute = async (request) => {
+        if (request.ctx.nodeId !== 'c' || tookOver) return;
+        tookOver = true;
+        // This worker stalls past its lease; the message is redelivered to another worker.
+        harness.clock.advance(10 * 60_000);
+        const body = JSON.stringify({ r: request.ctx.runId, n: 'c', t: 'redelivered' });
+        await harness.engine.handleMessage(body);
+      };
+      const runId = await harness.start('faults');
+
+      // Act
+      await driveWithFaults(harness);
+
+      // Assess
+      await expectCleanRun(harness, counting, runId);
+      const run = await harness.view(runId);
+      expect(run.nodes.c).toMatchObject({ status: 'SUCCEEDED', attempts: 2, output: 'c#2' });
+      expect(executor.executions.get('c')).toBe(2);
+    });
+  });
+}
