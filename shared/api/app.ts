@@ -4,12 +4,15 @@ import { LIMITS } from '../domain/limits.ts';
 import { SkeinError } from '../domain/problems.ts';
 import { parseSource } from '../domain/source.ts';
 import { validateParsed } from '../domain/validate.ts';
+import type { RunEngine } from '../engine/run-engine.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
 import { type ApiEnv, type KeyResolver, requireApiKey } from './auth.ts';
 import { bodyError, readText } from './body.ts';
 import { notFound, onError } from './errors.ts';
 import { documentRoutes } from './openapi.ts';
+import { documentRunRoutes } from './openapi-runs.ts';
+import { runRoutes } from './routes/runs.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 export interface ApiDeps {
@@ -19,6 +22,10 @@ export interface ApiDeps {
   /** Shown by `/health`, e.g. "dynamodb" or "memory". */
   readonly storeName: string;
   readonly log?: (message: string, error: unknown) => void;
+  /** Starts, reads and controls runs; without it the run routes answer 503 ENGINE_UNAVAILABLE. */
+  readonly engine?: RunEngine;
+  /** Waits between polls of "start run" with `wait` (real timers by default; tests inject one). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -54,8 +61,10 @@ export function createApp(deps: ApiDeps) {
   });
   app.use('/v1/tenants/:tenant/*', auth);
   app.route('/v1/tenants/:tenant/workflows', workflowRoutes(deps));
+  app.route('/v1/tenants/:tenant', runRoutes(deps));
 
   documentRoutes(app as unknown as OpenAPIHono);
+  documentRunRoutes(app as unknown as OpenAPIHono);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Skein API', version: '1.0.0', description: 'Versioned DAG workflows on AWS.' },

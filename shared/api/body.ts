@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
-import { type Problem, SkeinError } from '../domain/problems.ts';
+import type { z } from 'zod';
+import { type PathSegment, type Problem, SkeinError, toJsonPath } from '../domain/problems.ts';
 import { parseSource, type SourceFormat } from '../domain/source.ts';
+import { didYouMean } from '../domain/suggest.ts';
 
 const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json$/i;
 const YAML_TYPES = /^(?:application|text)\/(?:x-)?yaml$/i;
@@ -45,4 +47,47 @@ export function bodyError(problems: readonly Problem[]): SkeinError {
     first?.path,
     problems,
   );
+}
+
+/**
+ * Reads an optional JSON or YAML body: an empty body (or a document that is only comments or
+ * `null`) is `{}`. A body that does not parse is a 400 like `readBody`.
+ */
+export async function readOptionalBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  const parsed = parseSource(text, bodyFormat(c));
+  if (parsed.problems.length > 0) throw bodyError(parsed.problems);
+  return parsed.value ?? {};
+}
+
+/**
+ * Checks a parsed body against a strict zod object schema; the first problem is a 400 `SCHEMA`
+ * with its JSON path (`$.wait`), every problem is listed in `errors`. A body that is not an object
+ * and unknown fields (with a "did you mean") are reported the same way.
+ */
+export function parseBody<T extends z.ZodObject>(schema: T, body: unknown): z.infer<T> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    const got = Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`;
+    throw new SkeinError('SCHEMA', `the body must be an object of fields, got ${got}`, 400, '$');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const fields = Object.keys(schema.shape);
+  const problems: Problem[] = result.error.issues.flatMap((issue) => {
+    if (issue.code !== 'unrecognized_keys') {
+      const path = toJsonPath(issue.path as PathSegment[]);
+      return [{ code: 'SCHEMA' as const, message: issue.message, path }];
+    }
+    const top = issue.path.length === 0;
+    return issue.keys.map((key) => ({
+      code: 'SCHEMA' as const,
+      message: top
+        ? `unknown field "${key}"${didYouMean(key, fields)} (the fields are ${fields.join(', ')})`
+        : `unknown field "${key}"`,
+      path: toJsonPath([...(issue.path as PathSegment[]), key]),
+    }));
+  });
+  const [first] = problems;
+  throw new SkeinError('SCHEMA', first?.message ?? 'invalid body', 400, first?.path ?? '$', problems);
 }

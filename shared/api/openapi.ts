@@ -13,11 +13,11 @@ import {
   workflowSummarySchema,
 } from './schemas.ts';
 
-const json = (schema: z.ZodType, description: string) => ({
+export const json = (schema: z.ZodType, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
-const errors = {
+export const errors = {
   400: json(errorSchema, 'Bad request: the message says what to fix and `path` where.'),
   401: json(errorSchema, 'Missing or unknown API key.'),
   404: json(errorSchema, 'Not found (also for another tenant’s resources).'),

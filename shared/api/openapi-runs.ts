@@ -1,0 +1,117 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { errors, json } from './openapi.ts';
+import {
+  retryBodySchema,
+  runListQuerySchema,
+  runPageSchema,
+  runParam,
+  runStartedSchema,
+  runStateSchema,
+  runViewSchema,
+  startRunBodySchema,
+} from './run-schemas.ts';
+import { errorSchema, tenantParam, workflowParam } from './schemas.ts';
+
+const optionalBody = (schema: z.ZodType) => ({
+  required: false,
+  content: { 'application/json': { schema }, 'application/yaml': { schema } },
+});
+const unavailable = { 503: json(errorSchema, 'The server has no run engine (ENGINE_UNAVAILABLE).') };
+const runState = (description: string) => json(runStateSchema, description);
+const conflict = json(
+  errorSchema,
+  'RUN_STATE: not allowed in the run’s current state (the message names it).',
+);
+
+/** Documents the run routes (see `routes/runs.ts`) at `/openapi.json`. */
+export function documentRunRoutes(app: OpenAPIHono): void {
+  const registry = app.openAPIRegistry;
+  const security = [{ apiKey: [] }];
+  const tenant = z.object({ tenant: tenantParam });
+  const run = tenant.extend({ run: runParam });
+  const runPath = '/v1/tenants/{tenant}/runs/{run}';
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/tenants/{tenant}/workflows/{workflow}/runs',
+    summary: 'Start a run',
+    description:
+      'Starts a run pinned to one exact version. An empty body is `{}`. With `wait`, answers 200 with ' +
+      'the whole run (as GET run) once it has ended within `wait` seconds; otherwise the run summary: ' +
+      '202 when this request created the run, 200 when `idempotencyKey` matched an existing run.',
+    security,
+    request: {
+      params: tenant.extend({ workflow: workflowParam }),
+      body: optionalBody(startRunBodySchema),
+    },
+    responses: {
+      202: {
+        ...json(runStartedSchema, 'Started; `Location` is the run.'),
+        headers: {
+          Location: { schema: { type: 'string' }, description: 'The run: /v1/tenants/{tenant}/runs/{run}' },
+        },
+      },
+      200: {
+        description:
+          'The run ended within `wait` (RunView), or `idempotencyKey` matched an existing run (RunStarted).',
+        content: { 'application/json': { schema: z.union([runViewSchema, runStartedSchema]) } },
+      },
+      409: json(errorSchema, 'IDEMPOTENCY_KEY_REUSED: the key was used for a run of another workflow.'),
+      415: json(errorSchema, 'The body is neither JSON nor YAML.'),
+      422: json(
+        errorSchema,
+        'INVALID_INPUTS: the inputs do not match the definition; `errors` lists every problem.',
+      ),
+      ...errors,
+      ...unavailable,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/tenants/{tenant}/runs',
+    summary: 'List runs, newest first',
+    security,
+    request: { params: tenant, query: runListQuerySchema },
+    responses: { 200: json(runPageSchema, 'A page'), ...errors, ...unavailable },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: runPath,
+    summary: 'A run with every node’s state',
+    security,
+    request: { params: run },
+    responses: { 200: json(runViewSchema, 'The run'), ...errors, ...unavailable },
+  });
+  const controls = [
+    ['pause', 'Pause a running run: running nodes finish, nothing new starts until resumed'],
+    ['resume', 'Resume a paused run'],
+    ['cancel', 'Cancel a running, paused or queued run'],
+  ] as const;
+  for (const [action, summary] of controls) {
+    registry.registerPath({
+      method: 'post',
+      path: `${runPath}/${action}`,
+      summary,
+      security,
+      request: { params: run },
+      responses: { 200: runState('The run’s new state'), 409: conflict, ...errors, ...unavailable },
+    });
+  }
+  registry.registerPath({
+    method: 'post',
+    path: `${runPath}/retry`,
+    summary: 'Retry a failed, cancelled or timed-out run',
+    description:
+      'Reruns the named nodes (or every FAILED or CANCELLED one) and everything downstream; the others keep their outputs.',
+    security,
+    request: { params: run, body: optionalBody(retryBodySchema) },
+    responses: {
+      200: runState('The run is RUNNING again'),
+      409: conflict,
+      422: json(errorSchema, 'UNKNOWN_NODE: a named node is not in the workflow (`path` is `$.nodes[i]`).'),
+      ...errors,
+      ...unavailable,
+    },
+  });
+}

@@ -1,0 +1,148 @@
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { NotFoundError, SkeinError } from '../../domain/problems.ts';
+import { assertWorkflowId } from '../../engine/publish-definition.ts';
+import type { RunEngine } from '../../engine/run-engine.ts';
+import { type RunRecord, TERMINAL_RUN_STATUSES } from '../../ports/run-store.ts';
+import type { ApiEnv } from '../auth.ts';
+import { parseBody, readOptionalBody } from '../body.ts';
+import { errorBody } from '../errors.ts';
+import { parseQuery } from '../query.ts';
+import { retryBodySchema, runListQuerySchema, startRunInputSchema } from '../run-schemas.ts';
+
+export interface RunRouteDeps {
+  /** Absent while a deployment has no engine wired: the run routes then answer 503. */
+  readonly engine?: RunEngine | undefined;
+  /** Waits between polls of a start with `wait`. @default real timers (setTimeout) */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
+/** How often a start with `wait` reads the run item. */
+export const POLL_INTERVAL_MS = 100;
+
+const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs of a tenant, mounted at `/v1/tenants/{tenant}`: start (`POST /workflows/{wf}/runs`), list,
+ * read, and the controls pause, resume, cancel and retry.
+ */
+export function runRoutes(deps: RunRouteDeps) {
+  const app = new Hono<ApiEnv>();
+  const sleep = deps.sleep ?? realSleep;
+  const engineOf = (): RunEngine => deps.engine as RunEngine;
+  const available: MiddlewareHandler<ApiEnv> = async (c, next) => {
+    if (!deps.engine) {
+      return c.json(
+        errorBody('ENGINE_UNAVAILABLE', 'runs are not available on this server: it has no run engine'),
+        503,
+      );
+    }
+    await next();
+  };
+  for (const path of ['/workflows/:workflow/runs', '/runs', '/runs/*']) app.use(path, available);
+
+  app.post('/workflows/:workflow/runs', async (c) => {
+    const tenant = c.get('tenant');
+    const workflow = c.req.param('workflow');
+    assertWorkflowId(workflow);
+    const body = parseBody(startRunInputSchema, await readOptionalBody(c));
+    const { wait, ...request } = body;
+    const { run, created } = await engineOf()
+      .startRun({ tenant, workflow, ...request })
+      .catch((error: unknown) => {
+        throw asUnprocessable(error);
+      });
+    c.header('Location', `/v1/tenants/${tenant}/runs/${run.runId}`);
+    if (wait !== undefined) {
+      const latest = await pollUntilEnded(engineOf(), run, wait * 1000, sleep, c);
+      if (isEnded(latest)) return c.json(await engineOf().getRun(tenant, run.runId), 200);
+      return c.json(startedOf(latest, created), created ? 202 : 200);
+    }
+    return c.json(startedOf(run, created), created ? 202 : 200);
+  });
+
+  app.get('/runs', async (c) => {
+    const query = parseQuery(runListQuerySchema, c.req.query());
+    const page = await engineOf().listRuns(c.get('tenant'), query);
+    return c.json({ items: page.items.map(summaryOf), ...(page.cursor && { cursor: page.cursor }) });
+  });
+
+  app.get('/runs/:run', async (c) => {
+    return c.json(await engineOf().getRun(c.get('tenant'), runIdOf(c)));
+  });
+
+  app.post('/runs/:run/:action{pause|resume|cancel}', async (c) => {
+    const action = c.req.param('action') as 'pause' | 'resume' | 'cancel';
+    const { runId, status } = await engineOf()[action](c.get('tenant'), runIdOf(c));
+    return c.json({ runId, status });
+  });
+  app.post('/runs/:run/retry', async (c) => {
+    const runId = runIdOf(c);
+    const { nodes } = parseBody(retryBodySchema, await readOptionalBody(c));
+    const { status } = await engineOf().retry(c.get('tenant'), runId, nodes);
+    return c.json({ runId, status });
+  });
+
+  return app;
+}
+
+/** A run id that cannot exist (wrong characters, too long) is a 404 without touching the store. */
+function runIdOf(c: Context<ApiEnv>): string {
+  const runId = c.req.param('run') ?? '';
+  if (!RUN_ID.test(runId))
+    throw new NotFoundError(`run ${JSON.stringify(runId.slice(0, 140))} does not exist`);
+  return runId;
+}
+
+const isEnded = (run: RunRecord) => TERMINAL_RUN_STATUSES.includes(run.status);
+
+/**
+ * Reads the run item every POLL_INTERVAL_MS until the run has ended, `waitMs` have passed (by
+ * the time slept or the real time spent, whichever is greater) or the client went away.
+ */
+async function pollUntilEnded(
+  engine: RunEngine,
+  started: RunRecord,
+  waitMs: number,
+  sleep: (ms: number) => Promise<void>,
+  c: Context<ApiEnv>,
+): Promise<RunRecord> {
+  const begin = performance.now();
+  let slept = 0;
+  let run = started;
+  for (;;) {
+    if (isEnded(run)) return run;
+    const left = waitMs - Math.max(slept, performance.now() - begin);
+    if (left <= 0 || c.req.raw.signal?.aborted) return run;
+    const pause = Math.min(POLL_INTERVAL_MS, left);
+    await sleep(pause);
+    slept += pause;
+    run = await engine.getRunRecord(run.tenant, run.runId);
+  }
+}
+
+/** Rejected run inputs are a 422 (like an invalid definition), every problem in `errors`. */
+function asUnprocessable(error: unknown): unknown {
+  if (error instanceof SkeinError && error.code === 'INVALID_INPUTS' && error.status === 400) {
+    return new SkeinError(error.code, error.message, 422, error.path, error.details);
+  }
+  return error;
+}
+
+function startedOf(run: RunRecord, created: boolean) {
+  const { runId, status, workflow, version } = run;
+  return { runId, status, workflow, version, created };
+}
+
+function summaryOf(run: RunRecord) {
+  const { runId, workflow, version, status, createdAt, endedAt, error } = run;
+  return {
+    runId,
+    workflow,
+    version,
+    status,
+    createdAt,
+    ...(endedAt !== undefined && { endedAt }),
+    ...(error !== undefined && { error }),
+  };
+}

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { WORKFLOW_ID } from '../domain/definition-schema.ts';
+import { LIMITS } from '../domain/limits.ts';
+import { NODE_STATUSES, RUN_STATUSES } from '../ports/run-store.ts';
+import { pageQuerySchema } from './schemas.ts';
+
+/** Request and response schemas of the run routes; `/openapi.json` is generated from these. */
+
+/** The longest `wait` of "start run", in seconds: longer runs are polled with GET .../runs/{run}. */
+export const MAX_WAIT_SECONDS = 30;
+
+const waitMessage = `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}; poll GET /v1/tenants/{tenant}/runs/{run} for longer`;
+
+export const startRunBodySchema = z
+  .strictObject({
+    version: z
+      .string({ error: 'version must be a string: a version such as 1.2.0 or a range such as ^1.2.0' })
+      .min(1, 'version must not be empty; leave it out for the latest version')
+      .max(256, 'version must be at most 256 characters')
+      .optional()
+      .meta({ description: 'An exact version, a semver range (`^1.2.0`) or "latest" (the default).' }),
+    inputs: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "The run's inputs, checked against the definition's `inputs`." }),
+    idempotencyKey: z
+      .string({ error: 'idempotencyKey must be a string of 1 to 128 printable ASCII characters' })
+      .optional()
+      .meta({ description: 'A second start with the same key (per tenant) returns the first run.' }),
+    wait: z
+      .number({ error: waitMessage })
+      .min(0, waitMessage)
+      .max(MAX_WAIT_SECONDS, waitMessage)
+      .optional()
+      .meta({ description: 'Seconds (0 to 30) to wait for the run to end; it is then returned whole.' }),
+  })
+  .meta({ id: 'StartRun' });
+
+/** What the start route validates: `inputs` are checked by the engine, which lists every problem. */
+export const startRunInputSchema = startRunBodySchema.extend({ inputs: z.unknown().optional() });
+
+export const retryBodySchema = z
+  .strictObject({
+    nodes: z
+      .array(z.string({ error: 'each node must be a node id (a string)' }), {
+        error: 'nodes must be a list of node ids',
+      })
+      .min(1, 'nodes must name at least one node; leave it out to retry every failed or cancelled node')
+      .max(LIMITS.maxNodes, `nodes must name at most ${LIMITS.maxNodes} nodes`)
+      .optional()
+      .meta({
+        description:
+          'Nodes to rerun (with everything downstream); every FAILED or CANCELLED one when absent.',
+      }),
+  })
+  .meta({ id: 'RetryRun' });
+
+export const runListQuerySchema = pageQuerySchema.extend({
+  workflow: z
+    .string()
+    .regex(WORKFLOW_ID, 'must be a workflow id: lowercase letters, digits and "-" (at most 80)')
+    .optional(),
+  status: z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` }).optional(),
+});
+
+export const runStatusSchema = z.enum(RUN_STATUSES).meta({ id: 'RunStatus' });
+export const nodeStatusSchema = z.enum(NODE_STATUSES).meta({ id: 'NodeStatus' });
+
+export const errorInfoSchema = z
+  .object({ code: z.string(), message: z.string(), nodeId: z.string().optional() })
+  .meta({ id: 'ErrorInfo' });
+
+export const runStartedSchema = z
+  .object({
+    runId: z.string(),
+    status: runStatusSchema,
+    workflow: z.string(),
+    version: z.string().meta({ description: 'The exact version the run is pinned to.' }),
+    created: z.boolean().meta({ description: 'False when `idempotencyKey` matched an existing run.' }),
+  })
+  .meta({ id: 'RunStarted' });
+
+export const runStateSchema = z
+  .object({ runId: z.string(), status: runStatusSchema })
+  .meta({ id: 'RunState' });
+
+export const runSummarySchema = z
+  .object({
+    runId: z.string(),
+    workflow: z.string(),
+    version: z.string(),
+    status: runStatusSchema,
+    createdAt: z.string(),
+    endedAt: z.string().optional(),
+    error: errorInfoSchema.optional(),
+  })
+  .meta({ id: 'RunSummary' });
+
+export const runPageSchema = z.object({ items: z.array(runSummarySchema), cursor: z.string().optional() });
+
+export const nodeViewSchema = z
+  .object({
+    status: nodeStatusSchema,
+    attempts: z.number().int(),
+    output: z.unknown().optional(),
+    error: errorInfoSchema.optional(),
+    reason: z.string().optional().meta({ description: 'Why the node was skipped or cancelled.' }),
+    startedAt: z.string().optional(),
+    endedAt: z.string().optional(),
+    wakeAt: z.string().optional().meta({ description: 'RETRY_WAIT or WAITING: when the node wakes up.' }),
+  })
+  .meta({ id: 'NodeView' });
+
+export const runViewSchema = z
+  .object({
+    runId: z.string(),
+    tenant: z.string(),
+    workflow: z.string(),
+    version: z.string(),
+    status: runStatusSchema,
+    inputs: z.unknown().meta({ description: 'The inputs the run sees, defaults applied.' }),
+    outputs: z.unknown().optional(),
+    error: errorInfoSchema.optional(),
+    idempotencyKey: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    endedAt: z.string().optional(),
+    deadline: z.string().optional().meta({ description: 'Past this time the run is TIMED_OUT.' }),
+    progress: z.object({
+      total: z.number().int(),
+      done: z.number().int().meta({ description: 'Nodes in a terminal state.' }),
+      percent: z.number().int(),
+      byStatus: z.record(z.string(), z.number().int()).meta({ description: 'Node count by status.' }),
+    }),
+    nodes: z.record(z.string(), nodeViewSchema),
+  })
+  .meta({ id: 'RunView' });
+
+export const runParam = z
+  .string()
+  .meta({ param: { name: 'run', in: 'path' }, example: '01JH3ZK5Q8N4X6Y7Z8A9B0C1D2' });
