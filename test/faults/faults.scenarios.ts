@@ -97,8 +97,11 @@ export function faultScenarios(makeStore: () => RunStore | Promise<RunStore>) {
 
       // Act
       await driveWithFaults(harness, {
-        delivery: (message) =>
-          copied.has(message.body) ? 'handle' : (copied.add(message.body), 'duplicate'),
+        delivery: (message) => {
+          if (copied.has(message.body)) return 'handle';
+          copied.add(message.body);
+          return 'duplicate';
+        },
       });
 
       // Assess

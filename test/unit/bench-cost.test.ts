@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { costPerMillionNodes, loadPrices, stepFunctionsCostPerMillionNodes } from '../../bench/cost.ts';
+import { percentile, summarize } from '../../bench/stats.ts';
+
+// Read independently of bench/cost.ts: <repo>/../shared/bench/prices.json.
+const pricesUrl = new URL('../../../shared/bench/prices.json', import.meta.url);
+const prices = JSON.parse(readFileSync(pricesUrl, 'utf8')) as Record<string, number>;
+const price = (key: string) => {
+  const value = prices[key];
+  if (typeof value !== 'number') throw new Error(`prices.json has no number "${key}"`);
+  return value;
+};
+
+describe('costPerMillionNodes', () => {
+  it('prices each service from prices.json', () => {
+    // Prepare
+    const counts = {
+      writeUnits: 3,
+      transactionalWriteUnits: 2,
+      readUnits: 1.5,
+      sqsRequests: 3,
+      lambdaInvocations: 0.5,
+    };
+    const gbSecondsPerMillion =
+      1_000_000 * (price('lambda_assumed_node_ms') / 1000) * (price('lambda_assumed_memory_mb') / 1024);
+    const expected = {
+      dynamodbWrites:
+        (3 + 2 * price('dynamodb_transactional_write_multiplier')) *
+        price('dynamodb_on_demand_per_million_write_units'),
+      dynamodbReads: 1.5 * price('dynamodb_on_demand_per_million_read_units'),
+      sqs: 3 * price('sqs_standard_per_million_requests'),
+      lambdaRequests: 0.5 * price('lambda_per_million_requests'),
+      lambdaCompute: gbSecondsPerMillion * price('lambda_arm64_per_gb_second'),
+    };
+    // Act
+    const cost = costPerMillionNodes(counts);
+    // Assess
+    for (const [key, value] of Object.entries(expected)) {
+      expect(cost[key as keyof typeof expected], key).toBeCloseTo(value, 10);
+    }
+    const total = Object.values(expected).reduce((a, b) => a + b, 0);
+    expect(cost.total).toBeCloseTo(total, 10);
+  });
+
+  it('charges no transactional writes when absent and no compute when nodes skip Lambda', () => {
+    // Act
+    const cost = costPerMillionNodes({
+      writeUnits: 1,
+      readUnits: 0,
+      sqsRequests: 0,
+      lambdaInvocations: 0,
+      lambdaMsPerNode: 0,
+    });
+    // Assess
+    expect(cost.dynamodbWrites).toBeCloseTo(price('dynamodb_on_demand_per_million_write_units'), 10);
+    expect(cost.lambdaCompute).toBe(0);
+    expect(cost.total).toBeCloseTo(cost.dynamodbWrites, 10);
+  });
+
+  it('refuses negative counts', () => {
+    expect(() =>
+      costPerMillionNodes({ writeUnits: -1, readUnits: 0, sqsRequests: 0, lambdaInvocations: 0 }),
+    ).toThrow(/writeUnits/);
+  });
+});
+
+describe('stepFunctionsCostPerMillionNodes', () => {
+  it('is transitions per node times the Standard price per million transitions', () => {
+    // Prepare
+    const perMillion = price('stepfunctions_standard_per_million_transitions');
+    // Act
+    const chain = stepFunctionsCostPerMillionNodes(1000, 1000);
+    const fanOutIn = stepFunctionsCostPerMillionNodes(1003, 1002);
+    // Assess
+    expect(chain).toBeCloseTo(perMillion, 10);
+    expect(fanOutIn).toBeCloseTo((1003 / 1002) * perMillion, 10);
+    expect(() => stepFunctionsCostPerMillionNodes(5, 0)).toThrow(RangeError);
+  });
+});
+
+describe('loadPrices', () => {
+  it('reads <repo>/../shared/bench/prices.json', () => {
+    // Act
+    const loaded = loadPrices();
+    // Assess
+    expect(loaded.stepfunctions_standard_per_million_transitions).toBe(
+      price('stepfunctions_standard_per_million_transitions'),
+    );
+    expect(loaded.lambda_assumed_memory_mb).toBe(price('lambda_assumed_memory_mb'));
+  });
+
+  it('names a missing or non-numeric price', () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), 'skein-prices-')), 'prices.json');
+    writeFileSync(file, JSON.stringify({ ...prices, lambda_arm64_per_gb_second: '0.1' }));
+    // Act & Assess
+    expect(() => loadPrices(file)).toThrow(/lambda_arm64_per_gb_second/);
+  });
+});
+
+describe('summarize', () => {
+  it('gives the mean and nearest-rank percentiles', () => {
+    // Prepare
+    const samples = Array.from({ length: 200 }, (_, i) => 200 - i); // 200 … 1
+    // Act
+    const summary = summarize(samples);
+    // Assess
+    expect(summary).toEqual({ count: 200, mean: 100.5, p50: 100, p99: 198, min: 1, max: 200 });
+    expect(percentile([5, 1, 3], 50)).toBe(3);
+    expect(summarize([7]).p99).toBe(7);
+    expect(() => summarize([])).toThrow(RangeError);
+  });
+});
