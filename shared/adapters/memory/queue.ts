@@ -89,7 +89,9 @@ export class MemoryQueue implements Queue {
     const hideMs = (options.visibilitySeconds ?? this.visibilitySeconds) * 1000;
     const now = this.clock.now();
     const received: ReceivedMessage[] = [];
-    for (const message of [...this.messages.values()]) {
+    // Deleting the current entry while iterating a Map is safe; no copy, so a receive stops
+    // after `max` visible messages instead of walking the whole queue.
+    for (const message of this.messages.values()) {
       if (received.length === max) break;
       if (message.visibleAt > now) continue;
       if (
@@ -124,7 +126,6 @@ export class MemoryQueue implements Queue {
     if (message) message.visibleAt = this.clock.now() + seconds * 1000;
   }
 
-  /** Message counts right now, for tests and health checks. */
   /** When the next hidden message becomes visible (epoch ms), if any: tests advance the clock to it. */
   nextVisibleAt(): number | undefined {
     let next: number | undefined;
@@ -134,6 +135,7 @@ export class MemoryQueue implements Queue {
     return next;
   }
 
+  /** Message counts right now, for tests and health checks. */
   depth(): QueueDepth {
     const now = this.clock.now();
     let visible = 0;
