@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
 import { EXIT, processIo } from './io.ts';
+import type { RunCommandOptions } from './run-options.ts';
 
 silenceSdkNodeVersionNotice();
 
@@ -19,6 +20,28 @@ program
     process.exitCode = await validateCommand(files, options, processIo);
   });
 
+program
+  .command('run')
+  .description('Run a workflow file once, in-process or on a Skein API, printing node events and its outputs')
+  .argument('<file>', 'definition file; .json is read as JSON, anything else as YAML')
+  .option(
+    '--input <key=value>',
+    'a run input, the value read as JSON when it parses (repeatable)',
+    collect,
+    [],
+  )
+  .option('--inputs-json <json>', 'run inputs as one JSON object; --input values override it')
+  .option('--json', 'print only {runId, status, outputs, nodes} as one JSON document')
+  .option('--store <store>', 'in-process store: memory (default) or local (DynamoDB Local + fauxqs)')
+  .option('--api <url>', 'run on a Skein API instead of in-process (needs --key)')
+  .option('--key <key>', 'an API key for --api')
+  .option('--tenant <tenant>', 'the tenant to run as', 'demo')
+  .option('--version <version>', "the version to publish (default: the file's, else 0.0.0-local)")
+  .action(async (file: string, options: RunCommandOptions) => {
+    const { runCommand } = await import('./run-command.ts');
+    process.exitCode = await runCommand(file, options, processIo);
+  });
+
 const keys = program.command('keys').description('Manage API keys of the local store (.skein/)');
 keys
   .command('create')
@@ -31,6 +54,11 @@ keys
     const { keysCreateCommand } = await import('./keys-command.ts');
     process.exitCode = await keysCreateCommand(options, processIo);
   });
+
+/** Commander reducer for repeatable options. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,74 @@
+// Counts DynamoDB requests and the capacity DynamoDB (Local) reports for them, by wrapping a client.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export interface DynamoCounts {
+  requests: Record<string, number>;
+  writeUnits: number;
+  readUnits: number;
+}
+
+const WRITES = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'TransactWriteItemsCommand',
+  'BatchWriteItemCommand',
+]);
+const ACCEPTS_CAPACITY = new Set([
+  ...WRITES,
+  'GetItemCommand',
+  'QueryCommand',
+  'ScanCommand',
+  'BatchGetItemCommand',
+  'TransactGetItemsCommand',
+]);
+
+interface Capacity {
+  readonly CapacityUnits?: number;
+}
+
+/**
+ * Adds a middleware that asks for `ReturnConsumedCapacity: TOTAL` on every request and adds up the
+ * units DynamoDB reports, split into writes and reads by command. Counts are live: read them any time.
+ * @example const counts = countDynamoDb(client); ...; counts.writeUnits
+ */
+export function countDynamoDb(client: DynamoDBClient): DynamoCounts {
+  const counts: DynamoCounts = { requests: {}, writeUnits: 0, readUnits: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = String(context.commandName);
+      const input = args.input as Record<string, unknown>;
+      if (ACCEPTS_CAPACITY.has(command)) input.ReturnConsumedCapacity = 'TOTAL';
+      counts.requests[command] = (counts.requests[command] ?? 0) + 1;
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
+      const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
+        (sum, entry) => sum + (entry.CapacityUnits ?? 0),
+        0,
+      );
+      if (WRITES.has(command)) counts.writeUnits += units;
+      else counts.readUnits += units;
+      return result;
+    },
+    { step: 'initialize', name: 'skeinCountCapacity' },
+  );
+  return counts;
+}
+
+/** Subtracts `before` from `after`, for the counts of one measured run. */
+export function diffCounts(after: DynamoCounts, before: DynamoCounts): DynamoCounts {
+  const requests: Record<string, number> = {};
+  for (const [name, count] of Object.entries(after.requests)) {
+    const delta = count - (before.requests[name] ?? 0);
+    if (delta > 0) requests[name] = delta;
+  }
+  return {
+    requests,
+    writeUnits: after.writeUnits - before.writeUnits,
+    readUnits: after.readUnits - before.readUnits,
+  };
+}
+
+export function snapshot(counts: DynamoCounts): DynamoCounts {
+  return { requests: { ...counts.requests }, writeUnits: counts.writeUnits, readUnits: counts.readUnits };
+}

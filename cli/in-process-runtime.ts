@@ -1,0 +1,180 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-store.ts';
+import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
+import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
+import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
+import { LOCAL_TABLES } from '../shared/config.ts';
+import type { EngineEvent } from '../shared/engine/context.ts';
+import { RunEngine } from '../shared/engine/run-engine.ts';
+import { defaultExecutors } from '../shared/executors/registry.ts';
+import { systemClock } from '../shared/ports/clock.ts';
+import type { DefinitionStore } from '../shared/ports/definition-store.ts';
+import { randomIds } from '../shared/ports/ids.ts';
+import type { Queue, ReceivedMessage } from '../shared/ports/queue.ts';
+import type { RunStore } from '../shared/ports/run-store.ts';
+
+/** Where an in-process run keeps its state. */
+export type StoreKind = 'memory' | 'local';
+
+/** The ports of an in-process run and how to wait for more work. */
+export interface InProcessRuntime {
+  readonly runs: RunStore;
+  readonly definitions: DefinitionStore;
+  readonly queue: Queue;
+  /** Long polling for `receive` when nothing is in flight (SQS); 0 for the memory queue. */
+  readonly pollSeconds: number;
+  /** How long to sleep when the queue had nothing: undefined when nothing is pending at all. */
+  idleMs(): number | undefined;
+  /** Stops what the runtime started (DynamoDB Local, fauxqs, clients). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Memory adapters and a `MemoryQueue` on the real clock: nothing to start or stop. */
+export function memoryRuntime(): InProcessRuntime {
+  const queue = new MemoryQueue({ clock: systemClock });
+  return {
+    runs: new MemoryRunStore(),
+    definitions: new MemoryDefinitionStore(),
+    queue,
+    pollSeconds: 0,
+    idleMs: () => {
+      const next = queue.nextVisibleAt();
+      return next === undefined ? undefined : Math.max(0, next - Date.now());
+    },
+    stop: async () => undefined,
+  };
+}
+
+/**
+ * An ephemeral DynamoDB Local (in memory) and fauxqs with the DynamoDB and SQS adapters, as on
+ * AWS. Everything it starts is stopped by `stop()`; the JVM also dies with this process.
+ */
+export async function localRuntime(): Promise<InProcessRuntime> {
+  // Loaded here so that memory runs do not pay for the AWS SDK.
+  const [{ startDynamoDbLocal, dynamoClients }, { createQueue, sqsClient, startFauxqs }, aws] =
+    await Promise.all([
+      import('../functions/local/dynamodb-local.ts'),
+      import('../functions/local/fauxqs.ts'),
+      importAwsAdapters(),
+    ]);
+  const names = LOCAL_TABLES;
+  const [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqs()]);
+  const { client, doc } = dynamoClients(dynamo.endpoint);
+  let sqs: SQSClient | undefined;
+  const stop = async () => {
+    client.destroy();
+    sqs?.destroy();
+    await Promise.all([dynamo.stop(), fauxqs.stop()]);
+  };
+  try {
+    sqs = sqsClient(fauxqs.endpoint);
+    const [queueUrl] = await Promise.all([createQueue(sqs, 'skein-ready'), aws.createTables(client, names)]);
+    return {
+      runs: new aws.DynamoDbRunStore({ client: doc, tableName: names.runs }),
+      definitions: new aws.DynamoDbDefinitionStore({ client: doc, tableName: names.definitions }),
+      queue: new aws.SqsQueue({ client: sqs, queueUrl }),
+      pollSeconds: 1,
+      idleMs: () => 100,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function importAwsAdapters() {
+  const [{ DynamoDbDefinitionStore }, { DynamoDbRunStore }, { createTables }, { SqsQueue }] =
+    await Promise.all([
+      import('../shared/adapters/aws/dynamodb-definition-store.ts'),
+      import('../shared/adapters/aws/dynamodb-run-store.ts'),
+      import('../shared/adapters/aws/tables.ts'),
+      import('../shared/adapters/aws/sqs-queue.ts'),
+    ]);
+  return { DynamoDbDefinitionStore, DynamoDbRunStore, createTables, SqsQueue };
+}
+
+/** An engine over the runtime's ports with the real clock and local-mode executors. */
+export function engineFor(runtime: InProcessRuntime, observer: (event: EngineEvent) => void): RunEngine {
+  return new RunEngine({
+    runs: runtime.runs,
+    definitions: runtime.definitions,
+    queue: runtime.queue,
+    timer: new QueueRelayTimer(runtime.queue, systemClock),
+    clock: systemClock,
+    ids: randomIds,
+    executors: defaultExecutors({ http: { allowHosts: ['localhost'] } }),
+    random: Math.random,
+    observer,
+  });
+}
+
+const MAX_IN_FLIGHT = 10;
+const SWEEP_EVERY_MS = 30_000;
+
+export interface DriveOptions {
+  /** True once the run has ended: the loop stops. */
+  readonly done: () => boolean;
+  /** Aborting stops the loop; in-flight messages get a short grace period. */
+  readonly signal?: AbortSignal;
+  /** Called with infrastructure errors of a delivery (the message is redelivered later). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The worker loop of an in-process run: receives messages (up to 10 handled at a time), hands
+ * each to the engine, deletes it or hands it back, and sleeps until the next delayed message when
+ * the queue is idle. Stops when `done()`, when aborted, or when nothing is pending at all.
+ */
+export async function drive(
+  runtime: InProcessRuntime,
+  engine: RunEngine,
+  options: DriveOptions,
+): Promise<void> {
+  const { queue } = runtime;
+  const inFlight = new Set<Promise<void>>();
+  const aborted = new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve()));
+  let lastSweep = Date.now();
+  const deliver = async (message: ReceivedMessage) => {
+    try {
+      const result = await engine.handleMessage(message.body);
+      if (result.kind === 'done') await queue.delete(message.receipt);
+      else await queue.changeVisibility(message.receipt, result.afterSeconds);
+    } catch (error) {
+      options.onError?.(error);
+    }
+  };
+  while (!options.done() && !options.signal?.aborted) {
+    const room = MAX_IN_FLIGHT - inFlight.size;
+    const batch =
+      room > 0
+        ? await queue.receive({ max: room, waitSeconds: inFlight.size === 0 ? runtime.pollSeconds : 0 })
+        : [];
+    for (const message of batch) {
+      const handling: Promise<void> = deliver(message).finally(() => inFlight.delete(handling));
+      inFlight.add(handling);
+    }
+    if (batch.length > 0) continue;
+    if (Date.now() - lastSweep > SWEEP_EVERY_MS) {
+      lastSweep = Date.now();
+      await engine.sweep({ quietMs: SWEEP_EVERY_MS }).catch(options.onError);
+    }
+    const idle = runtime.idleMs();
+    if (idle === undefined && inFlight.size === 0) break;
+    const pause = timer(Math.min(idle ?? 1_000, 1_000));
+    await Promise.race([pause.done, aborted, ...inFlight]);
+    pause.cancel();
+  }
+  const grace = timer(options.signal?.aborted ? 2_000 : 60_000);
+  await Promise.race([Promise.allSettled(inFlight), grace.done]);
+  grace.cancel();
+}
+
+/** A sleep that can be cancelled, so that no timer keeps the process alive after the run. */
+function timer(ms: number) {
+  let id: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => {
+    id = setTimeout(resolve, ms);
+  });
+  return { done, cancel: () => clearTimeout(id) };
+}
