@@ -9,7 +9,11 @@ export const ENV = {
   port: 'PORT',
 } as const;
 
-export const LOCAL_TABLES = { definitions: 'skein-definitions', control: 'skein-control' } as const;
+export const LOCAL_TABLES = {
+  definitions: 'skein-definitions',
+  control: 'skein-control',
+  runs: 'skein-runs',
+} as const;
 
 export interface AwsConfig {
   readonly definitionsTable: string;

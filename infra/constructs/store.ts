@@ -1,7 +1,20 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  type ITable,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { CONTROL_TABLE, DEFINITIONS_TABLE, type TableDescription } from '../../shared/adapters/aws/tables.ts';
+import {
+  CONTROL_TABLE,
+  DEFINITIONS_TABLE,
+  RUNS_TABLE,
+  type TableDescription,
+} from '../../shared/adapters/aws/tables.ts';
 
 export interface SkeinStoreProps {
   /** Stage the tables belong to; `dev` tables are disposable, every other stage keeps its data. */
@@ -19,9 +32,10 @@ export interface SkeinStoreProps {
 }
 
 /**
- * Skein's DynamoDB tables: versioned workflow definitions, and low-volume control data (API keys,
- * later triggers). Key schemas come from `shared/adapters/aws/tables.ts`, the same description
- * local mode creates its tables from, so AWS and local mode cannot drift apart.
+ * Skein's DynamoDB tables: versioned workflow definitions, low-volume control data (API keys,
+ * later triggers), and run state. Key schemas, indexes, TTL and streams come from
+ * `shared/adapters/aws/tables.ts`, the same description local mode creates its tables from, so
+ * AWS and local mode cannot drift apart.
  *
  * Tables keep CloudFormation-generated names (no `tableName`), so a change that needs a
  * replacement never collides with the old table; functions receive the names through
@@ -36,6 +50,11 @@ export class SkeinStore extends Construct {
   public readonly definitionsTable: ITable;
   /** API keys (hashed), later triggers and subscriptions. */
   public readonly controlTable: ITable;
+  /**
+   * Runs, inputs, nodes, done-sets and idempotency keys, with the `byTenant`, `byWorkflow`,
+   * `byStatus` and `active` indexes, TTL on `expiresAt` and a NEW_AND_OLD_IMAGES stream.
+   */
+  public readonly runsTable: ITable;
 
   constructor(scope: Construct, id: string, props: SkeinStoreProps) {
     super(scope, id);
@@ -47,6 +66,7 @@ export class SkeinStore extends Construct {
     };
     this.definitionsTable = skeinTable(this, 'DefinitionsTable', DEFINITIONS_TABLE, settings);
     this.controlTable = skeinTable(this, 'ControlTable', CONTROL_TABLE, settings);
+    this.runsTable = skeinTable(this, 'RunsTable', RUNS_TABLE, settings);
   }
 }
 
@@ -68,7 +88,17 @@ function skeinTable(scope: Construct, id: string, keys: TableDescription, settin
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: settings.pointInTimeRecovery },
     deletionProtection: settings.deletionProtection,
     removalPolicy: settings.removalPolicy,
+    ...(keys.timeToLiveAttribute !== undefined && { timeToLiveAttribute: keys.timeToLiveAttribute }),
+    ...(keys.stream === 'NEW_AND_OLD_IMAGES' && { stream: StreamViewType.NEW_AND_OLD_IMAGES }),
   });
+  for (const index of keys.globalIndexes ?? []) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.indexName,
+      partitionKey: { name: index.partitionKey.name, type: AttributeType.STRING },
+      sortKey: { name: index.sortKey.name, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+  }
   if (!settings.pointInTimeRecovery) {
     Validations.of(table).acknowledge({
       id: 'AwsSolutions-DDB3',

@@ -4,7 +4,12 @@ import type { Page, PageRequest } from './page.ts';
  * The run store port: run state as one small run item plus one item per node, every write
  * conditional and O(1) in the size of the run (see "Run state" in shared/ARCHITECTURE.md).
  * The engine (`shared/engine/run-engine.ts`) owns the rules; adapters only store and check
- * conditions atomically. Reads are strongly consistent.
+ * conditions atomically. Reads are strongly consistent, except the run listings (`listRuns`,
+ * `listActiveRuns`), which read indexes and may lag a write by a moment.
+ *
+ * Values: `inputs`, a run's `outputs` and a node's `output` are JSON values (adapters may store
+ * them as JSON text). An optional field given as `undefined` in a change ends up absent, as if
+ * removed. The arrival sets come back in no particular order.
  */
 
 export const RUN_STATUSES = [
@@ -169,7 +174,12 @@ export interface RunStore {
   ): Promise<RunRecord | undefined>;
   /** Marks the run failed, keeping the first error: `failed = true`, `error` only if absent. */
   recordFailure(runId: string, error: ErrorInfo, updatedAt: string): Promise<void>;
-  /** Runs of a tenant, newest first, optionally of one workflow and/or one status. */
+  /**
+   * Runs of a tenant, newest first, optionally of one workflow and/or one status. A page may
+   * hold fewer than `limit` runs and still carry a cursor (an adapter that filters bounds its
+   * work per call); only a page without a cursor ends the listing. A cursor from another
+   * listing is refused with `SkeinError('INVALID_CURSOR')`.
+   */
   listRuns(tenant: string, query?: RunQuery): Promise<Page<RunRecord>>;
   /** Runs in QUEUED, RUNNING or PAUSED, any tenant (for the sweeper), oldest first. */
   listActiveRuns(page?: PageRequest): Promise<Page<RunRecord>>;

@@ -2,10 +2,12 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/dynamodb-api-key-store.ts';
 import { DynamoDbDefinitionStore } from '../../shared/adapters/aws/dynamodb-definition-store.ts';
+import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import type { WorkflowDefinition } from '../../shared/domain/definition-schema.ts';
 import { localTables } from '../setup/dynamo.ts';
 import { describeApiKeyStoreContract } from './api-key-store.contract.ts';
 import { describeDefinitionStoreContract } from './definition-store.contract.ts';
+import { describeRunStoreContract } from './run-store.contract.ts';
 
 let local: Awaited<ReturnType<typeof localTables>>;
 // A document client with default marshalling: the adapters must not rely on removeUndefinedValues.
@@ -22,6 +24,10 @@ describeDefinitionStoreContract('DynamoDB', async () => definitionStore());
 describeApiKeyStoreContract(
   'DynamoDB',
   async () => new DynamoDbApiKeyStore({ client: plainDoc, tableName: local.tables.control }),
+);
+describeRunStoreContract(
+  'DynamoDB',
+  async () => new DynamoDbRunStore({ client: plainDoc, tableName: local.tables.runs }),
 );
 
 describe('DynamoDbDefinitionStore', () => {

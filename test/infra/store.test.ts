@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { SkeinStore } from '../../infra/constructs/store.ts';
@@ -28,23 +28,33 @@ const KEYS = {
     { AttributeName: 'pk', KeyType: 'HASH' },
     { AttributeName: 'sk', KeyType: 'RANGE' },
   ],
-  AttributeDefinitions: [
+  AttributeDefinitions: Match.arrayWith([
     { AttributeName: 'pk', AttributeType: 'S' },
     { AttributeName: 'sk', AttributeType: 'S' },
-  ],
+  ]),
 };
+
+/** A run index: all attributes, sorted by the ULID `runId` (newest first when read backwards). */
+const runIndex = (IndexName: string, partitionKey: string) => ({
+  IndexName,
+  KeySchema: [
+    { AttributeName: partitionKey, KeyType: 'HASH' },
+    { AttributeName: 'runId', KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'ALL' },
+});
 
 describe('SkeinStack', () => {
   it.each([
     ['prod', true, 'Retain'],
     ['dev', false, 'Delete'],
   ])(
-    'gives %s two encrypted on-demand tables with PITR, deletion protection %s, policy %s',
+    'gives %s three encrypted on-demand tables with PITR, deletion protection %s, policy %s',
     (stage, protect, policy) => {
       // Prepare / Act
       const { template } = synth(stage);
       // Assess
-      template.resourceCountIs('AWS::DynamoDB::Table', 2);
+      template.resourceCountIs('AWS::DynamoDB::Table', 3);
       template.allResourcesProperties('AWS::DynamoDB::Table', {
         ...KEYS,
         BillingMode: 'PAY_PER_REQUEST',
@@ -56,6 +66,32 @@ describe('SkeinStack', () => {
     },
   );
 
+  it('gives the runs table its four indexes, TTL on expiresAt and a NEW_AND_OLD_IMAGES stream', () => {
+    // Prepare / Act
+    const { stack, template } = synth('prod');
+    // Assess
+    const runs = template.toJSON().Resources[logicalId(stack, stack.store.runsTable)];
+    expect(runs.Properties).toMatchObject({
+      GlobalSecondaryIndexes: [
+        runIndex('byTenant', 'gsi1pk'),
+        runIndex('byWorkflow', 'gsi2pk'),
+        runIndex('byStatus', 'gsi3pk'),
+        runIndex('active', 'activePk'),
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    expect(runs.Properties.AttributeDefinitions).toHaveLength(7);
+    // The other tables have none of these.
+    template.resourcePropertiesCountIs('AWS::DynamoDB::Table', { StreamSpecification: Match.anyValue() }, 1);
+    template.resourcePropertiesCountIs(
+      'AWS::DynamoDB::Table',
+      { GlobalSecondaryIndexes: Match.anyValue() },
+      1,
+    );
+  });
+
   it('outputs the name of each table', () => {
     // Prepare / Act
     const { stack, template } = synth('prod');
@@ -63,7 +99,10 @@ describe('SkeinStack', () => {
     const { definitionsTable, controlTable } = stack.store;
     template.hasOutput('DefinitionsTableName', { Value: { Ref: logicalId(stack, definitionsTable) } });
     template.hasOutput('ControlTableName', { Value: { Ref: logicalId(stack, controlTable) } });
-    expect(logicalId(stack, definitionsTable)).not.toBe(logicalId(stack, controlTable));
+    const ids = [definitionsTable, controlTable, stack.store.runsTable].map((table) =>
+      logicalId(stack, table),
+    );
+    expect(new Set(ids).size).toBe(3);
   });
 
   it.each(['dev', 'prod'])('passes the cdk-nag AWS Solutions checks for stage %s', (stage) => {

@@ -60,7 +60,11 @@ describe('startDynamoDbLocal', { timeout: 60_000 }, () => {
     folders.push(dbPath);
     const first = await start({ dbPath });
     const { client } = dynamoClients(first.endpoint);
-    await createTables(client, { definitions: 'kept-definitions', control: 'kept-control' });
+    await createTables(client, {
+      definitions: 'kept-definitions',
+      control: 'kept-control',
+      runs: 'kept-runs',
+    });
     client.destroy();
     await first.stop();
 
@@ -68,7 +72,11 @@ describe('startDynamoDbLocal', { timeout: 60_000 }, () => {
     const second = await start({ dbPath });
 
     // Assess
-    expect((await tableNames(second.endpoint)).sort()).toEqual(['kept-control', 'kept-definitions']);
+    expect((await tableNames(second.endpoint)).sort()).toEqual([
+      'kept-control',
+      'kept-definitions',
+      'kept-runs',
+    ]);
   });
 
   it('leaves no Java process behind after stop', async () => {

@@ -20,7 +20,11 @@ export function localDynamo() {
 /** Table names no other test file uses, so files can run in parallel on one DynamoDB Local. */
 export function uniqueTableNames(prefix: string): TableNames {
   const suffix = randomUUID().slice(0, 8);
-  return { definitions: `${prefix}-definitions-${suffix}`, control: `${prefix}-control-${suffix}` };
+  return {
+    definitions: `${prefix}-definitions-${suffix}`,
+    control: `${prefix}-control-${suffix}`,
+    runs: `${prefix}-runs-${suffix}`,
+  };
 }
 
 /**

@@ -7,12 +7,30 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
+  UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S';
+}
+
+/** A global secondary index; every index of Skein's tables projects all attributes. */
+export interface IndexDescription {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+}
+
 export interface TableDescription {
-  readonly partitionKey: { readonly name: string; readonly type: 'S' };
-  readonly sortKey: { readonly name: string; readonly type: 'S' };
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  readonly globalIndexes?: readonly IndexDescription[];
+  /** The TTL attribute (epoch seconds). */
+  readonly timeToLiveAttribute?: string;
+  /** The table's change stream. */
+  readonly stream?: 'NEW_AND_OLD_IMAGES';
 }
 
 /** Workflow summaries and versions: see `dynamodb-definition-store.ts`. */
@@ -27,20 +45,57 @@ export const CONTROL_TABLE: TableDescription = {
   sortKey: { name: 'sk', type: 'S' },
 };
 
+/**
+ * Runs, their inputs, nodes, done-sets and idempotency keys: see `dynamodb-run-store.ts`. Every
+ * index sorts by the run's ULID `runId` (newest first when read backwards) and projects ALL.
+ * TTL is on `expiresAt`; the stream (NEW_AND_OLD_IMAGES) feeds the monitor.
+ */
+export const RUNS_TABLE: TableDescription = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalIndexes: [
+    {
+      indexName: 'byTenant',
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'runId', type: 'S' },
+    },
+    {
+      indexName: 'byWorkflow',
+      partitionKey: { name: 'gsi2pk', type: 'S' },
+      sortKey: { name: 'runId', type: 'S' },
+    },
+    {
+      indexName: 'byStatus',
+      partitionKey: { name: 'gsi3pk', type: 'S' },
+      sortKey: { name: 'runId', type: 'S' },
+    },
+    // Sparse: only QUEUED, RUNNING and PAUSED runs carry `activePk`.
+    {
+      indexName: 'active',
+      partitionKey: { name: 'activePk', type: 'S' },
+      sortKey: { name: 'runId', type: 'S' },
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_AND_OLD_IMAGES',
+};
+
 export interface TableNames {
   readonly definitions: string;
   readonly control: string;
+  readonly runs: string;
 }
 
 /**
  * Creates the tables (on-demand billing) unless they exist, and waits until they are ACTIVE.
  * Idempotent, for local mode and tests; on AWS the CDK stack owns the tables.
- * @example await createTables(client, { definitions: 'skein-definitions', control: 'skein-control' });
+ * @example await createTables(client, { definitions: 'skein-definitions', control: 'skein-control', runs: 'skein-runs' });
  */
 export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
   const tables: [string, TableDescription][] = [
     [names.definitions, DEFINITIONS_TABLE],
     [names.control, CONTROL_TABLE],
+    [names.runs, RUNS_TABLE],
   ];
   await Promise.all(tables.map(([name, description]) => createTable(client, name, description)));
 }
@@ -55,20 +110,45 @@ async function createTable(client: DynamoDBClient, tableName: string, table: Tab
     { client, minDelay: 1, maxDelay: 2, maxWaitTime: 120 },
     { TableName: tableName },
   );
+  if (table.timeToLiveAttribute !== undefined) {
+    const TimeToLiveSpecification = { AttributeName: table.timeToLiveAttribute, Enabled: true };
+    try {
+      await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification }));
+    } catch (error) {
+      // A table created before (local mode reuses its tables) already has TTL on.
+      if (!(error instanceof Error && /already enabled/i.test(error.message))) throw error;
+    }
+  }
 }
 
 export function createTableInput(tableName: string, table: TableDescription): CreateTableCommandInput {
-  const { partitionKey, sortKey } = table;
+  const { partitionKey, sortKey, globalIndexes = [], stream } = table;
+  const keys = [
+    partitionKey,
+    sortKey,
+    ...globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ];
+  const attributes = new Map(keys.map((key) => [key.name, key.type]));
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
-      { AttributeName: sortKey.name, AttributeType: sortKey.type },
-    ],
-    KeySchema: [
-      { AttributeName: partitionKey.name, KeyType: 'HASH' },
-      { AttributeName: sortKey.name, KeyType: 'RANGE' },
-    ],
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
+    KeySchema: keySchema(partitionKey, sortKey),
+    ...(globalIndexes.length > 0 && {
+      GlobalSecondaryIndexes: globalIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: keySchema(index.partitionKey, index.sortKey),
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+    ...(stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: stream } }),
   };
 }
+
+const keySchema = (partitionKey: KeyAttribute, sortKey: KeyAttribute) => [
+  { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
+  { AttributeName: sortKey.name, KeyType: 'RANGE' as const },
+];

@@ -1,4 +1,5 @@
-import type { Page, PageRequest } from '../../ports/page.ts';
+import { SkeinError } from '../../domain/problems.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
 import type {
   ErrorInfo,
   NodeChange,
@@ -11,7 +12,6 @@ import type {
   RunStatus,
   RunStore,
 } from '../../ports/run-store.ts';
-import { pageOf } from './paging.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -88,7 +88,7 @@ export class MemoryRunStore implements RunStore {
           (query.status === undefined || run.status === query.status),
       )
       .sort((a, b) => (a.runId < b.runId ? 1 : -1));
-    return pageOf(all.map(clone), query, (run) => run.runId);
+    return pageAfter(all, query, `runs:${tenant}`, 'newest');
   }
 
   async listActiveRuns(page: PageRequest = {}): Promise<Page<RunRecord>> {
@@ -96,7 +96,7 @@ export class MemoryRunStore implements RunStore {
     const all = [...this.runs.values()]
       .filter((run) => ACTIVE.includes(run.status))
       .sort((a, b) => (a.runId < b.runId ? -1 : 1));
-    return pageOf(all.map(clone), page, (run) => run.runId);
+    return pageAfter(all, page, 'active', 'oldest');
   }
 
   async getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
@@ -210,6 +210,47 @@ function matches(node: NodeRecord | undefined, when: NodeCondition): boolean {
     node?.leaseUntil !== undefined &&
     node.leaseUntil < when.orLeaseExpiredBefore
   );
+}
+
+/**
+ * Pages runs sorted by runId. The cursor holds the listing and the last runId returned, and the
+ * next page starts after that position, so a run that left the listing since (ended, changed
+ * status) does not invalidate the cursor, as with DynamoDB's ExclusiveStartKey.
+ */
+function pageAfter(
+  runs: readonly RunRecord[],
+  page: PageRequest,
+  listing: string,
+  order: 'newest' | 'oldest',
+): Page<RunRecord> {
+  const limit = Math.trunc(Math.min(Math.max(page.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE));
+  const after = page.cursor === undefined ? undefined : positionIn(page.cursor, listing);
+  const rest =
+    after === undefined
+      ? runs
+      : runs.filter((run) => (order === 'newest' ? run.runId < after : run.runId > after));
+  const items = rest.slice(0, limit).map(clone);
+  const last = items.at(-1);
+  if (rest.length <= limit || !last) return { items };
+  const cursor = Buffer.from(JSON.stringify({ listing, after: last.runId }), 'utf8').toString('base64url');
+  return { items, cursor };
+}
+
+function positionIn(cursor: string, listing: string): string {
+  let parsed: { listing?: unknown; after?: unknown } | undefined;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.listing !== listing || typeof parsed.after !== 'string') {
+    throw new SkeinError(
+      'INVALID_CURSOR',
+      'the cursor is not valid for this listing; start again without it',
+      400,
+    );
+  }
+  return parsed.after;
 }
 
 function blankNode(runId: string, nodeId: string, expiresAt: number): NodeRecord {

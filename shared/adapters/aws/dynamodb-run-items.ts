@@ -1,0 +1,358 @@
+/**
+ * Item layout and expression building for `DynamoDbRunStore` (the table is described there).
+ * Pure functions: records to items and back, and condition/update expressions built from the
+ * port's `NodeCondition`, `NodeChange` and `RunChange`.
+ */
+import { SkeinError } from '../../domain/problems.ts';
+import type {
+  ErrorInfo,
+  NodeChange,
+  NodeCondition,
+  NodeRecord,
+  RunChange,
+  RunQuery,
+  RunRecord,
+  RunStatus,
+} from '../../ports/run-store.ts';
+
+export type Item = Record<string, unknown>;
+export type Key = { readonly pk: string; readonly sk: string };
+
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'PAUSED'];
+/** Value of `activePk` while a run is active; the attribute is removed when it ends. */
+export const ACTIVE_PK = 'ACTIVE';
+
+export const runKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: 'RUN' });
+export const inputsKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: 'IN' });
+export const nodeKey = (runId: string, nodeId: string): Key => ({ pk: `R#${runId}`, sk: `N#${nodeId}` });
+export const doneKey = (runId: string, setKey: string): Key => ({ pk: `R#${runId}`, sk: `E#${setKey}` });
+export const idempotencyKeyOf = (tenant: string, key: string): Key => ({
+  pk: `T#${tenant}#I#${key}`,
+  sk: 'I',
+});
+export const tenantPk = (tenant: string) => `T#${tenant}`;
+export const workflowPk = (tenant: string, workflow: string) => `T#${tenant}#W#${workflow}`;
+export const statusPk = (tenant: string, status: RunStatus) => `T#${tenant}#S#${status}`;
+
+/** Attributes of a run item that are not RunRecord fields. */
+const RUN_ONLY = ['pk', 'sk', 'gsi1pk', 'gsi2pk', 'gsi3pk', 'activePk', 'outputsJson'];
+const NODE_ONLY = ['pk', 'sk', 'outputJson'];
+const NODE_SETS = ['arrived', 'failedParents', 'skippedParents'] as const;
+/** Optional node fields that `resetNode` clears. */
+const NODE_OPTIONAL = 'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt'.split(
+  ' ',
+);
+
+/** Outputs are stored as JSON text (see the adapter's notes); other fields under their own name. */
+const storedRunField = (field: string) => (field === 'outputs' ? 'outputsJson' : field);
+const storedNodeField = (field: string) => (field === 'output' ? 'outputJson' : field);
+
+/** The value as DynamoDB stores it: outputs as JSON text, errors without undefined members. */
+function stored(field: string, value: unknown): unknown {
+  if (field === 'outputs' || field === 'output') return JSON.stringify(value);
+  if (field === 'error') return JSON.parse(JSON.stringify(value));
+  return value;
+}
+
+export function runItem(run: RunRecord): Item {
+  const item: Item = {
+    ...runKey(run.runId),
+    gsi1pk: tenantPk(run.tenant),
+    gsi2pk: workflowPk(run.tenant, run.workflow),
+    gsi3pk: statusPk(run.tenant, run.status),
+    ...(ACTIVE_RUN_STATUSES.includes(run.status) && { activePk: ACTIVE_PK }),
+  };
+  for (const [field, value] of Object.entries(run)) {
+    if (value !== undefined) item[storedRunField(field)] = stored(field, value);
+  }
+  return item;
+}
+
+export function toRun(item: Item): RunRecord {
+  const run = omit(item, RUN_ONLY);
+  if (item.outputsJson !== undefined) run.outputs = JSON.parse(item.outputsJson as string);
+  return run as unknown as RunRecord;
+}
+
+export function toNode(item: Item): NodeRecord {
+  const node = omit(item, NODE_ONLY);
+  if (item.outputJson !== undefined) node.output = JSON.parse(item.outputJson as string);
+  // DynamoDB has no empty sets: an absent set is an empty one. Sets are unordered; sort them.
+  for (const name of NODE_SETS) node[name] = [...((item[name] as Set<string> | undefined) ?? [])].sort();
+  return node as unknown as NodeRecord;
+}
+
+function omit(item: Item, names: readonly string[]): Item {
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !names.includes(name)));
+}
+
+/** Placeholders for one expression set: `#name` for every attribute, `:vN` for every value. */
+export class Expr {
+  private readonly names: Record<string, string> = {};
+  private readonly values: Record<string, unknown> = {};
+  private count = 0;
+
+  n(attribute: string): string {
+    this.names[`#${attribute}`] = attribute;
+    return `#${attribute}`;
+  }
+
+  v(value: unknown): string {
+    const placeholder = `:v${this.count++}`;
+    this.values[placeholder] = value;
+    return placeholder;
+  }
+
+  list(values: readonly unknown[]): string {
+    return values.map((value) => this.v(value)).join(', ');
+  }
+
+  /** Only what the expressions used: DynamoDB rejects unused names and values. */
+  params() {
+    return {
+      ExpressionAttributeNames: this.names,
+      ...(this.count > 0 && { ExpressionAttributeValues: this.values }),
+    };
+  }
+}
+
+/** `SET a, b ADD c REMOVE d`, leaving out empty clauses. */
+export function updateExpression(clauses: { set?: string[]; add?: string[]; remove?: string[] }): string {
+  return (['set', 'add', 'remove'] as const)
+    .filter((clause) => (clauses[clause]?.length ?? 0) > 0)
+    .map((clause) => `${clause.toUpperCase()} ${clauses[clause]?.join(', ')}`)
+    .join(' ');
+}
+
+/**
+ * The condition for `when`, or undefined when it can match nothing (no status accepted).
+ * `(status accepted OR due OR lease expired) AND fence AND arrivedCount`, as the memory adapter.
+ */
+export function nodeCondition(when: NodeCondition, x: Expr): string | undefined {
+  const status = x.n('status');
+  const accepted: string[] = [];
+  if (when.status.includes('ABSENT')) accepted.push(`attribute_not_exists(${status})`);
+  const statuses = when.status.filter((s) => s !== 'ABSENT');
+  if (statuses.length > 0) accepted.push(`${status} IN (${x.list(statuses)})`);
+  if (when.orDueBefore !== undefined) {
+    const due = `${x.n('wakeAt')} <= ${x.v(when.orDueBefore)}`;
+    accepted.push(`(${status} IN (${x.list(['RETRY_WAIT', 'WAITING'])}) AND ${due})`);
+  }
+  if (when.orLeaseExpiredBefore !== undefined) {
+    const expired = `${x.n('leaseUntil')} < ${x.v(when.orLeaseExpiredBefore)}`;
+    accepted.push(`(${status} = ${x.v('RUNNING')} AND ${expired})`);
+  }
+  if (accepted.length === 0) return undefined;
+  const all = [`(${accepted.join(' OR ')})`];
+  if (when.fence !== undefined) all.push(`${x.n('fence')} = ${x.v(when.fence)}`);
+  if (when.arrivedCount !== undefined) {
+    // A set is never empty in DynamoDB, and a missing attribute has no size.
+    all.push(
+      when.arrivedCount === 0
+        ? `attribute_not_exists(${x.n('arrived')})`
+        : `size(${x.n('arrived')}) = ${x.v(when.arrivedCount)}`,
+    );
+  }
+  return all.join(' AND ');
+}
+
+/**
+ * The update for `change`, creating a well-formed item when there is none: identity, `attempt`
+ * and `fence` (0 unless bumped) and `expiresAt` are set if absent. A field listed in `remove`, or
+ * set to `undefined`, is removed (as the memory adapter's spread and delete do).
+ */
+export function nodeUpdate(runId: string, nodeId: string, change: NodeChange, expiresAt: number, x: Expr) {
+  const set = [`${x.n('runId')} = ${x.v(runId)}`, `${x.n('nodeId')} = ${x.v(nodeId)}`];
+  const add: string[] = [];
+  const removed = new Set<string>(change.remove ?? []);
+  const fields = Object.entries(change.set ?? {});
+  for (const [field, value] of fields) if (value === undefined && field !== 'expiresAt') removed.add(field);
+  for (const [field, value] of fields) {
+    if (value === undefined || removed.has(field) || field === 'expiresAt') continue;
+    set.push(`${x.n(storedNodeField(field))} = ${x.v(stored(field, value))}`);
+  }
+  if (change.startedAtIfAbsent !== undefined && change.set?.startedAt === undefined) {
+    const startedAt = x.n('startedAt');
+    const value = x.v(change.startedAtIfAbsent);
+    set.push(
+      removed.delete('startedAt')
+        ? `${startedAt} = ${value}`
+        : `${startedAt} = if_not_exists(${startedAt}, ${value})`,
+    );
+  }
+  if (change.addAttempt) add.push(`${x.n('attempt')} ${x.v(change.addAttempt)}`);
+  else set.push(ifAbsent(x, 'attempt', 0));
+  if (change.bumpFence) add.push(`${x.n('fence')} ${x.v(1)}`);
+  else set.push(ifAbsent(x, 'fence', 0));
+  const newExpiry = change.set?.expiresAt;
+  set.push(
+    newExpiry === undefined ? ifAbsent(x, 'expiresAt', expiresAt) : `${x.n('expiresAt')} = ${x.v(newExpiry)}`,
+  );
+  const remove = [...removed].map((field) => x.n(storedNodeField(field)));
+  return updateExpression({ set, add, remove });
+}
+
+/** Arrival of `parentId`: adds it to `arrived` (and its outcome set), creating the item if needed. */
+export function arrivalUpdate(
+  runId: string,
+  nodeId: string,
+  parentId: string,
+  outcomeSet: string | undefined,
+  expiresAt: number,
+  x: Expr,
+) {
+  const parent = x.v(new Set([parentId]));
+  const set = [`${x.n('runId')} = ${x.v(runId)}`, `${x.n('nodeId')} = ${x.v(nodeId)}`];
+  set.push(ifAbsent(x, 'attempt', 0), ifAbsent(x, 'fence', 0), ifAbsent(x, 'expiresAt', expiresAt));
+  const add = [`${x.n('arrived')} ${parent}`, ...(outcomeSet ? [`${x.n(outcomeSet)} ${parent}`] : [])];
+  const condition = `attribute_not_exists(${x.n('arrived')}) OR NOT contains(${x.n('arrived')}, ${x.v(parentId)})`;
+  return { update: updateExpression({ set, add }), condition };
+}
+
+/** `resetNode` unless RUNNING: keeps `attempt`, bumps `fence`, replaces the arrival sets, clears the rest. */
+export function resetUpdate(
+  runId: string,
+  nodeId: string,
+  arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
+  expiresAt: number,
+  x: Expr,
+) {
+  const set = [`${x.n('runId')} = ${x.v(runId)}`, `${x.n('nodeId')} = ${x.v(nodeId)}`];
+  set.push(ifAbsent(x, 'attempt', 0), `${x.n('expiresAt')} = ${x.v(expiresAt)}`);
+  const remove = NODE_OPTIONAL.map((name) => x.n(name));
+  for (const name of NODE_SETS) {
+    if (arrivals[name].length > 0) set.push(`${x.n(name)} = ${x.v(new Set(arrivals[name]))}`);
+    else remove.push(x.n(name));
+  }
+  // Anything but RUNNING: a comparison with a missing attribute is false, hence the explicit test.
+  const status = x.n('status');
+  const condition = `attribute_not_exists(${status}) OR ${status} <> ${x.v('RUNNING')}`;
+  return { update: updateExpression({ set, add: [`${x.n('fence')} ${x.v(1)}`], remove }), condition };
+}
+
+/**
+ * `updateRun`'s update. With a new status, `tenant` (immutable, so read or remembered) rebuilds
+ * the byStatus key, and `activePk` is set or removed so the sparse `active` index follows.
+ */
+export function runUpdate(
+  change: RunChange & { readonly updatedAt: string },
+  tenant: string | undefined,
+  x: Expr,
+) {
+  const { remove: removeList, ...fields } = change;
+  const required = new Set(['status', 'epoch', 'expiresAt', 'updatedAt']);
+  const removed = new Set<string>(removeList ?? []);
+  for (const [field, value] of Object.entries(fields))
+    if (value === undefined && !required.has(field)) removed.add(field);
+  const set: string[] = [];
+  for (const [field, value] of Object.entries(fields)) {
+    if (value === undefined || removed.has(field)) continue;
+    set.push(`${x.n(storedRunField(field))} = ${x.v(stored(field, value))}`);
+  }
+  const remove = [...removed].map((field) => x.n(storedRunField(field)));
+  if (change.status !== undefined && tenant !== undefined) {
+    set.push(`${x.n('gsi3pk')} = ${x.v(statusPk(tenant, change.status))}`);
+    if (ACTIVE_RUN_STATUSES.includes(change.status)) set.push(`${x.n('activePk')} = ${x.v(ACTIVE_PK)}`);
+    else remove.push(x.n('activePk'));
+  }
+  return updateExpression({ set, remove });
+}
+
+/** `recordFailure`: `failed = true`, the first error kept; never creates an item. */
+export function failureUpdate(error: ErrorInfo, updatedAt: string, x: Expr) {
+  const first = x.v(stored('error', error));
+  const set = [
+    `${x.n('failed')} = ${x.v(true)}`,
+    `${x.n('error')} = if_not_exists(${x.n('error')}, ${first})`,
+    `${x.n('updatedAt')} = ${x.v(updatedAt)}`,
+  ];
+  return { update: updateExpression({ set }), condition: `attribute_exists(${x.n('pk')})` };
+}
+
+/** `addDone`: adds `member` to the number set `done` unless it is there. */
+export function doneUpdate(member: number, expiresAt: number, x: Expr) {
+  const done = x.n('done');
+  return {
+    update: updateExpression({
+      add: [`${done} ${x.v(new Set([member]))}`],
+      set: [ifAbsent(x, 'expiresAt', expiresAt)],
+    }),
+    condition: `attribute_not_exists(${done}) OR NOT contains(${done}, ${x.v(member)})`,
+  };
+}
+
+/** The index a run listing reads; workflow and status together filter `byWorkflow` on status. */
+export function runListing(tenant: string, query: RunQuery) {
+  const { workflow, status } = query;
+  if (workflow !== undefined) {
+    return {
+      IndexName: 'byWorkflow',
+      indexPk: 'gsi2pk',
+      value: workflowPk(tenant, workflow),
+      forward: false,
+      filter: status,
+    };
+  }
+  if (status !== undefined)
+    return { IndexName: 'byStatus', indexPk: 'gsi3pk', value: statusPk(tenant, status), forward: false };
+  return { IndexName: 'byTenant', indexPk: 'gsi1pk', value: tenantPk(tenant), forward: false };
+}
+
+/**
+ * `createRun`'s transaction: the run and inputs items, each only if new, and the idempotency
+ * key's item only if new, or still pointing to the `stale` run that no longer exists.
+ */
+export function creationItems(
+  TableName: string,
+  run: RunRecord,
+  body: Uint8Array | undefined,
+  idempotency: { key: Key; stale: string | undefined } | undefined,
+) {
+  const ifNew = { ConditionExpression: 'attribute_not_exists(pk)' };
+  const inputs = { ...inputsKey(run.runId), ...(body && { body }), expiresAt: run.expiresAt };
+  const items = [
+    { Put: { TableName, Item: runItem(run), ...ifNew } },
+    { Put: { TableName, Item: inputs, ...ifNew } },
+  ];
+  if (!idempotency) return items;
+  const { key, stale } = idempotency;
+  const claim =
+    stale === undefined
+      ? ifNew
+      : { ConditionExpression: 'runId = :stale', ExpressionAttributeValues: { ':stale': stale } };
+  return [
+    ...items,
+    { Put: { TableName, Item: { ...key, runId: run.runId, expiresAt: run.expiresAt }, ...claim } },
+  ];
+}
+
+const ifAbsent = (x: Expr, attribute: string, value: unknown) =>
+  `${x.n(attribute)} = if_not_exists(${x.n(attribute)}, ${x.v(value)})`;
+
+/** A listing's cursor: base64url of the last key (table key, index key) returned. */
+export function encodeCursor(item: Item, indexPk: string): string {
+  const key = { pk: item.pk, sk: item.sk, [indexPk]: item[indexPk], runId: item.runId };
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/** The ExclusiveStartKey in `cursor`, checked to belong to the listing on `indexPk = value`. */
+export function decodeCursor(cursor: string, indexPk: string, value: string): Item {
+  let key: Item | undefined;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Item;
+  } catch {
+    key = undefined;
+  }
+  const runId = key?.runId;
+  if (typeof runId !== 'string' || key?.[indexPk] !== value) throw invalidCursor();
+  const { pk, sk } = runKey(runId);
+  if (key.pk !== pk || key.sk !== sk) throw invalidCursor();
+  return { pk, sk, [indexPk]: value, runId };
+}
+
+const invalidCursor = () =>
+  new SkeinError(
+    'INVALID_CURSOR',
+    'the cursor is malformed or belongs to another listing; pass back the cursor of the previous page unchanged, or omit it to start from the first page',
+    400,
+  );

@@ -1,0 +1,354 @@
+/**
+ * RunStore on one DynamoDB table with string keys `pk`/`sk` (`RUNS_TABLE`); every item carries
+ * the TTL attribute `expiresAt` (epoch seconds). Item mapping and expressions live in
+ * `dynamodb-run-items.ts`.
+ *
+ * | item        | pk                          | sk           | attributes                              |
+ * |-------------|-----------------------------|--------------|-----------------------------------------|
+ * | run         | `R#<runId>`                 | `RUN`        | RunRecord (outputs as `outputsJson`),   |
+ * |             |                             |              | `gsi1pk`, `gsi2pk`, `gsi3pk`, `activePk`|
+ * | inputs      | `R#<runId>`                 | `IN`         | `body`: gzipped JSON (B)                |
+ * | idempotency | `T#<tenant>#I#<key>`        | `I`          | `runId`                                 |
+ * | node        | `R#<runId>`                 | `N#<nodeId>` | NodeRecord (output as `outputJson`);    |
+ * |             |                             |              | arrival sets as string sets             |
+ * | done-set    | `R#<runId>`                 | `E#<setKey>` | `done`: number set                      |
+ *
+ * - Indexes (projection ALL, sort key the run item's own `runId`: a ULID, so descending is newest
+ *   first): `byTenant` on `gsi1pk = T#<tenant>`, `byWorkflow` on `gsi2pk = T#<tenant>#W#<wf>`,
+ *   `byStatus` on `gsi3pk = T#<tenant>#S#<status>`, and the sparse `active` on `activePk =
+ *   ACTIVE`, present only while the run is QUEUED, RUNNING or PAUSED. `updateRun` rewrites
+ *   `gsi3pk` and `activePk` with the status; it needs the run's tenant for that, which never
+ *   changes, so it is remembered from earlier calls or read once.
+ * - Listings read indexes, which are eventually consistent: a run may show up (or move between
+ *   status listings) a moment after the write. Workflow and status together query `byWorkflow`
+ *   with a FilterExpression on `status`; DynamoDB filters after reading, so such a listing reads
+ *   the workflow's runs until it has a page, at most `MAX_FILTERED_READS` queries, and may then
+ *   return a short page with a cursor. Cursors are base64url(JSON of the last key returned),
+ *   checked to belong to the same listing.
+ * - Outputs are JSON text: a native map would refuse numbers beyond 2^53 or DynamoDB's range,
+ *   which a node's output may well hold. Inputs (up to 256 KB) are gzipped in their own item, so
+ *   the run item stays small and cheap to read on every step.
+ * - DynamoDB has no empty sets: an empty arrival set is an absent attribute, `[]` when read.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
+import {
+  type ErrorInfo,
+  type NodeChange,
+  type NodeCondition,
+  type NodeRecord,
+  type Outcome,
+  type RunChange,
+  type RunQuery,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  RunStoreError,
+} from '../../ports/run-store.ts';
+import {
+  ACTIVE_PK,
+  arrivalUpdate,
+  creationItems,
+  decodeCursor,
+  doneKey,
+  doneUpdate,
+  Expr,
+  encodeCursor,
+  failureUpdate,
+  type Item,
+  idempotencyKeyOf,
+  inputsKey,
+  type Key,
+  nodeCondition,
+  nodeKey,
+  nodeUpdate,
+  resetUpdate,
+  runKey,
+  runListing,
+  runUpdate,
+  toNode,
+  toRun,
+} from './dynamodb-run-items.ts';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** Queries a workflow-and-status listing may spend looking for a full page. */
+const MAX_FILTERED_READS = 8;
+/** Rounds of BatchGetItem for keys DynamoDB left unprocessed (throttling, 16 MB responses). */
+const MAX_BATCH_ROUNDS = 8;
+/** Attempts of `createRun` while its idempotency key is contended. */
+const MAX_CREATE_ATTEMPTS = 5;
+/** Runs whose tenant is remembered for `updateRun` (the tenant of a run never changes). */
+const TENANT_CACHE_SIZE = 10_000;
+
+export interface DynamoDbRunStoreOptions {
+  /** A document client; build it once per cold start. */
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/**
+ * Runs, their nodes and inputs in DynamoDB.
+ * @example new DynamoDbRunStore({ client: doc, tableName: 'skein-runs' })
+ */
+export class DynamoDbRunStore implements RunStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly tenants = new Map<string, string>();
+
+  constructor(options: DynamoDbRunStoreOptions) {
+    this.doc = options.client;
+    this.tableName = options.tableName;
+  }
+
+  async createRun(run: RunRecord, inputs: unknown): Promise<{ run: RunRecord; created: boolean }> {
+    const body = inputs === undefined ? undefined : await gzipAsync(JSON.stringify(inputs));
+    const key =
+      run.idempotencyKey === undefined ? undefined : idempotencyKeyOf(run.tenant, run.idempotencyKey);
+    // The key's item may point to a run that TTL already deleted: then it is taken over.
+    let stale: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const TransactItems = creationItems(this.tableName, run, body, key && { key, stale });
+      const codes = await this.transact(TransactItems);
+      if (!codes) return { run: this.remember(run), created: true };
+      const keyTaken = codes[2] === 'ConditionalCheckFailed' || codes[2] === 'TransactionConflict';
+      if (!key || !keyTaken || attempt >= MAX_CREATE_ATTEMPTS) {
+        const why =
+          codes[0] === 'ConditionalCheckFailed' ? 'it already exists' : `cancelled: ${codes.join(', ')}`;
+        throw new RunStoreError(`cannot create run ${run.runId}: ${why}`);
+      }
+      const claimed = await this.get(key);
+      const existing = typeof claimed?.runId === 'string' ? await this.getRun(claimed.runId) : undefined;
+      if (existing) return { run: existing, created: false };
+      stale = claimed?.runId as string | undefined;
+      await sleep(10 * attempt);
+    }
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const item = await this.get(runKey(runId));
+    return item && this.remember(toRun(item));
+  }
+
+  async getInputs(runId: string): Promise<unknown> {
+    const item = await this.get(inputsKey(runId));
+    if (item?.body === undefined) return undefined;
+    return JSON.parse((await gunzipAsync(item.body as Uint8Array)).toString('utf8'));
+  }
+
+  async updateRun(
+    runId: string,
+    ifStatus: readonly RunStatus[],
+    change: RunChange & { readonly updatedAt: string },
+  ): Promise<RunRecord | undefined> {
+    if (ifStatus.length === 0) return undefined;
+    const tenant = change.status === undefined ? undefined : await this.tenantOf(runId);
+    if (change.status !== undefined && tenant === undefined) return undefined;
+    const x = new Expr();
+    const update = runUpdate(change, tenant, x);
+    const item = await this.update(runKey(runId), x, update, `${x.n('status')} IN (${x.list(ifStatus)})`);
+    return item && this.remember(toRun(item));
+  }
+
+  async recordFailure(runId: string, error: ErrorInfo, updatedAt: string): Promise<void> {
+    const x = new Expr();
+    const { update, condition } = failureUpdate(error, updatedAt, x);
+    await this.update(runKey(runId), x, update, condition);
+  }
+
+  async listRuns(tenant: string, query: RunQuery = {}): Promise<Page<RunRecord>> {
+    return this.listIndex(runListing(tenant, query), query);
+  }
+
+  async listActiveRuns(page: PageRequest = {}): Promise<Page<RunRecord>> {
+    return this.listIndex(
+      { IndexName: 'active', indexPk: 'activePk', value: ACTIVE_PK, forward: true },
+      page,
+    );
+  }
+
+  async getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
+    const item = await this.get(nodeKey(runId, nodeId));
+    return item && toNode(item);
+  }
+
+  async getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]> {
+    if (nodeIds.length > 100) throw new RangeError(`getNodes takes at most 100 ids, got ${nodeIds.length}`);
+    let keys: Key[] = [...new Set(nodeIds)].map((nodeId) => nodeKey(runId, nodeId));
+    const nodes: NodeRecord[] = [];
+    for (let round = 1; keys.length > 0; round++) {
+      if (round > MAX_BATCH_ROUNDS) {
+        throw new RunStoreError(`${keys.length} node reads of run ${runId} stayed unprocessed`);
+      }
+      if (round > 1) await sleep(Math.min(25 * 2 ** round, 1000));
+      const RequestItems = { [this.tableName]: { Keys: keys, ConsistentRead: true } };
+      const out = await this.doc.send(new BatchGetCommand({ RequestItems }));
+      nodes.push(...(out.Responses?.[this.tableName] ?? []).map(toNode));
+      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+    }
+    return nodes;
+  }
+
+  async listNodes(runId: string): Promise<NodeRecord[]> {
+    const nodes: NodeRecord[] = [];
+    let ExclusiveStartKey: Item | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':prefix': 'N#' },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      nodes.push(...(out.Items ?? []).map(toNode));
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return nodes;
+  }
+
+  async arrive(runId: string, nodeId: string, parentId: string, outcome: Outcome, expiresAt: number) {
+    const x = new Expr();
+    const outcomeSet = { SUCCEEDED: undefined, FAILED: 'failedParents', SKIPPED: 'skippedParents' }[outcome];
+    const { update, condition } = arrivalUpdate(runId, nodeId, parentId, outcomeSet, expiresAt, x);
+    const key = nodeKey(runId, nodeId);
+    const item = await this.update(key, x, update, condition);
+    if (item) return { applied: true, node: toNode(item) };
+    const current = await this.get(key);
+    if (!current)
+      throw new RunStoreError(`node ${nodeId} of run ${runId} refused an arrival but does not exist`);
+    return { applied: false, node: toNode(current) };
+  }
+
+  async updateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<NodeRecord | undefined> {
+    const x = new Expr();
+    const condition = nodeCondition(when, x);
+    if (condition === undefined) return undefined;
+    const item = await this.update(
+      nodeKey(runId, nodeId),
+      x,
+      nodeUpdate(runId, nodeId, change, expiresAt, x),
+      condition,
+    );
+    return item && toNode(item);
+  }
+
+  async resetNode(
+    runId: string,
+    nodeId: string,
+    arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
+    expiresAt: number,
+  ): Promise<boolean> {
+    const x = new Expr();
+    const { update, condition } = resetUpdate(runId, nodeId, arrivals, expiresAt, x);
+    return (await this.update(nodeKey(runId, nodeId), x, update, condition)) !== undefined;
+  }
+
+  async addDone(runId: string, setKey: string, member: number, expiresAt: number) {
+    const x = new Expr();
+    const { update, condition } = doneUpdate(member, expiresAt, x);
+    const item = await this.update(doneKey(runId, setKey), x, update, condition);
+    const current = item ?? (await this.get(doneKey(runId, setKey)));
+    return { applied: item !== undefined, size: (current?.done as Set<number> | undefined)?.size ?? 0 };
+  }
+
+  private async get(Key: Key): Promise<Item | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  /** A conditional UpdateItem returning the new item, or undefined when the condition failed. */
+  private async update(Key: Key, x: Expr, UpdateExpression: string, ConditionExpression: string) {
+    const input = { TableName: this.tableName, Key, UpdateExpression, ConditionExpression, ...x.params() };
+    try {
+      return (await this.doc.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' }))).Attributes;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes the transaction; returns undefined, or the cancellation reason codes by item. */
+  private async transact(TransactItems: ReturnType<typeof creationItems>) {
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems }));
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') throw error;
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      return reasons.map((reason) => reason.Code ?? 'None');
+    }
+  }
+
+  private async listIndex(
+    listing: { IndexName: string; indexPk: string; value: string; forward: boolean; filter?: RunStatus },
+    page: PageRequest,
+  ): Promise<Page<RunRecord>> {
+    const limit = Math.trunc(Math.min(Math.max(page.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE));
+    const { IndexName, indexPk, value, forward, filter } = listing;
+    const x = new Expr();
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName,
+      KeyConditionExpression: `${x.n(indexPk)} = ${x.v(value)}`,
+      ...(filter !== undefined && { FilterExpression: `${x.n('status')} = ${x.v(filter)}` }),
+      ScanIndexForward: forward,
+      ...x.params(),
+    };
+    const items: Item[] = [];
+    let start = page.cursor === undefined ? undefined : decodeCursor(page.cursor, indexPk, value);
+    for (let reads = 1; ; reads++) {
+      // One more than a page, so a cursor is returned only when another run exists.
+      const Limit = filter === undefined ? limit + 1 - items.length : 100;
+      const out = await this.doc.send(new QueryCommand({ ...input, Limit, ExclusiveStartKey: start }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+      if (items.length > limit || !start || (filter !== undefined && reads >= MAX_FILTERED_READS)) break;
+    }
+    const runs = items.slice(0, limit).map((item) => this.remember(toRun(item)));
+    const last = items.length > limit ? items[limit - 1] : start;
+    return last ? { items: runs, cursor: encodeCursor(last, indexPk) } : { items: runs };
+  }
+
+  private async tenantOf(runId: string): Promise<string | undefined> {
+    const known = this.tenants.get(runId);
+    if (known !== undefined) return known;
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: runKey(runId),
+        ProjectionExpression: '#tenant',
+        ExpressionAttributeNames: { '#tenant': 'tenant' },
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.tenant as string | undefined;
+  }
+
+  private remember(run: RunRecord): RunRecord {
+    if (this.tenants.size >= TENANT_CACHE_SIZE) this.tenants.clear();
+    this.tenants.set(run.runId, run.tenant);
+    return run;
+  }
+}
