@@ -16,6 +16,8 @@ export async function localDeps(endpoint: string) {
   return {
     definitions: new DynamoDbDefinitionStore({ client: doc, tableName: LOCAL_TABLES.definitions }),
     apiKeys: new DynamoDbApiKeyStore({ client: doc, tableName: LOCAL_TABLES.control }),
+    doc,
+    runsTable: LOCAL_TABLES.runs,
     clock: systemClock,
     ids: randomIds,
     storeName: 'dynamodb-local',

@@ -8,6 +8,7 @@ import { localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { publishExamples } from './examples.ts';
 import { openLocalStore, recordServer } from './local-store.ts';
+import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 
 /**
  * `npm start`: DynamoDB Local persisted under .skein/ (or in memory with --memory), the API on
@@ -27,6 +28,7 @@ console.log(
 );
 const store = await openLocalStore(dataDir, { memory: values.memory });
 let stopping = false;
+let runtime: LocalRuntime | undefined;
 let server: ServerType | undefined;
 let forget: (() => void) | undefined;
 const shutdown = async (code: number) => {
@@ -35,6 +37,7 @@ const shutdown = async (code: number) => {
   console.log('\nStopping Skein...');
   forget?.();
   server?.close();
+  await runtime?.stop();
   await store.stop();
   process.exit(code);
 };
@@ -44,9 +47,18 @@ process.on('SIGTERM', () => void shutdown(0));
 console.log(`Publishing examples for tenant "${tenant}":`);
 for (const line of await publishExamples(store, 'examples', tenant)) console.log(line);
 const key = await demoKey();
+console.log('Starting the engine: fauxqs (SQS), the worker and the sweeper...');
+runtime = await startLocalRuntime({
+  doc: store.doc,
+  runsTable: store.runsTable,
+  definitions: store.definitions,
+  clock: store.clock,
+  ids: store.ids,
+});
 
 const app = createApp({
   definitions: store.definitions,
+  engine: runtime.engine,
   clock: store.clock,
   storeName: store.storeName,
   resolveKey: cachedResolver((k) => resolveApiKey(store.apiKeys, k), store.clock.now),
@@ -61,6 +73,9 @@ server = serve({ fetch: app.fetch, port }, (info) => {
   console.log(`  curl -s -H "Authorization: Bearer ${key}" ${url}/v1/tenants/${tenant}/workflows`);
   console.log(
     `  curl -s -H "Authorization: Bearer ${key}" -H "Content-Type: application/yaml" --data-binary @examples/hello.yaml ${url}/v1/dag/validate`,
+  );
+  console.log(
+    `  curl -s -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" -d '{"inputs":{"name":"Ada"},"wait":10}' ${url}/v1/tenants/${tenant}/workflows/hello/runs`,
   );
 });
 server.on('error', (error: NodeJS.ErrnoException) => {

@@ -1,0 +1,115 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
+import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
+import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
+import type { EngineEvent } from '../../shared/engine/context.ts';
+import { RunEngine } from '../../shared/engine/run-engine.ts';
+import { defaultExecutors } from '../../shared/executors/registry.ts';
+import { createSweeperHandler } from '../../shared/handlers/sweeper.ts';
+import { createWorkerHandler } from '../../shared/handlers/worker.ts';
+import type { Clock } from '../../shared/ports/clock.ts';
+import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
+import type { Ids } from '../../shared/ports/ids.ts';
+import { createQueue, sqsClient, startFauxqs } from './fauxqs.ts';
+import { type SqsEventSource, startSqsEventSource } from './sqs-event-source.ts';
+
+export interface LocalRuntimeOptions {
+  readonly doc: DynamoDBDocumentClient;
+  readonly runsTable: string;
+  readonly definitions: DefinitionStore;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  /** Worker pollers in parallel (each handles a batch of up to 10 concurrently). @default 2 */
+  readonly concurrency?: number;
+  /** How often the sweeper runs. @default 60_000 */
+  readonly sweepEveryMs?: number;
+  readonly observer?: (event: EngineEvent) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface LocalRuntime {
+  readonly engine: RunEngine;
+  readonly queueUrl: string;
+  readonly sqsEndpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Deliveries before a message is parked in the dead-letter queue, as the CDK stack configures. */
+const MAX_RECEIVE_COUNT = 10;
+const VISIBILITY_SECONDS = 60;
+
+/**
+ * The engine's local runtime: fauxqs for SQS (a ready queue with a dead-letter queue), the
+ * DynamoDB run store, and the same worker and sweeper handlers as on Lambda, called by a local
+ * event source mapping (SQS poller) and a sweep timer.
+ * @example const runtime = await startLocalRuntime({ doc, runsTable, definitions, clock, ids });
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const sqs = await startFauxqs();
+  const client = sqsClient(sqs.endpoint);
+  const onError = options.onError ?? ((error: unknown) => console.error('skein worker:', error));
+  let source: SqsEventSource | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  try {
+    const dlqUrl = await createQueue(client, 'skein-ready-dlq');
+    const dlqArn = await queueArn(client, dlqUrl);
+    const queueUrl = await createQueue(client, 'skein-ready', {
+      VisibilityTimeout: String(VISIBILITY_SECONDS),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlqArn,
+        maxReceiveCount: String(MAX_RECEIVE_COUNT),
+      }),
+    });
+    const queue = new SqsQueue({ client, queueUrl });
+    const engine = new RunEngine({
+      runs: new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable }),
+      definitions: options.definitions,
+      queue,
+      timer: new QueueRelayTimer(queue, options.clock),
+      clock: options.clock,
+      ids: options.ids,
+      executors: defaultExecutors({ http: { allowHosts: ['localhost', '127.0.0.1'] } }),
+      random: Math.random,
+      ...(options.observer ? { observer: options.observer } : {}),
+    });
+    source = startSqsEventSource({
+      queue,
+      queueArn: await queueArn(client, queueUrl),
+      handler: createWorkerHandler({ engine, queue }),
+      concurrency: options.concurrency ?? 2,
+      waitSeconds: 1,
+      onError,
+    });
+    const sweeper = createSweeperHandler({ engine });
+    sweepTimer = setInterval(() => void sweeper().catch(onError), options.sweepEveryMs ?? 60_000);
+    sweepTimer.unref();
+    const running = source;
+    return {
+      engine,
+      queueUrl,
+      sqsEndpoint: sqs.endpoint,
+      stop: async () => {
+        clearInterval(sweepTimer);
+        await running.stop();
+        client.destroy();
+        await sqs.stop();
+      },
+    };
+  } catch (error) {
+    clearInterval(sweepTimer);
+    await source?.stop();
+    client.destroy();
+    await sqs.stop();
+    throw error;
+  }
+}
+
+async function queueArn(client: ReturnType<typeof sqsClient>, queueUrl: string): Promise<string> {
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = Attributes?.QueueArn;
+  if (!arn) throw new Error(`no QueueArn for ${queueUrl}`);
+  return arn;
+}
