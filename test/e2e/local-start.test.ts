@@ -70,6 +70,70 @@ describe('npm start', () => {
     expect(other.status).toBe(404);
   });
 
+  it('runs the hello example through the run API and the local worker', async () => {
+    // Act
+    const response = await fetch(`${url}/v1/tenants/demo/workflows/hello/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: { name: 'Ada' }, wait: 20 }),
+    });
+    // Assess
+    const run = (await response.json()) as {
+      status: string;
+      outputs: unknown;
+      nodes: Record<string, unknown>;
+    };
+    expect(response.status).toBe(200);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.outputs).toEqual({ greeting: 'Hello, Ada! / Bonjour, Ada !' });
+    expect(Object.keys(run.nodes).sort()).toEqual(['english', 'french', 'join']);
+  });
+
+  it('takes the branch a condition chooses and skips the other one', async () => {
+    // Act
+    const response = await fetch(`${url}/v1/tenants/demo/workflows/order-pipeline/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: { orderId: 'o-1', amount: 10 }, wait: 20 }),
+    });
+    // Assess
+    const run = (await response.json()) as {
+      status: string;
+      outputs: unknown;
+      nodes: Record<string, { status: string }>;
+    };
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.outputs).toEqual({ orderId: 'o-1', approved: false });
+    expect(run.nodes.approve?.status).toBe('SKIPPED');
+    expect(run.nodes['auto-approve']?.status).toBe('SUCCEEDED');
+  });
+
+  it('lets `skein run --api` run a workflow file on the running server', async () => {
+    // Act
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        'cli/bin.js',
+        'run',
+        'examples/hello.yaml',
+        '--api',
+        url,
+        '--key',
+        key,
+        '--input',
+        'name=Bob',
+        '--json',
+      ],
+      { cwd: root },
+    );
+    // Assess
+    const result = JSON.parse(stdout) as { status: string; outputs: unknown };
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      outputs: { greeting: 'Hello, Bob! / Bonjour, Bob !' },
+    });
+  });
+
   it('stops everything on Ctrl-C and exits 0', async () => {
     // Act
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
