@@ -3,6 +3,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export interface DynamoCounts {
   requests: Record<string, number>;
+  /** Capacity units reported, by command. */
+  units: Record<string, number>;
   writeUnits: number;
   readUnits: number;
 }
@@ -33,7 +35,7 @@ interface Capacity {
  * @example const counts = countDynamoDb(client); ...; counts.writeUnits
  */
 export function countDynamoDb(client: DynamoDBClient): DynamoCounts {
-  const counts: DynamoCounts = { requests: {}, writeUnits: 0, readUnits: 0 };
+  const counts: DynamoCounts = { requests: {}, units: {}, writeUnits: 0, readUnits: 0 };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = String(context.commandName);
@@ -46,6 +48,7 @@ export function countDynamoDb(client: DynamoDBClient): DynamoCounts {
         (sum, entry) => sum + (entry.CapacityUnits ?? 0),
         0,
       );
+      counts.units[command] = (counts.units[command] ?? 0) + units;
       if (WRITES.has(command)) counts.writeUnits += units;
       else counts.readUnits += units;
       return result;
@@ -57,18 +60,25 @@ export function countDynamoDb(client: DynamoDBClient): DynamoCounts {
 
 /** Subtracts `before` from `after`, for the counts of one measured run. */
 export function diffCounts(after: DynamoCounts, before: DynamoCounts): DynamoCounts {
-  const requests: Record<string, number> = {};
-  for (const [name, count] of Object.entries(after.requests)) {
-    const delta = count - (before.requests[name] ?? 0);
-    if (delta > 0) requests[name] = delta;
-  }
+  const delta = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(a)
+        .map(([name, count]): [string, number] => [name, count - (b[name] ?? 0)])
+        .filter(([, count]) => count > 0),
+    );
   return {
-    requests,
+    requests: delta(after.requests, before.requests),
+    units: delta(after.units, before.units),
     writeUnits: after.writeUnits - before.writeUnits,
     readUnits: after.readUnits - before.readUnits,
   };
 }
 
 export function snapshot(counts: DynamoCounts): DynamoCounts {
-  return { requests: { ...counts.requests }, writeUnits: counts.writeUnits, readUnits: counts.readUnits };
+  return {
+    requests: { ...counts.requests },
+    units: { ...counts.units },
+    writeUnits: counts.writeUnits,
+    readUnits: counts.readUnits,
+  };
 }

@@ -37,6 +37,7 @@ import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -117,6 +118,23 @@ export class DynamoDbRunStore implements RunStore {
     const body = inputs === undefined ? undefined : await gzipAsync(JSON.stringify(inputs));
     const key =
       run.idempotencyKey === undefined ? undefined : idempotencyKeyOf(run.tenant, run.idempotencyKey);
+    if (key === undefined) {
+      // No idempotency key: two plain conditional puts, inputs first, cost half a transaction.
+      // A crash between them leaves an orphan inputs item, which TTL removes.
+      const [runPut, inputsPut] = creationItems(this.tableName, run, body, undefined);
+      if (runPut && inputsPut) {
+        await this.doc.send(new PutCommand(inputsPut.Put));
+        try {
+          await this.doc.send(new PutCommand(runPut.Put));
+        } catch (error) {
+          if ((error as Error).name === 'ConditionalCheckFailedException') {
+            throw new RunStoreError(`cannot create run ${run.runId}: it already exists`, { cause: error });
+          }
+          throw error;
+        }
+        return { run: this.remember(run), created: true };
+      }
+    }
     // The key's item may point to a run that TTL already deleted: then it is taken over.
     let stale: string | undefined;
     for (let attempt = 1; ; attempt++) {
