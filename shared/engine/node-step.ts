@@ -116,6 +116,8 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
 /** Writes the node's terminal state under its fence, then releases what follows. */
 async function finishNode(cx: EngineContext, claim: Claim, change: FinishChange): Promise<StepResult> {
   const { run, plan, node, message } = claim;
+  // The claim that woke a wait node counted an attempt, but a wait that resumes is still its first.
+  const woken = plan.node(node.nodeId)?.type === 'wait' && node.wakeAt !== undefined;
   const written = await cx.runs.updateNode(
     run.runId,
     node.nodeId,
@@ -130,6 +132,7 @@ async function finishNode(cx: EngineContext, claim: Claim, change: FinishChange)
         ...(change.reason ? { reason: change.reason } : {}),
       },
       remove: ['leaseUntil', 'wakeAt', ...(change.error ? [] : (['error'] as const))],
+      ...(woken ? { addAttempt: -1 } : {}),
     },
     run.expiresAt,
   );
@@ -139,7 +142,7 @@ async function finishNode(cx: EngineContext, claim: Claim, change: FinishChange)
     type,
     runId: run.runId,
     nodeId: node.nodeId,
-    attempt: node.attempt,
+    attempt: written.attempt,
     ...(change.error ? { error: change.error } : {}),
     ...(change.reason ? { reason: change.reason } : {}),
   });

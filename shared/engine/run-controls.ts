@@ -56,7 +56,9 @@ export async function cancelRun(cx: EngineContext, tenant: string, runId: string
  * Retries an ended run: the named nodes (or every FAILED or CANCELLED one), everything downstream
  * of them and every node that never ran go back to "not started"; the others keep their state
  * and outputs. The run is RUNNING again (a new epoch of sink counting) and the nodes whose
- * parents are all kept are enqueued.
+ * parents are all kept are enqueued. A node's attempts keep counting across retries of the run
+ * (its `ctx.attempt` goes on from where it stopped), so a node that spent its `retry.maxAttempts`
+ * gets one attempt per retry of the run.
  */
 export async function retryRun(
   cx: EngineContext,

@@ -8,7 +8,8 @@ const NOT_STARTED = ['READY', 'PARKED', 'RETRY_WAIT', 'WAITING'] as const;
  * Cancels or times out an active run: the run takes its terminal status first (so no node starts
  * after this), then every node that has not started becomes CANCELLED. Running nodes finish; their
  * children are cancelled when their messages arrive. Returns the run after the change, or
- * `undefined` when the run was no longer active.
+ * `undefined` when the run was no longer active. A run past its deadline is timed out by the
+ * first of: the sweeper (every minute), or the next message of one of its nodes.
  */
 export async function stopRun(
   cx: EngineContext,

@@ -1,7 +1,8 @@
 import type { NodeRecord, RunRecord } from '../ports/run-store.ts';
-import type { EngineContext } from './context.ts';
+import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import type { NodeMessage } from './messages.ts';
 import type { Plan } from './plan.ts';
+import { edgeOutcome } from './release.ts';
 import { stopRun } from './stop-run.ts';
 
 export interface SweepReport {
@@ -20,7 +21,8 @@ export interface SweepOptions {
  * The safety net behind SQS redelivery, run every minute: times out active runs past their
  * deadline and, for active runs quiet for a while, re-enqueues nodes that should be moving but
  * may have lost their message: RUNNING with an expired lease, RETRY_WAIT/WAITING past their
- * wake-up, READY, complete joins never claimed, and roots of a run whose start crashed before
+ * wake-up, READY, PARKED (a resume that crashed), complete joins never claimed, nodes a retry
+ * control reset but crashed before enqueuing, and roots of a run whose start crashed before
  * enqueuing them. Duplicates are harmless: claims are conditional. Reads O(run) per inspected
  * run, never per node.
  */
@@ -65,19 +67,32 @@ function stalled(
 ): Omit<NodeMessage, 'token'>[] {
   const runId = run.runId;
   if (nodes.length === 0) return plan.roots().map((nodeId) => ({ runId, nodeId }));
+  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
   const messages: Omit<NodeMessage, 'token'>[] = [];
   for (const node of nodes) {
     const { nodeId, status } = node;
+    const parents = plan.parents(nodeId);
     const lost =
       (status === 'RUNNING' && node.leaseUntil !== undefined && node.leaseUntil < now) ||
       ((status === 'RETRY_WAIT' || status === 'WAITING') &&
         node.wakeAt !== undefined &&
         node.wakeAt < quietSince) ||
       status === 'READY' ||
-      (status === undefined && node.arrived.length === plan.parents(nodeId).length);
-    if (!lost) continue;
-    const via = status === undefined ? ('JOIN' as const) : node.via;
-    messages.push({ runId, nodeId, ...(via ? { via } : {}) });
+      // The run is not paused: a resume that crashed before re-enqueuing its parked nodes.
+      status === 'PARKED';
+    if (lost) {
+      messages.push({ runId, nodeId, ...(node.via ? { via: node.via } : {}) });
+    } else if (status === undefined && parents.length > 1) {
+      if (node.arrived.length === parents.length) messages.push({ runId, nodeId, via: 'JOIN' });
+    } else if (status === undefined) {
+      // Only a retry control leaves a root or single-parent node as an item without a status: when
+      // its parent has ended, the retry crashed before enqueuing its frontier.
+      const parent = parents[0] === undefined ? undefined : byId.get(parents[0]);
+      if (parents.length === 0) messages.push({ runId, nodeId });
+      else if (parent && TERMINAL_NODE.has(parent.status)) {
+        messages.push({ runId, nodeId, via: edgeOutcome(plan, parent, nodeId) });
+      }
+    }
   }
   return messages;
 }

@@ -11,7 +11,11 @@ export type TriggerVerdict = { readonly run: true } | { readonly run: false; rea
  * - `all_done`: always (cleanup steps);
  * - `one_success`: at least one parent succeeded;
  * - `none_failed`: no parent failed (skipped parents are fine).
- * The engine waits for every parent before deciding, so each node is decided exactly once.
+ * The engine waits for every parent before deciding, so each node is decided exactly once: a
+ * `one_success` join does not start when its first parent succeeds, but once all have ended.
+ * A parent that was CANCELLED counts as skipped. Once a node has failed the run (no
+ * `continueOnError`), a join this rule would run is CANCELLED instead: only `all_done` still runs.
+ * A single parent is decided the same way, as a join of one.
  * @example decideTrigger('all_success', ['a', 'b'], { failed: ['a'], skipped: [] })
  * // → { run: false, reason: 'parent "a" failed (trigger all_success)' }
  */

@@ -26,7 +26,7 @@ export interface HarnessOptions {
   readonly random?: () => number;
   /**
    * Fault injection: called before each delivery is handled. `skip` leaves it undeleted (it comes
-   * back after the visibility timeout), `crash` throws before handling, `duplicate` sends a copy.
+   * back after the visibility timeout), `duplicate` sends a copy and then handles it.
    */
   readonly intercept?: (message: ReceivedMessage) => 'handle' | 'skip' | 'duplicate' | undefined;
 }
@@ -65,7 +65,9 @@ export class WorkflowHarness {
       timer: new QueueRelayTimer(this.queue, this.clock),
       clock: this.clock,
       ids: options.ids ?? sequentialIds('m'),
-      executors: options.executors ?? defaultExecutors({ script: { clock: this.clock } }),
+      // Scripts keep the real clock: their time budget bounds real CPU work, and a fake clock that
+      // only moves between deliveries would never stop an endless loop.
+      executors: options.executors ?? defaultExecutors(),
       random: options.random ?? (() => 0.5),
       observer: (event) => this.events.push(event),
       ...(options.settings ? { settings: options.settings } : {}),

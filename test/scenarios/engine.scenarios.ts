@@ -1,0 +1,30 @@
+import { controlScenarios } from './controls.scenarios.ts';
+import { flowScenarios } from './flow.scenarios.ts';
+import { nodeScenarios } from './nodes.scenarios.ts';
+import { recoveryScenarios } from './recovery.scenarios.ts';
+import { rerunScenarios } from './rerun.scenarios.ts';
+import { retryScenarios } from './retry.scenarios.ts';
+import type { MakeHarness } from './scenario-kit.ts';
+import { startScenarios } from './start.scenarios.ts';
+
+export type { MakeHarness } from './scenario-kit.ts';
+
+/**
+ * Every rule of the run engine as scenarios over a `WorkflowHarness`, for any run store: the
+ * memory suite passes a plain harness, the DynamoDB one a harness whose `runs` is the DynamoDB
+ * adapter. `makeHarness` must return a fresh harness and keep the `options` it is given
+ * (executors, random source). Run ids come from the harness's sequential ids (`m-0001`, ...), so
+ * give each harness an empty store, or `ids` of its own when harnesses share a table. The
+ * scenarios read state only through the engine, the harness and the `RunStore` port, never
+ * through an adapter's internals.
+ * @example engineScenarios((options) => new WorkflowHarness({ ...options, runs: new MemoryRunStore() }));
+ */
+export function engineScenarios(makeHarness: MakeHarness): void {
+  startScenarios(makeHarness);
+  nodeScenarios(makeHarness);
+  flowScenarios(makeHarness);
+  retryScenarios(makeHarness);
+  controlScenarios(makeHarness);
+  rerunScenarios(makeHarness);
+  recoveryScenarios(makeHarness);
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { chain, js, type MakeHarness, MINUTE, probeHarness } from './scenario-kit.ts';
+
+/** Receives every visible message and deletes it unhandled, as if it had been lost. */
+async function loseVisibleMessages(harness: WorkflowHarness): Promise<number> {
+  const lost = await harness.queue.receive({ max: 10 });
+  for (const message of lost) await harness.queue.delete(message.receipt);
+  return lost.length;
+}
+
+export function recoveryScenarios(makeHarness: MakeHarness) {
+  describe('recovery by the sweeper', () => {
+    it('re-enqueues the roots of a run whose first messages were lost', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({
+        id: 'lost-start',
+        nodes: { a: js('return 1'), b: js('return 2'), c: js('return 3', { needs: ['a', 'b'] }) },
+      });
+      const runId = await harness.start('lost-start');
+      const lost = await loseVisibleMessages(harness);
+      harness.clock.advance(2 * MINUTE);
+
+      // Act
+      const report = await harness.engine.sweep();
+      await harness.drain();
+
+      // Assess
+      expect(lost).toBe(2);
+      expect(report).toMatchObject({ timedOut: 0, requeued: 2 });
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.c).toMatchObject({ status: 'SUCCEEDED', attempts: 1, output: 3 });
+    });
+
+    it('wakes a waiting node whose wake-up message was lost', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({ id: 'lost-wake', nodes: { nap: { type: 'wait', with: { seconds: 30 } } } });
+      const runId = await harness.start('lost-wake');
+      await harness.step();
+      harness.clock.advance(30_000);
+      const lost = await loseVisibleMessages(harness);
+      harness.clock.advance(2 * MINUTE);
+
+      // Act
+      const report = await harness.engine.sweep();
+      await harness.drain();
+
+      // Assess
+      expect(lost).toBe(1);
+      expect(report.requeued).toBe(1);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.nap).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    });
+
+    it('re-enqueues the parked nodes of a run whose resume crashed before enqueuing them', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish(chain);
+      const runId = await harness.start('chain');
+      await harness.engine.pause(TENANT, runId);
+      await harness.drain();
+      // The resume flipped the run, then its process died.
+      await harness.runs.updateRun(runId, ['PAUSED'], {
+        status: 'RUNNING',
+        updatedAt: new Date(harness.clock.now()).toISOString(),
+      });
+      harness.clock.advance(2 * MINUTE);
+
+      // Act
+      const report = await harness.engine.sweep();
+      await harness.drain();
+
+      // Assess
+      expect(report.requeued).toBe(2);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.outputs).toEqual({ c: { from: 'a+b' } });
+    });
+
+    it('enqueues the frontier of a retry that crashed before enqueuing it', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({
+        id: 'crashy-retry',
+        nodes: {
+          a: js('return 1'),
+          b: js('if (ctx.attempt === 1) throw new Error("first try"); return 2', { needs: ['a'] }),
+          c: js('return 3', { needs: ['b'] }),
+        },
+      });
+      const failed = await harness.run('crashy-retry');
+      const send = harness.queue.send.bind(harness.queue);
+      harness.queue.send = async () => {
+        throw new Error('the process died');
+      };
+      const crash = await harness.engine.retry(TENANT, failed.runId).catch((error: unknown) => error);
+      harness.queue.send = send;
+      harness.clock.advance(2 * MINUTE);
+
+      // Act
+      const report = await harness.engine.sweep();
+      await harness.drain();
+
+      // Assess
+      expect(crash).toBeInstanceOf(Error);
+      expect(report.requeued).toBe(1);
+      const run = await harness.view(failed.runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.b).toMatchObject({ status: 'SUCCEEDED', attempts: 2, output: 2 });
+      expect(run.nodes.c).toMatchObject({ status: 'SUCCEEDED', output: 3 });
+    });
+
+    it('leaves a healthy run alone', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({ id: 'healthy', nodes: { nap: { type: 'wait', with: { duration: '1h' } } } });
+      const runId = await harness.start('healthy');
+      await harness.step();
+      harness.clock.advance(10 * MINUTE);
+
+      // Act
+      const report = await harness.engine.sweep();
+      await harness.drain();
+
+      // Assess
+      expect(report).toEqual({ runsChecked: 1, timedOut: 0, requeued: 0 });
+      expect((await harness.view(runId)).status).toBe('SUCCEEDED');
+    });
+  });
+
+  describe('handing a node back when the worker runs out of time', () => {
+    it('hands a node back unstarted when the worker has no time left, without counting an attempt', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      await harness.publish({ id: 'late', nodes: { a: { type: 'noop', with: { v: 1 } } } });
+      const runId = await harness.start('late');
+      const [message] = await harness.queue.receive({ max: 1 });
+
+      // Act
+      const result = await harness.engine.handleMessage(message?.body ?? '', { remainingMs: 1_000 });
+      await harness.queue.delete(message?.receipt ?? '');
+      const handedBack = await harness.view(runId);
+      await harness.drain();
+
+      // Assess
+      expect(result).toEqual({ kind: 'done' });
+      expect(handedBack.nodes.a).toMatchObject({ status: 'READY', attempts: 0 });
+      const run = await harness.view(runId);
+      expect(run.nodes.a).toMatchObject({ status: 'SUCCEEDED', attempts: 1, output: { v: 1 } });
+      expect(probe.count('a')).toBe(1);
+    });
+
+    it('hands back a script cut short by the worker deadline instead of failing it', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({ id: 'cut', nodes: { spin: js('while (true) {}', { timeout: '20s' }) } });
+      const runId = await harness.start('cut');
+      const [message] = await harness.queue.receive({ max: 1 });
+
+      // Act
+      await harness.engine.handleMessage(message?.body ?? '', { remainingMs: 2_200 });
+
+      // Assess
+      const run = await harness.view(runId);
+      expect(run.status).toBe('RUNNING');
+      expect(run.nodes.spin).toMatchObject({ status: 'READY', attempts: 0 });
+      expect(run.nodes.spin?.error).toBeUndefined();
+    });
+  });
+}
