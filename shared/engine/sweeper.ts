@@ -2,7 +2,7 @@ import type { NodeRecord, RunRecord } from '../ports/run-store.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import type { NodeMessage } from './messages.ts';
 import type { Plan } from './plan.ts';
-import { edgeOutcome } from './release.ts';
+import { afterTerminal, edgeOutcome, finishRun } from './release.ts';
 import { stopRun } from './stop-run.ts';
 
 export interface SweepReport {
@@ -10,6 +10,8 @@ export interface SweepReport {
   readonly timedOut: number;
   /** Node messages sent again: expired leases, lost wake-ups, unsent starts. */
   readonly requeued: number;
+  /** Finished nodes whose release was redone: their children showed no sign of it. */
+  readonly released: number;
 }
 
 export interface SweepOptions {
@@ -31,6 +33,7 @@ export async function sweep(cx: EngineContext, options: SweepOptions = {}): Prom
   let runsChecked = 0;
   let timedOut = 0;
   let requeued = 0;
+  let released = 0;
   let cursor: string | undefined;
   do {
     const page = await cx.runs.listActiveRuns({ limit: 100, ...(cursor ? { cursor } : {}) });
@@ -44,18 +47,37 @@ export async function sweep(cx: EngineContext, options: SweepOptions = {}): Prom
       }
       if (run.status !== 'RUNNING' || Date.parse(run.updatedAt) > now - quietMs) continue;
       const plan = await cx.planFor(run);
-      const messages = stalled(
-        plan,
-        run,
-        await cx.runs.listNodes(run.runId),
-        cx.iso(now),
-        cx.iso(now - quietMs),
-      );
+      const nodes = await cx.runs.listNodes(run.runId);
+      const messages = stalled(plan, run, nodes, cx.iso(now), cx.iso(now - quietMs));
       await cx.enqueue(messages);
       requeued += messages.length;
+      released += await releaseLost(cx, run, plan, nodes);
     }
   } while (cursor);
-  return { runsChecked, timedOut, requeued };
+  return { runsChecked, timedOut, requeued, released };
+}
+
+/**
+ * A message lost after its node finished (a queue that lost its contents, as fauxqs does on a
+ * restart of `npm start`) leaves children that were never released: redo the release of such
+ * nodes (idempotent), and end a run whose sinks have all finished.
+ */
+async function releaseLost(cx: EngineContext, run: RunRecord, plan: Plan, nodes: readonly NodeRecord[]) {
+  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+  let released = 0;
+  for (const node of nodes) {
+    if (!TERMINAL_NODE.has(node.status)) continue;
+    const unreleased = plan.children(node.nodeId).some((childId) => {
+      const child = byId.get(childId);
+      return plan.parents(childId).length === 1 ? child === undefined : !child?.arrived.includes(node.nodeId);
+    });
+    if (!unreleased) continue;
+    await afterTerminal(cx, run, plan, node);
+    released += 1;
+  }
+  const sinks = plan.ids.filter((id) => plan.sinkSlot(id) !== undefined);
+  if (sinks.every((id) => TERMINAL_NODE.has(byId.get(id)?.status))) await finishRun(cx, run.runId, plan);
+  return released;
 }
 
 function stalled(

@@ -114,6 +114,66 @@ export function recoveryScenarios(makeHarness: MakeHarness) {
       expect(run.nodes.c).toMatchObject({ status: 'SUCCEEDED', output: 3 });
     });
 
+    it('releases the children of finished nodes when the queue lost everything (a restart)', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({
+        id: 'lost-queue',
+        nodes: {
+          a: js('return 1'),
+          b: js('return 2', { needs: ['a'] }),
+          c: js('return 3', { needs: ['a'] }),
+          d: js('return 4', { needs: ['b', 'c'] }),
+          e: js('return 5', { needs: ['a'] }),
+        },
+      });
+      const runId = await harness.start('lost-queue');
+      await harness.step(); // a finishes and sends b, c and e
+      await harness.step(); // b, c and e finish: d's join is complete and d is sent
+      const lost = await loseVisibleMessages(harness);
+      harness.clock.advance(2 * MINUTE);
+
+      // Act
+      const report = await harness.engine.sweep();
+      await harness.drain();
+
+      // Assess
+      expect(lost).toBe(1);
+      expect(report.requeued).toBe(1);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.d).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    });
+
+    it('redoes the release of a node whose children were never sent, and ends the run', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({
+        id: 'lost-release',
+        nodes: {
+          a: js('return 1'),
+          b: js('return 2', { needs: ['a'] }),
+          c: js('return 3', { needs: ['a'] }),
+        },
+      });
+      const runId = await harness.start('lost-release');
+      const send = harness.queue.send.bind(harness.queue);
+      harness.queue.send = async () => undefined; // the release of a is lost on its way
+      await harness.step();
+      harness.queue.send = send;
+      harness.clock.advance(2 * MINUTE);
+
+      // Act
+      const report = await harness.engine.sweep();
+      await harness.drain();
+
+      // Assess
+      expect(report.released).toBe(1);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.progress.byStatus).toEqual({ SUCCEEDED: 3 });
+    });
+
     it('leaves a healthy run alone', async () => {
       // Prepare
       const harness = await makeHarness();
@@ -127,7 +187,7 @@ export function recoveryScenarios(makeHarness: MakeHarness) {
       await harness.drain();
 
       // Assess
-      expect(report).toEqual({ runsChecked: 1, timedOut: 0, requeued: 0 });
+      expect(report).toEqual({ runsChecked: 1, timedOut: 0, requeued: 0, released: 0 });
       expect((await harness.view(runId)).status).toBe('SUCCEEDED');
     });
   });
