@@ -5,9 +5,24 @@
 export const ENV = {
   definitionsTable: 'SKEIN_DEFINITIONS_TABLE',
   controlTable: 'SKEIN_CONTROL_TABLE',
+  runsTable: 'SKEIN_RUNS_TABLE',
+  /** JSON object pool name → SQS queue URL; always has `default`. Set on every engine-facing function. */
+  poolQueues: 'SKEIN_POOL_QUEUES',
+  /** The worker's own pool queue URL (for ChangeMessageVisibility on hand-back). */
+  queueUrl: 'SKEIN_QUEUE_URL',
+  /** The SNS topic the monitor publishes run and node events to. */
+  eventsTopicArn: 'SKEIN_EVENTS_TOPIC_ARN',
+  /** The Step Functions state machine backing the timer port (delays over 15 minutes). */
+  timerStateMachineArn: 'SKEIN_TIMER_STATE_MACHINE_ARN',
+  /** EventBridge bus for `event` nodes. @default "default" */
+  eventBusName: 'SKEIN_EVENT_BUS_NAME',
+  stage: 'SKEIN_STAGE',
   dynamoEndpoint: 'SKEIN_DYNAMODB_ENDPOINT',
   port: 'PORT',
 } as const;
+
+/** Every deployment has this pool; nodes without `pool` run on it. */
+export const DEFAULT_POOL = 'default';
 
 export const LOCAL_TABLES = {
   definitions: 'skein-definitions',

@@ -84,6 +84,11 @@ export const TERMINAL_NODE: ReadonlySet<NodeStatus | undefined> = new Set([
   'CANCELLED',
 ]);
 
+function poolOf(plan: Plan | undefined, nodeId: string): { pool?: string } {
+  const pool = plan?.node(nodeId)?.pool;
+  return pool === undefined ? {} : { pool };
+}
+
 /** Shared by the engine's modules: ports, settings, and the plan cache. */
 export class EngineContext {
   readonly settings: EngineSettings;
@@ -128,22 +133,29 @@ export class EngineContext {
     return plan;
   }
 
-  /** Enqueues node messages now (fresh tokens), in batches. */
-  async enqueue(messages: readonly Omit<NodeMessage, 'token'>[]): Promise<void> {
+  /**
+   * Enqueues node messages now (fresh tokens), in batches, each on its node's worker pool (the
+   * node's `pool` in `plan`; the default pool without a plan or a pool).
+   */
+  async enqueue(messages: readonly Omit<NodeMessage, 'token'>[], plan?: Plan): Promise<void> {
     if (messages.length === 0) return;
     await this.deps.queue.send(
-      messages.map((message) => ({ body: encodeNodeMessage({ ...message, token: this.deps.ids.newId() }) })),
+      messages.map((message) => ({
+        body: encodeNodeMessage({ ...message, token: this.deps.ids.newId() }),
+        ...poolOf(plan, message.nodeId),
+      })),
     );
   }
 
   /** Delivers a node message at `atMs`: a queue delay up to 15 minutes, the timer beyond. */
-  async enqueueAt(message: NodeMessage, atMs: number): Promise<void> {
+  async enqueueAt(message: NodeMessage, atMs: number, plan?: Plan): Promise<void> {
     const body = encodeNodeMessage(message);
     const delaySeconds = Math.max(0, Math.ceil((atMs - this.now()) / 1000));
+    const pool = poolOf(plan, message.nodeId);
     if (delaySeconds <= MAX_DELAY_SECONDS) {
-      await this.deps.queue.send([{ body, delaySeconds }]);
+      await this.deps.queue.send([{ body, delaySeconds, ...pool }]);
     } else {
-      await this.deps.timer.schedule(body, atMs);
+      await this.deps.timer.schedule(body, atMs, pool.pool);
     }
   }
 

@@ -170,7 +170,7 @@ async function parkClaimed(
     run.expiresAt,
   );
   if (!written) return DONE;
-  await cx.enqueueAt({ runId: run.runId, nodeId: node.nodeId, token: cx.newToken() }, wakeAt);
+  await cx.enqueueAt({ runId: run.runId, nodeId: node.nodeId, token: cx.newToken() }, wakeAt, claim.plan);
   cx.emit({
     type: status === 'WAITING' ? 'node.waiting' : 'node.retrying',
     runId: run.runId,
@@ -191,7 +191,7 @@ async function handBack(cx: EngineContext, claim: Claim): Promise<StepResult> {
     { set: { status: 'READY' }, addAttempt: -1, remove: ['leaseUntil'] },
     run.expiresAt,
   );
-  if (written) await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId }]);
+  if (written) await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId }], claim.plan);
   return DONE;
 }
 
@@ -211,6 +211,7 @@ async function afterLostClaim(cx: EngineContext, run: RunRecord, plan: Plan, mes
     await cx.enqueueAt(
       { runId: run.runId, nodeId: node.nodeId, token: cx.newToken() },
       Date.parse(node.wakeAt),
+      plan,
     );
   }
   return DONE;
@@ -250,7 +251,9 @@ async function parkNode(cx: EngineContext, run: RunRecord, message: NodeMessage)
   cx.emit({ type: 'node.parked', runId: run.runId, nodeId: message.nodeId });
   // A resume may have listed the parked nodes just before this write: look again.
   const now = await cx.runs.getRun(run.runId);
-  if (now && now.status !== 'PAUSED') await cx.enqueue([{ runId: run.runId, nodeId: message.nodeId }]);
+  if (now && now.status !== 'PAUSED') {
+    await cx.enqueue([{ runId: run.runId, nodeId: message.nodeId }], await cx.planFor(run));
+  }
   return DONE;
 }
 

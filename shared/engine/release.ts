@@ -63,7 +63,7 @@ export async function afterTerminal(cx: EngineContext, run: RunRecord, plan: Pla
       }
     }
   }
-  await cx.enqueue(messages);
+  await cx.enqueue(messages, plan);
   const slot = plan.sinkSlot(node.nodeId);
   if (slot) await countSink(cx, run, plan, slot);
 }

@@ -34,7 +34,10 @@ export async function resumeRun(cx: EngineContext, tenant: string, runId: string
   if (!resumed) refuse('resume', (await cx.runs.getRun(runId)) ?? run, 'only a PAUSED run can be resumed');
   cx.emit({ type: 'run.resumed', runId });
   const parked = (await cx.runs.listNodes(runId)).filter((node) => node.status === 'PARKED');
-  await cx.enqueue(parked.map((node) => ({ runId, nodeId: node.nodeId })));
+  await cx.enqueue(
+    parked.map((node) => ({ runId, nodeId: node.nodeId })),
+    await cx.planFor(resumed),
+  );
   return resumed;
 }
 
@@ -131,7 +134,7 @@ export async function retryRun(
   });
   if (!restarted) refuse('retry', (await cx.runs.getRun(runId)) ?? run, 'it changed while retrying');
   cx.emit({ type: 'run.retried', runId });
-  await cx.enqueue(frontier(plan, reset, items, runId));
+  await cx.enqueue(frontier(plan, reset, items, runId), plan);
   return restarted;
 }
 

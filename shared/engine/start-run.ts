@@ -66,7 +66,10 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
   const result = await cx.runs.createRun(run, inputs.inputs);
   if (result.created) {
     cx.emit({ type: 'run.started', runId: run.runId });
-    await cx.enqueue(plan.roots().map((nodeId) => ({ runId: run.runId, nodeId })));
+    await cx.enqueue(
+      plan.roots().map((nodeId) => ({ runId: run.runId, nodeId })),
+      plan,
+    );
   } else if (result.run.workflow !== workflow) {
     throw new SkeinError(
       'IDEMPOTENCY_KEY_REUSED',

@@ -49,7 +49,7 @@ export async function sweep(cx: EngineContext, options: SweepOptions = {}): Prom
       const plan = await cx.planFor(run);
       const nodes = await cx.runs.listNodes(run.runId);
       const messages = stalled(plan, run, nodes, cx.iso(now), cx.iso(now - quietMs));
-      await cx.enqueue(messages);
+      await cx.enqueue(messages, plan);
       requeued += messages.length;
       released += await releaseLost(cx, run, plan, nodes);
     }

@@ -3,6 +3,8 @@ export interface QueueMessage {
   readonly body: string;
   /** Seconds before the message can be received, 0..900 (SQS DelaySeconds max). @default 0 */
   readonly delaySeconds?: number;
+  /** The worker pool whose queue takes it (`PooledQueue`); single queues ignore it. @default "default" */
+  readonly pool?: string;
 }
 
 /** One delivery of a message. Every delivery of the same message has a new `receipt`. */

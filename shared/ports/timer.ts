@@ -4,6 +4,6 @@
  * tests `QueueRelayTimer` hops through the queue itself in delays of at most 15 minutes.
  */
 export interface Timer {
-  /** Delivers `body` to the ready queue at `atMs` (epoch milliseconds) or shortly after. */
-  schedule(body: string, atMs: number): Promise<void>;
+  /** Delivers `body` to the queue of `pool` (default pool when absent) at `atMs` (epoch ms) or shortly after. */
+  schedule(body: string, atMs: number, pool?: string): Promise<void>;
 }

@@ -15,10 +15,10 @@ export class QueueRelayTimer implements Timer {
     private readonly clock: Clock,
   ) {}
 
-  async schedule(body: string, atMs: number): Promise<void> {
+  async schedule(body: string, atMs: number, pool?: string): Promise<void> {
     const seconds = Math.ceil((atMs - this.clock.now()) / 1000);
     if (seconds <= MAX_DELAY_SECONDS) {
-      await this.queue.send([{ body, delaySeconds: Math.max(0, seconds) }]);
+      await this.queue.send([{ body, delaySeconds: Math.max(0, seconds), ...(pool ? { pool } : {}) }]);
       return;
     }
     await this.queue.send([
