@@ -70,3 +70,33 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 export function silenceSdkNodeVersionNotice(env: NodeJS.ProcessEnv = process.env): void {
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
+
+/**
+ * CloudWatch metrics the monitor writes as EMF (Powertools metrics) and the dashboard and alarms
+ * read: namespace, names, and the one dimension (`stage`) every metric carries.
+ */
+export const METRICS = {
+  namespace: 'Skein',
+  dimension: 'stage',
+  runsStarted: 'RunsStarted',
+  runsSucceeded: 'RunsSucceeded',
+  runsFailed: 'RunsFailed',
+  runsCancelled: 'RunsCancelled',
+  runsTimedOut: 'RunsTimedOut',
+  nodesSucceeded: 'NodesSucceeded',
+  nodesFailed: 'NodesFailed',
+  /** Milliseconds from a node's start to its end (all attempts). */
+  nodeDuration: 'NodeDuration',
+  /** Milliseconds from a run's creation to its end. */
+  runDuration: 'RunDuration',
+} as const;
+
+/** Lambda entry points in `functions/`, bundled by the CDK app; each exports `handler`. */
+export const HANDLER_ENTRIES = {
+  api: 'functions/api.ts',
+  authorizer: 'functions/authorizer.ts',
+  worker: 'functions/worker.ts',
+  sweeper: 'functions/sweeper.ts',
+  trigger: 'functions/trigger.ts',
+  monitor: 'functions/monitor.ts',
+} as const;
