@@ -214,7 +214,7 @@ lines.push(
         .join(', ')}`,
   ),
   '',
-  'Notes: capacity units are what DynamoDB Local reports with `ReturnConsumedCapacity: TOTAL` (index writes are not included; only the run item carries GSI keys, written at start and end of a run). SQS requests count one SendMessageBatch per 10 messages, and one ReceiveMessage + one DeleteMessageBatch per worker batch, as a Lambda event source mapping makes them. Lambda invocations are worker batches. Step Functions cost = state transitions per execution (Standard: every state entered) × the per-transition price, per node of the shape.',
+  'Notes: capacity units are what DynamoDB Local reports with `ReturnConsumedCapacity: TOTAL`. Only the run item carries GSI keys; its index writes happen when a run starts and ends (a fixed cost per run, which is why the 4-node diamond costs more per node than the 1,000-node shapes). SQS requests count one SendMessageBatch per 10 messages, and one ReceiveMessage + one DeleteMessageBatch per worker batch, as a Lambda event source mapping makes them. Lambda invocations are worker batches. Step Functions cost = state transitions per execution (Standard: every state entered) × the per-transition price, per node of the shape.',
   '',
 );
 const failed = [...memory, ...dynamo].filter((row) => !row.ok);
