@@ -99,6 +99,17 @@ export async function retryRun(
     ...seeds,
     ...plan.ids.filter((id) => !TERMINAL_NODE.has(items.get(id)?.status)),
   ]);
+  // A failure outside the nodes being rerun would fail the run again at once: refuse instead.
+  const untouched = [...items.values()].filter(
+    (item) => item.status === 'FAILED' && !reset.has(item.nodeId) && !plan.node(item.nodeId)?.continueOnError,
+  );
+  if (untouched.length > 0) {
+    const ids = untouched.map((item) => `"${item.nodeId}"`).join(', ');
+    throw new ConflictError(
+      'RUN_STATE',
+      `cannot retry run ${runId} with these nodes: ${ids} failed and would stay failed; name ${untouched.length > 1 ? 'them' : 'it'} too, or retry without naming nodes`,
+    );
+  }
   const epoch = run.epoch + 1;
   for (const id of reset) {
     const keep = (parents: readonly string[] | undefined) =>

@@ -71,6 +71,26 @@ export function rerunScenarios(makeHarness: MakeHarness) {
       expect([probe.count('a'), probe.count('c')]).toEqual([2, 1]);
     });
 
+    it('refuses a retry whose named nodes would leave a failed node failed', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({
+        id: 'two-branches',
+        nodes: { ok: js('return 1'), bad: js('throw new Error("broken")') },
+      });
+      const failed = await harness.run('two-branches');
+
+      // Act
+      const refused = await refusal(harness.engine.retry(TENANT, failed.runId, ['ok']));
+
+      // Assess
+      expect(refused).toMatchObject({ code: 'RUN_STATE', status: 409 });
+      expect(refused.message).toContain('"bad" failed');
+      const run = await harness.view(failed.runId);
+      expect(run.status).toBe('FAILED');
+      expect(run.nodes.ok).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    });
+
     it('finishes a cancelled run on retry without rerunning what had succeeded', async () => {
       // Prepare
       const { harness, probe } = await probeHarness(makeHarness);
