@@ -30,17 +30,98 @@ export const LOCAL_TABLES = {
   runs: 'skein-runs',
 } as const;
 
+/**
+ * The Lambda configuration. Every property is read (and checked) when first used, so a function
+ * only needs the variables of what it builds; a missing or malformed one is named in the error.
+ *
+ * | function   | needs                                                                              |
+ * | ---------- | ---------------------------------------------------------------------------------- |
+ * | api        | stage, definitions, control, runs tables, pool queues (timer ARN, bus: optional)   |
+ * | authorizer | stage, control table                                                               |
+ * | worker     | stage, definitions + runs tables, pool queues, own queue URL, timer ARN (bus opt.) |
+ * | sweeper    | stage, definitions + runs tables, pool queues (timer ARN, bus: optional)           |
+ * | trigger    | stage, definitions + runs tables, pool queues (timer ARN, bus: optional)           |
+ * | monitor    | stage, events topic ARN, runs table (read: tenant and workflow of node events)     |
+ */
 export interface AwsConfig {
+  /** `SKEIN_STAGE`: the deployment's stage, a log key and the metrics' dimension. */
+  readonly stage: string;
   readonly definitionsTable: string;
   readonly controlTable: string;
+  readonly runsTable: string;
+  /** `SKEIN_POOL_QUEUES`: pool name → SQS queue URL, always with a `default` pool. */
+  readonly poolQueues: Readonly<Record<string, string>>;
+  /** `SKEIN_QUEUE_URL`: the worker's own pool queue (hand-backs). */
+  readonly queueUrl: string;
+  readonly eventsTopicArn: string;
+  readonly timerStateMachineArn: string;
+  /** `SKEIN_EVENT_BUS_NAME`, `default` when unset. */
+  readonly eventBusName: string;
 }
 
-/** Reads the Lambda configuration once at cold start; a missing variable is named in the error. */
+/**
+ * Reads the Lambda configuration lazily: each property is read from the environment on access
+ * and throws naming the variable when it is missing or malformed.
+ * @example
+ * const config = awsConfig();
+ * new DynamoDbRunStore({ client: doc, tableName: config.runsTable }); // throws if SKEIN_RUNS_TABLE is unset
+ */
 export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
   return {
-    definitionsTable: required(env, ENV.definitionsTable),
-    controlTable: required(env, ENV.controlTable),
+    get stage() {
+      return required(env, ENV.stage);
+    },
+    get definitionsTable() {
+      return required(env, ENV.definitionsTable);
+    },
+    get controlTable() {
+      return required(env, ENV.controlTable);
+    },
+    get runsTable() {
+      return required(env, ENV.runsTable);
+    },
+    get poolQueues() {
+      return parsePoolQueues(required(env, ENV.poolQueues));
+    },
+    get queueUrl() {
+      return required(env, ENV.queueUrl);
+    },
+    get eventsTopicArn() {
+      return required(env, ENV.eventsTopicArn);
+    },
+    get timerStateMachineArn() {
+      return required(env, ENV.timerStateMachineArn);
+    },
+    get eventBusName() {
+      return env[ENV.eventBusName] || 'default';
+    },
   };
+}
+
+/**
+ * Parses `SKEIN_POOL_QUEUES`: a JSON object of pool name → queue URL with a `default` pool.
+ * @example parsePoolQueues('{"default":"https://sqs.eu-west-1.amazonaws.com/1/skein-default"}')
+ */
+export function parsePoolQueues(raw: string): Readonly<Record<string, string>> {
+  const expected = `${ENV.poolQueues} must be a JSON object of pool name to SQS queue URL with a "${DEFAULT_POOL}" pool`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`${expected}; it is not JSON (${(error as Error).message}): ${raw.slice(0, 200)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`${expected}, got ${raw.slice(0, 200)}`);
+  }
+  const entries = Object.entries(parsed);
+  const bad = entries.filter(([, url]) => typeof url !== 'string' || !/^https:\/\/\S+$/.test(url));
+  if (bad.length > 0) {
+    throw new Error(`${expected}; not an https URL for pool(s) ${bad.map(([pool]) => `"${pool}"`).join(', ')}`);
+  }
+  if (!Object.hasOwn(parsed, DEFAULT_POOL)) {
+    throw new Error(`${expected}; the "${DEFAULT_POOL}" pool is missing (pools: ${entries.map(([pool]) => pool).join(', ') || 'none'})`);
+  }
+  return Object.freeze(Object.fromEntries(entries) as Record<string, string>);
 }
 
 export interface LocalConfig {

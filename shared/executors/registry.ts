@@ -1,4 +1,5 @@
 import type { Executor } from '../ports/executor.ts';
+import { EventExecutor, type EventExecutorOptions } from './event.ts';
 import { HttpExecutor, type HttpExecutorOptions } from './http.ts';
 import { NoopExecutor } from './noop.ts';
 import { ScriptExecutor, type ScriptExecutorOptions } from './script.ts';
@@ -40,6 +41,8 @@ export interface DefaultExecutorOptions {
   readonly script?: ScriptExecutorOptions;
   /** Local mode passes `{ allowHosts: ['localhost'] }`. */
   readonly http?: HttpExecutorOptions;
+  /** The `event` node type, registered only with a publisher (the AWS composition passes EventBridge). */
+  readonly event?: EventExecutorOptions;
 }
 
 /**
@@ -47,9 +50,10 @@ export interface DefaultExecutorOptions {
  * @example defaultExecutors({ script: { timeoutMs: 5000 } }).get('script')
  */
 export function defaultExecutors(options: DefaultExecutorOptions = {}): ExecutorRegistry {
-  return new ExecutorRegistry()
+  const registry = new ExecutorRegistry()
     .register(new NoopExecutor())
     .register(new ScriptExecutor(options.script))
     .register(new HttpExecutor(options.http))
     .register(new WaitExecutor());
+  return options.event ? registry.register(new EventExecutor(options.event)) : registry;
 }
