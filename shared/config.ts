@@ -116,10 +116,14 @@ export function parsePoolQueues(raw: string): Readonly<Record<string, string>> {
   const entries = Object.entries(parsed);
   const bad = entries.filter(([, url]) => typeof url !== 'string' || !/^https:\/\/\S+$/.test(url));
   if (bad.length > 0) {
-    throw new Error(`${expected}; not an https URL for pool(s) ${bad.map(([pool]) => `"${pool}"`).join(', ')}`);
+    throw new Error(
+      `${expected}; not an https URL for pool(s) ${bad.map(([pool]) => `"${pool}"`).join(', ')}`,
+    );
   }
   if (!Object.hasOwn(parsed, DEFAULT_POOL)) {
-    throw new Error(`${expected}; the "${DEFAULT_POOL}" pool is missing (pools: ${entries.map(([pool]) => pool).join(', ') || 'none'})`);
+    throw new Error(
+      `${expected}; the "${DEFAULT_POOL}" pool is missing (pools: ${entries.map(([pool]) => pool).join(', ') || 'none'})`,
+    );
   }
   return Object.freeze(Object.fromEntries(entries) as Record<string, string>);
 }

@@ -1,0 +1,136 @@
+/**
+ * The AWS composition: everything a Lambda function needs, built once per cold start and only
+ * when first used, so each function reads just the environment variables of what it builds
+ * (`awsConfig` names a missing one). SDK clients take region and credentials from the Lambda
+ * environment. The entry points in `functions/` pick what they need:
+ *
+ * | function   | uses                                           | variables (besides `SKEIN_STAGE`)                       |
+ * | ---------- | ---------------------------------------------- | ------------------------------------------------------- |
+ * | api        | `engine`, `definitions`, `resolveKey`          | DEFINITIONS, CONTROL, RUNS tables, POOL_QUEUES           |
+ * | authorizer | `resolveKey`                                   | CONTROL table                                            |
+ * | worker     | `engine`, `workerQueue`                        | DEFINITIONS, RUNS, POOL_QUEUES, QUEUE_URL, TIMER ARN     |
+ * | sweeper    | `engine`                                       | DEFINITIONS, RUNS, POOL_QUEUES                           |
+ * | trigger    | `engine`                                       | DEFINITIONS, RUNS, POOL_QUEUES                           |
+ * | monitor    | `notifier`, `metrics`, `runContext`            | EVENTS_TOPIC_ARN, RUNS table (read)                      |
+ *
+ * The engine's timer reads `SKEIN_TIMER_STATE_MACHINE_ARN` on the first delay over 15 minutes
+ * (only workers schedule those; the worker checks it at cold start) and the `event` executor
+ * `SKEIN_EVENT_BUS_NAME` (default bus when unset).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/dynamodb-api-key-store.ts';
+import { DynamoDbDefinitionStore } from '../../shared/adapters/aws/dynamodb-definition-store.ts';
+import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
+import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge-publisher.ts';
+import { SfnTimer } from '../../shared/adapters/aws/sfn-timer.ts';
+import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
+import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
+import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
+import { cachedResolver, type KeyResolver } from '../../shared/api/auth.ts';
+import { awsConfig } from '../../shared/config.ts';
+import { resolveApiKey } from '../../shared/engine/api-keys.ts';
+import { RunEngine } from '../../shared/engine/run-engine.ts';
+import { defaultExecutors } from '../../shared/executors/registry.ts';
+import { monitorMetrics } from '../../shared/handlers/monitor.ts';
+import type { RunContextLookup } from '../../shared/monitor/run-context.ts';
+import { systemClock } from '../../shared/ports/clock.ts';
+import { randomIds } from '../../shared/ports/ids.ts';
+import type { Timer } from '../../shared/ports/timer.ts';
+
+/** A value built on first use, then kept for the life of the Lambda instance. */
+function once<T>(build: () => T): () => T {
+  let built: { readonly value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}
+
+export const config = awsConfig();
+
+/** Structured JSON logs, service `skein`, with the stage on every line. */
+export const logger = new Logger({ serviceName: 'skein', persistentKeys: { stage: config.stage } });
+
+/** `(message, details)` logging for the shared handlers and the API. */
+export const logError = (message: string, details: unknown): void => {
+  if (details instanceof Error) logger.error(message, details);
+  else logger.error(message, { details });
+};
+
+const dynamo = once(() =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+);
+const sqs = once(() => new SQSClient({}));
+const sfn = once(() => new SFNClient({}));
+const sns = once(() => new SNSClient({}));
+const eventBridge = once(() => new EventBridgeClient({}));
+
+export const definitions = once(
+  () => new DynamoDbDefinitionStore({ client: dynamo(), tableName: config.definitionsTable }),
+);
+const apiKeys = once(() => new DynamoDbApiKeyStore({ client: dynamo(), tableName: config.controlTable }));
+const runs = once(() => new DynamoDbRunStore({ client: dynamo(), tableName: config.runsTable }));
+
+/** API keys → tenant, cached for a minute per key (unknown keys for 5 s). */
+export const resolveKey = once(
+  (): KeyResolver => cachedResolver((key) => resolveApiKey(apiKeys(), key), systemClock.now),
+);
+
+const sfnTimer = once(
+  () =>
+    new SfnTimer({
+      client: sfn(),
+      stateMachineArn: config.timerStateMachineArn,
+      queueUrls: config.poolQueues,
+    }),
+);
+/** The timer, built on its first use: only workers schedule delays over 15 minutes. */
+const lazyTimer: Timer = { schedule: (body, atMs, pool) => sfnTimer().schedule(body, atMs, pool) };
+
+/** The run engine on DynamoDB, one SQS queue per worker pool, Step Functions and EventBridge. */
+export const engine = once(() => {
+  const pools = Object.fromEntries(
+    Object.entries(config.poolQueues).map(([pool, queueUrl]) => [
+      pool,
+      new SqsQueue({ client: sqs(), queueUrl }),
+    ]),
+  );
+  const eventBusName = config.eventBusName;
+  return new RunEngine({
+    runs: runs(),
+    definitions: definitions(),
+    queue: new PooledQueue(pools),
+    timer: lazyTimer,
+    clock: systemClock,
+    ids: randomIds,
+    executors: defaultExecutors({
+      event: { publisher: new EventBridgePublisher({ client: eventBridge(), eventBusName }) },
+    }),
+    random: Math.random,
+  });
+});
+
+/** The worker's own pool queue, for hand-backs; checks the timer's ARN too, so a worker fails at cold start. */
+export const workerQueue = once(() => {
+  sfnTimer();
+  return new SqsQueue({ client: sqs(), queueUrl: config.queueUrl });
+});
+
+export const notifier = once(() => new SnsNotifier({ client: sns(), topicArn: config.eventsTopicArn }));
+
+export const metrics = once(() => monitorMetrics(config.stage));
+
+/** Tenant, workflow and version of a run, for node events (one read per run per instance). */
+export const runContext = once((): RunContextLookup => {
+  const store = runs();
+  return async (runId) => {
+    const run = await store.getRun(runId);
+    return run && { tenant: run.tenant, workflow: run.workflow, version: run.version };
+  };
+});

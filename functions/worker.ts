@@ -1,0 +1,5 @@
+import { createWorkerHandler } from '../shared/handlers/worker.ts';
+import { engine, workerQueue } from './composition/aws.ts';
+
+/** SQS event source (ReportBatchItemFailures) of one pool's queue → the engine. */
+export const handler = createWorkerHandler({ engine: engine(), queue: workerQueue() });

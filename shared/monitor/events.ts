@@ -1,0 +1,159 @@
+/**
+ * Run and node events from the runs table's stream (NEW_AND_OLD_IMAGES), as pure functions of
+ * one change: the unmarshalled old and new images of one item (layout: `dynamodb-run-items.ts`).
+ * Only run items (`sk = RUN`) and node items (`sk = N#<id>`) make events, and only on a status
+ * transition; removals (TTL expiry) make none.
+ *
+ * | item | old → new status                                     | event                     |
+ * | ---- | ---------------------------------------------------- | ------------------------- |
+ * | run  | (inserted)                                           | `run.started`             |
+ * | run  | active → PAUSED, PAUSED → RUNNING                    | `run.paused`, `run.resumed` |
+ * | run  | not ended → SUCCEEDED, FAILED, CANCELLED, TIMED_OUT  | `run.<status>`            |
+ * | node | any but WAITING → RUNNING, or a new attempt          | `node.started`            |
+ * | node | → SUCCEEDED, FAILED, SKIPPED                         | `node.<status>`           |
+ * | node | → RETRY_WAIT                                         | `node.retrying`           |
+ *
+ * Not events: a `retry` control reopening an ended run (the next end is one again), a wait or
+ * callback resuming (WAITING → RUNNING, same attempt), and READY, WAITING, PARKED, CANCELLED
+ * nodes. A node is claimed (RUNNING) before its trigger rule is applied, so a skipped node shows
+ * `node.started` before `node.skipped`. Node items hold no tenant, workflow or version: node
+ * events leave them out, and the monitor fills them in from the run item (`run-context.ts`).
+ */
+import type { Severity, SkeinEvent, SkeinEventType } from '../ports/notifier.ts';
+import type { ErrorInfo } from '../ports/run-store.ts';
+
+export type Image = Readonly<Record<string, unknown>>;
+
+/** One stream record, its images unmarshalled. */
+export interface ItemChange {
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly oldImage?: Image;
+  readonly newImage?: Image;
+  /** ISO time of the change (the record's approximate creation time): for events without a time field. */
+  readonly at: string;
+}
+
+/** Longest error message carried by an event, so ten events always fit one SNS batch. */
+export const MAX_ERROR_MESSAGE = 1_000;
+
+const TERMINAL_RUN = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+const ACTIVE_RUN = new Set(['QUEUED', 'RUNNING']);
+const ENDED_NODE = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);
+
+/**
+ * The events of one change of the runs table (none for most changes).
+ * @example
+ * eventsOf({ eventName: 'MODIFY', at, oldImage: { sk: 'N#a', runId: 'r1', status: 'RUNNING', attempt: 1 },
+ *            newImage: { sk: 'N#a', runId: 'r1', status: 'SUCCEEDED', attempt: 1, endedAt } })
+ * // [{ type: 'node.succeeded', severity: 'info', runId: 'r1', nodeId: 'a', attempt: 1, time: endedAt }]
+ */
+export function eventsOf(change: ItemChange): SkeinEvent[] {
+  const item = change.newImage;
+  if (change.eventName === 'REMOVE' || item === undefined) return [];
+  if (item.sk === 'RUN') return runEvents(change.oldImage, item, change.at);
+  if (typeof item.sk === 'string' && item.sk.startsWith('N#'))
+    return nodeEvents(change.oldImage, item, change.at);
+  return [];
+}
+
+/**
+ * The severity of an event type: failures and time-outs `error`, retries `warning`, others `info`.
+ * @example severityOf('node.retrying') // 'warning'
+ */
+export function severityOf(type: SkeinEventType): Severity {
+  if (type === 'run.failed' || type === 'node.failed' || type === 'run.timed_out') return 'error';
+  if (type === 'node.retrying') return 'warning';
+  return 'info';
+}
+
+function runEvents(old: Image | undefined, item: Image, at: string): SkeinEvent[] {
+  const from = str(old?.status);
+  const to = str(item.status);
+  if (to === undefined || from === to) return [];
+  const runId = str(item.runId);
+  if (runId === undefined) return [];
+  const base = { tenant: str(item.tenant), workflow: str(item.workflow), version: str(item.version), runId };
+  let type: SkeinEventType | undefined;
+  let time = str(item.updatedAt) ?? at;
+  if (from === undefined && (to === 'RUNNING' || to === 'QUEUED')) {
+    type = 'run.started';
+    time = str(item.createdAt) ?? time;
+  } else if (to === 'PAUSED' && from !== undefined && ACTIVE_RUN.has(from)) type = 'run.paused';
+  else if (from === 'PAUSED' && ACTIVE_RUN.has(to)) type = 'run.resumed';
+  else if (TERMINAL_RUN.has(to)) {
+    type = `run.${to.toLowerCase()}` as SkeinEventType;
+    time = str(item.endedAt) ?? time;
+  }
+  if (type === undefined) return [];
+  const ended = TERMINAL_RUN.has(to);
+  return [
+    compact({
+      ...base,
+      type,
+      severity: severityOf(type),
+      time,
+      error: to === 'FAILED' || to === 'TIMED_OUT' ? errorOf(item.error) : undefined,
+      durationMs: ended ? span(item.createdAt, item.endedAt) : undefined,
+    }),
+  ];
+}
+
+function nodeEvents(old: Image | undefined, item: Image, at: string): SkeinEvent[] {
+  const from = str(old?.status);
+  const to = str(item.status);
+  const runId = str(item.runId);
+  const nodeId = str(item.nodeId) ?? String(item.sk).slice(2);
+  if (to === undefined || runId === undefined) return [];
+  const attempt = num(item.attempt);
+  const newAttempt = attempt !== undefined && attempt > (num(old?.attempt) ?? 0);
+  let type: SkeinEventType | undefined;
+  let time = at;
+  if (to === 'RUNNING' && from !== 'WAITING' && (from !== 'RUNNING' || newAttempt)) {
+    type = 'node.started';
+    if (old?.startedAt === undefined) time = str(item.startedAt) ?? at;
+  } else if (from !== to && ENDED_NODE.has(to)) {
+    type = `node.${to.toLowerCase()}` as SkeinEventType;
+    time = str(item.endedAt) ?? at;
+  } else if (from !== to && to === 'RETRY_WAIT') type = 'node.retrying';
+  if (type === undefined) return [];
+  return [
+    compact({
+      type,
+      severity: severityOf(type),
+      runId,
+      nodeId,
+      time,
+      attempt,
+      error: to === 'FAILED' || to === 'RETRY_WAIT' ? errorOf(item.error) : undefined,
+      reason: to === 'SKIPPED' ? str(item.reason) : undefined,
+      durationMs: to === 'SUCCEEDED' || to === 'FAILED' ? span(item.startedAt, item.endedAt) : undefined,
+    }),
+  ];
+}
+
+function errorOf(value: unknown): ErrorInfo | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { code, message, nodeId } = value as Record<string, unknown>;
+  const text = str(message) ?? '';
+  return compact({
+    code: str(code) ?? 'UNKNOWN',
+    message: text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE - 1)}…` : text,
+    nodeId: str(nodeId),
+  });
+}
+
+/** Milliseconds between two ISO times, or undefined unless both are valid and in order. */
+function span(start: unknown, end: unknown): number | undefined {
+  const from = Date.parse(str(start) ?? '');
+  const to = Date.parse(str(end) ?? '');
+  return Number.isNaN(from) || Number.isNaN(to) || to < from ? undefined : to - from;
+}
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+/** The object without its undefined members (events are JSON; absent beats null). */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ENV } from '../../../shared/config.ts';
+
+/** The variables each function gets from the CDK app (besides SKEIN_STAGE). */
+const NEEDS: Record<string, string[]> = {
+  api: [ENV.definitionsTable, ENV.controlTable, ENV.runsTable, ENV.poolQueues],
+  authorizer: [ENV.controlTable],
+  worker: [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues, ENV.queueUrl, ENV.timerStateMachineArn],
+  sweeper: [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues],
+  trigger: [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues],
+  monitor: [ENV.eventsTopicArn, ENV.runsTable],
+};
+
+const VALUES: Record<string, string> = {
+  [ENV.definitionsTable]: 'skein-definitions',
+  [ENV.controlTable]: 'skein-control',
+  [ENV.runsTable]: 'skein-runs',
+  [ENV.poolQueues]: '{"default":"https://sqs.eu-west-1.amazonaws.com/123456789012/skein-default"}',
+  [ENV.queueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/skein-default',
+  [ENV.timerStateMachineArn]: 'arn:aws:states:eu-west-1:123456789012:stateMachine:skein-timer',
+  [ENV.eventsTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:skein-events',
+};
+
+function stubOnly(names: readonly string[]) {
+  for (const name of Object.values(ENV)) vi.stubEnv(name, '');
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv(ENV.stage, 'test');
+  for (const name of names) vi.stubEnv(name, VALUES[name] ?? '');
+}
+
+beforeEach(() => {
+  vi.resetModules();
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('the AWS entry points', () => {
+  it.each(Object.entries(NEEDS))('builds the %s handler from its own variables only', async (name, needs) => {
+    // Prepare
+    stubOnly(needs);
+
+    // Act
+    const entry = (await import(`../../../functions/${name}.ts`)) as { handler: unknown };
+
+    // Assess
+    expect(typeof entry.handler).toBe('function');
+  });
+
+  it('fails the worker at cold start without the timer state machine, naming the variable', async () => {
+    // Prepare
+    stubOnly(NEEDS.worker?.filter((name) => name !== ENV.timerStateMachineArn) ?? []);
+
+    // Act
+    const importing = import('../../../functions/worker.ts');
+
+    // Assess
+    await expect(importing).rejects.toThrow(ENV.timerStateMachineArn);
+  });
+
+  it('fails every function at cold start without the stage', async () => {
+    // Prepare
+    stubOnly(NEEDS.authorizer ?? []);
+    vi.stubEnv(ENV.stage, '');
+
+    // Act
+    const importing = import('../../../functions/authorizer.ts');
+
+    // Assess
+    await expect(importing).rejects.toThrow(ENV.stage);
+  });
+
+  it('builds the engine once per cold start', async () => {
+    // Prepare
+    stubOnly(NEEDS.trigger ?? []);
+    const composition = await import('../../../functions/composition/aws.ts');
+
+    // Act
+    const [first, second] = [composition.engine(), composition.engine()];
+
+    // Assess
+    expect(first).toBe(second);
+  });
+});
