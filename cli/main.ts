@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
 import { EXIT, processIo } from './io.ts';
+import type { KeysCreateOptions } from './keys-command.ts';
 import type { RunCommandOptions } from './run-options.ts';
 
 silenceSdkNodeVersionNotice();
@@ -42,7 +43,7 @@ program
     process.exitCode = await runCommand(file, options, processIo);
   });
 
-const keys = program.command('keys').description('Manage API keys of the local store (.skein/)');
+const keys = program.command('keys').description('Manage API keys (local store, or a deployed stack)');
 keys
   .command('create')
   .description('Create an API key for a tenant and print it once (only its hash is stored)')
@@ -50,7 +51,12 @@ keys
   .option('--label <label>', 'a note kept with the key')
   .option('--data-dir <dir>', 'the local data folder', '.skein')
   .option('--json', 'print {tenant, key}')
-  .action(async (options: { tenant: string; label?: string; dataDir: string; json?: boolean }) => {
+  .option(
+    '--aws-table <table>',
+    "a deployed stack's control table (output ControlTableName); uses your AWS credentials",
+  )
+  .option('--region <region>', 'AWS region of --aws-table (default: your AWS configuration)')
+  .action(async (options: KeysCreateOptions) => {
     const { keysCreateCommand } = await import('./keys-command.ts');
     process.exitCode = await keysCreateCommand(options, processIo);
   });
