@@ -1,17 +1,41 @@
 /**
  * The CDK app: the only place that reads CDK context. `npx cdk synth -c stage=prod`.
  *
+ * Context: `stage` (default `dev`), `pools` (JSON array of worker pools, e.g.
+ * `-c pools='[{"name":"default"},{"name":"heavy","memoryMb":4096,"timeoutSeconds":900}]'`),
+ * `alarmEmail` (subscribed to the alarm topic), `corsOrigins` (comma-separated origins).
+ *
  * cdk-nag's AWS Solutions pack runs as a policy validation plugin on every synth; a finding
  * fails the synth unless it is fixed or acknowledged with `Validations.of(construct).acknowledge`
  * and a written reason.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { poolsFrom } from './constructs/pools.ts';
 import { SkeinStack, stageFrom } from './skein-stack.ts';
 
 const app = new App();
 const stage = stageFrom(app.node.tryGetContext('stage'));
+const pools = poolsFrom(app.node.tryGetContext('pools'));
+const alarmEmail = optionalString(app.node.tryGetContext('alarmEmail'), 'alarmEmail');
+const corsOrigins = optionalString(app.node.tryGetContext('corsOrigins'), 'corsOrigins')
+  ?.split(',')
+  .map((origin) => origin.trim())
+  .filter((origin) => origin !== '');
 
-new SkeinStack(app, `Skein-${stage}`, { stage, tags: { project: 'skein', stage } });
+new SkeinStack(app, `Skein-${stage}`, {
+  stage,
+  tags: { project: 'skein', stage },
+  ...(pools !== undefined && { pools }),
+  ...(alarmEmail !== undefined && { alarmEmail }),
+  ...(corsOrigins !== undefined && { corsOrigins }),
+});
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+function optionalString(raw: unknown, name: string): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string')
+    throw new Error(`context "${name}" must be a string, got ${JSON.stringify(raw)}`);
+  return raw;
+}

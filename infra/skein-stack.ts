@@ -1,5 +1,11 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { SkeinApi } from './constructs/api.ts';
+import { SkeinDashboard } from './constructs/dashboard.ts';
+import { SkeinEngine } from './constructs/engine.ts';
+import { SkeinMonitor } from './constructs/monitor.ts';
+import { pascalCase, type WorkerPoolSpec } from './constructs/pools.ts';
 import { SkeinStore } from './constructs/store.ts';
 
 /** Stage names end up in stack names and resource names: short, lowercase, DNS-safe. */
@@ -27,30 +33,109 @@ export function stageFrom(raw: unknown): string {
 export interface SkeinStackProps extends StackProps {
   /** Stage name, validated by {@link stageFrom}; `dev` resources are disposable. */
   readonly stage: string;
+  /**
+   * Worker pools (`-c pools='[...]'`); must include `default`.
+   * @default [{ name: 'default' }]
+   */
+  readonly pools?: readonly WorkerPoolSpec[];
+  /**
+   * An e-mail address subscribed to the alarm topic (`-c alarmEmail=ops@example.com`).
+   * @default no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Browser origins allowed by CORS.
+   * @default none: CORS off
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
- * One Skein deployment: one stack per stage (`Skein-dev`, `Skein-prod`, ...).
- *
- * Today it holds the store (the DynamoDB tables). The API, engine (queues, worker pools,
- * sweeper), monitor (stream → SNS, metrics) and dashboard constructs come next, each wired to
- * the store through `grant*` methods rather than hand-written IAM.
+ * One Skein deployment: one stack per stage (`Skein-dev`, `Skein-prod`, ...): the store
+ * (DynamoDB tables), the engine (pool queues and workers, timer, sweeper, trigger), the HTTP API,
+ * the monitor (stream → SNS events, metrics) and the dashboard with its alarms. Constructs meet
+ * through `grant*` methods and the `ENV` variable names of `shared/config.ts`, never through
+ * hand-written IAM.
  */
 export class SkeinStack extends Stack {
   public readonly store: SkeinStore;
+  public readonly engine: SkeinEngine;
+  public readonly api: SkeinApi;
+  public readonly monitor: SkeinMonitor;
+  public readonly dashboard: SkeinDashboard;
 
   constructor(scope: Construct, id: string, props: SkeinStackProps) {
     const stage = stageFrom(props.stage);
     super(scope, id, { description: `Skein workflow orchestrator (stage ${stage})`, ...props });
     this.store = new SkeinStore(this, 'Store', { stage });
+    this.engine = new SkeinEngine(this, 'Engine', {
+      stage,
+      definitionsTable: this.store.definitionsTable,
+      runsTable: this.store.runsTable,
+      ...(props.pools !== undefined && { pools: props.pools }),
+    });
+    this.api = new SkeinApi(this, 'Api', {
+      stage,
+      environment: this.engine.environment,
+      controlTable: this.store.controlTable,
+      ...(props.corsOrigins !== undefined && { corsOrigins: props.corsOrigins }),
+    });
+    this.engine.grantEngineAccess(this.api.handler);
+    this.store.definitionsTable.grantReadWriteData(this.api.handler);
+    this.monitor = new SkeinMonitor(this, 'Monitor', {
+      stage,
+      runsTable: this.store.runsTable,
+      ...(props.alarmEmail !== undefined && { alarmEmail: props.alarmEmail }),
+    });
+    const functions: Record<string, IFunction> = {
+      Api: this.api.handler,
+      Authorizer: this.api.authorizer,
+      Sweeper: this.engine.sweeper,
+      Trigger: this.engine.trigger,
+      Monitor: this.monitor.monitor,
+    };
+    for (const pool of this.engine.pools) functions[`${pascalCase(pool.name)}Worker`] = pool.worker;
+    this.dashboard = new SkeinDashboard(this, 'Dashboard', {
+      stage,
+      pools: this.engine.pools,
+      deadLetterQueues: { MonitorStream: this.monitor.streamFailureQueue },
+      functions,
+      alarmTopic: this.monitor.alarmTopic,
+    });
+    this.outputs();
+  }
 
-    new CfnOutput(this, 'DefinitionsTableName', {
-      description: 'DynamoDB table of workflow definitions',
-      value: this.store.definitionsTable.tableName,
-    });
-    new CfnOutput(this, 'ControlTableName', {
-      description: 'DynamoDB table of control data (API keys)',
-      value: this.store.controlTable.tableName,
-    });
+  private outputs(): void {
+    const output = (id: string, description: string, value: string) =>
+      new CfnOutput(this, id, { description, value });
+    output('ApiUrl', 'Base URL of the HTTP API', this.api.url);
+    output(
+      'EventsTopicArn',
+      'SNS topic of run and node events (subscribe with filter policies)',
+      this.monitor.eventsTopic.topicArn,
+    );
+    output('AlarmTopicArn', 'SNS topic of the alarms', this.monitor.alarmTopic.topicArn);
+    output('DashboardUrl', 'CloudWatch dashboard', this.dashboard.url);
+    output(
+      'DefinitionsTableName',
+      'DynamoDB table of workflow definitions',
+      this.store.definitionsTable.tableName,
+    );
+    output(
+      'ControlTableName',
+      'DynamoDB table of control data (API keys)',
+      this.store.controlTable.tableName,
+    );
+    output('RunsTableName', 'DynamoDB table of run state', this.store.runsTable.tableName);
+    output('TimerStateMachineArn', 'Step Functions timer', this.engine.timer.stateMachine.stateMachineArn);
+    for (const pool of this.engine.pools) {
+      const name = pascalCase(pool.name);
+      output(`${name}PoolQueueUrl`, `Ready-node queue of pool "${pool.name}"`, pool.queue.queueUrl);
+      output(
+        `${name}PoolDeadLetterQueueUrl`,
+        `Dead-letter queue of pool "${pool.name}"`,
+        pool.deadLetterQueue.queueUrl,
+      );
+    }
   }
 }

@@ -1,24 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { SkeinStore } from '../../infra/constructs/store.ts';
-import { SkeinStack, stageFrom } from '../../infra/skein-stack.ts';
+import { stageFrom } from '../../infra/skein-stack.ts';
+import { synthStack, testApp } from './helpers.ts';
 
-// No bundling in unit tests: once Lambdas arrive, this keeps synth free of esbuild runs.
-const testApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-
-function synth(stage: string) {
-  const app = testApp();
-  const stack = new SkeinStack(app, `Skein-${stage}`, { stage });
-  return { app, stack, template: Template.fromStack(stack) };
-}
+// Stacks come from helpers.ts: cached per stage, no bundling (no esbuild runs).
+const synth = (stage: string) => synthStack(stage);
 
 const logicalId = (stack: Stack, table: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(table.node.defaultChild as CfnElement);
@@ -96,22 +91,14 @@ describe('SkeinStack', () => {
     // Prepare / Act
     const { stack, template } = synth('prod');
     // Assess
-    const { definitionsTable, controlTable } = stack.store;
+    const { definitionsTable, controlTable, runsTable } = stack.store;
     template.hasOutput('DefinitionsTableName', { Value: { Ref: logicalId(stack, definitionsTable) } });
     template.hasOutput('ControlTableName', { Value: { Ref: logicalId(stack, controlTable) } });
+    template.hasOutput('RunsTableName', { Value: { Ref: logicalId(stack, runsTable) } });
     const ids = [definitionsTable, controlTable, stack.store.runsTable].map((table) =>
       logicalId(stack, table),
     );
     expect(new Set(ids).size).toBe(3);
-  });
-
-  it.each(['dev', 'prod'])('passes the cdk-nag AWS Solutions checks for stage %s', (stage) => {
-    // Prepare
-    const { app, stack } = synth(stage);
-    // Act
-    const report = new AwsSolutionsChecks(app).validateScope(stack);
-    // Assess
-    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
 
@@ -150,10 +137,15 @@ describe('infra/app.ts', () => {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const run = async (context: Record<string, unknown>) => {
     const outdir = await mkdtemp(join(tmpdir(), 'skein-cdk-'));
-    const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) };
+    // No bundling here: test/infra/synth.test.ts runs the real `cdk synth` with esbuild.
+    const json = JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context });
+    const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: json };
     try {
       await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/app.ts'], { cwd: root, env });
-      return { files: await readdir(outdir) };
+      const files = await readdir(outdir);
+      const name = files.find((file) => file.endsWith('.template.json'));
+      const template = name === undefined ? {} : JSON.parse(await readFile(join(outdir, name), 'utf8'));
+      return { files, template };
     } finally {
       await rm(outdir, { recursive: true, force: true });
     }
@@ -169,5 +161,32 @@ describe('infra/app.ts', () => {
   it('refuses a bad stage and shows it', async () => {
     // Act / Assess
     await expect(run({ stage: 'Bad_Stage' })).rejects.toThrow('got "Bad_Stage"');
+  });
+
+  it('reads worker pools, the alarm e-mail and CORS origins from the context', async () => {
+    // Act
+    const { template } = await run({
+      stage: 'qa',
+      pools: '[{"name":"default"},{"name":"heavy","memoryMb":2048}]',
+      alarmEmail: 'ops@example.com',
+      corsOrigins: 'https://a.example, https://b.example',
+    });
+    // Assess
+    const resources = Object.values(template.Resources) as {
+      Type: string;
+      Properties: Record<string, unknown>;
+    }[];
+    const ofType = (type: string) => resources.filter((resource) => resource.Type === type);
+    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(3); // two pools + the monitor
+    expect(ofType('AWS::Lambda::Function').map((fn) => fn.Properties.MemorySize)).toContain(2048);
+    expect(ofType('AWS::SNS::Subscription')[0]?.Properties).toMatchObject({ Endpoint: 'ops@example.com' });
+    expect(ofType('AWS::ApiGatewayV2::Api')[0]?.Properties).toMatchObject({
+      CorsConfiguration: { AllowOrigins: ['https://a.example', 'https://b.example'] },
+    });
+  });
+
+  it('refuses pools without the default pool and shows them', async () => {
+    // Act / Assess
+    await expect(run({ pools: '[{"name":"heavy"}]' })).rejects.toThrow('must include "default"');
   });
 });

@@ -1,0 +1,203 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  type HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV } from '../../shared/config.ts';
+import { defaultLogRetention, removalPolicyOf, skeinFunction } from './lambda.ts';
+
+/** Routes that skip the authorizer: the health check, the OpenAPI document, and webhooks (HMAC). */
+export const PUBLIC_ROUTES = [
+  { method: HttpMethod.GET, path: '/health', why: 'a health check for load balancers and uptime probes' },
+  { method: HttpMethod.GET, path: '/openapi.json', why: 'the public OpenAPI description of the API' },
+  {
+    method: HttpMethod.POST,
+    path: '/v1/hooks/{id}',
+    why: 'webhook triggers, which the api function authenticates with the per-trigger HMAC secret',
+  },
+] as const;
+
+/** The one identity source: requests without it are refused with 401 before the authorizer runs. */
+export const IDENTITY_SOURCE = '$request.header.Authorization';
+
+/** Stage-wide throttling of every route. */
+export interface ApiThrottle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Requests allowed in a burst above the rate. */
+  readonly burstLimit: number;
+}
+
+export interface SkeinApiProps {
+  /** Stage of the deployment. */
+  readonly stage: string;
+  /**
+   * Environment of the api function besides the control table: the engine's
+   * (`SkeinEngine.environment`: definitions and runs tables, pool queues).
+   */
+  readonly environment: Readonly<Record<string, string>>;
+  /** API keys (sha256 hashes → tenant): read by the authorizer, read and written by the api function. */
+  readonly controlTable: ITable;
+  /**
+   * Origins allowed to call the API from a browser (CORS preflight answered by API Gateway).
+   * @default none: CORS off
+   */
+  readonly corsOrigins?: readonly string[];
+  /**
+   * Throttling of every route of the default stage.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttle?: ApiThrottle;
+  /**
+   * How long the authorizer's answer is cached per `Authorization` header value (0 turns caching off).
+   * @default 60 seconds
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * How long access logs and function logs are kept.
+   * @default one week for `dev`, three months otherwise
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The HTTP API: API Gateway (HTTP API, `$default` stage with throttling and JSON access logs)
+ * in front of the api function (the Hono app), with a Lambda authorizer on every route except
+ * {@link PUBLIC_ROUTES}.
+ *
+ * The authorizer answers with simple responses (`{ isAuthorized, context }`) and is cached for
+ * {@link SkeinApiProps.authorizerCacheTtl} per `Authorization` header value, so its answer must
+ * depend on the key alone (never on the path): the api function checks the tenant of the path
+ * against the tenant in the authorizer context. Its only identity source is the
+ * `Authorization` header, and API Gateway refuses requests without it with 401 before the
+ * authorizer runs: callers that send `X-Api-Key` must also send `Authorization` (e.g.
+ * `Authorization: Bearer <key>` alone is enough); accepting `X-Api-Key` alone would need
+ * caching off and no identity source.
+ *
+ * @example
+ * const api = new SkeinApi(this, 'Api', { stage, environment: engine.environment, controlTable });
+ * engine.grantEngineAccess(api.handler);
+ */
+export class SkeinApi extends Construct {
+  /** The HTTP API. */
+  public readonly httpApi: HttpApi;
+  /** The `$default` stage; {@link url} is its invoke URL. */
+  public readonly stage: HttpStage;
+  /** The Hono app. */
+  public readonly handler: LambdaFunction;
+  /** Checks API keys. */
+  public readonly authorizer: LambdaFunction;
+  /** Access logs of the stage. */
+  public readonly accessLogs: LogGroup;
+  /** The API's base URL, ending in `/`. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: SkeinApiProps) {
+    super(scope, id);
+    const retention = props.logRetention ?? defaultLogRetention(props.stage);
+    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
+    if (!(throttle.rateLimit > 0 && Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)) {
+      throw new Error(`throttle needs a positive rateLimit and burstLimit, got ${JSON.stringify(throttle)}`);
+    }
+    this.handler = skeinFunction(this, 'Handler', {
+      handler: 'api',
+      stage: props.stage,
+      description: 'Skein HTTP API (Hono app): definitions, runs, controls, triggers',
+      memoryMb: 1024,
+      // API Gateway gives up on an integration after 30 seconds.
+      timeout: Duration.seconds(29),
+      environment: { ...props.environment, [ENV.controlTable]: props.controlTable.tableName },
+      logRetention: retention,
+    });
+    this.authorizer = skeinFunction(this, 'Authorizer', {
+      handler: 'authorizer',
+      stage: props.stage,
+      description: 'Skein API key authorizer: key hash → tenant',
+      memoryMb: 256,
+      timeout: Duration.seconds(10),
+      environment: { [ENV.controlTable]: props.controlTable.tableName },
+      logRetention: retention,
+    });
+    props.controlTable.grantReadData(this.authorizer);
+    props.controlTable.grantReadWriteData(this.handler);
+
+    const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizer, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [IDENTITY_SOURCE],
+      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(60),
+    });
+    const integration = new HttpLambdaIntegration('ApiIntegration', this.handler);
+    const corsOrigins = props.corsOrigins ?? [];
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: `Skein ${props.stage} API`,
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+      ...(corsOrigins.length > 0 && {
+        corsPreflight: {
+          allowOrigins: [...corsOrigins],
+          allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+          allowHeaders: ['authorization', 'content-type', 'x-api-key'],
+          maxAge: Duration.hours(1),
+        },
+      }),
+    });
+    this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
+    for (const route of PUBLIC_ROUTES) {
+      const [added] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [route.method],
+        integration,
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      if (added === undefined) continue;
+      Validations.of(added).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: `${route.method} ${route.path} is public on purpose: ${route.why}.`,
+      });
+    }
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention,
+      removalPolicy: removalPolicyOf(props.stage),
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+    this.url = this.stage.url;
+  }
+}
+
+/** One JSON object per request; `$context` variables of HTTP APIs. */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  tenant: '$context.authorizer.tenant',
+};

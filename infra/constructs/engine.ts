@@ -1,0 +1,156 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DEFAULT_POOL, ENV } from '../../shared/config.ts';
+import { acknowledgeIndexAccess, skeinFunction } from './lambda.ts';
+import { DEFAULT_POOLS, pascalCase, resolvePools, type WorkerPoolSpec } from './pools.ts';
+import { SkeinTimer } from './timer.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+/** The EventBridge `source` and `detail-type` of a start-run request on the default bus. */
+export const START_RUN_EVENT = { source: 'skein', detailType: 'skein.start-run' } as const;
+/** The bus `event` nodes put events on. */
+export const EVENT_BUS_NAME = 'default';
+
+export interface SkeinEngineProps {
+  /** Stage of the deployment. */
+  readonly stage: string;
+  /** Workflow definitions (read by every engine function to compile a run's plan). */
+  readonly definitionsTable: ITable;
+  /** Run state (read and written by every engine function). */
+  readonly runsTable: ITable;
+  /**
+   * Worker pools; must include `default`. See {@link WorkerPoolSpec} for each pool's defaults.
+   * @default [{ name: 'default' }] (1024 MB, 60 s, at most 50 concurrent workers)
+   */
+  readonly pools?: readonly WorkerPoolSpec[];
+  /**
+   * How long function and state machine logs are kept.
+   * @default one week for `dev`, three months otherwise
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The run engine: one {@link WorkerPool} per pool (queue, dead-letter queue, worker), the
+ * {@link SkeinTimer} for long delays, the sweeper (every minute: timed-out runs, expired leases,
+ * lost messages) and the trigger function, which an EventBridge rule on the default bus feeds
+ * with `skein.start-run` events from source `skein`.
+ *
+ * Every engine function gets {@link environment}: the definitions and runs table names and
+ * `SKEIN_POOL_QUEUES` (pool → queue URL); workers also get their own `SKEIN_QUEUE_URL`, the
+ * timer's ARN and the event bus name (only workers run nodes). {@link grantEngineAccess} gives
+ * another function (the API) the access every engine function has: run state, definitions,
+ * enqueueing on every pool.
+ *
+ * @example
+ * const engine = new SkeinEngine(this, 'Engine', { stage, definitionsTable, runsTable, pools: [{ name: 'default' }] });
+ * engine.grantEngineAccess(apiFunction);
+ */
+export class SkeinEngine extends Construct {
+  /** The pools in the order given; the first `default` pool is {@link defaultPool}. */
+  public readonly pools: readonly WorkerPool[];
+  /** The pool nodes without `pool` run on. */
+  public readonly defaultPool: WorkerPool;
+  /** Delays longer than 15 minutes. */
+  public readonly timer: SkeinTimer;
+  /** Runs every minute. */
+  public readonly sweeper: IFunction;
+  /** Starts runs for EventBridge rules (start-run events, later cron and event triggers). */
+  public readonly trigger: IFunction;
+  /** The rule routing `skein.start-run` events on the default bus to {@link trigger}. */
+  public readonly startRunRule: Rule;
+  /** Environment variables every engine-facing function needs: definitions and runs tables, pool queues. */
+  public readonly environment: Readonly<Record<string, string>>;
+  private readonly props: SkeinEngineProps;
+
+  constructor(scope: Construct, id: string, props: SkeinEngineProps) {
+    super(scope, id);
+    this.props = props;
+    const retention = props.logRetention !== undefined && { logRetention: props.logRetention };
+    const built = resolvePools(props.pools ?? DEFAULT_POOLS).map(
+      (pool) =>
+        new WorkerPool(this, `${pascalCase(pool.name)}Pool`, { pool, stage: props.stage, ...retention }),
+    );
+    this.pools = built;
+    this.defaultPool = built.find((pool) => pool.name === DEFAULT_POOL) as WorkerPool;
+    this.timer = new SkeinTimer(this, 'Timer', {
+      stage: props.stage,
+      queues: built.map((pool) => pool.queue),
+      ...retention,
+    });
+    const poolQueues = Object.fromEntries(built.map((pool) => [pool.name, pool.queue.queueUrl]));
+    const shared: Record<string, string> = {
+      [ENV.definitionsTable]: props.definitionsTable.tableName,
+      [ENV.runsTable]: props.runsTable.tableName,
+      [ENV.poolQueues]: Stack.of(this).toJsonString(poolQueues),
+    };
+    this.environment = shared;
+    const workerOnly = {
+      [ENV.timerStateMachineArn]: this.timer.stateMachine.stateMachineArn,
+      [ENV.eventBusName]: EVENT_BUS_NAME,
+    };
+    for (const pool of built) {
+      for (const [name, value] of Object.entries({ ...shared, ...workerOnly })) {
+        pool.worker.addEnvironment(name, value);
+      }
+    }
+
+    this.sweeper = skeinFunction(this, 'Sweeper', {
+      handler: 'sweeper',
+      stage: props.stage,
+      description: 'Skein sweeper: times out runs, re-enqueues expired leases and lost messages',
+      memoryMb: 512,
+      timeout: Duration.seconds(60),
+      environment: shared,
+      ...retention,
+    });
+    new Rule(this, 'SweeperSchedule', {
+      description: 'Runs the Skein sweeper every minute',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      // A missed sweep is made up by the next one a minute later.
+      targets: [new LambdaFunction(this.sweeper, { retryAttempts: 1, maxEventAge: Duration.minutes(1) })],
+    });
+
+    this.trigger = skeinFunction(this, 'Trigger', {
+      handler: 'trigger',
+      stage: props.stage,
+      description: 'Skein trigger: starts runs for EventBridge rules (start-run events, cron triggers)',
+      memoryMb: 512,
+      timeout: Duration.seconds(30),
+      environment: shared,
+      ...retention,
+    });
+    this.startRunRule = new Rule(this, 'StartRunRule', {
+      description: `Starts a Skein run for each "${START_RUN_EVENT.detailType}" event from "${START_RUN_EVENT.source}"`,
+      eventPattern: { source: [START_RUN_EVENT.source], detailType: [START_RUN_EVENT.detailType] },
+      targets: [new LambdaFunction(this.trigger, { retryAttempts: 8, maxEventAge: Duration.hours(1) })],
+    });
+
+    this.grantEngineAccess(this.sweeper);
+    this.grantEngineAccess(this.trigger);
+    // Only workers run nodes: `wait`/retry delays over 15 minutes (timer) and `event` nodes (bus).
+    const bus = EventBus.fromEventBusName(this, 'DefaultBus', EVENT_BUS_NAME);
+    for (const pool of built) {
+      this.grantEngineAccess(pool.worker);
+      this.timer.grantStart(pool.worker);
+      bus.grantPutEventsTo(pool.worker);
+    }
+  }
+
+  /**
+   * What every engine function may do: read and write run state (table and indexes), read
+   * definitions and send to every pool queue (children may run on another pool). Workers may
+   * also start timers and put events on the default bus.
+   */
+  public grantEngineAccess(fn: IFunction): void {
+    this.props.runsTable.grantReadWriteData(fn);
+    acknowledgeIndexAccess(fn, this.props.runsTable);
+    this.props.definitionsTable.grantReadData(fn);
+    for (const pool of this.pools) pool.queue.grantSendMessages(fn);
+  }
+}

@@ -1,0 +1,165 @@
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnElement, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { HANDLER_ENTRIES, METRICS } from '../../shared/config.ts';
+
+/** The repository root: entries, `package-lock.json` and `node_modules` are found from here. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Every function runs on the newest Node.js runtime the CDK knows (cdk-nag `AwsSolutions-L1`
+ * asks for the latest of the family), on Graviton (ARM64: cheaper per GB-second).
+ */
+export const RUNTIME = Runtime.NODEJS_24_X;
+/** The esbuild target matching {@link RUNTIME}. */
+export const BUNDLE_TARGET = 'node24';
+
+/**
+ * Defines `require`, `__filename` and `__dirname` inside the ESM bundle for CommonJS
+ * dependencies that use them: esbuild turns their `require` calls into a shim that throws in
+ * ESM output, and wasmoon finds its `glue.wasm` through `__filename`.
+ */
+export const ESM_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url); " +
+  "import { fileURLToPath as __skeinPath } from 'url'; import { dirname as __skeinDir } from 'path'; " +
+  'const __filename = __skeinPath(import.meta.url); const __dirname = __skeinDir(__filename);';
+
+/** One of the Lambda entry points named in `HANDLER_ENTRIES`. */
+export type HandlerName = keyof typeof HANDLER_ENTRIES;
+
+export interface SkeinFunctionProps {
+  /** Which entry point of `functions/` to bundle; also names the Powertools service `skein-<handler>`. */
+  readonly handler: HandlerName;
+  /** Stage the function belongs to; `dev` log groups are deleted with the stack, others are kept. */
+  readonly stage: string;
+  /** Shown in the console. */
+  readonly description: string;
+  /** Memory in MB (CPU scales with it). */
+  readonly memoryMb: number;
+  /** Longest invocation. */
+  readonly timeout: Duration;
+  /** Environment variables on top of `SKEIN_STAGE` and the Powertools settings. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * How long the function's logs are kept.
+   * @default one week for `dev`, three months otherwise
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Files of npm packages to copy next to the bundle, as `package/path` specifiers resolved from
+   * the project root (WebAssembly binaries that a package loads from its own directory).
+   * @default none
+   */
+  readonly copyFiles?: readonly string[];
+}
+
+/** The log retention of a stage when none is given. */
+export function defaultLogRetention(stage: string): RetentionDays {
+  return stage === 'dev' ? RetentionDays.ONE_WEEK : RetentionDays.THREE_MONTHS;
+}
+
+/** Removal policy of stage-owned data (tables, logs, keys): `dev` is disposable, others are kept. */
+export function removalPolicyOf(stage: string): RemovalPolicy {
+  return stage === 'dev' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+}
+
+const requireFromRoot = createRequire(join(PROJECT_ROOT, 'package.json'));
+
+/**
+ * Creates one Skein Lambda function: the `functions/` entry bundled by local esbuild as one
+ * minified ESM file (`index.mjs`, AWS SDK included so the version is the tested one, source
+ * maps on), ARM64, X-Ray active tracing, its own log group with a retention, and its own role
+ * that may write only to that log group (instead of the AWS managed
+ * `AWSLambdaBasicExecutionRole`, whose logs permissions cover every log group).
+ *
+ * Environment: `SKEIN_STAGE`, `POWERTOOLS_SERVICE_NAME` (`skein-<handler>`),
+ * `POWERTOOLS_METRICS_NAMESPACE` (`Skein`), `POWERTOOLS_LOG_LEVEL`, `NODE_OPTIONS`
+ * (`--enable-source-maps`), plus `props.environment`.
+ *
+ * @example
+ * const fn = skeinFunction(this, 'Sweeper', {
+ *   handler: 'sweeper', stage, description: 'Recovers stuck runs', memoryMb: 512, timeout: Duration.minutes(1),
+ * });
+ */
+export function skeinFunction(scope: Construct, id: string, props: SkeinFunctionProps): NodejsFunction {
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    retention: props.logRetention ?? defaultLogRetention(props.stage),
+    removalPolicy: removalPolicyOf(props.stage),
+  });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `Skein ${props.handler} function (${props.stage})`,
+  });
+  logGroup.grantWrite(role);
+  const copies = (props.copyFiles ?? []).map((spec) => relative(PROJECT_ROOT, requireFromRoot.resolve(spec)));
+  const fn = new NodejsFunction(scope, id, {
+    entry: join(PROJECT_ROOT, HANDLER_ENTRIES[props.handler]),
+    handler: 'handler',
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+    runtime: RUNTIME,
+    architecture: Architecture.ARM_64,
+    description: props.description,
+    memorySize: props.memoryMb,
+    timeout: props.timeout,
+    tracing: Tracing.ACTIVE,
+    logGroup,
+    role,
+    environment: {
+      SKEIN_STAGE: props.stage,
+      POWERTOOLS_SERVICE_NAME: `skein-${props.handler}`,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+      ...props.environment,
+    },
+    bundling: {
+      format: OutputFormat.ESM,
+      minify: true,
+      sourceMap: true,
+      target: BUNDLE_TARGET,
+      mainFields: ['module', 'main'],
+      banner: ESM_BANNER,
+      bundleAwsSDK: true,
+      forceDockerBundling: false,
+      ...(copies.length > 0 && {
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) =>
+            copies.map((file) => `cp "${join(inputDir, file)}" "${outputDir}"`),
+        },
+      }),
+    },
+  });
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level ' +
+      'permissions; on the monitor it also covers dynamodb:ListStreams, which has none either.',
+  });
+  return fn;
+}
+
+/**
+ * Acknowledges the `<table>/index/*` resource that `grant*Data` adds for a table with global
+ * secondary indexes: queries run on every index of the runs table, and each index ARN is only
+ * known by name, so the wildcard covers exactly the table's own indexes.
+ */
+export function acknowledgeIndexAccess(fn: IFunction, table: ITable): void {
+  const role = fn.role;
+  const cfnTable = table.node.defaultChild;
+  if (role === undefined || !CfnElement.isCfnElement(cfnTable)) return;
+  const logicalId = Stack.of(table).resolve(cfnTable.logicalId);
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+    reason: `Queries on the indexes of ${table.node.path} (byTenant, byWorkflow, byStatus, active); the wildcard is limited to that table's indexes.`,
+  });
+}

@@ -1,0 +1,118 @@
+import { DEFAULT_POOL } from '../../shared/config.ts';
+
+/**
+ * One worker pool: an SQS queue of ready nodes and the Lambda worker that drains it. Nodes pick a
+ * pool with `pool:` in their definition; nodes without one run on `default`.
+ */
+export interface WorkerPoolSpec {
+  /** Pool name as nodes refer to it: a lowercase letter, then up to 31 lowercase letters, digits or dashes. */
+  readonly name: string;
+  /**
+   * Worker memory in MB (CPU scales with it; script nodes run inside the worker).
+   * @default 1024
+   */
+  readonly memoryMb?: number;
+  /**
+   * Most workers of this pool running at once (the SQS event source's `maxConcurrency`, 2..1000).
+   * @default 50
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Worker timeout in seconds (1..900). The queue's visibility timeout is six times this plus
+   * the batching window, as AWS recommends for SQS event sources.
+   * @default 60
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * How long the event source may wait to fill a batch of 10 (0..300 s). Every hop of a chain
+   * of nodes can wait this long, so latency-sensitive pools set 0.
+   * @default 1
+   */
+  readonly batchingWindowSeconds?: number;
+}
+
+/** A pool with every default filled in. */
+export type ResolvedWorkerPool = Required<WorkerPoolSpec>;
+
+/** The pools of a deployment that configures none. */
+export const DEFAULT_POOLS: readonly WorkerPoolSpec[] = [{ name: DEFAULT_POOL }];
+
+const POOL_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const DEFAULTS = { memoryMb: 1024, maxConcurrency: 50, timeoutSeconds: 60, batchingWindowSeconds: 1 };
+const BOUNDS: Record<keyof typeof DEFAULTS, readonly [number, number]> = {
+  memoryMb: [128, 10_240],
+  maxConcurrency: [2, 1000],
+  timeoutSeconds: [1, 900],
+  batchingWindowSeconds: [0, 300],
+};
+
+/**
+ * Fills in defaults and checks every pool, throwing an error that shows the bad value: names
+ * must be unique and valid, `default` must be present, numbers must be whole and in range.
+ * @example resolvePools([{ name: 'default' }, { name: 'heavy', memoryMb: 4096, timeoutSeconds: 900 }])
+ */
+export function resolvePools(pools: readonly WorkerPoolSpec[]): ResolvedWorkerPool[] {
+  if (!pools.some((pool) => pool.name === DEFAULT_POOL)) {
+    throw new Error(
+      `worker pools must include "${DEFAULT_POOL}" (nodes without "pool" run there), got ${JSON.stringify(pools)}`,
+    );
+  }
+  const seen = new Set<string>();
+  return pools.map((pool) => {
+    if (typeof pool.name !== 'string' || !POOL_NAME.test(pool.name)) {
+      throw new Error(`pool name must match ${POOL_NAME}, got ${JSON.stringify(pool.name)}`);
+    }
+    if (seen.has(pool.name)) throw new Error(`pool names must be unique, got "${pool.name}" twice`);
+    seen.add(pool.name);
+    const unknown = Object.keys(pool).filter((key) => key !== 'name' && !(key in DEFAULTS));
+    if (unknown.length > 0) {
+      throw new Error(
+        `pool "${pool.name}" has unknown settings ${unknown.join(', ')}; known: ${Object.keys(DEFAULTS).join(', ')}`,
+      );
+    }
+    const given = Object.entries(pool).filter(([, value]) => value !== undefined);
+    const resolved: ResolvedWorkerPool = { ...DEFAULTS, ...Object.fromEntries(given), name: pool.name };
+    for (const [key, [min, max]] of Object.entries(BOUNDS)) {
+      const value = resolved[key as keyof typeof DEFAULTS];
+      if (!Number.isInteger(value) || value < min || value > max) {
+        throw new Error(
+          `pool "${pool.name}": ${key} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+        );
+      }
+    }
+    return resolved;
+  });
+}
+
+/**
+ * Reads the `pools` CDK context: absent → `undefined` (the construct's default), a JSON string
+ * (`-c pools='[{"name":"default"},{"name":"heavy","memoryMb":4096}]'`) or an array (cdk.json).
+ * Only the shape is checked here; {@link resolvePools} checks the values.
+ */
+export function poolsFrom(raw: unknown): WorkerPoolSpec[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      throw new Error(
+        `context "pools" must be a JSON array of pools, got ${raw}: ${(error as Error).message}`,
+      );
+    }
+  }
+  if (!Array.isArray(value) || !value.every((pool) => typeof pool === 'object' && pool !== null)) {
+    throw new Error(
+      `context "pools" must be an array of {name, memoryMb?, maxConcurrency?, timeoutSeconds?}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as WorkerPoolSpec[];
+}
+
+/** `gpu-heavy` → `GpuHeavy`: pool names inside construct ids and output names. */
+export function pascalCase(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

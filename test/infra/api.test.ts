@@ -1,0 +1,99 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { IDENTITY_SOURCE, PUBLIC_ROUTES } from '../../infra/constructs/api.ts';
+import { getAtt, onlyResource, ref, synthStack } from './helpers.ts';
+
+describe('SkeinApi', () => {
+  it('puts an HTTP API in front of the api function, every route but the public ones behind the authorizer', () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod');
+    // Assess
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: getAtt(stack, stack.api.handler),
+      PayloadFormatVersion: '2.0',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'ANY /{proxy+}',
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: { Ref: Match.stringLikeRegexp('ApiKeyAuthorizer') },
+    });
+    for (const route of PUBLIC_ROUTES) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method} ${route.path}`,
+        AuthorizationType: 'NONE',
+      });
+    }
+    expect(PUBLIC_ROUTES.map((route) => route.path)).toEqual(['/health', '/openapi.json', '/v1/hooks/{id}']);
+  });
+
+  it('has a Lambda authorizer with simple responses on the Authorization header, cached for 60 s', () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod');
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+      IdentitySource: [IDENTITY_SOURCE],
+      AuthorizerResultTtlInSeconds: 60,
+      AuthorizerUri: Match.objectLike({
+        'Fn::Join': ['', Match.arrayWith([getAtt(stack, stack.api.authorizer)])],
+      }),
+    });
+    expect(IDENTITY_SOURCE).toBe('$request.header.Authorization');
+  });
+
+  it('throttles every route and writes JSON access logs with the request id to its log group', () => {
+    // Prepare
+    const { stack, template } = synthStack('prod');
+    // Act
+    const stage = onlyResource(template, 'AWS::ApiGatewayV2::Stage');
+    // Assess
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+      AccessLogSettings: { DestinationArn: getAtt(stack, stack.api.accessLogs) },
+    });
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+  });
+
+  it('lets the authorizer read API keys and the api function read and write them', () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod');
+    const control = getAtt(stack, stack.store.controlTable);
+    // Assess
+    for (const [fn, action] of [
+      [stack.api.authorizer, 'dynamodb:GetItem'],
+      [stack.api.handler, 'dynamodb:PutItem'],
+    ] as const) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: Match.arrayWith([action]), Resource: Match.arrayWith([control]) }),
+          ]),
+        },
+        Roles: [ref(stack, fn.role as never)],
+      });
+    }
+  });
+
+  it('answers CORS preflights only for the origins it is given', () => {
+    // Prepare / Act
+    const { template } = synthStack('dev', { corsOrigins: ['https://app.example.com'] });
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://app.example.com'],
+        AllowHeaders: ['authorization', 'content-type', 'x-api-key'],
+      }),
+    });
+  });
+});

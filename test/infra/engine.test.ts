@@ -1,0 +1,196 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { START_RUN_EVENT } from '../../infra/constructs/engine.ts';
+import { MAX_RECEIVE_COUNT } from '../../infra/constructs/worker-pool.ts';
+import { getAtt, logicalId, ref, synthStack } from './helpers.ts';
+
+const POOLS = [
+  { name: 'default' },
+  { name: 'gpu-heavy', memoryMb: 4096, timeoutSeconds: 900, maxConcurrency: 5, batchingWindowSeconds: 0 },
+];
+const twoPools = () => synthStack('prod', { pools: POOLS });
+
+/** A `Fn::Join` rendered with `<token>` in place of every intrinsic, parsed as JSON. */
+const joined = (value: { 'Fn::Join': [string, unknown[]] }) =>
+  JSON.parse(value['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<token>')).join(''));
+
+describe('SkeinEngine', () => {
+  it('gives each pool an encrypted queue that redrives to a 14-day dead-letter queue after 5 receives', () => {
+    // Prepare / Act
+    const { stack, template } = twoPools();
+    // Assess
+    template.resourceCountIs('AWS::SQS::Queue', 5); // two pools × (queue + DLQ) + monitor failures
+    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    for (const pool of stack.engine.pools) {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        RedrivePolicy: {
+          deadLetterTargetArn: getAtt(stack, pool.deadLetterQueue),
+          maxReceiveCount: MAX_RECEIVE_COUNT,
+        },
+      });
+      const dlq = template.toJSON().Resources[logicalId(stack, pool.deadLetterQueue)];
+      expect(dlq.Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600 });
+    }
+    expect(MAX_RECEIVE_COUNT).toBe(5);
+  });
+
+  it('refuses non-TLS access to every queue', () => {
+    // Prepare / Act
+    const { stack, template } = twoPools();
+    // Assess
+    for (const pool of stack.engine.pools) {
+      for (const queue of [pool.queue, pool.deadLetterQueue]) {
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [ref(stack, queue)],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    }
+  });
+
+  it.each([
+    ['default', 60, 1, 50, 1024],
+    ['gpu-heavy', 900, 0, 5, 4096],
+  ])(
+    'feeds pool %s’s worker (timeout %i s) batches of 10 with partial failures, and hides messages 6× as long',
+    (name, timeout, window, concurrency, memory) => {
+      // Prepare
+      const { stack, template } = twoPools();
+      const pool = stack.engine.pools.find((candidate) => candidate.name === name);
+      if (pool === undefined) throw new Error(`no pool ${name}`);
+      // Act
+      const queue = template.toJSON().Resources[logicalId(stack, pool.queue)];
+      const worker = template.toJSON().Resources[logicalId(stack, pool.worker)];
+      // Assess
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+      expect(worker.Properties).toMatchObject({ Timeout: timeout, MemorySize: memory });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: getAtt(stack, pool.queue),
+        FunctionName: ref(stack, pool.worker),
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: window,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: concurrency },
+      });
+    },
+  );
+
+  it('tells every engine function the queue URL of each pool', () => {
+    // Prepare
+    const { stack, template } = twoPools();
+    const [main, heavy] = stack.engine.pools;
+    if (main === undefined || heavy === undefined) throw new Error('expected two pools');
+    // Act
+    const sweeper = template.toJSON().Resources[logicalId(stack, stack.engine.sweeper)];
+    // Assess
+    expect(sweeper.Properties.Environment.Variables.SKEIN_POOL_QUEUES).toEqual({
+      'Fn::Join': [
+        '',
+        ['{"default":"', ref(stack, main.queue), '","gpu-heavy":"', ref(stack, heavy.queue), '"}'],
+      ],
+    });
+  });
+
+  it('runs the sweeper every minute', () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod');
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: getAtt(stack, stack.engine.sweeper) })],
+    });
+  });
+
+  it('routes skein.start-run events on the default bus to the trigger function', () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod');
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [START_RUN_EVENT.source], 'detail-type': [START_RUN_EVENT.detailType] },
+      EventBusName: Match.absent(),
+      Targets: [Match.objectLike({ Arn: getAtt(stack, stack.engine.trigger) })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: getAtt(stack, stack.engine.trigger),
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt(stack, stack.engine.startRunRule),
+    });
+  });
+
+  it('has a Standard timer state machine that waits until $.at, then sends $.body to $.queueUrl', () => {
+    // Prepare
+    const { stack, template } = synthStack('prod');
+    const machine = template.toJSON().Resources[logicalId(stack, stack.engine.timer.stateMachine)];
+    // Act
+    const definition = joined(machine.Properties.DefinitionString);
+    // Assess
+    expect(machine.Properties).toMatchObject({
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL' },
+    });
+    const wait = definition.States[definition.StartAt];
+    expect(wait).toMatchObject({ Type: 'Wait', TimestampPath: '$.at' });
+    expect(definition.States[wait.Next]).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:<token>:states:::aws-sdk:sqs:sendMessage',
+      Parameters: { 'QueueUrl.$': '$.queueUrl', 'MessageBody.$': '$.body' },
+      Retry: [expect.objectContaining({ ErrorEquals: ['States.ALL'] })],
+      End: true,
+    });
+  });
+
+  it('lets the timer send to the pool queues only', () => {
+    // Prepare
+    const { stack, template } = twoPools();
+    // Act
+    const statements = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [ref(stack, stack.engine.timer.stateMachine.role)] },
+      }),
+    ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    // Assess
+    const sends = statements.filter((statement) => JSON.stringify(statement.Action).includes('sqs:'));
+    expect(sends).toEqual([
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: stack.engine.pools.map((pool) => getAtt(stack, pool.queue)),
+      },
+    ]);
+  });
+
+  it('lets workers, and only workers, start timers and put events on the default bus', () => {
+    // Prepare
+    const { stack, template } = synthStack('prod');
+    const { engine, api } = stack;
+    const startTimer = Match.objectLike({
+      Action: 'states:StartExecution',
+      Resource: ref(stack, engine.timer.stateMachine),
+    });
+    const policyOf = (fn: { role?: unknown }) =>
+      Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [ref(stack, fn.role as never)] } }),
+      );
+    // Act
+    const worker = JSON.stringify(policyOf(engine.defaultPool.worker));
+    const others = [engine.sweeper, engine.trigger, api.handler].map((fn) => JSON.stringify(policyOf(fn)));
+    // Assess
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([startTimer]) },
+      Roles: [ref(stack, engine.defaultPool.worker.role as never)],
+    });
+    expect(worker).toContain('events:PutEvents');
+    expect(worker).toContain(':event-bus/default');
+    for (const policy of others) {
+      expect(policy).not.toContain('states:StartExecution');
+      expect(policy).not.toContain('events:PutEvents');
+      expect(policy).toContain('sqs:SendMessage');
+    }
+  });
+});

@@ -1,0 +1,61 @@
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { logicalId, synthStack } from './helpers.ts';
+
+/** Every `Validations.of(...).acknowledge` in a construct tree: rule id (without its prefix) → reasons. */
+function acknowledgements(root: IConstruct): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const construct of root.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== 'aws:cdk:acknowledged-rules') continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        const rule = id.replace(/^Annotation::/, '');
+        found.set(rule, [...(found.get(rule) ?? []), reason]);
+      }
+    }
+  }
+  return found;
+}
+
+describe('cdk-nag AWS Solutions checks', () => {
+  it.each([
+    ['dev', {}],
+    ['prod', {}],
+    [
+      'prod',
+      {
+        pools: [{ name: 'default' }, { name: 'gpu-heavy' }],
+        alarmEmail: 'ops@example.com',
+        corsOrigins: ['https://a.example'],
+      },
+    ],
+  ])('find nothing unresolved in stage %s with %j', (stage, props) => {
+    // Prepare
+    const { app, stack } = synthStack(stage, props);
+    // Act
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    // Assess
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('are acknowledged only for the known, explained exceptions', () => {
+    // Prepare
+    const { stack } = synthStack('prod');
+    // Act
+    const found = acknowledgements(stack);
+    // Assess
+    const runsTable = logicalId(stack, stack.store.runsTable);
+    expect([...found.keys()].sort()).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::<${runsTable}.Arn>/index/*]`,
+      'AwsSolutions-SQS3',
+    ]);
+    for (const reasons of found.values()) {
+      for (const reason of reasons) expect(reason.length).toBeGreaterThan(40);
+    }
+  });
+});

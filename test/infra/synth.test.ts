@@ -1,0 +1,119 @@
+/**
+ * The real thing: `npx cdk synth` of the dev stage, offline, every function bundled by the local
+ * esbuild (no Docker), cdk-nag run as a validation plugin. Slow (about 10-20 s), hence one synth
+ * shared by every test here.
+ */
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ESM_BANNER } from '../../infra/constructs/lambda.ts';
+import { ENV } from '../../shared/config.ts';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Fake configuration for loading a bundle outside Lambda: every variable any handler reads. */
+const FAKE_ENV = {
+  [ENV.stage]: 'dev',
+  [ENV.definitionsTable]: 'definitions',
+  [ENV.controlTable]: 'control',
+  [ENV.runsTable]: 'runs',
+  [ENV.poolQueues]: JSON.stringify({ default: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q' }),
+  [ENV.queueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+  [ENV.timerStateMachineArn]: 'arn:aws:states:eu-west-1:123456789012:stateMachine:timer',
+  [ENV.eventsTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:events',
+  AWS_REGION: 'eu-west-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+interface BundledFunction {
+  /** Construct path, e.g. `Skein-dev/Api/Handler/Resource`. */
+  readonly path: string;
+  /** The asset directory in the cloud assembly. */
+  readonly assetDir: string;
+}
+
+let outdir = '';
+let seconds = 0;
+let functions: BundledFunction[] = [];
+
+beforeAll(async () => {
+  outdir = await mkdtemp(join(tmpdir(), 'skein-synth-'));
+  const started = performance.now();
+  await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'stage=dev', '-o', outdir], {
+    cwd: root,
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  seconds = (performance.now() - started) / 1000;
+  console.info(`npx cdk synth -c stage=dev (bundling 6 functions) took ${seconds.toFixed(1)} s`);
+  const template = JSON.parse(await readFile(join(outdir, 'Skein-dev.template.json'), 'utf8'));
+  functions = Object.values(
+    template.Resources as Record<string, { Type: string; Metadata: Record<string, string> }>,
+  )
+    .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+    .map(({ Metadata }) => ({
+      path: Metadata['aws:cdk:path'] ?? '',
+      assetDir: join(outdir, Metadata['aws:asset:path'] ?? ''),
+    }));
+}, 170_000);
+
+afterAll(async () => {
+  if (outdir !== '') await rm(outdir, { recursive: true, force: true });
+});
+
+describe('npx cdk synth -c stage=dev', () => {
+  it('succeeds, cdk-nag included, and bundles each of the six functions as an ESM index.mjs', async () => {
+    // Assess
+    expect(seconds).toBeGreaterThan(0);
+    expect(functions.map((fn) => fn.path).sort()).toEqual([
+      'Skein-dev/Api/Authorizer/Resource',
+      'Skein-dev/Api/Handler/Resource',
+      'Skein-dev/Engine/DefaultPool/Worker/Resource',
+      'Skein-dev/Engine/Sweeper/Resource',
+      'Skein-dev/Engine/Trigger/Resource',
+      'Skein-dev/Monitor/Handler/Resource',
+    ]);
+    for (const fn of functions) {
+      const bundle = join(fn.assetDir, 'index.mjs');
+      expect((await stat(bundle)).size, fn.path).toBeGreaterThan(1000);
+      expect((await readFile(bundle, 'utf8')).startsWith(ESM_BANNER), fn.path).toBe(true);
+      await access(join(fn.assetDir, 'index.mjs.map'));
+    }
+  });
+
+  it('puts the script engines’ WebAssembly next to the worker bundle', async () => {
+    // Prepare
+    const worker = functions.find((fn) => fn.path.includes('/Worker/'));
+    // Act / Assess
+    expect(worker).toBeDefined();
+    for (const file of ['emscripten-module.wasm', 'glue.wasm']) {
+      expect((await stat(join(worker?.assetDir ?? '', file))).size).toBeGreaterThan(100_000);
+    }
+  });
+
+  it('produces bundles that load in Node and export a handler function', async () => {
+    for (const fn of functions) {
+      // Act
+      const url = pathToFileURL(join(fn.assetDir, 'index.mjs')).href;
+      const script = `const m = await import(${JSON.stringify(url)}); process.stdout.write(typeof m.handler);`;
+      const loaded = await run(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: fn.assetDir,
+        env: { ...process.env, ...FAKE_ENV },
+      }).catch((error: { stderr?: string }) => {
+        // The minified source line would drown the message: keep the error and its stack.
+        const lines = String(error.stderr ?? error)
+          .split('\n')
+          .filter((line) => line.length < 300);
+        throw new Error(`${fn.path} does not load:\n${lines.slice(-12).join('\n')}`);
+      });
+      const stdout = loaded.stdout;
+      // Assess
+      expect(stdout, fn.path).toBe('function');
+    }
+  });
+});
