@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryApiKeyStore } from '../../shared/adapters/memory/api-key-store.ts';
-import { createApp } from '../../shared/api/app.ts';
-import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
-import { sequentialIds } from '../../shared/ports/ids.ts';
-import { TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response bodies
-type Json = Record<string, any>;
+import { TENANT } from '../../shared/testing/workflow-harness.ts';
+import { apiOnHarness, type Json } from './api-on-harness.ts';
 
 const flaky = {
   id: 'flaky',
@@ -24,31 +18,13 @@ const flaky = {
   },
 };
 
-/** The API on the harness's memory adapters (with or without the engine) and a key for tenant "test". */
+/** The API on memory adapters with `flaky` published, and a helper that starts a run of it. */
 async function setup(withEngine = true) {
-  const harness = new WorkflowHarness();
-  const apiKeys = new MemoryApiKeyStore();
-  const { key } = await createApiKey({ apiKeys, clock: harness.clock, ids: sequentialIds('key') }, TENANT);
-  const logged: unknown[] = [];
-  const app = createApp({
-    definitions: harness.definitions,
-    clock: harness.clock,
-    storeName: 'memory',
-    resolveKey: (candidate) => resolveApiKey(apiKeys, candidate),
-    ...(withEngine && { engine: harness.engine }),
-    sleep: async () => {},
-    log: (_message, error) => logged.push(error),
-  });
-  await harness.publish(flaky);
-  const call = async (method: string, path: string, body?: string | object, type = 'application/json') => {
-    const text = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
-    const headers = { authorization: `Bearer ${key}`, 'content-type': type };
-    const response = await app.request(path, { method, headers, ...(text !== undefined && { body: text }) });
-    return { status: response.status, json: (await response.json()) as Json };
-  };
+  const api = await apiOnHarness({ withEngine });
+  await api.harness.publish(flaky);
   const startRun = async () =>
-    (await call('POST', `/v1/tenants/${TENANT}/workflows/flaky/runs`)).json.runId as string;
-  return { harness, call, logged, startRun };
+    (await api.call('POST', `/v1/tenants/${TENANT}/workflows/flaky/runs`)).json.runId as string;
+  return { ...api, startRun };
 }
 
 const run = (runId: string, action = '') => `/v1/tenants/${TENANT}/runs/${runId}${action}`;
@@ -104,8 +80,8 @@ describe('POST /v1/tenants/{tenant}/runs/{run}/retry', () => {
     const again = await call('POST', run(runId, '/retry'), { nodes: ['b'] });
     await harness.drain();
     // Assess
-    expect(all).toEqual({ status: 200, json: { runId, status: 'RUNNING' } });
-    expect(named).toEqual({ status: 200, json: { runId, status: 'RUNNING' } });
+    expect(all).toMatchObject({ status: 200, json: { runId, status: 'RUNNING' } });
+    expect(named).toMatchObject({ status: 200, json: { runId, status: 'RUNNING' } });
     expect(again.status).toBe(409);
     expect(again.json.error.code).toBe('RUN_STATE');
     expect((await call('GET', run(runId))).json.nodes.b).toMatchObject({ status: 'FAILED', attempts: 3 });

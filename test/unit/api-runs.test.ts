@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryApiKeyStore } from '../../shared/adapters/memory/api-key-store.ts';
-import { createApp } from '../../shared/api/app.ts';
-import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
-import { sequentialIds } from '../../shared/ports/ids.ts';
-import { TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response bodies
-type Json = Record<string, any>;
+import { TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { apiOnHarness, type Json } from './api-on-harness.ts';
 
 const hello = {
   id: 'hello',
@@ -28,41 +22,12 @@ const flaky = {
   },
 };
 
-/** The API on the harness's memory adapters, with a key for tenant "test" and one for "other". */
-async function setup(sleep: (ms: number) => Promise<void> = async () => {}) {
-  const harness = new WorkflowHarness();
-  const apiKeys = new MemoryApiKeyStore();
-  const keyDeps = { apiKeys, clock: harness.clock, ids: sequentialIds('key') };
-  const [own, other] = await Promise.all([createApiKey(keyDeps, TENANT), createApiKey(keyDeps, 'other')]);
-  const logged: unknown[] = [];
-  const app = createApp({
-    definitions: harness.definitions,
-    clock: harness.clock,
-    storeName: 'memory',
-    resolveKey: (key) => resolveApiKey(apiKeys, key),
-    engine: harness.engine,
-    sleep,
-    log: (_message, error) => logged.push(error),
-  });
-  await harness.publish(hello);
-  await harness.publish(flaky);
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    type = 'application/json',
-    key = own.key,
-  ) => {
-    const text = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
-    const headers = { authorization: `Bearer ${key}`, 'content-type': type };
-    const response = await app.request(path, { method, headers, ...(text !== undefined && { body: text }) });
-    return {
-      status: response.status,
-      json: (await response.json()) as Json,
-      headers: response.headers,
-    };
-  };
-  return { harness, call, logged, otherKey: other.key };
+/** The API on memory adapters with `hello` and `flaky` published. */
+async function setup(sleep?: (ms: number) => Promise<void>) {
+  const api = await apiOnHarness(sleep ? { sleep } : {});
+  await api.harness.publish(hello);
+  await api.harness.publish(flaky);
+  return api;
 }
 
 const start = (workflow: string) => `/v1/tenants/${TENANT}/workflows/${workflow}/runs`;

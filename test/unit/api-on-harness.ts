@@ -1,0 +1,49 @@
+import { MemoryApiKeyStore } from '../../shared/adapters/memory/api-key-store.ts';
+import { createApp } from '../../shared/api/app.ts';
+import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
+import { sequentialIds } from '../../shared/ports/ids.ts';
+import { TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response bodies
+export type Json = Record<string, any>;
+
+export interface ApiOnHarnessOptions {
+  /** Wire the run engine into the app. @default true */
+  readonly withEngine?: boolean;
+  /** The sleep the `wait` polling uses. @default resolves at once */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The API on a workflow harness's memory adapters, with a key for tenant "test" and one for
+ * "other", and `call` to send requests with a key (the "test" one unless told).
+ */
+export async function apiOnHarness(options: ApiOnHarnessOptions = {}) {
+  const harness = new WorkflowHarness();
+  const apiKeys = new MemoryApiKeyStore();
+  const keyDeps = { apiKeys, clock: harness.clock, ids: sequentialIds('key') };
+  const [own, other] = await Promise.all([createApiKey(keyDeps, TENANT), createApiKey(keyDeps, 'other')]);
+  const logged: unknown[] = [];
+  const app = createApp({
+    definitions: harness.definitions,
+    clock: harness.clock,
+    storeName: 'memory',
+    resolveKey: (key) => resolveApiKey(apiKeys, key),
+    ...((options.withEngine ?? true) && { engine: harness.engine }),
+    sleep: options.sleep ?? (async () => {}),
+    log: (_message, error) => logged.push(error),
+  });
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    type = 'application/json',
+    key = own.key,
+  ) => {
+    const text = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+    const headers = { authorization: `Bearer ${key}`, 'content-type': type };
+    const response = await app.request(path, { method, headers, ...(text !== undefined && { body: text }) });
+    return { status: response.status, json: (await response.json()) as Json, headers: response.headers };
+  };
+  return { harness, call, logged, otherKey: other.key };
+}
