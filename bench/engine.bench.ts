@@ -106,6 +106,12 @@ function perNode(measured: Measured) {
   };
 }
 
+/** Dollars per million nodes for per-node counts, at prices.json. */
+function costOf(p: ReturnType<typeof perNode>) {
+  const { writeUnits, readUnits, sqsRequests, lambdaInvocations } = p;
+  return costPerMillionNodes({ writeUnits, readUnits, sqsRequests, lambdaInvocations }, prices);
+}
+
 console.log('Engine benchmark (noop nodes, 8 in-process workers, one process):');
 const memory = await measureBackend('memory', new MemoryRunStore());
 const dynamoLocal = await startDynamoDbLocal({});
@@ -171,15 +177,7 @@ lines.push(
 lines.push('|---|---|---|---|---|---|---|---|---|');
 for (const row of dynamo) {
   const p = perNode(row);
-  const cost = costPerMillionNodes(
-    {
-      writeUnits: p.writeUnits,
-      readUnits: p.readUnits,
-      sqsRequests: p.sqsRequests,
-      lambdaInvocations: p.lambdaInvocations,
-    },
-    prices,
-  );
+  const cost = costOf(p);
   const s = sfn.get(row.shape.name);
   const sfnCost = s ? stepFunctionsCostPerMillionNodes(s.transitions, s.nodes, prices) : Number.NaN;
   lines.push(
@@ -189,15 +187,7 @@ for (const row of dynamo) {
 const chain = dynamo.find((row) => row.shape.name === 'chain-1000');
 if (chain) {
   const p = perNode(chain);
-  const cost = costPerMillionNodes(
-    {
-      writeUnits: p.writeUnits,
-      readUnits: p.readUnits,
-      sqsRequests: p.sqsRequests,
-      lambdaInvocations: p.lambdaInvocations,
-    },
-    prices,
-  );
+  const cost = costOf(p);
   lines.push(
     '',
     `Cost breakdown for chain-1000, per million nodes: DynamoDB writes ${money(cost.dynamodbWrites)}, reads ${money(cost.dynamodbReads)}, SQS ${money(cost.sqs)}, Lambda requests ${money(cost.lambdaRequests)}, Lambda compute ${money(cost.lambdaCompute)} (${prices.lambda_assumed_node_ms} ms per node at ${prices.lambda_assumed_memory_mb} MB, arm64, as prices.json assumes).`,
