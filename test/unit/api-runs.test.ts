@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
-import { apiOnHarness, type Json } from './api-on-harness.ts';
+import { apiOnHarness } from './api-on-harness.ts';
 
 const hello = {
   id: 'hello',
