@@ -2,12 +2,19 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { costPerMillionNodes, loadPrices, stepFunctionsCostPerMillionNodes } from '../../bench/cost.ts';
+import {
+  costPerMillionNodes,
+  loadPrices,
+  PRICES_URL,
+  stepFunctionsCostPerMillionNodes,
+} from '../../bench/cost.ts';
 import { percentile, summarize } from '../../bench/stats.ts';
 
-// Read independently of bench/cost.ts: <repo>/../shared/bench/prices.json.
-const pricesUrl = new URL('../../../shared/bench/prices.json', import.meta.url);
+// A fixture with the shape of <repo>/../shared/bench/prices.json, so the suite does not depend on
+// a file outside the repository; read here independently of bench/cost.ts.
+const pricesUrl = new URL('../fixtures/prices.json', import.meta.url);
 const prices = JSON.parse(readFileSync(pricesUrl, 'utf8')) as Record<string, number>;
+const fixture = loadPrices(pricesUrl);
 const price = (key: string) => {
   const value = prices[key];
   if (typeof value !== 'number') throw new Error(`prices.json has no number "${key}"`);
@@ -36,7 +43,7 @@ describe('costPerMillionNodes', () => {
       lambdaCompute: gbSecondsPerMillion * price('lambda_arm64_per_gb_second'),
     };
     // Act
-    const cost = costPerMillionNodes(counts);
+    const cost = costPerMillionNodes(counts, fixture);
     // Assess
     for (const [key, value] of Object.entries(expected)) {
       expect(cost[key as keyof typeof expected], key).toBeCloseTo(value, 10);
@@ -47,13 +54,16 @@ describe('costPerMillionNodes', () => {
 
   it('charges no transactional writes when absent and no compute when nodes skip Lambda', () => {
     // Act
-    const cost = costPerMillionNodes({
-      writeUnits: 1,
-      readUnits: 0,
-      sqsRequests: 0,
-      lambdaInvocations: 0,
-      lambdaMsPerNode: 0,
-    });
+    const cost = costPerMillionNodes(
+      {
+        writeUnits: 1,
+        readUnits: 0,
+        sqsRequests: 0,
+        lambdaInvocations: 0,
+        lambdaMsPerNode: 0,
+      },
+      fixture,
+    );
     // Assess
     expect(cost.dynamodbWrites).toBeCloseTo(price('dynamodb_on_demand_per_million_write_units'), 10);
     expect(cost.lambdaCompute).toBe(0);
@@ -62,7 +72,7 @@ describe('costPerMillionNodes', () => {
 
   it('refuses negative counts', () => {
     expect(() =>
-      costPerMillionNodes({ writeUnits: -1, readUnits: 0, sqsRequests: 0, lambdaInvocations: 0 }),
+      costPerMillionNodes({ writeUnits: -1, readUnits: 0, sqsRequests: 0, lambdaInvocations: 0 }, fixture),
     ).toThrow(/writeUnits/);
   });
 });
@@ -72,19 +82,24 @@ describe('stepFunctionsCostPerMillionNodes', () => {
     // Prepare
     const perMillion = price('stepfunctions_standard_per_million_transitions');
     // Act
-    const chain = stepFunctionsCostPerMillionNodes(1000, 1000);
-    const fanOutIn = stepFunctionsCostPerMillionNodes(1003, 1002);
+    const chain = stepFunctionsCostPerMillionNodes(1000, 1000, fixture);
+    const fanOutIn = stepFunctionsCostPerMillionNodes(1003, 1002, fixture);
     // Assess
     expect(chain).toBeCloseTo(perMillion, 10);
     expect(fanOutIn).toBeCloseTo((1003 / 1002) * perMillion, 10);
-    expect(() => stepFunctionsCostPerMillionNodes(5, 0)).toThrow(RangeError);
+    expect(() => stepFunctionsCostPerMillionNodes(5, 0, fixture)).toThrow(RangeError);
   });
 });
 
 describe('loadPrices', () => {
-  it('reads <repo>/../shared/bench/prices.json', () => {
+  it('reads <repo>/../shared/bench/prices.json by default', () => {
+    // Assess
+    expect(PRICES_URL.href).toBe(new URL('../../../shared/bench/prices.json', import.meta.url).href);
+  });
+
+  it('reads every price it uses from the given file', () => {
     // Act
-    const loaded = loadPrices();
+    const loaded = loadPrices(pricesUrl);
     // Assess
     expect(loaded.stepfunctions_standard_per_million_transitions).toBe(
       price('stepfunctions_standard_per_million_transitions'),
