@@ -12,6 +12,8 @@ export interface NodeMessage {
   readonly token: string;
   /** A single parent's outcome, `JOIN` for a complete join, absent for roots and re-enqueues. */
   readonly via?: Outcome | 'JOIN';
+  /** The run's retry epoch when sent (absent = 0): a message from before a retry is dropped. */
+  readonly epoch?: number;
 }
 
 /** A message the timer relays until `at` (epoch ms), when `body` is handled. */
@@ -28,12 +30,19 @@ const nodeMessageSchema = z.object({
   n: z.string().min(1),
   t: z.string().min(1),
   v: z.enum(['S', 'F', 'K', 'J']).optional(),
+  e: z.number().int().min(1).optional(),
 });
 const relayMessageSchema = z.object({ at: z.number(), b: z.string() });
 
 export function encodeNodeMessage(message: NodeMessage): string {
-  const { runId: r, nodeId: n, token: t, via } = message;
-  return JSON.stringify(via === undefined ? { r, n, t } : { r, n, t, v: VIA_CODE[via] });
+  const { runId: r, nodeId: n, token: t, via, epoch } = message;
+  return JSON.stringify({
+    r,
+    n,
+    t,
+    ...(via === undefined ? {} : { v: VIA_CODE[via] }),
+    ...(epoch ? { e: epoch } : {}),
+  });
 }
 
 export function encodeRelayMessage(message: RelayMessage): string {
@@ -55,8 +64,14 @@ export function decodeMessage(body: string): DecodedMessage {
   }
   const node = nodeMessageSchema.safeParse(value);
   if (node.success) {
-    const { r, n, t, v } = node.data;
-    const message: NodeMessage = { runId: r, nodeId: n, token: t, ...(v ? { via: VIA[v] } : {}) };
+    const { r, n, t, v, e } = node.data;
+    const message: NodeMessage = {
+      runId: r,
+      nodeId: n,
+      token: t,
+      ...(v ? { via: VIA[v] } : {}),
+      ...(e ? { epoch: e } : {}),
+    };
     return { kind: 'node', message };
   }
   const relay = relayMessageSchema.safeParse(value);

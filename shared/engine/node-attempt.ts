@@ -16,6 +16,8 @@ export type AttemptResult =
     }
   | { readonly kind: 'hand-back' };
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Codes executors return when their time budget ran out or their signal fired. */
 const STOPPED = /_(TIMEOUT|ABORTED)$/;
 
@@ -83,7 +85,8 @@ export async function runAttempt(
       runId: node.runId,
       nodeId: node.nodeId,
       attempt: node.attempt,
-      signal: AbortSignal.timeout(Math.max(1, budgetMs)),
+      // setTimeout holds at most 2^31 - 1 ms (~24.8 days); longer budgets would fire at once.
+      signal: AbortSignal.timeout(Math.min(Math.max(1, budgetMs), MAX_TIMER_MS)),
       idempotencyKey: idempotencyKeyOf(node.runId, node.nodeId, node.attempt),
       timeoutMs: budgetMs,
     },

@@ -1,4 +1,5 @@
 import { parseDuration } from '../domain/duration.ts';
+import { MAX_VISIBILITY_SECONDS } from '../ports/queue.ts';
 import type { NodeStatus, RunRecord } from '../ports/run-store.ts';
 import { type Claim, evaluate, type FinishChange } from './claim.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
@@ -37,13 +38,15 @@ export async function handleNodeMessage(
   options: StepOptions = {},
 ): Promise<StepResult> {
   let run = await cx.runs.getRun(message.runId);
-  if (!run) return DONE;
+  // A message sent before a retry control restarted the run belongs to the old attempt at it.
+  if (!run || (message.epoch ?? 0) !== run.epoch) return DONE;
   const plan = await cx.planFor(run);
   const definition = plan.node(message.nodeId);
   if (!definition) return DONE;
   const now = cx.now();
   if (ACTIVE_RUN.includes(run.status) && run.deadline !== undefined && run.deadline <= cx.iso(now)) {
-    run = (await stopRun(cx, run, 'TIMED_OUT')) ?? run;
+    // Another worker, the sweeper or a cancel may have ended the run first: read what it is now.
+    run = (await stopRun(cx, run, 'TIMED_OUT')) ?? (await cx.runs.getRun(run.runId)) ?? run;
   }
   if (TERMINAL_RUN.includes(run.status)) return cancelNode(cx, run, message);
   if (run.status === 'PAUSED') return parkNode(cx, run, message);
@@ -170,7 +173,11 @@ async function parkClaimed(
     run.expiresAt,
   );
   if (!written) return DONE;
-  await cx.enqueueAt({ runId: run.runId, nodeId: node.nodeId, token: cx.newToken() }, wakeAt, claim.plan);
+  await cx.enqueueAt(
+    { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
+    wakeAt,
+    claim.plan,
+  );
   cx.emit({
     type: status === 'WAITING' ? 'node.waiting' : 'node.retrying',
     runId: run.runId,
@@ -191,7 +198,7 @@ async function handBack(cx: EngineContext, claim: Claim): Promise<StepResult> {
     { set: { status: 'READY' }, addAttempt: -1, remove: ['leaseUntil'] },
     run.expiresAt,
   );
-  if (written) await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId }], claim.plan);
+  if (written) await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId, epoch: run.epoch }], claim.plan);
   return DONE;
 }
 
@@ -205,11 +212,12 @@ async function afterLostClaim(cx: EngineContext, run: RunRecord, plan: Plan, mes
   }
   if (node.status === 'RUNNING') {
     const leaseLeft = Date.parse(node.leaseUntil ?? '') - cx.now();
-    return { kind: 'retry' as const, afterSeconds: Math.max(1, Math.ceil(leaseLeft / 1000)) };
+    const afterSeconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(leaseLeft / 1000)));
+    return { kind: 'retry' as const, afterSeconds };
   }
   if ((node.status === 'RETRY_WAIT' || node.status === 'WAITING') && node.wakeAt) {
     await cx.enqueueAt(
-      { runId: run.runId, nodeId: node.nodeId, token: cx.newToken() },
+      { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
       Date.parse(node.wakeAt),
       plan,
     );
@@ -222,7 +230,8 @@ async function cancelNode(cx: EngineContext, run: RunRecord, message: NodeMessag
   await cx.runs.updateNode(
     run.runId,
     message.nodeId,
-    { status: ['ABSENT', 'READY', 'PARKED', 'RETRY_WAIT', 'WAITING'] },
+    // Also a RUNNING node whose worker died (its lease expired): nothing else would end it.
+    { status: ['ABSENT', 'READY', 'PARKED', 'RETRY_WAIT', 'WAITING'], orLeaseExpiredBefore: cx.iso() },
     {
       set: {
         status: 'CANCELLED',
@@ -230,6 +239,7 @@ async function cancelNode(cx: EngineContext, run: RunRecord, message: NodeMessag
         endedAt: cx.iso(),
         reason: `the run is ${run.status}`,
       },
+      bumpFence: true, // a worker that still holds an expired claim cannot complete it
       remove: ['leaseUntil', 'wakeAt'],
     },
     run.expiresAt,
@@ -252,7 +262,7 @@ async function parkNode(cx: EngineContext, run: RunRecord, message: NodeMessage)
   // A resume may have listed the parked nodes just before this write: look again.
   const now = await cx.runs.getRun(run.runId);
   if (now && now.status !== 'PAUSED') {
-    await cx.enqueue([{ runId: run.runId, nodeId: message.nodeId }], await cx.planFor(run));
+    await cx.enqueue([{ runId: run.runId, nodeId: message.nodeId, epoch: run.epoch }], await cx.planFor(run));
   }
   return DONE;
 }

@@ -45,7 +45,7 @@ export async function afterTerminal(cx: EngineContext, run: RunRecord, plan: Pla
   for (const childId of plan.children(node.nodeId)) {
     const outcome = edgeOutcome(plan, node, childId);
     if (plan.parents(childId).length === 1)
-      messages.push({ runId: run.runId, nodeId: childId, via: outcome });
+      messages.push({ runId: run.runId, nodeId: childId, via: outcome, epoch: run.epoch });
     else joins.push([childId, outcome]);
   }
   for (let start = 0; start < joins.length; start += ARRIVAL_CONCURRENCY) {
@@ -59,7 +59,7 @@ export async function afterTerminal(cx: EngineContext, run: RunRecord, plan: Pla
       // Also on a duplicate arrival: the writer that completed the join may have crashed before
       // sending; a second message is harmless because claims are conditional.
       if (child.status === undefined && child.arrived.length === plan.parents(child.nodeId).length) {
-        messages.push({ runId: run.runId, nodeId: child.nodeId, via: 'JOIN' });
+        messages.push({ runId: run.runId, nodeId: child.nodeId, via: 'JOIN', epoch: run.epoch });
       }
     }
   }

@@ -35,7 +35,7 @@ export async function resumeRun(cx: EngineContext, tenant: string, runId: string
   cx.emit({ type: 'run.resumed', runId });
   const parked = (await cx.runs.listNodes(runId)).filter((node) => node.status === 'PARKED');
   await cx.enqueue(
-    parked.map((node) => ({ runId, nodeId: node.nodeId })),
+    parked.map((node) => ({ runId, nodeId: node.nodeId, epoch: resumed.epoch })),
     await cx.planFor(resumed),
   );
   return resumed;
@@ -75,6 +75,7 @@ export async function retryRun(
   }
   const plan = await cx.planFor(run);
   const items = new Map((await cx.runs.listNodes(runId)).map((item) => [item.nodeId, item]));
+  await cancelAbandoned(cx, run, items);
   const running = [...items.values()].find((item) => item.status === 'RUNNING');
   if (running) {
     throw new ConflictError(
@@ -110,7 +111,16 @@ export async function retryRun(
       `cannot retry run ${runId} with these nodes: ${ids} failed and would stay failed; name ${untouched.length > 1 ? 'them' : 'it'} too, or retry without naming nodes`,
     );
   }
+  // The one exclusive step, first: a concurrent retry loses here before it changes anything.
+  // QUEUED until the nodes are reset; messages of the old epoch are dropped from now on.
   const epoch = run.epoch + 1;
+  const claimed = await cx.runs.updateRun(runId, RETRYABLE_RUN, {
+    status: 'QUEUED',
+    epoch,
+    updatedAt: cx.iso(),
+    remove: ['error', 'endedAt', 'failed', 'outputs'],
+  });
+  if (!claimed) refuse('retry', (await cx.runs.getRun(runId)) ?? run, 'another control changed it first');
   for (const id of reset) {
     const keep = (parents: readonly string[] | undefined) =>
       (parents ?? []).filter((parent) => !reset.has(parent));
@@ -136,17 +146,39 @@ export async function retryRun(
   }
   const timeoutMs =
     plan.definition.timeout === undefined ? undefined : parseDuration(plan.definition.timeout);
-  const restarted = await cx.runs.updateRun(runId, RETRYABLE_RUN, {
+  const restarted = await cx.runs.updateRun(runId, ['QUEUED'], {
     status: 'RUNNING',
-    epoch,
     updatedAt: cx.iso(),
     ...(timeoutMs === undefined ? {} : { deadline: cx.iso(cx.now() + timeoutMs) }),
-    remove: ['error', 'endedAt', 'failed', 'outputs'],
   });
-  if (!restarted) refuse('retry', (await cx.runs.getRun(runId)) ?? run, 'it changed while retrying');
+  if (!restarted) return (await cx.runs.getRun(runId)) ?? claimed; // cancelled meanwhile
   cx.emit({ type: 'run.retried', runId });
-  await cx.enqueue(frontier(plan, reset, items, runId), plan);
+  const messages = frontier(plan, reset, items, runId).map((message) => ({ ...message, epoch }));
+  await cx.enqueue(messages, plan);
   return restarted;
+}
+
+/**
+ * RUNNING nodes of an ended run whose lease has expired: their worker died, and no message will
+ * end them. They become CANCELLED (with a new fence, so a late worker cannot complete them).
+ */
+async function cancelAbandoned(cx: EngineContext, run: RunRecord, items: Map<string, NodeRecord>) {
+  const now = cx.iso();
+  for (const item of items.values()) {
+    if (item.status !== 'RUNNING' || item.leaseUntil === undefined || item.leaseUntil >= now) continue;
+    const cancelled = await cx.runs.updateNode(
+      run.runId,
+      item.nodeId,
+      { status: [], orLeaseExpiredBefore: now },
+      {
+        set: { status: 'CANCELLED', endedAt: now, reason: 'its worker stopped before the run ended' },
+        bumpFence: true,
+        remove: ['leaseUntil'],
+      },
+      run.expiresAt,
+    );
+    if (cancelled) items.set(item.nodeId, cancelled);
+  }
 }
 
 /** `ids` and everything downstream of them. */

@@ -12,6 +12,8 @@ export interface SweepReport {
   readonly requeued: number;
   /** Finished nodes whose release was redone: their children showed no sign of it. */
   readonly released: number;
+  /** Runs whose sweep failed (a store error); the next sweep tries them again. */
+  readonly errors: number;
 }
 
 export interface SweepOptions {
@@ -34,27 +36,51 @@ export async function sweep(cx: EngineContext, options: SweepOptions = {}): Prom
   let timedOut = 0;
   let requeued = 0;
   let released = 0;
+  let errors = 0;
   let cursor: string | undefined;
   do {
     const page = await cx.runs.listActiveRuns({ limit: 100, ...(cursor ? { cursor } : {}) });
     cursor = page.cursor;
     for (const run of page.items) {
       runsChecked += 1;
-      const now = cx.now();
-      if (run.deadline !== undefined && run.deadline <= cx.iso(now)) {
-        if (await stopRun(cx, run, 'TIMED_OUT')) timedOut += 1;
-        continue;
+      try {
+        const swept = await sweepRun(cx, run, quietMs);
+        timedOut += swept.timedOut;
+        requeued += swept.requeued;
+        released += swept.released;
+      } catch {
+        errors += 1; // one broken run must not stop the sweep of the others
       }
-      if (run.status !== 'RUNNING' || Date.parse(run.updatedAt) > now - quietMs) continue;
-      const plan = await cx.planFor(run);
-      const nodes = await cx.runs.listNodes(run.runId);
-      const messages = stalled(plan, run, nodes, cx.iso(now), cx.iso(now - quietMs));
-      await cx.enqueue(messages, plan);
-      requeued += messages.length;
-      released += await releaseLost(cx, run, plan, nodes);
     }
   } while (cursor);
-  return { runsChecked, timedOut, requeued, released };
+  return { runsChecked, timedOut, requeued, released, errors };
+}
+
+async function sweepRun(cx: EngineContext, run: RunRecord, quietMs: number) {
+  const swept = { timedOut: 0, requeued: 0, released: 0 };
+  const now = cx.now();
+  if (run.deadline !== undefined && run.deadline <= cx.iso(now)) {
+    if (await stopRun(cx, run, 'TIMED_OUT')) swept.timedOut = 1;
+    return swept;
+  }
+  if (Date.parse(run.updatedAt) > now - quietMs) return swept;
+  if (run.status === 'QUEUED') {
+    // A retry control that stopped between claiming the run and restarting it: restart it;
+    // the next sweep re-enqueues the nodes it reset.
+    await cx.runs.updateRun(run.runId, ['QUEUED'], { status: 'RUNNING', updatedAt: cx.iso() });
+    return swept;
+  }
+  if (run.status !== 'RUNNING') return swept;
+  const plan = await cx.planFor(run);
+  const nodes = await cx.runs.listNodes(run.runId);
+  const messages = stalled(plan, run, nodes, cx.iso(now), cx.iso(now - quietMs));
+  await cx.enqueue(
+    messages.map((message) => ({ ...message, epoch: run.epoch })),
+    plan,
+  );
+  swept.requeued = messages.length;
+  swept.released = await releaseLost(cx, run, plan, nodes);
+  return swept;
 }
 
 /**
@@ -76,7 +102,16 @@ async function releaseLost(cx: EngineContext, run: RunRecord, plan: Plan, nodes:
     released += 1;
   }
   const sinks = plan.ids.filter((id) => plan.sinkSlot(id) !== undefined);
-  if (sinks.every((id) => TERMINAL_NODE.has(byId.get(id)?.status))) await finishRun(cx, run.runId, plan);
+  if (sinks.every((id) => TERMINAL_NODE.has(byId.get(id)?.status))) {
+    // A worker may have died between a node's FAILED write and recording it on the run.
+    for (const node of nodes) {
+      if (node.status === 'FAILED' && !plan.node(node.nodeId)?.continueOnError) {
+        const error = node.error ?? { code: 'FAILED', message: `node "${node.nodeId}" failed` };
+        await cx.runs.recordFailure(run.runId, { ...error, nodeId: node.nodeId }, cx.iso());
+      }
+    }
+    await finishRun(cx, run.runId, plan);
+  }
   return released;
 }
 

@@ -1,5 +1,5 @@
 import type { NodeDefinition } from '../domain/definition-schema.ts';
-import { parseDuration } from '../domain/duration.ts';
+import { MAX_DURATION_MS, parseDuration } from '../domain/duration.ts';
 import type { ExecutionError, ExecutionResult, Executor } from '../ports/executor.ts';
 import { failure } from '../ports/executor.ts';
 
@@ -32,8 +32,10 @@ export function waitUntil(inputs: unknown, nowMs: number): WaitPlan {
   }
   const { seconds, duration, until } = given;
   if (seconds !== undefined) {
-    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-      return invalid(`with.seconds must be a number of seconds >= 0, got ${JSON.stringify(seconds)}`);
+    if (typeof seconds !== 'number' || parseDuration(seconds) === undefined) {
+      return invalid(
+        `with.seconds must be a number of seconds from 0 to ${MAX_DURATION_MS / 1000}, got ${JSON.stringify(seconds)}`,
+      );
     }
     return { ok: true, resumeAt: nowMs + seconds * 1000 };
   }
@@ -42,7 +44,7 @@ export function waitUntil(inputs: unknown, nowMs: number): WaitPlan {
       typeof duration === 'string' || typeof duration === 'number' ? parseDuration(duration) : undefined;
     if (ms === undefined) {
       return invalid(
-        `with.duration must be a duration such as "30s", "5m", "2h" or "1d", got ${JSON.stringify(duration)}`,
+        `with.duration must be a duration such as "30s", "5m", "2h" or "1d" (at most 366d), got ${JSON.stringify(duration)}`,
       );
     }
     return { ok: true, resumeAt: nowMs + ms };
@@ -52,6 +54,9 @@ export function waitUntil(inputs: unknown, nowMs: number): WaitPlan {
     return invalid(
       `with.until must be an ISO time with a zone such as "2026-01-31T09:00:00Z", got ${JSON.stringify(until)}`,
     );
+  }
+  if (at - nowMs > MAX_DURATION_MS) {
+    return invalid(`with.until must be at most 366 days ahead, got ${JSON.stringify(until)}`);
   }
   return { ok: true, resumeAt: Math.max(at, nowMs) };
 }

@@ -1,6 +1,7 @@
 import { controlScenarios } from './controls.scenarios.ts';
 import { flowScenarios } from './flow.scenarios.ts';
 import { nodeScenarios } from './nodes.scenarios.ts';
+import { raceScenarios } from './races.scenarios.ts';
 import { recoveryScenarios } from './recovery.scenarios.ts';
 import { rerunScenarios } from './rerun.scenarios.ts';
 import { retryScenarios } from './retry.scenarios.ts';
@@ -27,4 +28,5 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   controlScenarios(makeHarness);
   rerunScenarios(makeHarness);
   recoveryScenarios(makeHarness);
+  raceScenarios(makeHarness);
 }

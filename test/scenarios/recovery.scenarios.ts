@@ -187,7 +187,7 @@ export function recoveryScenarios(makeHarness: MakeHarness) {
       await harness.drain();
 
       // Assess
-      expect(report).toEqual({ runsChecked: 1, timedOut: 0, requeued: 0, released: 0 });
+      expect(report).toEqual({ runsChecked: 1, timedOut: 0, requeued: 0, released: 0, errors: 0 });
       expect((await harness.view(runId)).status).toBe('SUCCEEDED');
     });
   });

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { defaultExecutors } from '../../shared/executors/registry.ts';
+import type { ExecutionRequest, ExecutionResult } from '../../shared/ports/executor.ts';
+import { TENANT } from '../../shared/testing/workflow-harness.ts';
+import { type MakeHarness, MINUTE, refusal } from './scenario-kit.ts';
+
+/** Registers a `lambda` executor (not available by default) that runs `behaviour`. */
+function lambdaExecutors(behaviour: (request: ExecutionRequest<unknown>) => Promise<ExecutionResult>) {
+  return defaultExecutors().register({ type: 'lambda', execute: behaviour });
+}
+
+const lambda = (extra: object = {}) => ({ type: 'lambda', function: 'f', ...extra });
+
+/** Races and crashes found in review, each once a bug: they must stay fixed on every store. */
+export function raceScenarios(makeHarness: MakeHarness) {
+  describe('races between workers, controls and the clock', () => {
+    it('starts no node of a run that timed out while two of its messages were handled at once', async () => {
+      // Prepare
+      const executed: string[] = [];
+      const harness = await makeHarness({
+        executors: lambdaExecutors(async (request) => {
+          executed.push(request.ctx.nodeId);
+          return { ok: true, output: null };
+        }),
+      });
+      await harness.publish({ id: 'late', timeout: '1m', nodes: { a: lambda(), b: lambda() } });
+      const runId = await harness.start('late');
+      harness.clock.advance(2 * MINUTE);
+
+      // Act
+      await harness.step(); // both roots in one batch, handled concurrently
+
+      // Assess
+      const run = await harness.view(runId);
+      expect(run.status).toBe('TIMED_OUT');
+      expect(executed).toEqual([]);
+      expect(run.progress.byStatus).toEqual({ CANCELLED: 2 });
+    });
+
+    it('cancels a node whose worker died on a run cancelled meanwhile, and lets the run be retried', async () => {
+      // Prepare
+      let calls = 0;
+      const harness = await makeHarness({
+        executors: lambdaExecutors(() =>
+          ++calls === 1 ? new Promise(() => undefined) : Promise.resolve({ ok: true, output: 1 }),
+        ),
+      });
+      await harness.publish({ id: 'dead', nodes: { a: lambda({ timeout: '1m' }) } });
+      const runId = await harness.start('dead');
+      const [message] = await harness.queue.receive({ max: 1 });
+      void harness.engine.handleMessage(message?.body ?? ''); // claims a, then hangs: a dead worker
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await harness.engine.cancel(TENANT, runId);
+      harness.clock.advance(10 * MINUTE);
+
+      // Act
+      await harness.drain(); // the redelivery of the dead worker's message
+      const retried = await harness.engine.retry(TENANT, runId);
+      await harness.drain();
+
+      // Assess
+      expect(retried.status).toBe('RUNNING');
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.a).toMatchObject({ status: 'SUCCEEDED', output: 1 });
+    });
+
+    it('drops a message sent before a retry, so a child never runs ahead of its rerun parent', async () => {
+      // Prepare
+      const order: string[] = [];
+      let aCalls = 0;
+      let bDeliveries = 0;
+      const harness = await makeHarness({
+        executors: lambdaExecutors(async (request) => {
+          if (request.ctx.nodeId === 'b') {
+            order.push(`b(${JSON.stringify(request.inputs)})`);
+            return { ok: true, output: request.inputs };
+          }
+          aCalls += 1;
+          order.push(`a#${aCalls}`);
+          return aCalls === 2
+            ? { ok: false, error: { code: 'BUSY', message: 'try later', retryable: true } }
+            : { ok: true, output: { v: aCalls } };
+        }),
+        intercept: (message) => (message.body.includes('"n":"b"') && ++bDeliveries === 1 ? 'skip' : 'handle'),
+      });
+      await harness.publish({
+        id: 'stale',
+        nodes: {
+          a: lambda({ retry: { maxAttempts: 3, initialDelay: '5m', jitter: false } }),
+          b: lambda({ needs: ['a'], with: { fromA: '{% $nodes.a.output.v %}' } }),
+        },
+      });
+      const runId = await harness.start('stale');
+      await harness.step(); // a succeeds and sends b
+      await harness.step(); // b's first delivery is lost for now: it comes back in 60 s
+      await harness.engine.cancel(TENANT, runId);
+
+      // Act
+      await harness.engine.retry(TENANT, runId, ['a']);
+      await harness.drain();
+
+      // Assess
+      expect(order).toEqual(['a#1', 'a#2', 'a#3', 'b({"fromA":3})']);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.b).toMatchObject({ status: 'SUCCEEDED', output: { fromA: 3 } });
+    });
+
+    it('lets one of two concurrent retries through; the other changes nothing', async () => {
+      // Prepare
+      const harness = await makeHarness({
+        executors: lambdaExecutors(async (request) =>
+          request.ctx.attempt === 1
+            ? { ok: false, error: { code: 'BOOM', message: 'first try', retryable: false } }
+            : { ok: true, output: request.ctx.attempt },
+        ),
+      });
+      await harness.publish({ id: 'twice', nodes: { a: lambda() } });
+      const runId = (await harness.run('twice')).runId;
+
+      // Act
+      const outcomes = await Promise.allSettled([
+        harness.engine.retry(TENANT, runId),
+        harness.engine.retry(TENANT, runId),
+      ]);
+      await harness.drain();
+
+      // Assess
+      expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.a).toMatchObject({ status: 'SUCCEEDED', attempts: 2, output: 2 });
+    });
+
+    it('refuses durations over 366 days instead of crashing when the run starts', async () => {
+      // Prepare
+      const harness = await makeHarness();
+
+      // Act
+      const refused = await refusal(
+        harness.publish({ id: 'forever', timeout: '999999999d', nodes: { a: { type: 'noop' } } }),
+      );
+
+      // Assess
+      expect(refused).toMatchObject({ status: 422, path: '$.timeout' });
+    });
+  });
+}
