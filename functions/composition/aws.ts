@@ -18,6 +18,7 @@
  * `SKEIN_EVENT_BUS_NAME` (default bus when unset).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -63,13 +64,21 @@ export const logError = (message: string, details: unknown): void => {
   else logger.error(message, { details });
 };
 
+/**
+ * X-Ray segments for every AWS SDK call (the CDK app turns active tracing on); outside Lambda,
+ * as in tests, Powertools disables it.
+ */
+export const tracer = new Tracer({ serviceName: 'skein' });
+
 const dynamo = once(() =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+  DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
 );
-const sqs = once(() => new SQSClient({}));
-const sfn = once(() => new SFNClient({}));
-const sns = once(() => new SNSClient({}));
-const eventBridge = once(() => new EventBridgeClient({}));
+const sqs = once(() => tracer.captureAWSv3Client(new SQSClient({})));
+const sfn = once(() => tracer.captureAWSv3Client(new SFNClient({})));
+const sns = once(() => tracer.captureAWSv3Client(new SNSClient({})));
+const eventBridge = once(() => tracer.captureAWSv3Client(new EventBridgeClient({})));
 
 export const definitions = once(
   () => new DynamoDbDefinitionStore({ client: dynamo(), tableName: config.definitionsTable }),
