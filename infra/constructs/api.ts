@@ -17,15 +17,10 @@ import { Construct } from 'constructs';
 import { ENV } from '../../shared/config.ts';
 import { defaultLogRetention, removalPolicyOf, skeinFunction } from './lambda.ts';
 
-/** Routes that skip the authorizer: the health check, the OpenAPI document, and webhooks (HMAC). */
+/** Routes that skip the authorizer: the health check and the OpenAPI document. */
 export const PUBLIC_ROUTES = [
   { method: HttpMethod.GET, path: '/health', why: 'a health check for load balancers and uptime probes' },
   { method: HttpMethod.GET, path: '/openapi.json', why: 'the public OpenAPI description of the API' },
-  {
-    method: HttpMethod.POST,
-    path: '/v1/hooks/{id}',
-    why: 'webhook triggers, which the api function authenticates with the per-trigger HMAC secret',
-  },
 ] as const;
 
 /** The one identity source: requests without it are refused with 401 before the authorizer runs. */
@@ -140,6 +135,7 @@ export class SkeinApi extends Construct {
     const integration = new HttpLambdaIntegration('ApiIntegration', this.handler);
     const corsOrigins = props.corsOrigins ?? [];
     this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `Skein-${props.stage}`,
       description: `Skein ${props.stage} API`,
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
@@ -153,6 +149,22 @@ export class SkeinApi extends Construct {
       }),
     });
     this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
+    if (corsOrigins.length > 0) {
+      // Browsers send preflights without credentials: without this route the authorizer of
+      // `ANY /{proxy+}` would refuse them with 401 before API Gateway answers for CORS.
+      const [preflight] = this.httpApi.addRoutes({
+        path: '/{proxy+}',
+        methods: [HttpMethod.OPTIONS],
+        integration,
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      if (preflight) {
+        Validations.of(preflight).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: 'OPTIONS /{proxy+} is public on purpose: CORS preflights carry no credentials.',
+        });
+      }
+    }
     for (const route of PUBLIC_ROUTES) {
       const [added] = this.httpApi.addRoutes({
         path: route.path,
@@ -180,7 +192,8 @@ export class SkeinApi extends Construct {
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
-    this.url = this.stage.url;
+    // No trailing slash, so `${url}/v1/...` is a valid path.
+    this.url = this.httpApi.apiEndpoint;
   }
 }
 

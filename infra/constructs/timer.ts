@@ -69,6 +69,9 @@ export class SkeinTimer extends Construct {
       maxAttempts: 8,
     });
     const logGroup = new LogGroup(this, 'Logs', {
+      // The vended-logs prefix keeps Step Functions log delivery off the account's size-limited
+      // CloudWatch Logs resource policy.
+      logGroupName: `/aws/vendedlogs/states/skein-${props.stage}-timer`,
       retention: props.logRetention ?? defaultLogRetention(props.stage),
       removalPolicy: removalPolicyOf(props.stage),
     });

@@ -3,8 +3,11 @@ import { z } from 'zod';
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
-/** The longest duration a definition may give (a run timeout, a wait, a retry delay): 366 days. */
-export const MAX_DURATION_MS = 366 * UNIT_MS.d;
+/**
+ * The longest duration a definition may give (a run timeout, a wait, a retry delay): 364 days,
+ * under the one-year limit of the Step Functions executions behind long waits.
+ */
+export const MAX_DURATION_MS = 364 * UNIT_MS.d;
 
 /**
  * Parses `500ms`, `30s`, `5m`, `2h`, `1d`, or a number of seconds, into milliseconds; undefined
@@ -27,6 +30,6 @@ export const durationSchema = z
   .union([z.number().nonnegative(), z.string()])
   .refine((value) => parseDuration(value) !== undefined, {
     message:
-      'expected a duration such as "500ms", "30s", "5m", "2h", "1d" or a number of seconds, at most 366d',
+      'expected a duration such as "500ms", "30s", "5m", "2h", "1d" or a number of seconds, at most 364d',
   })
   .meta({ description: 'A duration: "500ms", "30s", "5m", "2h", "1d", or a number of seconds.' });

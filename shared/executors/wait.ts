@@ -44,7 +44,7 @@ export function waitUntil(inputs: unknown, nowMs: number): WaitPlan {
       typeof duration === 'string' || typeof duration === 'number' ? parseDuration(duration) : undefined;
     if (ms === undefined) {
       return invalid(
-        `with.duration must be a duration such as "30s", "5m", "2h" or "1d" (at most 366d), got ${JSON.stringify(duration)}`,
+        `with.duration must be a duration such as "30s", "5m", "2h" or "1d" (at most 364d), got ${JSON.stringify(duration)}`,
       );
     }
     return { ok: true, resumeAt: nowMs + ms };
@@ -56,7 +56,7 @@ export function waitUntil(inputs: unknown, nowMs: number): WaitPlan {
     );
   }
   if (at - nowMs > MAX_DURATION_MS) {
-    return invalid(`with.until must be at most 366 days ahead, got ${JSON.stringify(until)}`);
+    return invalid(`with.until must be at most 364 days ahead, got ${JSON.stringify(until)}`);
   }
   return { ok: true, resumeAt: Math.max(at, nowMs) };
 }

@@ -41,13 +41,14 @@ export function createAuthorizerHandler(deps: AuthorizerDeps) {
   };
 }
 
-/** The key in `X-Api-Key`, else in `Authorization: Bearer <key>` (header names in any case). */
+/**
+ * The key in `Authorization: Bearer <key>`, else in `X-Api-Key` (header names in any case).
+ * Authorization first: API Gateway caches the answer by that header (the identity source).
+ */
 function keyOf(event: APIGatewayRequestAuthorizerEventV2): string | undefined {
   const headers = Object.fromEntries(
     Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
   );
-  const apiKey = headers['x-api-key']?.trim();
-  if (apiKey) return apiKey;
   const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization?.trim() ?? '');
-  return match?.[1];
+  return match?.[1] ?? (headers['x-api-key']?.trim() || undefined);
 }

@@ -29,7 +29,7 @@ describe('SkeinApi', () => {
         AuthorizationType: 'NONE',
       });
     }
-    expect(PUBLIC_ROUTES.map((route) => route.path)).toEqual(['/health', '/openapi.json', '/v1/hooks/{id}']);
+    expect(PUBLIC_ROUTES.map((route) => route.path)).toEqual(['/health', '/openapi.json']);
   });
 
   it('has a Lambda authorizer with simple responses on the Authorization header, cached for 60 s', () => {
@@ -95,5 +95,20 @@ describe('SkeinApi', () => {
         AllowHeaders: ['authorization', 'content-type', 'x-api-key'],
       }),
     });
+  });
+
+  it('answers CORS preflights without the authorizer when origins are allowed, and has no such route otherwise', () => {
+    // Prepare / Act
+    const withCors = synthStack('prod', { corsOrigins: ['https://app.example.com'] }).template;
+    const without = synthStack('prod').template;
+    // Assess
+    withCors.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'OPTIONS /{proxy+}',
+      AuthorizationType: 'NONE',
+    });
+    withCors.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'] }),
+    });
+    expect(JSON.stringify(without.findResources('AWS::ApiGatewayV2::Route'))).not.toContain('OPTIONS');
   });
 });

@@ -57,6 +57,26 @@ describe('SkeinMonitor', () => {
     }
   });
 
+  it("lets this account's CloudWatch alarms publish to the alarm topic despite its TLS-only policy", () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod');
+    // Assess
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [ref(stack, stack.monitor.alarmTopic)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchAlarms',
+            Action: 'sns:Publish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+        ]),
+      },
+    });
+  });
+
   it('subscribes the alarmEmail address to the alarm topic, and nobody without it', () => {
     // Prepare / Act
     const withEmail = synthStack('prod', { alarmEmail: 'ops@example.com' });

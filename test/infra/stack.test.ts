@@ -7,7 +7,7 @@ describe('SkeinStack outputs', () => {
     const { stack, template } = synthStack('prod', { pools: [{ name: 'default' }, { name: 'gpu-heavy' }] });
     const outputs = template.toJSON().Outputs;
     // Assess
-    expect(JSON.stringify(outputs.ApiUrl.Value)).toContain('.execute-api.');
+    expect(JSON.stringify(outputs.ApiUrl.Value)).toContain('ApiEndpoint'); // no trailing slash
     template.hasOutput('EventsTopicArn', { Value: ref(stack, stack.monitor.eventsTopic) });
     template.hasOutput('AlarmTopicArn', { Value: ref(stack, stack.monitor.alarmTopic) });
     template.hasOutput('TimerStateMachineArn', { Value: ref(stack, stack.engine.timer.stateMachine) });

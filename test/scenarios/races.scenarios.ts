@@ -133,7 +133,7 @@ export function raceScenarios(makeHarness: MakeHarness) {
       expect(run.nodes.a).toMatchObject({ status: 'SUCCEEDED', attempts: 2, output: 2 });
     });
 
-    it('refuses durations over 366 days instead of crashing when the run starts', async () => {
+    it('refuses durations over 364 days instead of crashing when the run starts', async () => {
       // Prepare
       const harness = await makeHarness();
 

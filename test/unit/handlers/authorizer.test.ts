@@ -45,6 +45,19 @@ describe('the authorizer handler', () => {
     expect(result).toEqual({ isAuthorized: true, context: { tenant: 'acme' } });
   });
 
+  it('decides on the Authorization header when both headers are sent, as API Gateway caches by it', async () => {
+    // Prepare
+    const { handler, key } = await setup();
+
+    // Act
+    const result = await handler(
+      authorizerEvent({ authorization: `Bearer ${key}`, 'x-api-key': 'skein_other' }),
+    );
+
+    // Assess
+    expect(result).toEqual({ isAuthorized: true, context: { tenant: 'acme' } });
+  });
+
   it.each([
     ['no key', {}],
     ['an unknown key', { authorization: 'Bearer skein_not-a-key' }],
