@@ -45,6 +45,7 @@ import {
   type WorkflowRecord,
 } from '../../ports/definition-store.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
+import { queryPrefix } from './query-prefix.ts';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -168,21 +169,8 @@ export class DynamoDbDefinitionStore implements DefinitionStore {
 
   private async readChunks(key: Key, parts: unknown): Promise<Buffer> {
     const prefix = `C#${key.sk.slice(2)}#`;
-    const bodies: Uint8Array[] = [];
-    let ExclusiveStartKey: Item | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': key.pk, ':prefix': prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of out.Items ?? []) bodies.push(item.body as Uint8Array);
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryPrefix(this.doc, this.tableName, key.pk, prefix);
+    const bodies = items.map((item) => item.body as Uint8Array);
     if (bodies.length !== parts) {
       throw new Error(`definition of ${key.pk} ${key.sk} has ${bodies.length} of its ${String(parts)} parts`);
     }

@@ -81,6 +81,7 @@ import {
   toNode,
   toRun,
 } from './dynamodb-run-items.ts';
+import { queryPrefix } from './query-prefix.ts';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -220,22 +221,7 @@ export class DynamoDbRunStore implements RunStore {
   }
 
   async listNodes(runId: string): Promise<NodeRecord[]> {
-    const nodes: NodeRecord[] = [];
-    let ExclusiveStartKey: Item | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':prefix': 'N#' },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      nodes.push(...(out.Items ?? []).map(toNode));
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return nodes;
+    return (await queryPrefix(this.doc, this.tableName, runKey(runId).pk, 'N#')).map(toNode);
   }
 
   async arrive(runId: string, nodeId: string, parentId: string, outcome: Outcome, expiresAt: number) {
