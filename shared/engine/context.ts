@@ -4,7 +4,15 @@ import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
 import type { Ids } from '../ports/ids.ts';
 import { MAX_DELAY_SECONDS, type Queue } from '../ports/queue.ts';
-import type { ErrorInfo, NodeStatus, RunRecord, RunStatus, RunStore } from '../ports/run-store.ts';
+import {
+  ACTIVE_RUN_STATUSES,
+  type ErrorInfo,
+  type NodeStatus,
+  type RunRecord,
+  type RunStore,
+  TERMINAL_NODE_STATUSES,
+  TERMINAL_RUN_STATUSES,
+} from '../ports/run-store.ts';
 import type { Timer } from '../ports/timer.ts';
 import type { EvaluateOptions } from './evaluate.ts';
 import { encodeNodeMessage, type NodeMessage } from './messages.ts';
@@ -75,14 +83,10 @@ export interface EngineDeps {
   readonly settings?: Partial<EngineSettings>;
 }
 
-export const TERMINAL_RUN: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
-export const ACTIVE_RUN: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'PAUSED'];
-export const TERMINAL_NODE: ReadonlySet<NodeStatus | undefined> = new Set([
-  'SUCCEEDED',
-  'FAILED',
-  'SKIPPED',
-  'CANCELLED',
-]);
+export const TERMINAL_RUN = TERMINAL_RUN_STATUSES;
+export const ACTIVE_RUN = ACTIVE_RUN_STATUSES;
+/** Terminal node statuses as a set that also takes "no status yet" (`undefined`). */
+export const TERMINAL_NODE: ReadonlySet<NodeStatus | undefined> = new Set(TERMINAL_NODE_STATUSES);
 
 function poolOf(plan: Plan | undefined, nodeId: string): { pool?: string } {
   const pool = plan?.node(nodeId)?.pool;

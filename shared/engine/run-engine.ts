@@ -1,7 +1,7 @@
 import type { Page } from '../ports/page.ts';
 import type { RunQuery, RunRecord } from '../ports/run-store.ts';
 import { EngineContext, type EngineDeps } from './context.ts';
-import { decodeMessage, encodeRelayMessage } from './messages.ts';
+import { decodeMessage } from './messages.ts';
 import { handleNodeMessage, type StepOptions, type StepResult } from './node-step.ts';
 import { cancelRun, pauseRun, resumeRun, retryRun } from './run-controls.ts';
 import { getOwnRun, type RunView, viewRun } from './run-view.ts';
@@ -78,5 +78,3 @@ export class RunEngine {
     return sweep(this.cx, options);
   }
 }
-
-export { encodeRelayMessage };

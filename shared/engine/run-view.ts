@@ -1,6 +1,7 @@
 import { NotFoundError } from '../domain/problems.ts';
 import type { ErrorInfo, NodeRecord, NodeStatus, RunRecord } from '../ports/run-store.ts';
 import type { EngineContext } from './context.ts';
+import { TERMINAL_NODE } from './context.ts';
 
 export interface NodeView {
   readonly status: NodeStatus;
@@ -28,8 +29,6 @@ export interface RunView extends Omit<RunRecord, 'expiresAt' | 'epoch' | 'sinkCo
   readonly progress: RunProgress;
   readonly nodes: Record<string, NodeView>;
 }
-
-const TERMINAL: ReadonlySet<NodeStatus> = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED']);
 
 /** A run of `tenant` (404 for another tenant's), or throws NotFoundError. */
 export async function getOwnRun(cx: EngineContext, tenant: string, runId: string): Promise<RunRecord> {
@@ -59,7 +58,7 @@ export async function viewRun(cx: EngineContext, tenant: string, runId: string):
     const view = nodeView(byId.get(id), stopped);
     nodes[id] = view;
     byStatus[view.status] = (byStatus[view.status] ?? 0) + 1;
-    if (TERMINAL.has(view.status)) done += 1;
+    if (TERMINAL_NODE.has(view.status)) done += 1;
   }
   const { expiresAt: _e, epoch: _p, sinkCount: _s, failed: _f, ...record } = run;
   const total = plan.ids.length;

@@ -20,7 +20,7 @@
  * events leave them out, and the monitor fills them in from the run item (`run-context.ts`).
  */
 import type { Severity, SkeinEvent, SkeinEventType } from '../ports/notifier.ts';
-import type { ErrorInfo } from '../ports/run-store.ts';
+import { type ErrorInfo, TERMINAL_RUN_STATUSES } from '../ports/run-store.ts';
 
 export type Image = Readonly<Record<string, unknown>>;
 
@@ -36,7 +36,7 @@ export interface ItemChange {
 /** Longest error message carried by an event, so ten events always fit one SNS batch. */
 export const MAX_ERROR_MESSAGE = 1_000;
 
-const TERMINAL_RUN = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+const TERMINAL_RUN: ReadonlySet<string> = new Set(TERMINAL_RUN_STATUSES);
 const ACTIVE_RUN = new Set(['QUEUED', 'RUNNING']);
 const ENDED_NODE = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);
 

@@ -4,21 +4,21 @@
  * port's `NodeCondition`, `NodeChange` and `RunChange`.
  */
 import { SkeinError } from '../../domain/problems.ts';
-import type {
-  ErrorInfo,
-  NodeChange,
-  NodeCondition,
-  NodeRecord,
-  RunChange,
-  RunQuery,
-  RunRecord,
-  RunStatus,
+import {
+  ACTIVE_RUN_STATUSES,
+  type ErrorInfo,
+  type NodeChange,
+  type NodeCondition,
+  type NodeRecord,
+  type RunChange,
+  type RunQuery,
+  type RunRecord,
+  type RunStatus,
 } from '../../ports/run-store.ts';
 
 export type Item = Record<string, unknown>;
 export type Key = { readonly pk: string; readonly sk: string };
 
-export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'PAUSED'];
 /** Value of `activePk` while a run is active; the attribute is removed when it ends. */
 export const ACTIVE_PK = 'ACTIVE';
 

@@ -1,21 +1,20 @@
 import { SkeinError } from '../../domain/problems.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
-import type {
-  ErrorInfo,
-  NodeChange,
-  NodeCondition,
-  NodeRecord,
-  Outcome,
-  RunChange,
-  RunQuery,
-  RunRecord,
-  RunStatus,
-  RunStore,
+import {
+  ACTIVE_RUN_STATUSES,
+  type ErrorInfo,
+  type NodeChange,
+  type NodeCondition,
+  type NodeRecord,
+  type Outcome,
+  type RunChange,
+  type RunQuery,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
 } from '../../ports/run-store.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-const ACTIVE: readonly RunStatus[] = ['QUEUED', 'RUNNING', 'PAUSED'];
 
 /**
  * In-process run store with the same contract as the DynamoDB adapter (the contract suite runs
@@ -94,7 +93,7 @@ export class MemoryRunStore implements RunStore {
   async listActiveRuns(page: PageRequest = {}): Promise<Page<RunRecord>> {
     this.count('listActiveRuns');
     const all = [...this.runs.values()]
-      .filter((run) => ACTIVE.includes(run.status))
+      .filter((run) => ACTIVE_RUN_STATUSES.includes(run.status))
       .sort((a, b) => (a.runId < b.runId ? -1 : 1));
     return pageAfter(all, page, 'active', 'oldest');
   }
