@@ -8,7 +8,7 @@ import type { NodeMessage } from './messages.ts';
 import { runAttempt } from './node-attempt.ts';
 import type { Plan } from './plan.ts';
 import { afterTerminal } from './release.ts';
-import { stopRun } from './stop-run.ts';
+import { NOT_STARTED, stopRun } from './stop-run.ts';
 import { decideTrigger } from './trigger-rules.ts';
 
 /** `done`: delete the message. `retry`: hand it back to the queue for redelivery after a while. */
@@ -231,7 +231,7 @@ async function cancelNode(cx: EngineContext, run: RunRecord, message: NodeMessag
     run.runId,
     message.nodeId,
     // Also a RUNNING node whose worker died (its lease expired): nothing else would end it.
-    { status: ['ABSENT', 'READY', 'PARKED', 'RETRY_WAIT', 'WAITING'], orLeaseExpiredBefore: cx.iso() },
+    { status: NOT_STARTED, orLeaseExpiredBefore: cx.iso() },
     {
       set: {
         status: 'CANCELLED',

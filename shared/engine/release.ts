@@ -65,17 +65,25 @@ export async function afterTerminal(cx: EngineContext, run: RunRecord, plan: Pla
   }
   await cx.enqueue(messages, plan);
   const slot = plan.sinkSlot(node.nodeId);
-  if (slot) await countSink(cx, run, plan, slot);
+  if (slot && (await countSink(cx, run, run.epoch, plan, slot))) await finishRun(cx, run.runId, plan);
 }
 
-async function countSink(cx: EngineContext, run: RunRecord, plan: Plan, slot: SinkSlot) {
-  const shard = await cx.runs.addDone(run.runId, `${run.epoch}#${slot.shard}`, slot.member, run.expiresAt);
-  if (shard.size < slot.shardSize) return;
-  if (plan.shardCount > 1) {
-    const top = await cx.runs.addDone(run.runId, `${run.epoch}#top`, slot.shard, run.expiresAt);
-    if (top.size < plan.shardCount) return;
-  }
-  await finishRun(cx, run.runId, plan);
+/**
+ * Counts a finished sink in the done-sets of `epoch` (its shard, then the shard in the top set
+ * once full). Idempotent. True when every sink of the run is counted.
+ */
+export async function countSink(
+  cx: EngineContext,
+  run: Pick<RunRecord, 'runId' | 'expiresAt'>,
+  epoch: number,
+  plan: Plan,
+  slot: SinkSlot,
+): Promise<boolean> {
+  const shard = await cx.runs.addDone(run.runId, `${epoch}#${slot.shard}`, slot.member, run.expiresAt);
+  if (shard.size < slot.shardSize) return false;
+  if (plan.shardCount === 1) return true;
+  const top = await cx.runs.addDone(run.runId, `${epoch}#top`, slot.shard, run.expiresAt);
+  return top.size === plan.shardCount;
 }
 
 /** Ends a run whose sinks are all done: FAILED when a node failed, else SUCCEEDED with its outputs. */

@@ -5,7 +5,7 @@ import type { NodeRecord, RunRecord, RunStatus } from '../ports/run-store.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import type { NodeMessage } from './messages.ts';
 import type { Plan } from './plan.ts';
-import { edgeOutcome } from './release.ts';
+import { countSink, edgeOutcome } from './release.ts';
 import { getOwnRun } from './run-view.ts';
 import { stopRun } from './stop-run.ts';
 
@@ -139,10 +139,7 @@ export async function retryRun(
   for (const id of plan.ids) {
     const slot = plan.sinkSlot(id);
     if (!slot || reset.has(id)) continue;
-    const shard = await cx.runs.addDone(runId, `${epoch}#${slot.shard}`, slot.member, run.expiresAt);
-    if (shard.size === slot.shardSize && plan.shardCount > 1) {
-      await cx.runs.addDone(runId, `${epoch}#top`, slot.shard, run.expiresAt);
-    }
+    await countSink(cx, run, epoch, plan, slot); // a rerun sink is always left, so never "all done"
   }
   const timeoutMs =
     plan.definition.timeout === undefined ? undefined : parseDuration(plan.definition.timeout);

@@ -1,8 +1,14 @@
-import type { RunRecord } from '../ports/run-store.ts';
+import type { NodeStatus, RunRecord } from '../ports/run-store.ts';
 import { ACTIVE_RUN, type EngineContext } from './context.ts';
 
-/** Node states that have not started: a stopped run turns them into CANCELLED. */
-const NOT_STARTED = ['READY', 'PARKED', 'RETRY_WAIT', 'WAITING'] as const;
+/** Node states that have not started (`ABSENT`: no status yet): a stopped run cancels them. */
+export const NOT_STARTED: readonly (NodeStatus | 'ABSENT')[] = [
+  'ABSENT',
+  'READY',
+  'PARKED',
+  'RETRY_WAIT',
+  'WAITING',
+];
 
 /**
  * Cancels or times out an active run: the run takes its terminal status first (so no node starts
@@ -34,7 +40,7 @@ export async function stopRun(
   const nodes = await cx.runs.listNodes(run.runId);
   for (const node of nodes) {
     const from = node.status ?? 'ABSENT';
-    if (from !== 'ABSENT' && !(NOT_STARTED as readonly string[]).includes(from)) continue;
+    if (!NOT_STARTED.includes(from)) continue;
     const cancelled = await cx.runs.updateNode(
       run.runId,
       node.nodeId,
