@@ -28,6 +28,7 @@ export interface EngineEvent {
     | 'run.timed_out'
     | 'run.paused'
     | 'run.resumed'
+    | 'run.retrying'
     | 'run.retried'
     | 'node.started'
     | 'node.succeeded'
@@ -58,6 +59,21 @@ export interface EngineSettings {
   readonly expressionTimeoutMs: number;
   /** Ends a worker's attempt this long before its deadline, to hand the node back in time. */
   readonly handBackMarginMs: number;
+  /**
+   * A control (cancel, time-out, retry) with at most this many nodes to write finishes within the
+   * call; a larger one answers at once and goes on in the background (control messages).
+   */
+  readonly inlineControlNodes: number;
+  /** Node writes per slice of a control in the background (then another control message). */
+  readonly controlSliceNodes: number;
+  /** Time per slice of a control in the background when the worker's own time is not known. */
+  readonly controlSliceMs: number;
+  /**
+   * A node whose message should have come (a released child, a root, a complete join, a READY
+   * node) is re-sent by the sweeper only once its run has shown no activity for this long, so a
+   * message that is merely queued behind others is not sent twice. Doubled for each re-send.
+   */
+  readonly lostMessageMs: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -67,6 +83,10 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   maxRunDays: 365,
   expressionTimeoutMs: 1_000,
   handBackMarginMs: 2_000,
+  inlineControlNodes: 200,
+  controlSliceNodes: 2_000,
+  controlSliceMs: 20_000,
+  lostMessageMs: 10 * 60_000,
 };
 
 export interface EngineDeps {

@@ -16,6 +16,13 @@ export interface NodeMessage {
   readonly epoch?: number;
 }
 
+/** Continue a pending run control (a large cancel or retry) in the background. */
+export interface ControlMessage {
+  readonly runId: string;
+  readonly action: 'retry' | 'cancel' | 'time_out';
+  readonly epoch: number;
+}
+
 /** A message the timer relays until `at` (epoch ms), when `body` is handled. */
 export interface RelayMessage {
   readonly at: number;
@@ -33,6 +40,15 @@ const nodeMessageSchema = z.object({
   e: z.number().int().min(1).optional(),
 });
 const relayMessageSchema = z.object({ at: z.number(), b: z.string() });
+const controlMessageSchema = z.object({
+  c: z.enum(['retry', 'cancel', 'time_out']),
+  r: z.string().min(1),
+  e: z.number().int().min(0),
+});
+
+export function encodeControlMessage(message: ControlMessage): string {
+  return JSON.stringify({ c: message.action, r: message.runId, e: message.epoch });
+}
 
 export function encodeNodeMessage(message: NodeMessage): string {
   const { runId: r, nodeId: n, token: t, via, epoch } = message;
@@ -52,6 +68,7 @@ export function encodeRelayMessage(message: RelayMessage): string {
 export type DecodedMessage =
   | { readonly kind: 'node'; readonly message: NodeMessage }
   | { readonly kind: 'relay'; readonly message: RelayMessage }
+  | { readonly kind: 'control'; readonly message: ControlMessage }
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /** Parses a queue message body; never throws. */
@@ -74,7 +91,12 @@ export function decodeMessage(body: string): DecodedMessage {
     };
     return { kind: 'node', message };
   }
+  const control = controlMessageSchema.safeParse(value);
+  if (control.success) {
+    const { c: action, r: runId, e: epoch } = control.data;
+    return { kind: 'control', message: { runId, action, epoch } };
+  }
   const relay = relayMessageSchema.safeParse(value);
   if (relay.success) return { kind: 'relay', message: { at: relay.data.at, body: relay.data.b } };
-  return { kind: 'invalid', reason: 'neither a node message nor a relay message' };
+  return { kind: 'invalid', reason: 'neither a node, a control nor a relay message' };
 }

@@ -3,6 +3,7 @@ import { MAX_VISIBILITY_SECONDS } from '../ports/queue.ts';
 import type { NodeStatus, RunRecord } from '../ports/run-store.ts';
 import { type Claim, evaluate, type FinishChange } from './claim.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
+import { sendControl, slicePace } from './control-pace.ts';
 import { evaluateCondition } from './evaluate.ts';
 import type { NodeMessage } from './messages.ts';
 import { runAttempt } from './node-attempt.ts';
@@ -46,7 +47,9 @@ export async function handleNodeMessage(
   const now = cx.now();
   if (ACTIVE_RUN.includes(run.status) && run.deadline !== undefined && run.deadline <= cx.iso(now)) {
     // Another worker, the sweeper or a cancel may have ended the run first: read what it is now.
-    run = (await stopRun(cx, run, 'TIMED_OUT')) ?? (await cx.runs.getRun(run.runId)) ?? run;
+    const stopped = await stopRun(cx, run, 'TIMED_OUT', slicePace(cx, options.remainingMs));
+    if (stopped?.control) await sendControl(cx, run.runId, stopped.control);
+    run = stopped ?? (await cx.runs.getRun(run.runId)) ?? run;
   }
   if (TERMINAL_RUN.includes(run.status)) return cancelNode(cx, run, message);
   if (run.status === 'PAUSED') return parkNode(cx, run, message);
@@ -61,6 +64,7 @@ export async function handleNodeMessage(
       status: CLAIMABLE,
       orDueBefore: cx.iso(now + EARLY_MS),
       orLeaseExpiredBefore: cx.iso(now),
+      epoch: run.epoch,
       ...(parents.length > 1 ? { arrivedCount: parents.length } : {}),
     },
     {
@@ -73,6 +77,7 @@ export async function handleNodeMessage(
       startedAtIfAbsent: cx.iso(now),
       addAttempt: 1,
       bumpFence: true,
+      remove: ['readyAt'],
     },
     run.expiresAt,
   );
@@ -124,7 +129,7 @@ async function finishNode(cx: EngineContext, claim: Claim, change: FinishChange)
   const written = await cx.runs.updateNode(
     run.runId,
     node.nodeId,
-    { status: ['RUNNING'], fence: node.fence },
+    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
     {
       set: {
         status: change.status,
@@ -165,7 +170,7 @@ async function parkClaimed(
   const written = await cx.runs.updateNode(
     run.runId,
     node.nodeId,
-    { status: ['RUNNING'], fence: node.fence },
+    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
     {
       set: { status, token: message.token, wakeAt: cx.iso(wakeAt), ...(error ? { error } : {}) },
       remove: ['leaseUntil'],
@@ -194,8 +199,8 @@ async function handBack(cx: EngineContext, claim: Claim): Promise<StepResult> {
   const written = await cx.runs.updateNode(
     run.runId,
     node.nodeId,
-    { status: ['RUNNING'], fence: node.fence },
-    { set: { status: 'READY' }, addAttempt: -1, remove: ['leaseUntil'] },
+    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
+    { set: { status: 'READY', readyAt: cx.iso() }, addAttempt: -1, remove: ['leaseUntil'] },
     run.expiresAt,
   );
   if (written) await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId, epoch: run.epoch }], claim.plan);
@@ -231,7 +236,7 @@ async function cancelNode(cx: EngineContext, run: RunRecord, message: NodeMessag
     run.runId,
     message.nodeId,
     // Also a RUNNING node whose worker died (its lease expired): nothing else would end it.
-    { status: NOT_STARTED, orLeaseExpiredBefore: cx.iso() },
+    { status: NOT_STARTED, orLeaseExpiredBefore: cx.iso(), epoch: run.epoch },
     {
       set: {
         status: 'CANCELLED',
@@ -240,7 +245,7 @@ async function cancelNode(cx: EngineContext, run: RunRecord, message: NodeMessag
         reason: `the run is ${run.status}`,
       },
       bumpFence: true, // a worker that still holds an expired claim cannot complete it
-      remove: ['leaseUntil', 'wakeAt'],
+      remove: ['leaseUntil', 'wakeAt', 'readyAt'],
     },
     run.expiresAt,
   );
@@ -253,8 +258,11 @@ async function parkNode(cx: EngineContext, run: RunRecord, message: NodeMessage)
   const parked = await cx.runs.updateNode(
     run.runId,
     message.nodeId,
-    { status: ['ABSENT', 'READY'], orDueBefore: cx.iso(cx.now() + EARLY_MS) },
-    { set: { status: 'PARKED', token: message.token, ...(singleVia ? { via: singleVia } : {}) } },
+    { status: ['ABSENT', 'READY'], orDueBefore: cx.iso(cx.now() + EARLY_MS), epoch: run.epoch },
+    {
+      set: { status: 'PARKED', token: message.token, ...(singleVia ? { via: singleVia } : {}) },
+      remove: ['readyAt'],
+    },
     run.expiresAt,
   );
   if (!parked) return DONE;

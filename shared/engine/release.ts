@@ -52,7 +52,7 @@ export async function afterTerminal(cx: EngineContext, run: RunRecord, plan: Pla
     const batch = joins.slice(start, start + ARRIVAL_CONCURRENCY);
     const arrivals = await Promise.all(
       batch.map(([childId, outcome]) =>
-        cx.runs.arrive(run.runId, childId, node.nodeId, outcome, run.expiresAt),
+        cx.runs.arrive(run.runId, childId, node.nodeId, outcome, run.expiresAt, run.epoch),
       ),
     );
     for (const { node: child } of arrivals) {

@@ -3,7 +3,7 @@ import type { RunQuery, RunRecord } from '../ports/run-store.ts';
 import { EngineContext, type EngineDeps } from './context.ts';
 import { decodeMessage } from './messages.ts';
 import { handleNodeMessage, type StepOptions, type StepResult } from './node-step.ts';
-import { cancelRun, pauseRun, resumeRun, retryRun } from './run-controls.ts';
+import { cancelRun, handleControlMessage, pauseRun, resumeRun, retryRun } from './run-controls.ts';
 import { getOwnRun, type RunView, viewRun } from './run-view.ts';
 import { type StartRunRequest, type StartRunResult, startRun } from './start-run.ts';
 import { type SweepOptions, type SweepReport, sweep } from './sweeper.ts';
@@ -70,6 +70,10 @@ export class RunEngine {
         return { kind: 'done' };
       }
       return this.handleMessage(inner, options);
+    }
+    if (decoded.kind === 'control') {
+      await handleControlMessage(this.cx, decoded.message, options.remainingMs);
+      return { kind: 'done' };
     }
     return handleNodeMessage(this.cx, decoded.message, options);
   }

@@ -1,5 +1,7 @@
-import type { NodeStatus, RunRecord } from '../ports/run-store.ts';
-import { ACTIVE_RUN, type EngineContext } from './context.ts';
+import type { NodeRecord, NodeStatus, RunControl, RunRecord } from '../ports/run-store.ts';
+import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE } from './context.ts';
+import { type ControlProgress, type Pace, refOf, writePaced } from './control-pace.ts';
+import type { Plan } from './plan.ts';
 
 /** Node states that have not started (`ABSENT`: no status yet): a stopped run cancels them. */
 export const NOT_STARTED: readonly (NodeStatus | 'ABSENT')[] = [
@@ -10,17 +12,23 @@ export const NOT_STARTED: readonly (NodeStatus | 'ABSENT')[] = [
   'WAITING',
 ];
 
+export type StopStatus = 'CANCELLED' | 'TIMED_OUT';
+
 /**
- * Cancels or times out an active run: the run takes its terminal status first (so no node starts
- * after this), then every node that has not started becomes CANCELLED. Running nodes finish; their
- * children are cancelled when their messages arrive. Returns the run after the change, or
+ * Cancels or times out an active run. First the run takes its terminal status with a pending
+ * stop control (so a worker that reads the run from now on starts nothing), then `finishStop`
+ * marks CANCELLED every node that could still be claimed by a message read before the flip: the
+ * nodes that have not started, the RUNNING ones whose worker died, and, in epoch 0, the nodes
+ * with no item yet whose message may be in flight (roots, children of finished nodes). Running
+ * nodes finish. Returns the run after the flip (its control pending when `pace` ran out), or
  * `undefined` when the run was no longer active. A run past its deadline is timed out by the
- * first of: the sweeper (every minute), or the next message of one of its nodes.
+ * first of: the sweeper, or the next message of one of its nodes.
  */
 export async function stopRun(
   cx: EngineContext,
   run: RunRecord,
-  status: 'CANCELLED' | 'TIMED_OUT',
+  status: StopStatus,
+  pace: Pace = {},
 ): Promise<RunRecord | undefined> {
   const endedAt = cx.iso();
   const expiresAt = Math.floor(cx.now() / 1000) + cx.settings.retentionDays * 86_400;
@@ -28,34 +36,105 @@ export async function stopRun(
     status === 'TIMED_OUT'
       ? { code: 'RUN_TIMEOUT', message: `the run did not finish by its deadline ${run.deadline ?? ''}` }
       : undefined;
+  const control: RunControl = {
+    action: status === 'TIMED_OUT' ? 'time_out' : 'cancel',
+    epoch: run.epoch,
+    since: endedAt,
+  };
   const stopped = await cx.runs.updateRun(run.runId, ACTIVE_RUN, {
     status,
     endedAt,
     expiresAt,
     updatedAt: endedAt,
+    control,
     ...(error ? { error } : {}),
   });
   if (!stopped) return undefined;
   cx.emit({ type: status === 'TIMED_OUT' ? 'run.timed_out' : 'run.cancelled', runId: run.runId });
+  await finishStop(cx, stopped, pace);
+  return (await cx.runs.getRun(run.runId)) ?? stopped;
+}
+
+/**
+ * The second half of a stop, resumable: marks the nodes (see `stopRun`) within `pace`, then
+ * clears the control. Each mark is conditional on the node's state and epoch, so a slice that
+ * repeats a finished mark changes nothing.
+ */
+export async function finishStop(cx: EngineContext, run: RunRecord, pace: Pace): Promise<ControlProgress> {
+  const control = run.control;
+  if (!control || control.action === 'retry') return 'gone';
+  const status = run.status as 'CANCELLED' | 'TIMED_OUT';
+  const plan = await cx.planFor(run);
   const nodes = await cx.runs.listNodes(run.runId);
-  for (const node of nodes) {
-    const from = node.status ?? 'ABSENT';
-    if (!NOT_STARTED.includes(from)) continue;
-    const cancelled = await cx.runs.updateNode(
-      run.runId,
-      node.nodeId,
-      { status: [from] },
-      {
-        set: {
-          status: 'CANCELLED',
-          endedAt,
-          reason: `the run was ${status === 'TIMED_OUT' ? 'timed out' : 'cancelled'}`,
+  const now = cx.iso();
+  const targets = stopTargets(plan, nodes, control.epoch, now);
+  const total = (control.done ?? 0) + targets.length;
+  const stopping = { ...run, control: { ...control, total } };
+  const reason = `the run was ${status === 'TIMED_OUT' ? 'timed out' : 'cancelled'}`;
+  const { outcome } = await writePaced(
+    cx,
+    stopping,
+    status,
+    targets,
+    control.done ?? 0,
+    pace,
+    async ({ nodeId, from }) => {
+      const abandoned = from === 'RUNNING';
+      const cancelled = await cx.runs.updateNode(
+        run.runId,
+        nodeId,
+        abandoned
+          ? { status: [], orLeaseExpiredBefore: now, epoch: control.epoch }
+          : { status: [from], epoch: control.epoch },
+        {
+          set: {
+            status: 'CANCELLED',
+            endedAt: now,
+            reason: abandoned ? `${reason}; its worker had stopped` : reason,
+          },
+          // A worker that still holds an expired claim cannot complete the node.
+          ...(abandoned ? { bumpFence: true } : {}),
+          remove: ['leaseUntil', 'wakeAt', 'readyAt'],
         },
-        remove: ['leaseUntil', 'wakeAt'],
-      },
-      run.expiresAt,
-    );
-    if (cancelled) cx.emit({ type: 'node.cancelled', runId: run.runId, nodeId: node.nodeId });
+        run.expiresAt,
+      );
+      if (cancelled) cx.emit({ type: 'node.cancelled', runId: run.runId, nodeId });
+    },
+  );
+  if (outcome !== 'done') return outcome;
+  const cleared = await cx.runs.updateRun(
+    run.runId,
+    [status],
+    { status, remove: ['control'], updatedAt: cx.iso() },
+    { control: refOf(control) },
+  );
+  return cleared ? 'done' : 'gone';
+}
+
+/**
+ * Nodes a stop must mark: items of the control's epoch that have not started or whose worker
+ * died (lease expired), and in epoch 0 the nodes without an item that a message may be on its
+ * way to (roots, single-parent children of finished nodes). In a later epoch every node that can
+ * run has an item: the retry's reset wrote it.
+ */
+function stopTargets(plan: Plan, nodes: readonly NodeRecord[], epoch: number, now: string) {
+  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+  const targets: { nodeId: string; from: NodeStatus | 'ABSENT' }[] = [];
+  for (const node of nodes) {
+    if ((node.epoch ?? 0) !== epoch) continue;
+    const from = node.status ?? 'ABSENT';
+    const abandoned = from === 'RUNNING' && node.leaseUntil !== undefined && node.leaseUntil < now;
+    if (NOT_STARTED.includes(from) || abandoned) targets.push({ nodeId: node.nodeId, from });
   }
-  return stopped;
+  if (epoch === 0) {
+    for (const id of plan.ids) {
+      if (byId.has(id)) continue;
+      const parents = plan.parents(id);
+      const [only] = parents;
+      const released =
+        only !== undefined && parents.length === 1 && TERMINAL_NODE.has(byId.get(only)?.status);
+      if (parents.length === 0 || released) targets.push({ nodeId: id, from: 'ABSENT' });
+    }
+  }
+  return targets;
 }

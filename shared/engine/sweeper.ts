@@ -1,17 +1,21 @@
-import type { NodeRecord, RunRecord } from '../ports/run-store.ts';
+import type { NodeRecord, Outcome, RunRecord } from '../ports/run-store.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
+import { sendControl, slicePace } from './control-pace.ts';
 import type { NodeMessage } from './messages.ts';
 import type { Plan } from './plan.ts';
-import { afterTerminal, edgeOutcome, finishRun } from './release.ts';
+import { edgeOutcome, finishRun } from './release.ts';
+import { continueControl } from './run-controls.ts';
 import { stopRun } from './stop-run.ts';
 
 export interface SweepReport {
   readonly runsChecked: number;
   readonly timedOut: number;
-  /** Node messages sent again: expired leases, lost wake-ups, unsent starts. */
+  /** Node messages sent again: expired leases, overdue wake-ups, lost messages. */
   readonly requeued: number;
-  /** Finished nodes whose release was redone: their children showed no sign of it. */
+  /** Lost arrivals at joins written again (a parent's release that never reached its child). */
   readonly released: number;
+  /** Pending controls (cancel, time-out, retry) the sweep went on with. */
+  readonly controls: number;
   /** Runs whose sweep failed (a store error); the next sweep tries them again. */
   readonly errors: number;
 }
@@ -22,134 +26,187 @@ export interface SweepOptions {
 }
 
 /**
- * The safety net behind SQS redelivery, run every minute: times out active runs past their
- * deadline and, for active runs quiet for a while, re-enqueues nodes that should be moving but
- * may have lost their message: RUNNING with an expired lease, RETRY_WAIT/WAITING past their
- * wake-up, READY, PARKED (a resume that crashed), complete joins never claimed, nodes a retry
- * control reset but crashed before enqueuing, and roots of a run whose start crashed before
- * enqueuing them. Duplicates are harmless: claims are conditional. Reads O(run) per inspected
- * run, never per node.
+ * The safety net behind SQS redelivery, run every minute: goes on with controls that stopped
+ * (a crashed or cut-off cancel or retry), times out active runs past their deadline and, for
+ * active runs quiet for a while, re-enqueues nodes that should be moving: RUNNING with an expired
+ * lease, RETRY_WAIT/WAITING past their wake-up, PARKED in a running run (a resume that crashed).
+ * Nodes whose message should have come (roots, released children, complete joins, READY nodes)
+ * are re-sent only when the run has shown no activity for `lostMessageMs` (doubled per re-send),
+ * each marked READY first, so a backlog that merely delays messages is not multiplied. Duplicates
+ * are harmless: claims are conditional. Reads O(run) per inspected run, never per node.
  */
 export async function sweep(cx: EngineContext, options: SweepOptions = {}): Promise<SweepReport> {
   const quietMs = options.quietMs ?? 60_000;
-  let runsChecked = 0;
-  let timedOut = 0;
-  let requeued = 0;
-  let released = 0;
-  let errors = 0;
+  const report = { runsChecked: 0, timedOut: 0, requeued: 0, released: 0, controls: 0, errors: 0 };
   let cursor: string | undefined;
   do {
     const page = await cx.runs.listActiveRuns({ limit: 100, ...(cursor ? { cursor } : {}) });
     cursor = page.cursor;
     for (const run of page.items) {
-      runsChecked += 1;
+      report.runsChecked += 1;
       try {
         const swept = await sweepRun(cx, run, quietMs);
-        timedOut += swept.timedOut;
-        requeued += swept.requeued;
-        released += swept.released;
+        report.timedOut += swept.timedOut;
+        report.requeued += swept.requeued;
+        report.released += swept.released;
+        report.controls += swept.controls;
       } catch {
-        errors += 1; // one broken run must not stop the sweep of the others
+        report.errors += 1; // one broken run must not stop the sweep of the others
       }
     }
   } while (cursor);
-  return { runsChecked, timedOut, requeued, released, errors };
+  return report;
 }
 
 async function sweepRun(cx: EngineContext, run: RunRecord, quietMs: number) {
-  const swept = { timedOut: 0, requeued: 0, released: 0 };
+  const swept = { timedOut: 0, requeued: 0, released: 0, controls: 0 };
   const now = cx.now();
+  const slice = slicePace(cx);
+  if (run.control) {
+    if (Date.parse(run.updatedAt) > now - quietMs) return swept; // being worked on
+    swept.controls = 1;
+    if ((await continueControl(cx, run, slice)) === 'more') await sendControl(cx, run.runId, run.control);
+    return swept;
+  }
   if (run.deadline !== undefined && run.deadline <= cx.iso(now)) {
-    if (await stopRun(cx, run, 'TIMED_OUT')) swept.timedOut = 1;
+    const stopped = await stopRun(cx, run, 'TIMED_OUT', slice);
+    if (stopped) swept.timedOut = 1;
+    if (stopped?.control) await sendControl(cx, run.runId, stopped.control);
     return swept;
   }
-  if (Date.parse(run.updatedAt) > now - quietMs) return swept;
-  if (run.status === 'QUEUED') {
-    // A retry control that stopped between claiming the run and restarting it: restart it;
-    // the next sweep re-enqueues the nodes it reset.
-    await cx.runs.updateRun(run.runId, ['QUEUED'], { status: 'RUNNING', updatedAt: cx.iso() });
-    return swept;
-  }
-  if (run.status !== 'RUNNING') return swept;
+  if (Date.parse(run.updatedAt) > now - quietMs || run.status !== 'RUNNING') return swept;
   const plan = await cx.planFor(run);
   const nodes = await cx.runs.listNodes(run.runId);
-  const messages = stalled(plan, run, nodes, cx.iso(now), cx.iso(now - quietMs));
-  await cx.enqueue(
-    messages.map((message) => ({ ...message, epoch: run.epoch })),
-    plan,
-  );
-  swept.requeued = messages.length;
-  swept.released = await releaseLost(cx, run, plan, nodes);
+  const stalledMessages = stalled(run, nodes, cx.iso(now), cx.iso(now - quietMs));
+  await cx.enqueue(stalledMessages, plan);
+  swept.requeued = stalledMessages.length;
+  const lost = await resendLost(cx, run, plan, nodes);
+  swept.requeued += lost.resent;
+  swept.released = lost.arrivals;
+  await finishIfDone(cx, run, plan, nodes);
   return swept;
 }
 
-/**
- * A message lost after its node finished (a queue that lost its contents, as fauxqs does on a
- * restart of `npm start`) leaves children that were never released: redo the release of such
- * nodes (idempotent), and end a run whose sinks have all finished.
- */
-async function releaseLost(cx: EngineContext, run: RunRecord, plan: Plan, nodes: readonly NodeRecord[]) {
-  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
-  let released = 0;
-  for (const node of nodes) {
-    if (!TERMINAL_NODE.has(node.status)) continue;
-    const unreleased = plan.children(node.nodeId).some((childId) => {
-      const child = byId.get(childId);
-      return plan.parents(childId).length === 1 ? child === undefined : !child?.arrived.includes(node.nodeId);
-    });
-    if (!unreleased) continue;
-    await afterTerminal(cx, run, plan, node);
-    released += 1;
-  }
-  const sinks = plan.ids.filter((id) => plan.sinkSlot(id) !== undefined);
-  if (sinks.every((id) => TERMINAL_NODE.has(byId.get(id)?.status))) {
-    // A worker may have died between a node's FAILED write and recording it on the run.
-    for (const node of nodes) {
-      if (node.status === 'FAILED' && !plan.node(node.nodeId)?.continueOnError) {
-        const error = node.error ?? { code: 'FAILED', message: `node "${node.nodeId}" failed` };
-        await cx.runs.recordFailure(run.runId, { ...error, nodeId: node.nodeId }, cx.iso());
-      }
-    }
-    await finishRun(cx, run.runId, plan);
-  }
-  return released;
-}
-
-function stalled(
-  plan: Plan,
-  run: RunRecord,
-  nodes: readonly NodeRecord[],
-  now: string,
-  quietSince: string,
-): Omit<NodeMessage, 'token'>[] {
-  const runId = run.runId;
-  if (nodes.length === 0) return plan.roots().map((nodeId) => ({ runId, nodeId }));
-  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+/** Nodes whose own state says a message is overdue: expired leases, wake-ups, parked nodes. */
+function stalled(run: RunRecord, nodes: readonly NodeRecord[], now: string, quietSince: string) {
   const messages: Omit<NodeMessage, 'token'>[] = [];
   for (const node of nodes) {
-    const { nodeId, status } = node;
-    const parents = plan.parents(nodeId);
-    const lost =
+    if ((node.epoch ?? 0) !== run.epoch) continue;
+    const { status } = node;
+    const overdue =
       (status === 'RUNNING' && node.leaseUntil !== undefined && node.leaseUntil < now) ||
       ((status === 'RETRY_WAIT' || status === 'WAITING') &&
         node.wakeAt !== undefined &&
         node.wakeAt < quietSince) ||
-      status === 'READY' ||
-      // The run is not paused: a resume that crashed before re-enqueuing its parked nodes.
+      // The run is running and quiet: a resume that crashed before re-enqueuing its parked nodes.
       status === 'PARKED';
-    if (lost) {
-      messages.push({ runId, nodeId, ...(node.via ? { via: node.via } : {}) });
-    } else if (status === undefined && parents.length > 1) {
-      if (node.arrived.length === parents.length) messages.push({ runId, nodeId, via: 'JOIN' });
-    } else if (status === undefined) {
-      // Only a retry control leaves a root or single-parent node as an item without a status: when
-      // its parent has ended, the retry crashed before enqueuing its frontier.
-      const parent = parents[0] === undefined ? undefined : byId.get(parents[0]);
-      if (parents.length === 0) messages.push({ runId, nodeId });
-      else if (parent && TERMINAL_NODE.has(parent.status)) {
-        messages.push({ runId, nodeId, via: edgeOutcome(plan, parent, nodeId) });
-      }
+    if (overdue) {
+      messages.push({ runId: run.runId, nodeId: node.nodeId, epoch: run.epoch, ...viaOf(node) });
     }
   }
   return messages;
+}
+
+/**
+ * Re-sends what a lost message leaves waiting forever: a root, a released single-parent child or
+ * a complete join without a status, or a READY node, once the run has been inactive for
+ * `lostMessageMs × 2^resends`. A join missing the arrival of a finished parent gets it (the
+ * parent's release crashed and its message is gone). Each re-send first marks the node READY
+ * with the time and count, which both proves the node still waits (conditional write) and makes
+ * the next re-send wait longer.
+ */
+async function resendLost(cx: EngineContext, run: RunRecord, plan: Plan, nodes: readonly NodeRecord[]) {
+  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+  const now = cx.now();
+  const idle = now - lastActivity(run, nodes);
+  const result = { resent: 0, arrivals: 0 };
+  if (idle < cx.settings.lostMessageMs) return result;
+  const candidates: { nodeId: string; via?: Outcome | 'JOIN'; node?: NodeRecord }[] = [];
+  for (const nodeId of plan.ids) {
+    let node = byId.get(nodeId);
+    // In a later epoch every node that can run has an item (the retry's reset wrote it).
+    if (node ? (node.epoch ?? 0) !== run.epoch : run.epoch !== 0) continue;
+    if (node?.status !== undefined && node.status !== 'READY') continue;
+    if (
+      (node?.resends ?? 0) > 0 &&
+      idle < cx.settings.lostMessageMs * 2 ** Math.min(node?.resends ?? 0, 10)
+    ) {
+      continue;
+    }
+    const parents = plan.parents(nodeId);
+    const [only] = parents;
+    if (parents.length === 0) candidates.push({ nodeId, ...(node ? { node } : {}) });
+    else if (parents.length === 1 && only !== undefined) {
+      const parent = byId.get(only);
+      if (node?.status === 'READY' || (parent && TERMINAL_NODE.has(parent.status))) {
+        const via = node?.via ?? (parent ? edgeOutcome(plan, parent, nodeId) : undefined);
+        candidates.push({ nodeId, ...(via ? { via } : {}), ...(node ? { node } : {}) });
+      }
+    } else {
+      for (const parentId of parents) {
+        const parent = byId.get(parentId);
+        if (!parent || !TERMINAL_NODE.has(parent.status) || node?.arrived.includes(parentId)) continue;
+        const outcome = edgeOutcome(plan, parent, nodeId);
+        const arrival = await cx.runs.arrive(run.runId, nodeId, parentId, outcome, run.expiresAt, run.epoch);
+        if (arrival.applied) result.arrivals += 1;
+        node = arrival.node;
+      }
+      if (node && node.arrived.length === parents.length) candidates.push({ nodeId, via: 'JOIN', node });
+    }
+  }
+  const nowIso = cx.iso(now);
+  const messages: Omit<NodeMessage, 'token'>[] = [];
+  for (const { nodeId, via, node } of candidates) {
+    const single = via === 'JOIN' ? undefined : via;
+    const marked = await cx.runs.updateNode(
+      run.runId,
+      nodeId,
+      { status: [node?.status ?? 'ABSENT'], epoch: run.epoch, ...(node ? { fence: node.fence } : {}) },
+      {
+        set: {
+          status: 'READY',
+          readyAt: nowIso,
+          resends: (node?.resends ?? 0) + 1,
+          ...(single ? { via: single } : {}),
+        },
+      },
+      run.expiresAt,
+    );
+    if (marked) messages.push({ runId: run.runId, nodeId, epoch: run.epoch, ...(via ? { via } : {}) });
+  }
+  await cx.enqueue(messages, plan);
+  result.resent = messages.length;
+  return result;
+}
+
+/** The latest sign of life of a run: its epoch's start, its last change, any node's last step. */
+function lastActivity(run: RunRecord, nodes: readonly NodeRecord[]): number {
+  let latest = Math.max(Date.parse(run.updatedAt), Date.parse(run.epochStartedAt ?? run.createdAt));
+  for (const node of nodes) {
+    for (const time of [node.startedAt, node.endedAt, node.readyAt]) {
+      if (time !== undefined) latest = Math.max(latest, Date.parse(time));
+    }
+  }
+  return latest;
+}
+
+/**
+ * Ends a run whose sinks have all ended although no sink count ended it (its last message was
+ * lost), recording first the failures a dead worker did not record.
+ */
+async function finishIfDone(cx: EngineContext, run: RunRecord, plan: Plan, nodes: readonly NodeRecord[]) {
+  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+  const sinks = plan.ids.filter((id) => plan.sinkSlot(id) !== undefined);
+  if (!sinks.every((id) => TERMINAL_NODE.has(byId.get(id)?.status))) return;
+  for (const node of nodes) {
+    if (node.status === 'FAILED' && !plan.node(node.nodeId)?.continueOnError) {
+      const error = node.error ?? { code: 'FAILED', message: `node "${node.nodeId}" failed` };
+      await cx.runs.recordFailure(run.runId, { ...error, nodeId: node.nodeId }, cx.iso());
+    }
+  }
+  await finishRun(cx, run.runId, plan);
+}
+
+function viaOf(node: NodeRecord): { via?: Outcome } {
+  return node.via ? { via: node.via } : {};
 }

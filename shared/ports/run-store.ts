@@ -51,6 +51,31 @@ export interface ErrorInfo {
   readonly nodeId?: string;
 }
 
+/**
+ * A run control that has started and not finished: a stop (cancel, time-out) marking the nodes
+ * that have not started, or a retry resetting nodes. While one is pending the run stays in the
+ * sweeper's listing, so a crashed or cut-off control is finished later, by the sweeper, a worker
+ * (a control message) or the next call of the same control.
+ */
+export interface RunControl {
+  readonly action: 'retry' | 'cancel' | 'time_out';
+  /** The run's epoch the control works in (a retry's new epoch). */
+  readonly epoch: number;
+  /** A retry's named nodes (absent: every failed or cancelled node). */
+  readonly nodes?: readonly string[];
+  /** Nodes the control has to write, and how many it wrote (progress; set as it goes). */
+  readonly total?: number;
+  readonly done?: number;
+  /** When the control started. */
+  readonly since: string;
+}
+
+/** Names one pending control, for a condition: the run's control must be this one. */
+export interface ControlRef {
+  readonly action: RunControl['action'];
+  readonly epoch: number;
+}
+
 export interface RunRecord {
   readonly runId: string;
   readonly tenant: string;
@@ -72,17 +97,44 @@ export interface RunRecord {
   readonly endedAt?: string;
   /** Run timeout: past this time the run is TIMED_OUT. */
   readonly deadline?: string;
+  /** When the current epoch started: `createdAt`, or the time a retry restarted the run. */
+  readonly epochStartedAt?: string;
+  /** A control (stop, retry) that has started and not finished. */
+  readonly control?: RunControl;
   /** TTL, epoch seconds. */
   readonly expiresAt: number;
 }
 
-/** The fields a conditional run update may change. */
+/**
+ * The fields a conditional run update may change. A change that sets or removes `control` also
+ * gives `status` (the adapters keep the sweeper's index in step with both). A change to an
+ * inactive status that neither sets nor removes `control` applies only when no control is
+ * pending: a run with a pending control ends through that control.
+ */
 export type RunChange = Partial<
-  Pick<RunRecord, 'status' | 'failed' | 'outputs' | 'error' | 'endedAt' | 'epoch' | 'expiresAt' | 'deadline'>
+  Pick<
+    RunRecord,
+    | 'status'
+    | 'failed'
+    | 'outputs'
+    | 'error'
+    | 'endedAt'
+    | 'epoch'
+    | 'expiresAt'
+    | 'deadline'
+    | 'control'
+    | 'epochStartedAt'
+  >
 > & {
   /** Removes these fields (e.g. `error` when a retry starts over). */
-  readonly remove?: readonly ('error' | 'endedAt' | 'outputs' | 'failed')[];
+  readonly remove?: readonly ('error' | 'endedAt' | 'outputs' | 'failed' | 'control')[];
 };
+
+/** Extra conditions of `updateRun`, on top of the status. */
+export interface RunCondition {
+  /** The pending control must be this one, or there must be none (`'none'`). */
+  readonly control?: ControlRef | 'none';
+}
 
 export interface NodeRecord {
   readonly runId: string;
@@ -93,6 +145,11 @@ export interface NodeRecord {
   readonly attempt: number;
   /** Bumped by every claim; a write from an older claim fails its condition. */
   readonly fence: number;
+  /**
+   * The run epoch the node belongs to: stamped by a retry's reset (absent = 0). Every node write
+   * the engine makes is conditional on it, so a write decided in an older epoch cannot apply.
+   */
+  readonly epoch?: number;
   /** Token of the queue message that made the latest claim or state change (for safe redelivery). */
   readonly token?: string;
   readonly leaseUntil?: string;
@@ -110,6 +167,10 @@ export interface NodeRecord {
   readonly endedAt?: string;
   /** RETRY_WAIT / WAITING: when the node may be claimed again. */
   readonly wakeAt?: string;
+  /** READY: when the node's latest message was sent (a hand-back, or the sweeper re-sending it). */
+  readonly readyAt?: string;
+  /** How often the sweeper re-sent the node's message (it waits longer each time). */
+  readonly resends?: number;
   readonly expiresAt: number;
 }
 
@@ -124,6 +185,8 @@ export interface NodeCondition {
   readonly fence?: number;
   /** Require exactly this many arrived parents (a join is only claimed once complete). */
   readonly arrivedCount?: number;
+  /** Require the node's epoch (an absent epoch is 0; an absent item is epoch 0 too). */
+  readonly epoch?: number;
 }
 
 /** A conditional node write: sets fields, bumps counters, removes fields. */
@@ -141,6 +204,8 @@ export interface NodeChange {
       | 'startedAt'
       | 'endedAt'
       | 'wakeAt'
+      | 'readyAt'
+      | 'resends'
       | 'expiresAt'
     >
   >;
@@ -148,7 +213,15 @@ export interface NodeChange {
   readonly startedAtIfAbsent?: string;
   readonly addAttempt?: number;
   readonly bumpFence?: boolean;
-  readonly remove?: readonly ('leaseUntil' | 'error' | 'wakeAt' | 'output' | 'reason' | 'endedAt')[];
+  readonly remove?: readonly (
+    | 'leaseUntil'
+    | 'error'
+    | 'wakeAt'
+    | 'readyAt'
+    | 'output'
+    | 'reason'
+    | 'endedAt'
+  )[];
 }
 
 export interface RunQuery extends PageRequest {
@@ -166,13 +239,16 @@ export interface RunStore {
   getRun(runId: string): Promise<RunRecord | undefined>;
   getInputs(runId: string): Promise<unknown>;
   /**
-   * Applies `change` when the run's status is one of `ifStatus`; returns the updated run, or
-   * `undefined` when the condition failed (or the run does not exist). `updatedAt` is set too.
+   * Applies `change` when the run's status is one of `ifStatus` (and `when` holds); returns the
+   * updated run, or `undefined` when the condition failed (or the run does not exist).
+   * `updatedAt` is set too. The run stays in `listActiveRuns` while its status is active or a
+   * control is pending.
    */
   updateRun(
     runId: string,
     ifStatus: readonly RunStatus[],
     change: RunChange & { readonly updatedAt: string },
+    when?: RunCondition,
   ): Promise<RunRecord | undefined>;
   /** Marks the run failed, keeping the first error: `failed = true`, `error` only if absent. */
   recordFailure(runId: string, error: ErrorInfo, updatedAt: string): Promise<void>;
@@ -183,7 +259,7 @@ export interface RunStore {
    * listing is refused with `SkeinError('INVALID_CURSOR')`.
    */
   listRuns(tenant: string, query?: RunQuery): Promise<Page<RunRecord>>;
-  /** Runs in QUEUED, RUNNING or PAUSED, any tenant (for the sweeper), oldest first. */
+  /** Runs in QUEUED, RUNNING or PAUSED, or with a pending control, any tenant (for the sweeper), oldest first. */
   listActiveRuns(page?: PageRequest): Promise<Page<RunRecord>>;
 
   getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined>;
@@ -193,8 +269,9 @@ export interface RunStore {
   listNodes(runId: string): Promise<NodeRecord[]>;
   /**
    * Records that `parentId` finished with `outcome`, creating the node item if needed, unless
-   * that parent had already arrived. Returns the item after the write, or the current item with
-   * `applied: false` when the parent had already arrived.
+   * that parent had already arrived or the node is of another epoch than `epoch` (default 0; an
+   * item is only created in epoch 0). Returns the item after the write, or the current item (a
+   * blank one when there is none) with `applied: false`.
    */
   arrive(
     runId: string,
@@ -202,6 +279,7 @@ export interface RunStore {
     parentId: string,
     outcome: Outcome,
     expiresAt: number,
+    epoch?: number,
   ): Promise<{ applied: boolean; node: NodeRecord }>;
   /**
    * Applies `change` if the node matches `when`, creating the item when `when` accepts `ABSENT`.
@@ -215,15 +293,17 @@ export interface RunStore {
     expiresAt: number,
   ): Promise<NodeRecord | undefined>;
   /**
-   * Puts a node back to "no status" for a `retry` control: keeps `attempt`, bumps `fence`,
-   * replaces the arrival sets with `arrivals` and removes everything else (creating the item when
-   * there is none). Returns false, writing nothing, when the node is RUNNING.
+   * Puts a node back to "no status" in `epoch` for a `retry` control: stamps `epoch`, keeps
+   * `attempt`, bumps `fence`, replaces the arrival sets with `arrivals` and removes everything
+   * else (creating the item when there is none). Returns false, writing nothing, when the node is
+   * RUNNING or already of `epoch` or a later one.
    */
   resetNode(
     runId: string,
     nodeId: string,
     arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
     expiresAt: number,
+    epoch: number,
   ): Promise<boolean>;
   /**
    * Adds `member` to the done-set `setKey` of the run (sink counting, sharded so no item grows
@@ -235,6 +315,11 @@ export interface RunStore {
     member: number,
     expiresAt: number,
   ): Promise<{ applied: boolean; size: number }>;
+  /**
+   * Adds every one of `members` (at least one) to the done-set `setKey` in one write: a retry
+   * counting the sinks it keeps. Idempotent. Returns the set's size after the call.
+   */
+  addDoneAll(runId: string, setKey: string, members: readonly number[], expiresAt: number): Promise<number>;
 }
 
 /** Thrown by adapters for a broken invariant they cannot map to a result (never for a failed condition). */

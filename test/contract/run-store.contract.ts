@@ -839,6 +839,7 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
           'a',
           { arrived: ['p1'], failedParents: [], skippedParents: ['p0'] },
           EXPIRES - 1,
+          1,
         );
 
         // Assess
@@ -847,6 +848,7 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
           ...blank(runId, 'a'),
           attempt: 3,
           fence: 2,
+          epoch: 1,
           arrived: ['p1'],
           skippedParents: ['p0'],
           expiresAt: EXPIRES - 1,
@@ -861,13 +863,21 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
         const noArrivals = { arrived: [], failedParents: [], skippedParents: [] };
 
         // Act
-        const missing = await store.resetNode(runId, 'missing', noArrivals, EXPIRES);
-        const arrivals = await store.resetNode(runId, 'arrivals', noArrivals, EXPIRES);
+        const missing = await store.resetNode(runId, 'missing', noArrivals, EXPIRES, 1);
+        const arrivals = await store.resetNode(runId, 'arrivals', noArrivals, EXPIRES, 2);
 
         // Assess
         expect([missing, arrivals]).toEqual([true, true]);
-        expect(await store.getNode(runId, 'missing')).toEqual({ ...blank(runId, 'missing'), fence: 1 });
-        expect(await store.getNode(runId, 'arrivals')).toEqual({ ...blank(runId, 'arrivals'), fence: 1 });
+        expect(await store.getNode(runId, 'missing')).toEqual({
+          ...blank(runId, 'missing'),
+          fence: 1,
+          epoch: 1,
+        });
+        expect(await store.getNode(runId, 'arrivals')).toEqual({
+          ...blank(runId, 'arrivals'),
+          fence: 1,
+          epoch: 2,
+        });
       });
 
       it.each([
@@ -918,6 +928,7 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
           'a',
           { arrived: ['p'], failedParents: ['p'], skippedParents: [] },
           EXPIRES,
+          1,
         );
 
         // Assess
@@ -926,6 +937,7 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
           ...blank(runId, 'a'),
           attempt: 2,
           fence: 2,
+          epoch: 1,
           arrived: ['p'],
           failedParents: ['p'],
         });
@@ -949,11 +961,36 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
           'a',
           { arrived: ['x'], failedParents: [], skippedParents: [] },
           EXPIRES,
+          1,
         );
 
         // Assess
         expect(reset).toBe(false);
         expect(await store.getNode(runId, 'a')).toEqual(node);
+      });
+
+      it('refuses to reset a node already of that epoch or a later one, so a resumed retry skips it', async () => {
+        // Prepare
+        const store = await makeStore();
+        const runId = newId();
+        const none = { arrived: [], failedParents: [], skippedParents: [] };
+        await store.resetNode(runId, 'a', none, EXPIRES, 2);
+        await store.updateNode(
+          runId,
+          'a',
+          { status: ['ABSENT'], epoch: 2 },
+          { set: { status: 'READY' } },
+          EXPIRES,
+        );
+
+        // Act
+        const same = await store.resetNode(runId, 'a', { ...none, arrived: ['x'] }, EXPIRES, 2);
+        const older = await store.resetNode(runId, 'a', { ...none, arrived: ['x'] }, EXPIRES, 1);
+        const newer = await store.resetNode(runId, 'a', none, EXPIRES, 3);
+
+        // Assess
+        expect([same, older, newer]).toEqual([false, false, true]);
+        expect(await store.getNode(runId, 'a')).toEqual({ ...blank(runId, 'a'), fence: 2, epoch: 3 });
       });
     });
 
@@ -1047,7 +1084,7 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
         const run = await created(store, runRecord({ runId }));
         await nodeIn(store, runId, 'a', { status: 'SUCCEEDED' });
         await store.arrive(runId, 'b', 'a', 'SUCCEEDED', EXPIRES);
-        await store.resetNode(runId, 'c', { arrived: [], failedParents: [], skippedParents: [] }, EXPIRES);
+        await store.resetNode(runId, 'c', { arrived: [], failedParents: [], skippedParents: [] }, EXPIRES, 1);
         await store.addDone(runId, '0#0', 1, EXPIRES);
         await nodeIn(store, newId(), 'a', { status: 'READY' });
 

@@ -62,7 +62,11 @@ export function controlScenarios(makeHarness: MakeHarness) {
       expect(run.endedAt).toBeDefined();
       expect(run.nodes.a).toMatchObject({ status: 'SUCCEEDED', output: { from: 'a' } });
       expect(run.nodes.nap).toMatchObject({ status: 'CANCELLED', reason: 'the run was cancelled' });
-      expect(run.nodes.b).toMatchObject({ status: 'CANCELLED', attempts: 0, reason: 'the run is CANCELLED' });
+      expect(run.nodes.b).toMatchObject({
+        status: 'CANCELLED',
+        attempts: 0,
+        reason: 'the run was cancelled',
+      });
       expect(run.nodes.c).toMatchObject({ status: 'CANCELLED', attempts: 0 });
       expect(run.outputs).toBeUndefined();
       expect(harness.events.filter((event) => event.type === 'node.started')).toHaveLength(startsBefore);

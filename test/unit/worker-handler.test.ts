@@ -133,6 +133,6 @@ describe('the sweeper handler', () => {
     const report = await createSweeperHandler({ engine: harness.engine })();
 
     // Assess
-    expect(report).toEqual({ runsChecked: 0, timedOut: 0, requeued: 0, released: 0, errors: 0 });
+    expect(report).toEqual({ runsChecked: 0, timedOut: 0, requeued: 0, controls: 0, released: 0, errors: 0 });
   });
 });

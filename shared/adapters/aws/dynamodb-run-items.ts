@@ -11,6 +11,7 @@ import {
   type NodeCondition,
   type NodeRecord,
   type RunChange,
+  type RunCondition,
   type RunQuery,
   type RunRecord,
   type RunStatus,
@@ -39,9 +40,8 @@ const RUN_ONLY = ['pk', 'sk', 'gsi1pk', 'gsi2pk', 'gsi3pk', 'activePk', 'outputs
 const NODE_ONLY = ['pk', 'sk', 'outputJson'];
 const NODE_SETS = ['arrived', 'failedParents', 'skippedParents'] as const;
 /** Optional node fields that `resetNode` clears. */
-const NODE_OPTIONAL = 'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt'.split(
-  ' ',
-);
+const NODE_OPTIONAL =
+  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends'.split(' ');
 
 /** Outputs are stored as JSON text (see the adapter's notes); other fields under their own name. */
 const storedRunField = (field: string) => (field === 'outputs' ? 'outputsJson' : field);
@@ -50,7 +50,7 @@ const storedNodeField = (field: string) => (field === 'output' ? 'outputJson' : 
 /** The value as DynamoDB stores it: outputs as JSON text, errors without undefined members. */
 function stored(field: string, value: unknown): unknown {
   if (field === 'outputs' || field === 'output') return JSON.stringify(value);
-  if (field === 'error') return JSON.parse(JSON.stringify(value));
+  if (field === 'error' || field === 'control') return JSON.parse(JSON.stringify(value));
   return value;
 }
 
@@ -60,7 +60,7 @@ export function runItem(run: RunRecord): Item {
     gsi1pk: tenantPk(run.tenant),
     gsi2pk: workflowPk(run.tenant, run.workflow),
     gsi3pk: statusPk(run.tenant, run.status),
-    ...(ACTIVE_RUN_STATUSES.includes(run.status) && { activePk: ACTIVE_PK }),
+    ...((ACTIVE_RUN_STATUSES.includes(run.status) || run.control) && { activePk: ACTIVE_PK }),
   };
   for (const [field, value] of Object.entries(run)) {
     if (value !== undefined) item[storedRunField(field)] = stored(field, value);
@@ -126,7 +126,8 @@ export function updateExpression(clauses: { set?: string[]; add?: string[]; remo
 
 /**
  * The condition for `when`, or undefined when it can match nothing (no status accepted).
- * `(status accepted OR due OR lease expired) AND fence AND arrivedCount`, as the memory adapter.
+ * `(status accepted OR due OR lease expired) AND fence AND arrivedCount AND epoch`, as the memory
+ * adapter. DynamoDB refuses redundant parentheses, so a single alternative is not wrapped.
  */
 export function nodeCondition(when: NodeCondition, x: Expr): string | undefined {
   const status = x.n('status');
@@ -136,14 +137,19 @@ export function nodeCondition(when: NodeCondition, x: Expr): string | undefined 
   if (statuses.length > 0) accepted.push(`${status} IN (${x.list(statuses)})`);
   if (when.orDueBefore !== undefined) {
     const due = `${x.n('wakeAt')} <= ${x.v(when.orDueBefore)}`;
-    accepted.push(`(${status} IN (${x.list(['RETRY_WAIT', 'WAITING'])}) AND ${due})`);
+    accepted.push(`${status} IN (${x.list(['RETRY_WAIT', 'WAITING'])}) AND ${due}`);
   }
   if (when.orLeaseExpiredBefore !== undefined) {
     const expired = `${x.n('leaseUntil')} < ${x.v(when.orLeaseExpiredBefore)}`;
-    accepted.push(`(${status} = ${x.v('RUNNING')} AND ${expired})`);
+    accepted.push(`${status} = ${x.v('RUNNING')} AND ${expired}`);
   }
   if (accepted.length === 0) return undefined;
-  const all = [`(${accepted.join(' OR ')})`];
+  const [only] = accepted;
+  const all = [
+    accepted.length === 1 && only !== undefined
+      ? only
+      : `(${accepted.map((term) => (term.includes(' AND ') ? `(${term})` : term)).join(' OR ')})`,
+  ];
   if (when.fence !== undefined) all.push(`${x.n('fence')} = ${x.v(when.fence)}`);
   if (when.arrivedCount !== undefined) {
     // A set is never empty in DynamoDB, and a missing attribute has no size.
@@ -153,7 +159,14 @@ export function nodeCondition(when: NodeCondition, x: Expr): string | undefined 
         : `size(${x.n('arrived')}) = ${x.v(when.arrivedCount)}`,
     );
   }
+  if (when.epoch !== undefined) all.push(epochCondition(when.epoch, x));
   return all.join(' AND ');
+}
+
+/** The node is of `epoch`: an absent `epoch` attribute (or item) is epoch 0. */
+export function epochCondition(epoch: number, x: Expr): string {
+  const name = x.n('epoch');
+  return epoch === 0 ? `(attribute_not_exists(${name}) OR ${name} = ${x.v(0)})` : `${name} = ${x.v(epoch)}`;
 }
 
 /**
@@ -199,26 +212,34 @@ export function arrivalUpdate(
   parentId: string,
   outcomeSet: string | undefined,
   expiresAt: number,
+  epoch: number,
   x: Expr,
 ) {
   const parent = x.v(new Set([parentId]));
   const set = [`${x.n('runId')} = ${x.v(runId)}`, `${x.n('nodeId')} = ${x.v(nodeId)}`];
   set.push(ifAbsent(x, 'attempt', 0), ifAbsent(x, 'fence', 0), ifAbsent(x, 'expiresAt', expiresAt));
   const add = [`${x.n('arrived')} ${parent}`, ...(outcomeSet ? [`${x.n(outcomeSet)} ${parent}`] : [])];
-  const condition = `attribute_not_exists(${x.n('arrived')}) OR NOT contains(${x.n('arrived')}, ${x.v(parentId)})`;
-  return { update: updateExpression({ set, add }), condition };
+  const arrived = x.n('arrived');
+  const fresh = `(attribute_not_exists(${arrived}) OR NOT contains(${arrived}, ${x.v(parentId)}))`;
+  return { update: updateExpression({ set, add }), condition: `${fresh} AND ${epochCondition(epoch, x)}` };
 }
 
-/** `resetNode` unless RUNNING: keeps `attempt`, bumps `fence`, replaces the arrival sets, clears the rest. */
+/**
+ * `resetNode` unless RUNNING or already of `epoch` (or later): stamps `epoch`, keeps `attempt`,
+ * bumps `fence`, replaces the arrival sets, clears the rest.
+ */
 export function resetUpdate(
   runId: string,
   nodeId: string,
   arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
   expiresAt: number,
+  epoch: number,
   x: Expr,
 ) {
   const set = [`${x.n('runId')} = ${x.v(runId)}`, `${x.n('nodeId')} = ${x.v(nodeId)}`];
   set.push(ifAbsent(x, 'attempt', 0), `${x.n('expiresAt')} = ${x.v(expiresAt)}`);
+  const epochName = x.n('epoch');
+  set.push(`${epochName} = ${x.v(epoch)}`);
   const remove = NODE_OPTIONAL.map((name) => x.n(name));
   for (const name of NODE_SETS) {
     if (arrivals[name].length > 0) set.push(`${x.n(name)} = ${x.v(new Set(arrivals[name]))}`);
@@ -226,7 +247,9 @@ export function resetUpdate(
   }
   // Anything but RUNNING: a comparison with a missing attribute is false, hence the explicit test.
   const status = x.n('status');
-  const condition = `attribute_not_exists(${status}) OR ${status} <> ${x.v('RUNNING')}`;
+  const condition =
+    `(attribute_not_exists(${status}) OR ${status} <> ${x.v('RUNNING')}) AND ` +
+    `(attribute_not_exists(${epochName}) OR ${epochName} < ${x.v(epoch)})`;
   return { update: updateExpression({ set, add: [`${x.n('fence')} ${x.v(1)}`], remove }), condition };
 }
 
@@ -252,10 +275,37 @@ export function runUpdate(
   const remove = [...removed].map((field) => x.n(storedRunField(field)));
   if (change.status !== undefined && tenant !== undefined) {
     set.push(`${x.n('gsi3pk')} = ${x.v(statusPk(tenant, change.status))}`);
-    if (ACTIVE_RUN_STATUSES.includes(change.status)) set.push(`${x.n('activePk')} = ${x.v(ACTIVE_PK)}`);
-    else remove.push(x.n('activePk'));
+    const pending = change.control !== undefined && !removed.has('control');
+    if (ACTIVE_RUN_STATUSES.includes(change.status) || pending) {
+      set.push(`${x.n('activePk')} = ${x.v(ACTIVE_PK)}`);
+    } else {
+      remove.push(x.n('activePk'));
+    }
   }
   return updateExpression({ set, remove });
+}
+
+/**
+ * `updateRun`'s condition: the status, the pending control named in `when`, and, for a change to
+ * an inactive status that does not touch `control`, no pending control (see RunChange).
+ */
+export function runCondition(
+  ifStatus: readonly RunStatus[],
+  change: RunChange,
+  when: RunCondition,
+  x: Expr,
+): string {
+  const all = [`${x.n('status')} IN (${x.list(ifStatus)})`];
+  const control = '#control';
+  const ends = change.status !== undefined && !ACTIVE_RUN_STATUSES.includes(change.status);
+  const touches = change.control !== undefined || change.remove?.includes('control');
+  if (when.control === 'none' || (ends && !touches)) all.push(`attribute_not_exists(${x.n('control')})`);
+  if (typeof when.control === 'object') {
+    x.n('control');
+    all.push(`${control}.${x.n('action')} = ${x.v(when.control.action)}`);
+    all.push(`${control}.${x.n('epoch')} = ${x.v(when.control.epoch)}`);
+  }
+  return all.join(' AND ');
 }
 
 /** `recordFailure`: `failed = true`, the first error kept; never creates an item. */

@@ -51,6 +51,7 @@ import {
   type NodeRecord,
   type Outcome,
   type RunChange,
+  type RunCondition,
   type RunQuery,
   type RunRecord,
   type RunStatus,
@@ -75,13 +76,24 @@ import {
   nodeKey,
   nodeUpdate,
   resetUpdate,
+  runCondition,
   runKey,
   runListing,
   runUpdate,
   toNode,
   toRun,
+  updateExpression,
 } from './dynamodb-run-items.ts';
 import { queryPrefix } from './query-prefix.ts';
+
+/** A node item with no writes yet, as `toNode` reads it. */
+const blankNodeItem = (runId: string, nodeId: string, expiresAt: number) => ({
+  runId,
+  nodeId,
+  attempt: 0,
+  fence: 0,
+  expiresAt,
+});
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -171,13 +183,14 @@ export class DynamoDbRunStore implements RunStore {
     runId: string,
     ifStatus: readonly RunStatus[],
     change: RunChange & { readonly updatedAt: string },
+    when: RunCondition = {},
   ): Promise<RunRecord | undefined> {
     if (ifStatus.length === 0) return undefined;
     const tenant = change.status === undefined ? undefined : await this.tenantOf(runId);
     if (change.status !== undefined && tenant === undefined) return undefined;
     const x = new Expr();
     const update = runUpdate(change, tenant, x);
-    const item = await this.update(runKey(runId), x, update, `${x.n('status')} IN (${x.list(ifStatus)})`);
+    const item = await this.update(runKey(runId), x, update, runCondition(ifStatus, change, when, x));
     return item && this.remember(toRun(item));
   }
 
@@ -224,17 +237,25 @@ export class DynamoDbRunStore implements RunStore {
     return (await queryPrefix(this.doc, this.tableName, runKey(runId).pk, 'N#')).map(toNode);
   }
 
-  async arrive(runId: string, nodeId: string, parentId: string, outcome: Outcome, expiresAt: number) {
+  async arrive(
+    runId: string,
+    nodeId: string,
+    parentId: string,
+    outcome: Outcome,
+    expiresAt: number,
+    epoch = 0,
+  ) {
     const x = new Expr();
     const outcomeSet = { SUCCEEDED: undefined, FAILED: 'failedParents', SKIPPED: 'skippedParents' }[outcome];
-    const { update, condition } = arrivalUpdate(runId, nodeId, parentId, outcomeSet, expiresAt, x);
+    const { update, condition } = arrivalUpdate(runId, nodeId, parentId, outcomeSet, expiresAt, epoch, x);
     const key = nodeKey(runId, nodeId);
     const item = await this.update(key, x, update, condition);
     if (item) return { applied: true, node: toNode(item) };
     const current = await this.get(key);
-    if (!current)
+    if (!current && epoch === 0) {
       throw new RunStoreError(`node ${nodeId} of run ${runId} refused an arrival but does not exist`);
-    return { applied: false, node: toNode(current) };
+    }
+    return { applied: false, node: toNode(current ?? blankNodeItem(runId, nodeId, expiresAt)) };
   }
 
   async updateNode(
@@ -261,9 +282,10 @@ export class DynamoDbRunStore implements RunStore {
     nodeId: string,
     arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
     expiresAt: number,
+    epoch: number,
   ): Promise<boolean> {
     const x = new Expr();
-    const { update, condition } = resetUpdate(runId, nodeId, arrivals, expiresAt, x);
+    const { update, condition } = resetUpdate(runId, nodeId, arrivals, expiresAt, epoch, x);
     return (await this.update(nodeKey(runId, nodeId), x, update, condition)) !== undefined;
   }
 
@@ -275,6 +297,17 @@ export class DynamoDbRunStore implements RunStore {
     return { applied: item !== undefined, size: (current?.done as Set<number> | undefined)?.size ?? 0 };
   }
 
+  async addDoneAll(runId: string, setKey: string, members: readonly number[], expiresAt: number) {
+    if (members.length === 0) throw new RangeError('addDoneAll needs at least one member');
+    const x = new Expr();
+    const update = updateExpression({
+      add: [`${x.n('done')} ${x.v(new Set(members))}`],
+      set: [`${x.n('expiresAt')} = if_not_exists(${x.n('expiresAt')}, ${x.v(expiresAt)})`],
+    });
+    const item = await this.update(doneKey(runId, setKey), x, update, undefined);
+    return (item?.done as Set<number> | undefined)?.size ?? 0;
+  }
+
   private async get(Key: Key): Promise<Item | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
@@ -283,8 +316,14 @@ export class DynamoDbRunStore implements RunStore {
   }
 
   /** A conditional UpdateItem returning the new item, or undefined when the condition failed. */
-  private async update(Key: Key, x: Expr, UpdateExpression: string, ConditionExpression: string) {
-    const input = { TableName: this.tableName, Key, UpdateExpression, ConditionExpression, ...x.params() };
+  private async update(Key: Key, x: Expr, UpdateExpression: string, ConditionExpression: string | undefined) {
+    const input = {
+      TableName: this.tableName,
+      Key,
+      UpdateExpression,
+      ...(ConditionExpression === undefined ? {} : { ConditionExpression }),
+      ...x.params(),
+    };
     try {
       return (await this.doc.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' }))).Attributes;
     } catch (error) {

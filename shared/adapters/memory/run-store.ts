@@ -8,6 +8,7 @@ import {
   type NodeRecord,
   type Outcome,
   type RunChange,
+  type RunCondition,
   type RunQuery,
   type RunRecord,
   type RunStatus,
@@ -59,10 +60,23 @@ export class MemoryRunStore implements RunStore {
     runId: string,
     ifStatus: readonly RunStatus[],
     change: RunChange & { readonly updatedAt: string },
+    when: RunCondition = {},
   ): Promise<RunRecord | undefined> {
     this.count('updateRun');
     const run = this.runs.get(runId);
     if (!run || !ifStatus.includes(run.status)) return undefined;
+    if (when.control === 'none' && run.control !== undefined) return undefined;
+    // A run with a pending control only ends through that control (see RunChange).
+    const ends = change.status !== undefined && !ACTIVE_RUN_STATUSES.includes(change.status);
+    if (ends && change.control === undefined && !change.remove?.includes('control') && run.control) {
+      return undefined;
+    }
+    if (
+      typeof when.control === 'object' &&
+      (run.control?.action !== when.control.action || run.control.epoch !== when.control.epoch)
+    ) {
+      return undefined;
+    }
     const { remove, ...fields } = change;
     const next: Mutable<RunRecord> = { ...run, ...clone(fields) };
     for (const field of remove ?? []) delete next[field];
@@ -93,7 +107,7 @@ export class MemoryRunStore implements RunStore {
   async listActiveRuns(page: PageRequest = {}): Promise<Page<RunRecord>> {
     this.count('listActiveRuns');
     const all = [...this.runs.values()]
-      .filter((run) => ACTIVE_RUN_STATUSES.includes(run.status))
+      .filter((run) => ACTIVE_RUN_STATUSES.includes(run.status) || run.control !== undefined)
       .sort((a, b) => (a.runId < b.runId ? -1 : 1));
     return pageAfter(all, page, 'active', 'oldest');
   }
@@ -117,10 +131,20 @@ export class MemoryRunStore implements RunStore {
     return [...this.nodes.values()].filter((node) => node.runId === runId).map(clone);
   }
 
-  async arrive(runId: string, nodeId: string, parentId: string, outcome: Outcome, expiresAt: number) {
+  async arrive(
+    runId: string,
+    nodeId: string,
+    parentId: string,
+    outcome: Outcome,
+    expiresAt: number,
+    epoch = 0,
+  ) {
     this.count('arrive');
-    const current = this.nodes.get(key(runId, nodeId)) ?? blankNode(runId, nodeId, expiresAt);
-    if (current.arrived.includes(parentId)) return { applied: false, node: clone(current) };
+    const existing = this.nodes.get(key(runId, nodeId));
+    const current = existing ?? blankNode(runId, nodeId, expiresAt);
+    if (current.arrived.includes(parentId) || (current.epoch ?? 0) !== epoch || (!existing && epoch !== 0)) {
+      return { applied: false, node: clone(current) };
+    }
     const next: NodeRecord = {
       ...current,
       arrived: [...current.arrived, parentId],
@@ -160,15 +184,17 @@ export class MemoryRunStore implements RunStore {
     nodeId: string,
     arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
     expiresAt: number,
+    epoch: number,
   ): Promise<boolean> {
     this.count('resetNode');
     const current = this.nodes.get(key(runId, nodeId));
-    if (current?.status === 'RUNNING') return false;
+    if (current?.status === 'RUNNING' || (current?.epoch ?? 0) >= epoch) return false;
     this.nodes.set(key(runId, nodeId), {
       runId,
       nodeId,
       attempt: current?.attempt ?? 0,
       fence: (current?.fence ?? 0) + 1,
+      epoch,
       ...clone(arrivals),
       expiresAt,
     });
@@ -185,6 +211,16 @@ export class MemoryRunStore implements RunStore {
     return { applied, size: set.size };
   }
 
+  async addDoneAll(runId: string, setKey: string, members: readonly number[]): Promise<number> {
+    this.count('addDoneAll');
+    if (members.length === 0) throw new RangeError('addDoneAll needs at least one member');
+    const id = key(runId, setKey);
+    const set = this.done.get(id) ?? new Set<number>();
+    this.done.set(id, set);
+    for (const member of members) set.add(member);
+    return set.size;
+  }
+
   private count(method: string) {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
   }
@@ -193,6 +229,7 @@ export class MemoryRunStore implements RunStore {
 function matches(node: NodeRecord | undefined, when: NodeCondition): boolean {
   const status = node?.status ?? 'ABSENT';
   if (when.fence !== undefined && node?.fence !== when.fence) return false;
+  if (when.epoch !== undefined && (node?.epoch ?? 0) !== when.epoch) return false;
   if (when.arrivedCount !== undefined && (node?.arrived.length ?? 0) !== when.arrivedCount) return false;
   if (when.status.includes(status)) return true;
   if (
