@@ -8,6 +8,7 @@ import { localTables } from '../setup/dynamo.ts';
 import { describeApiKeyStoreContract } from './api-key-store.contract.ts';
 import { describeDefinitionStoreContract } from './definition-store.contract.ts';
 import { describeRunStoreContract } from './run-store.contract.ts';
+import { describeRunStoreConditionContract } from './run-store-conditions.contract.ts';
 
 let local: Awaited<ReturnType<typeof localTables>>;
 // A document client with default marshalling: the adapters must not rely on removeUndefinedValues.
@@ -26,6 +27,10 @@ describeApiKeyStoreContract(
   async () => new DynamoDbApiKeyStore({ client: plainDoc, tableName: local.tables.control }),
 );
 describeRunStoreContract(
+  'DynamoDB',
+  async () => new DynamoDbRunStore({ client: plainDoc, tableName: local.tables.runs }),
+);
+describeRunStoreConditionContract(
   'DynamoDB',
   async () => new DynamoDbRunStore({ client: plainDoc, tableName: local.tables.runs }),
 );

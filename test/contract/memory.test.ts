@@ -4,7 +4,9 @@ import { MemoryRunStore } from '../../shared/adapters/memory/run-store.ts';
 import { describeApiKeyStoreContract } from './api-key-store.contract.ts';
 import { describeDefinitionStoreContract } from './definition-store.contract.ts';
 import { describeRunStoreContract } from './run-store.contract.ts';
+import { describeRunStoreConditionContract } from './run-store-conditions.contract.ts';
 
 describeDefinitionStoreContract('memory', async () => new MemoryDefinitionStore());
 describeApiKeyStoreContract('memory', async () => new MemoryApiKeyStore());
 describeRunStoreContract('memory', async () => new MemoryRunStore());
+describeRunStoreConditionContract('memory', async () => new MemoryRunStore());

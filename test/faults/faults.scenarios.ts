@@ -3,6 +3,7 @@ import { ExecutorRegistry } from '../../shared/executors/registry.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 import { WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { until } from '../scenarios/scenario-kit.ts';
 import { type CrashPoint, crashingStore, driveWithFaults, InjectedCrash } from './fault-driver.ts';
 
 /** Counts executions per node; `onExecute` may interfere (e.g. let a lease expire). */
@@ -49,8 +50,8 @@ function countingStore(store: RunStore) {
     }
     return result;
   };
-  proxy.updateRun = async (runId, ifStatus, change) => {
-    const result = await store.updateRun(runId, ifStatus, change);
+  proxy.updateRun = async (runId, ifStatus, change, when) => {
+    const result = await store.updateRun(runId, ifStatus, change, when);
     if (result && change.endedAt !== undefined) runEnds += 1;
     return result;
   };
@@ -179,6 +180,126 @@ export function faultScenarios(makeStore: () => RunStore | Promise<RunStore>) {
 
       // Assess
       expect(crashed + crashes).toBe(2);
+      await expectCleanRun(harness, counting, runId);
+    });
+  });
+
+  describe('each guard on its own (a test per guard that fails without it)', () => {
+    it('refuses the old worker’s completion when a takeover is still running: the fence alone stops it', async () => {
+      // Prepare
+      const { harness, executor, counting } = await setUp(makeStore);
+      let releaseNew = () => undefined as void;
+      const newHolds = new Promise<void>((resolve) => {
+        releaseNew = resolve;
+      });
+      let newStarted = () => undefined as void;
+      const newRunning = new Promise<void>((resolve) => {
+        newStarted = resolve;
+      });
+      let takeover: Promise<unknown> | undefined;
+      executor.onExecute = async (request) => {
+        if (request.ctx.nodeId !== 'c') return;
+        if (request.ctx.attempt === 2) {
+          newStarted();
+          await newHolds; // the new worker is still running when the old one writes
+          return;
+        }
+        // The old worker stalls past its lease; another worker takes the node over.
+        harness.clock.advance(10 * 60_000);
+        const body = JSON.stringify({ r: request.ctx.runId, n: 'c', t: 'takeover' });
+        takeover = harness.engine.handleMessage(body);
+        await newRunning;
+      };
+      const cWrites: boolean[] = [];
+      const runs = harness.runs;
+      const updateNode = runs.updateNode.bind(runs);
+      runs.updateNode = async (...args) => {
+        const result = await updateNode(...args);
+        if (args[1] === 'c' && args[3].set?.status === 'SUCCEEDED') cWrites.push(result !== undefined);
+        return result;
+      };
+      const runId = await harness.start('faults');
+
+      // Act
+      const drained = driveWithFaults(harness);
+      await until(() => cWrites.length === 1); // the old worker wrote while the takeover runs
+      releaseNew();
+      await takeover;
+      await drained;
+      await driveWithFaults(harness);
+
+      // Assess
+      expect(cWrites).toEqual([false, true]);
+      await expectCleanRun(harness, counting, runId);
+      const run = await harness.view(runId);
+      expect(run.nodes.c).toMatchObject({ status: 'SUCCEEDED', attempts: 2, output: 'c#2' });
+    });
+
+    it('drops a second message for a finished node without redoing its follow-up: only the message that finished it may', async () => {
+      // Prepare
+      const { harness, counting } = await setUp(makeStore);
+      const runId = await harness.start('faults');
+      await harness.step(); // root finishes and releases its children; the run goes on
+      const sends: number[] = [];
+      const send = harness.queue.send.bind(harness.queue);
+      harness.queue.send = async (messages) => {
+        sends.push(messages.length);
+        return send(messages);
+      };
+      const writes = { arrive: 0, addDone: 0 };
+      const runs = harness.runs;
+      const arrive = runs.arrive.bind(runs);
+      const addDone = runs.addDone.bind(runs);
+      runs.arrive = async (...args) => {
+        writes.arrive += 1;
+        return arrive(...args);
+      };
+      runs.addDone = async (...args) => {
+        writes.addDone += 1;
+        return addDone(...args);
+      };
+
+      // Act: another message for root, as a redone release or a re-send would bring it
+      const result = await harness.engine.handleMessage(JSON.stringify({ r: runId, n: 'root', t: 'other' }));
+      const during = { sends: [...sends], writes: { ...writes } };
+      harness.queue.send = send;
+      await driveWithFaults(harness);
+
+      // Assess
+      expect(result).toEqual({ kind: 'done' });
+      expect(during).toEqual({ sends: [], writes: { arrive: 0, addDone: 0 } });
+      await expectCleanRun(harness, counting, runId);
+    });
+
+    it('refuses to claim a join before all its parents have arrived', async () => {
+      // Prepare
+      const { harness, executor, counting } = await setUp(makeStore);
+      const order: string[] = [];
+      executor.onExecute = async (request) => {
+        order.push(request.ctx.nodeId);
+      };
+      const runId = await harness.start('faults');
+      await harness.step(); // root
+      // Only a of the join j's parents a and b has run.
+      const batch = await harness.queue.receive({ max: 10 });
+      for (const message of batch) {
+        if (message.body.includes('"n":"a"')) {
+          await harness.engine.handleMessage(message.body);
+          await harness.queue.delete(message.receipt);
+        } else {
+          await harness.queue.changeVisibility(message.receipt, 0);
+        }
+      }
+
+      // Act: a message for j, as a duplicate or a re-send would bring it early
+      await harness.engine.handleMessage(JSON.stringify({ r: runId, n: 'j', t: 'early', v: 'J' }));
+      const early = await harness.runs.getNode(runId, 'j');
+      await driveWithFaults(harness);
+
+      // Assess
+      expect(early?.status).toBeUndefined();
+      expect(order.indexOf('j')).toBeGreaterThan(order.indexOf('b'));
+      expect(order.filter((id) => id === 'j')).toHaveLength(1);
       await expectCleanRun(harness, counting, runId);
     });
   });

@@ -1,7 +1,6 @@
 import { describe } from 'vitest';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
-import { faultScenarios } from '../faults/faults.scenarios.ts';
 import { engineScenarios } from '../scenarios/engine.scenarios.ts';
 import { localTables } from '../setup/dynamo.ts';
 
@@ -13,8 +12,4 @@ async function freshStore() {
 
 describe('the run engine on the DynamoDB run store (DynamoDB Local)', () => {
   engineScenarios(async (options) => new WorkflowHarness({ ...options, runs: await freshStore() }));
-});
-
-describe('fault injection on the DynamoDB run store (DynamoDB Local)', () => {
-  faultScenarios(freshStore);
 });

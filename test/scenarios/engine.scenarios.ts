@@ -1,4 +1,5 @@
 import { controlScenarios } from './controls.scenarios.ts';
+import { epochScenarios } from './epoch.scenarios.ts';
 import { flowScenarios } from './flow.scenarios.ts';
 import { nodeScenarios } from './nodes.scenarios.ts';
 import { raceScenarios } from './races.scenarios.ts';
@@ -29,4 +30,5 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   rerunScenarios(makeHarness);
   recoveryScenarios(makeHarness);
   raceScenarios(makeHarness);
+  epochScenarios(makeHarness);
 }

@@ -1,0 +1,15 @@
+import { describe } from 'vitest';
+import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
+import { faultScenarios } from '../faults/faults.scenarios.ts';
+import { localTables } from '../setup/dynamo.ts';
+
+async function freshStore() {
+  const { doc, tables } = await localTables('faults');
+  return new DynamoDbRunStore({ client: doc, tableName: tables.runs });
+}
+
+// Each scenario drives a 77-node run with every message doubled or crashed: a few hundred
+// DynamoDB Local writes, seconds on a loaded 2-core machine, so the default 5 s is too tight.
+describe('fault injection on the DynamoDB run store (DynamoDB Local)', { timeout: 60_000 }, () => {
+  faultScenarios(freshStore);
+});
