@@ -188,11 +188,11 @@ export function faultScenarios(makeStore: () => RunStore | Promise<RunStore>) {
     it('refuses the old worker’s completion when a takeover is still running: the fence alone stops it', async () => {
       // Prepare
       const { harness, executor, counting } = await setUp(makeStore);
-      let releaseNew = () => undefined as void;
+      let releaseNew: () => void = () => undefined;
       const newHolds = new Promise<void>((resolve) => {
         releaseNew = resolve;
       });
-      let newStarted = () => undefined as void;
+      let newStarted: () => void = () => undefined;
       const newRunning = new Promise<void>((resolve) => {
         newStarted = resolve;
       });

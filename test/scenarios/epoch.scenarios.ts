@@ -40,7 +40,7 @@ function holdNodeWrite(
 ) {
   const runs: RunStore = harness.runs;
   const original = runs.updateNode.bind(runs);
-  let release = () => undefined as void;
+  let release: () => void = () => undefined;
   let reached = false;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
@@ -69,7 +69,7 @@ export function epochScenarios(makeHarness: MakeHarness) {
   describe('node writes fenced by the run epoch', () => {
     it('drops a slow worker’s cancel that lands after a retry reset the node', async () => {
       // Prepare
-      let release = () => undefined as void;
+      let release: () => void = () => undefined;
       const slowA = new Promise<ExecutionResult>((resolve) => {
         release = () => resolve({ ok: true, output: 'a' });
       });
@@ -203,7 +203,7 @@ export function epochScenarios(makeHarness: MakeHarness) {
   describe('retry agrees with the run view', () => {
     it('retries a cancelled chain whose child the view shows CANCELLED although it never got an item', async () => {
       // Prepare
-      let release = () => undefined as void;
+      let release: () => void = () => undefined;
       const slowA = new Promise<ExecutionResult>((resolve) => {
         release = () => resolve({ ok: true, output: 'a' });
       });
