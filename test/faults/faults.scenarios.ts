@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExecutorRegistry } from '../../shared/executors/registry.ts';
+import { FakeClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 import { WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
@@ -62,6 +63,7 @@ async function setUp(makeStore: () => RunStore | Promise<RunStore>, wrap?: (stor
   const executor = new CountingExecutor();
   const counting = countingStore(await makeStore());
   const harness = new WorkflowHarness({
+    clock: new FakeClock(Date.UTC(2100, 0, 1)), // DynamoDB Local's TTL follows the real clock
     runs: wrap ? wrap(counting.store) : counting.store,
     executors: new ExecutorRegistry().register(executor),
   });

@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
+import { controlCrashScenarios } from '../faults/controls-crash.scenarios.ts';
 import { faultScenarios } from '../faults/faults.scenarios.ts';
 import { localTables } from '../setup/dynamo.ts';
 
@@ -12,4 +13,10 @@ async function freshStore() {
 // DynamoDB Local writes, seconds on a loaded 2-core machine, so the default 5 s is too tight.
 describe('fault injection on the DynamoDB run store (DynamoDB Local)', { timeout: 60_000 }, () => {
   faultScenarios(freshStore);
+});
+
+describe('run controls killed at each write on the DynamoDB run store (DynamoDB Local)', {
+  timeout: 300_000,
+}, () => {
+  controlCrashScenarios(freshStore, 'sampled');
 });
