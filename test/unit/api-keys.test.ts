@@ -15,6 +15,7 @@ describe('createApiKey', () => {
     // Assess
     expect(key).toMatch(/^skein_/);
     expect(record).toEqual({
+      keyId: 'id-0002',
       keyHash: hashApiKey(key),
       tenant: 'acme',
       createdAt: '2026-01-01T00:00:00.000Z',

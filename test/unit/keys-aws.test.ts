@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keysCreateCommand } from '../../cli/keys-command.ts';
@@ -17,7 +17,8 @@ afterEach(() => dynamo.reset());
 describe('skein keys create --aws-table', () => {
   it('stores only the hash of the new key in the deployed control table', async () => {
     // Prepare
-    dynamo.on(PutCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(TransactWriteCommand).resolves({});
     const { io, out } = captureIo();
 
     // Act
@@ -29,15 +30,16 @@ describe('skein keys create --aws-table', () => {
     // Assess
     expect(code).toBe(0);
     const { key } = JSON.parse(out[0] ?? '{}') as { key: string };
-    const [put] = dynamo.commandCalls(PutCommand);
-    expect(put?.args[0].input.TableName).toBe('Skein-dev-Control');
-    expect(JSON.stringify(put?.args[0].input.Item)).toContain(hashApiKey(key));
-    expect(JSON.stringify(put?.args[0].input.Item)).not.toContain(key);
+    const [write] = dynamo.commandCalls(TransactWriteCommand);
+    const puts = write?.args[0].input.TransactItems?.map((item) => item.Put) ?? [];
+    expect(puts.map((put) => put?.TableName)).toEqual(['Skein-dev-Control', 'Skein-dev-Control']);
+    expect(JSON.stringify(puts)).toContain(hashApiKey(key));
+    expect(JSON.stringify(puts)).not.toContain(key);
   });
 
   it('explains what to check when the table cannot be written', async () => {
     // Prepare
-    dynamo.on(PutCommand).rejects(new Error('Requested resource not found'));
+    dynamo.on(QueryCommand).rejects(new Error('Requested resource not found'));
     const { io, err } = captureIo();
 
     // Act
