@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { IDENTITY_SOURCE, PUBLIC_ROUTES } from '../../infra/constructs/api.ts';
+import { IDENTITY_SOURCES, PUBLIC_ROUTES } from '../../infra/constructs/api.ts';
 import { getAtt, onlyResource, ref, synthStack } from './helpers.ts';
 
 describe('SkeinApi', () => {
@@ -32,7 +32,7 @@ describe('SkeinApi', () => {
     expect(PUBLIC_ROUTES.map((route) => route.path)).toEqual(['/health', '/openapi.json']);
   });
 
-  it('has a Lambda authorizer with simple responses on the Authorization header, cached for 60 s', () => {
+  it('has a Lambda authorizer with simple responses, cached for 60 s per Authorization header and source address', () => {
     // Prepare / Act
     const { stack, template } = synthStack('prod');
     // Assess
@@ -40,13 +40,13 @@ describe('SkeinApi', () => {
       AuthorizerType: 'REQUEST',
       EnableSimpleResponses: true,
       AuthorizerPayloadFormatVersion: '2.0',
-      IdentitySource: [IDENTITY_SOURCE],
+      IdentitySource: [...IDENTITY_SOURCES],
       AuthorizerResultTtlInSeconds: 60,
       AuthorizerUri: Match.objectLike({
         'Fn::Join': ['', Match.arrayWith([getAtt(stack, stack.api.authorizer)])],
       }),
     });
-    expect(IDENTITY_SOURCE).toBe('$request.header.Authorization');
+    expect(IDENTITY_SOURCES).toEqual(['$request.header.Authorization', '$context.identity.sourceIp']);
   });
 
   it('throttles every route and writes JSON access logs with the request id to its log group', () => {

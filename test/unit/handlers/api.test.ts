@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryApiKeyStore } from '../../../shared/adapters/memory/api-key-store.ts';
-import { createApiKey, resolveApiKey } from '../../../shared/engine/api-keys.ts';
+import { createApiKey } from '../../../shared/engine/api-keys.ts';
 import { createApiHandler } from '../../../shared/handlers/api.ts';
 import { sequentialIds } from '../../../shared/ports/ids.ts';
 import { TENANT, WorkflowHarness } from '../../../shared/testing/workflow-harness.ts';
@@ -19,7 +19,8 @@ async function setup() {
     definitions: harness.definitions,
     engine: harness.engine,
     clock: harness.clock,
-    resolveKey: (candidate) => resolveApiKey(apiKeys, candidate),
+    apiKeys,
+    ids: sequentialIds('api-key'),
     storeName: 'dynamodb',
   });
   return { harness, handler, key };
