@@ -17,7 +17,9 @@ import { notFound, onError } from './errors.ts';
 import { FailureLimiter, type FailureLimitOptions } from './failure-limiter.ts';
 import { keyResolver, RECORD_USE_EVERY_MS } from './key-resolver.ts';
 import { documentRoutes } from './openapi.ts';
+import { documentKeyRoutes } from './openapi-keys.ts';
 import { documentRunRoutes } from './openapi-runs.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { runRoutes } from './routes/runs.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
@@ -89,10 +91,12 @@ export function createApp(deps: ApiDeps) {
   });
   app.use('/v1/tenants/:tenant/*', auth);
   app.route('/v1/tenants/:tenant/workflows', workflowRoutes(deps));
+  app.route('/v1/tenants/:tenant/keys', keyRoutes({ ...deps, resolver }));
   app.route('/v1/tenants/:tenant', runRoutes(deps));
 
   documentRoutes(app as unknown as OpenAPIHono);
   documentRunRoutes(app as unknown as OpenAPIHono);
+  documentKeyRoutes(app as unknown as OpenAPIHono);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Skein API', version: '1.0.0', description: 'Versioned DAG workflows on AWS.' },
