@@ -78,4 +78,24 @@ describe('the API handler', () => {
     expect(response.statusCode).toBe(401);
     expect(JSON.parse(response.body ?? '')).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
   });
+
+  it("limits unknown keys by the event's sourceIp, not by X-Forwarded-For", async () => {
+    // Prepare
+    const { handler, key } = await setup();
+    const request = (bearer: string, forwardedFor: string) =>
+      httpApiEvent({
+        method: 'GET',
+        path: `/v1/tenants/${TENANT}/runs`,
+        headers: { authorization: `Bearer ${bearer}`, 'x-forwarded-for': forwardedFor },
+      });
+    for (let i = 0; i < 20; i++)
+      await handler(request(`skein_guess-${i}`, `198.51.100.${i}`), lambdaContext());
+
+    // Act
+    const response = await handler(request(key, '198.51.100.99'), lambdaContext());
+
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(response.headers?.['retry-after']).toBe('3');
+  });
 });
