@@ -1,4 +1,4 @@
-import { findApiKey, hashApiKey, looksLikeApiKey } from '../engine/api-keys.ts';
+import { hashApiKey, looksLikeApiKey } from '../engine/api-keys.ts';
 import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { Clock } from '../ports/clock.ts';
 
@@ -71,14 +71,11 @@ export function keyResolver(apiKeys: ApiKeyStore, options: KeyResolverOptions): 
       if (!looksLikeApiKey(key)) return undefined;
       const now = clock.now();
       const hash = hashApiKey(key);
-      let resolved = found.get(hash);
-      if (resolved !== undefined && resolved.until <= now) {
-        found.delete(hash);
-        resolved = undefined;
-      }
-      let who = resolved?.key;
+      const cached = found.get(hash);
+      if (cached !== undefined && cached.until <= now) found.delete(hash);
+      let who = cached !== undefined && cached.until > now ? cached.key : undefined;
       if (who === undefined) {
-        const record = await findApiKey(apiKeys, key);
+        const record = await apiKeys.getByHash(hash);
         if (record === undefined) return undefined;
         who = { tenant: record.tenant, keyId: record.keyId };
         if (cacheTtlMs > 0) remember(found, hash, { key: who, until: now + cacheTtlMs }, maxEntries);
