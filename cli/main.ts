@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
 import { EXIT, processIo } from './io.ts';
-import type { KeysCreateOptions } from './keys-command.ts';
+import type { KeysCreateOptions, KeysOptions } from './keys-command.ts';
 import type { RunCommandOptions } from './run-options.ts';
 
 silenceSdkNodeVersionNotice();
@@ -43,22 +43,44 @@ program
     process.exitCode = await runCommand(file, options, processIo);
   });
 
-const keys = program.command('keys').description('Manage API keys (local store, or a deployed stack)');
-keys
-  .command('create')
-  .description('Create an API key for a tenant and print it once (only its hash is stored)')
-  .requiredOption('--tenant <tenant>', 'the tenant the key belongs to')
-  .option('--label <label>', 'a note kept with the key')
-  .option('--data-dir <dir>', 'the local data folder', '.skein')
-  .option('--json', 'print {tenant, key}')
-  .option(
-    '--aws-table <table>',
-    "a deployed stack's control table (output ControlTableName); uses your AWS credentials",
-  )
-  .option('--region <region>', 'AWS region of --aws-table (default: your AWS configuration)')
+const keys = program
+  .command('keys')
+  .description(
+    'Manage API keys: in the local store (default), a deployed stack (--aws-table) or through an API (--api --key)',
+  );
+/** The flags every `keys` command takes: the tenant, the output, and where the keys are. */
+const keysCommand = (name: string, description: string) =>
+  keys
+    .command(name)
+    .description(description)
+    .requiredOption('--tenant <tenant>', 'the tenant the keys belong to')
+    .option('--json', 'print JSON')
+    .option('--data-dir <dir>', 'the local data folder', '.skein')
+    .option(
+      '--aws-table <table>',
+      "a deployed stack's control table (output ControlTableName); uses your AWS credentials",
+    )
+    .option('--region <region>', 'AWS region of --aws-table (default: your AWS configuration)')
+    .option('--api <url>', 'go through a Skein API instead of a store (needs --key)')
+    .option('--key <key>', "one of the tenant's API keys, for --api");
+
+keysCommand('create', 'Create an API key for a tenant and print it once (only its hash is stored)')
+  .option('--label <label>', 'a note kept with the key (who or what uses it)')
   .action(async (options: KeysCreateOptions) => {
     const { keysCreateCommand } = await import('./keys-command.ts');
     process.exitCode = await keysCreateCommand(options, processIo);
+  });
+keysCommand('list', "List a tenant's API keys: id, created, last used, label (never the keys)").action(
+  async (options: KeysOptions) => {
+    const { keysListCommand } = await import('./keys-command.ts');
+    process.exitCode = await keysListCommand(options, processIo);
+  },
+);
+keysCommand('revoke', 'Revoke an API key by its id: at once locally, within 30 s on AWS')
+  .argument('<keyId>', 'the id `skein keys list` shows')
+  .action(async (keyId: string, options: KeysOptions) => {
+    const { keysRevokeCommand } = await import('./keys-command.ts');
+    process.exitCode = await keysRevokeCommand(keyId, options, processIo);
   });
 
 /** Commander reducer for repeatable options. */

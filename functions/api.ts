@@ -1,13 +1,18 @@
+import { AWS_KEY_CACHE_MS } from '../shared/api/key-resolver.ts';
 import { createApiHandler } from '../shared/handlers/api.ts';
 import { systemClock } from '../shared/ports/clock.ts';
-import { definitions, engine, logError, resolveKey } from './composition/aws.ts';
+import { randomIds } from '../shared/ports/ids.ts';
+import { apiKeys, definitions, engine, logError } from './composition/aws.ts';
 
 /** API Gateway HTTP API (payload 2.0) → the Hono app. */
 export const handler = createApiHandler({
   definitions: definitions(),
   engine: engine(),
   clock: systemClock,
-  resolveKey: resolveKey(),
+  apiKeys: apiKeys(),
+  ids: randomIds,
+  // The app checks every key again behind the authorizer: this bounds how long a revoked key works.
+  keyCacheMs: AWS_KEY_CACHE_MS,
   storeName: 'dynamodb',
   log: logError,
 });

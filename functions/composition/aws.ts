@@ -6,8 +6,8 @@
  *
  * | function   | uses                                           | variables (besides `SKEIN_STAGE`)                       |
  * | ---------- | ---------------------------------------------- | ------------------------------------------------------- |
- * | api        | `engine`, `definitions`, `resolveKey`          | DEFINITIONS, CONTROL, RUNS tables, POOL_QUEUES           |
- * | authorizer | `resolveKey`                                   | CONTROL table                                            |
+ * | api        | `engine`, `definitions`, `apiKeys`             | DEFINITIONS, CONTROL, RUNS tables, POOL_QUEUES           |
+ * | authorizer | `authorizer`                                   | CONTROL table                                            |
  * | worker     | `engine`, `workerQueue`                        | DEFINITIONS, RUNS, POOL_QUEUES, QUEUE_URL, TIMER ARN     |
  * | sweeper    | `engine`                                       | DEFINITIONS, RUNS, POOL_QUEUES                           |
  * | trigger    | `engine`                                       | DEFINITIONS, RUNS, POOL_QUEUES                           |
@@ -33,11 +33,12 @@ import { SfnTimer } from '../../shared/adapters/aws/sfn-timer.ts';
 import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
-import { cachedResolver, type KeyResolver } from '../../shared/api/auth.ts';
+import { FailureLimiter } from '../../shared/api/failure-limiter.ts';
+import { AWS_KEY_CACHE_MS, keyResolver } from '../../shared/api/key-resolver.ts';
 import { awsConfig } from '../../shared/config.ts';
-import { resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
+import type { AuthorizerDeps } from '../../shared/handlers/authorizer.ts';
 import { monitorMetrics } from '../../shared/handlers/monitor.ts';
 import type { RunContextLookup } from '../../shared/monitor/run-context.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
@@ -83,12 +84,22 @@ const eventBridge = once(() => tracer.captureAWSv3Client(new EventBridgeClient({
 export const definitions = once(
   () => new DynamoDbDefinitionStore({ client: dynamo(), tableName: config.definitionsTable }),
 );
-const apiKeys = once(() => new DynamoDbApiKeyStore({ client: dynamo(), tableName: config.controlTable }));
+/** API keys in the control table: the api function reads and writes them, the authorizer reads. */
+export const apiKeys = once(
+  () => new DynamoDbApiKeyStore({ client: dynamo(), tableName: config.controlTable }),
+);
 const runs = once(() => new DynamoDbRunStore({ client: dynamo(), tableName: config.runsTable }));
 
-/** API keys → tenant, cached for a minute per key (unknown keys for 5 s). */
-export const resolveKey = once(
-  (): KeyResolver => cachedResolver((key) => resolveApiKey(apiKeys(), key), systemClock.now),
+/**
+ * The authorizer's key lookup (found keys cached per instance for `AWS_KEY_CACHE_MS`, read-only:
+ * it records no use) and its per-instance limit on unknown keys per source address.
+ */
+export const authorizer = once(
+  (): AuthorizerDeps => ({
+    resolver: keyResolver(apiKeys(), { clock: systemClock, cacheTtlMs: AWS_KEY_CACHE_MS, log: logError }),
+    limiter: new FailureLimiter(systemClock.now),
+    log: logError,
+  }),
 );
 
 const sfnTimer = once(

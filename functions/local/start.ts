@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from '../../shared/api/app.ts';
-import { cachedResolver } from '../../shared/api/auth.ts';
 import { localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { publishExamples } from './examples.ts';
@@ -61,7 +60,8 @@ const app = createApp({
   engine: runtime.engine,
   clock: store.clock,
   storeName: store.storeName,
-  resolveKey: cachedResolver((k) => resolveApiKey(store.apiKeys, k), store.clock.now),
+  apiKeys: store.apiKeys,
+  ids: store.ids,
 });
 server = serve({ fetch: app.fetch, port }, (info) => {
   const url = `http://localhost:${info.port}`;

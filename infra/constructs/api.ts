@@ -23,8 +23,14 @@ export const PUBLIC_ROUTES = [
   { method: HttpMethod.GET, path: '/openapi.json', why: 'the public OpenAPI description of the API' },
 ] as const;
 
-/** The one identity source: requests without it are refused with 401 before the authorizer runs. */
-export const IDENTITY_SOURCE = '$request.header.Authorization';
+/**
+ * What API Gateway caches the authorizer's answer by, and requires: a request without an
+ * `Authorization` header is refused with 401 before the authorizer runs. The key is read from
+ * that header (the app's rule reads `Authorization` first, so the cached answer is always about
+ * the header that decided); the source address is part of the cache key so that a refusal of an
+ * address over its limit of unknown keys never applies to the same key sent from elsewhere.
+ */
+export const IDENTITY_SOURCES = ['$request.header.Authorization', '$context.identity.sourceIp'] as const;
 
 /** Stage-wide throttling of every route. */
 export interface ApiThrottle {
@@ -55,7 +61,8 @@ export interface SkeinApiProps {
    */
   readonly throttle?: ApiThrottle;
   /**
-   * How long the authorizer's answer is cached per `Authorization` header value (0 turns caching off).
+   * How long the authorizer's answer is cached per `Authorization` header value and source address
+   * (0 turns caching off). A revoked key is refused by the api function within 30 s whatever this is.
    * @default 60 seconds
    */
   readonly authorizerCacheTtl?: Duration;
@@ -72,13 +79,12 @@ export interface SkeinApiProps {
  * {@link PUBLIC_ROUTES}.
  *
  * The authorizer answers with simple responses (`{ isAuthorized, context }`) and is cached for
- * {@link SkeinApiProps.authorizerCacheTtl} per `Authorization` header value, so its answer must
- * depend on the key alone (never on the path): the api function checks the tenant of the path
- * against the tenant in the authorizer context. Its only identity source is the
- * `Authorization` header, and API Gateway refuses requests without it with 401 before the
- * authorizer runs: callers that send `X-Api-Key` must also send `Authorization` (e.g.
- * `Authorization: Bearer <key>` alone is enough); accepting `X-Api-Key` alone would need
- * caching off and no identity source.
+ * {@link SkeinApiProps.authorizerCacheTtl} per {@link IDENTITY_SOURCES} (the `Authorization`
+ * header and the source address), so its answer must depend on those alone (never on the path):
+ * the api function checks the key again and the tenant of the path against it. API Gateway
+ * refuses requests without `Authorization` with 401 before the authorizer runs, so on AWS the
+ * key travels as `Authorization: Bearer <key>`; `X-Api-Key` (read only without `Authorization`)
+ * would need caching off and no identity source.
  *
  * @example
  * const api = new SkeinApi(this, 'Api', { stage, environment: engine.environment, controlTable });
@@ -129,7 +135,7 @@ export class SkeinApi extends Construct {
 
     const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizer, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: [IDENTITY_SOURCE],
+      identitySource: [...IDENTITY_SOURCES],
       resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(60),
     });
     const integration = new HttpLambdaIntegration('ApiIntegration', this.handler);
@@ -213,4 +219,5 @@ const ACCESS_LOG_FIELDS = {
   integrationError: '$context.integrationErrorMessage',
   authorizerError: '$context.authorizer.error',
   tenant: '$context.authorizer.tenant',
+  keyId: '$context.authorizer.keyId',
 };

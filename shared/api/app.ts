@@ -1,24 +1,44 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { LIMITS } from '../domain/limits.ts';
 import { SkeinError } from '../domain/problems.ts';
 import { parseSource } from '../domain/source.ts';
 import { validateParsed } from '../domain/validate.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
+import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
-import { type ApiEnv, type KeyResolver, requireApiKey } from './auth.ts';
+import type { Ids } from '../ports/ids.ts';
+import { type ApiEnv, requireApiKey } from './auth.ts';
 import { bodyError, readText } from './body.ts';
+import { clientAddress } from './client-address.ts';
 import { notFound, onError } from './errors.ts';
+import { FailureLimiter, type FailureLimitOptions } from './failure-limiter.ts';
+import { keyResolver, RECORD_USE_EVERY_MS } from './key-resolver.ts';
 import { documentRoutes } from './openapi.ts';
+import { documentKeyRoutes } from './openapi-keys.ts';
 import { documentRunRoutes } from './openapi-runs.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { runRoutes } from './routes/runs.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 export interface ApiDeps {
   readonly definitions: DefinitionStore;
   readonly clock: Clock;
-  readonly resolveKey: KeyResolver;
+  /** API keys: checked on every `/v1` route, and listed, created and revoked by the key routes. */
+  readonly apiKeys: ApiKeyStore;
+  /** Ids and secrets of keys created through the API. */
+  readonly ids: Ids;
+  /**
+   * How long a found key is trusted without reading the store again (per process).
+   * @default 0: every request reads the store, so a revoked key fails at once (local mode)
+   */
+  readonly keyCacheMs?: number;
+  /** The limit on failed authentications per client address. @default DEFAULT_FAILURE_LIMIT */
+  readonly authFailures?: FailureLimitOptions;
+  /** The client's address. @default `clientAddress`: API Gateway's sourceIp, or the socket's */
+  readonly clientAddress?: (c: Context) => string | undefined;
   /** Shown by `/health`, e.g. "dynamodb" or "memory". */
   readonly storeName: string;
   readonly log?: (message: string, error: unknown) => void;
@@ -50,7 +70,17 @@ export function createApp(deps: ApiDeps) {
     c.json({ status: 'ok', store: deps.storeName, time: new Date(deps.clock.now()).toISOString() }),
   );
 
-  const auth = requireApiKey(deps.resolveKey);
+  const resolver = keyResolver(deps.apiKeys, {
+    clock: deps.clock,
+    cacheTtlMs: deps.keyCacheMs ?? 0,
+    recordUseEveryMs: RECORD_USE_EVERY_MS,
+    ...(deps.log && { log: deps.log }),
+  });
+  const auth = requireApiKey({
+    resolver,
+    limiter: new FailureLimiter(() => deps.clock.now(), deps.authFailures),
+    clientAddress: deps.clientAddress ?? clientAddress,
+  });
   app.post('/v1/dag/validate', auth, async (c) => {
     // Only a body that does not parse at all is a 400; duplicate keys are part of the result.
     const { text, format } = await readText(c);
@@ -61,10 +91,12 @@ export function createApp(deps: ApiDeps) {
   });
   app.use('/v1/tenants/:tenant/*', auth);
   app.route('/v1/tenants/:tenant/workflows', workflowRoutes(deps));
+  app.route('/v1/tenants/:tenant/keys', keyRoutes({ ...deps, resolver }));
   app.route('/v1/tenants/:tenant', runRoutes(deps));
 
   documentRoutes(app as unknown as OpenAPIHono);
   documentRunRoutes(app as unknown as OpenAPIHono);
+  documentKeyRoutes(app as unknown as OpenAPIHono);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Skein API', version: '1.0.0', description: 'Versioned DAG workflows on AWS.' },

@@ -1,63 +1,55 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { SkeinError } from '../domain/problems.ts';
+import { apiKeyFromHeaders } from './api-key-header.ts';
+import { errorBody } from './errors.ts';
+import { type FailureLimiter, sourceOf } from './failure-limiter.ts';
+import type { KeyResolver } from './key-resolver.ts';
 
-export type ApiEnv = { Variables: { tenant: string } };
+export type ApiEnv = { Variables: { tenant: string; keyId: string } };
 
-/** Resolves an API key to its tenant (undefined when unknown). */
-export type KeyResolver = (key: string) => Promise<string | undefined>;
-
-function keyOf(authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined {
-  if (apiKeyHeader) return apiKeyHeader.trim();
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  return match?.[1];
+export interface AuthDeps {
+  readonly resolver: KeyResolver;
+  /** Failed authentications per client address. */
+  readonly limiter: FailureLimiter;
+  /** The client's address (see `clientAddress`). */
+  readonly clientAddress: (c: Context) => string | undefined;
 }
 
 /**
- * Requires an API key (`Authorization: Bearer <key>` or `X-Api-Key`). On tenant routes the key's
- * tenant must be the one in the path; another tenant's resources answer 404, never 403, so a key
- * cannot even learn which tenants exist.
+ * Requires an API key (`Authorization: Bearer <key>`, or `X-Api-Key` without `Authorization`:
+ * see `api-key-header.ts`). On tenant routes the key's tenant must be the one in the path;
+ * another tenant's resources answer 404, never 403, so a key cannot even learn which tenants
+ * exist.
+ *
+ * A client address that sent too many unknown keys gets 429 with `Retry-After` for any key,
+ * before the store is read: telling a good key from a guess would take the read the limit
+ * exists to prevent. Requests without a key and keys of another tenant are not failures.
  */
-export function requireApiKey(resolve: KeyResolver): MiddlewareHandler<ApiEnv> {
+export function requireApiKey(deps: AuthDeps): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const key = keyOf(c.req.header('authorization'), c.req.header('x-api-key'));
-    if (!key) {
+    const header = apiKeyFromHeaders((name) => c.req.header(name));
+    if (!('key' in header)) throw new SkeinError('UNAUTHORIZED', header.message, 401);
+    const source = sourceOf(deps.clientAddress(c));
+    const wait = deps.limiter.retryAfter(source);
+    if (wait > 0) {
+      const message = `too many requests with unknown API keys from this address; retry in ${wait} s`;
+      return c.json(errorBody('RATE_LIMITED', message), 429, { 'Retry-After': String(wait) });
+    }
+    const who = await deps.resolver.resolve(header.key);
+    if (!who) {
+      deps.limiter.fail(source);
       throw new SkeinError(
         'UNAUTHORIZED',
-        'send an API key as "Authorization: Bearer <key>" or "X-Api-Key: <key>"',
+        'the API key is not valid (unknown or revoked); create one with `skein keys create`',
         401,
       );
     }
-    const tenant = await resolve(key);
-    if (!tenant)
-      throw new SkeinError(
-        'UNAUTHORIZED',
-        'the API key is not valid; create one with `skein keys create`',
-        401,
-      );
     const pathTenant = c.req.param('tenant');
-    if (pathTenant !== undefined && pathTenant !== tenant) {
+    if (pathTenant !== undefined && pathTenant !== who.tenant) {
       throw new SkeinError('NOT_FOUND', `no tenant "${pathTenant}"`, 404);
     }
-    c.set('tenant', tenant);
+    c.set('tenant', who.tenant);
+    c.set('keyId', who.keyId);
     await next();
-  };
-}
-
-/** Caches key lookups for `ttlMs` so a burst of requests costs one store read per key. */
-export function cachedResolver(
-  resolve: KeyResolver,
-  now: () => number,
-  ttlMs = 60_000,
-  maxEntries = 10_000,
-): KeyResolver {
-  const cache = new Map<string, { tenant: string | undefined; until: number }>();
-  return async (key) => {
-    const hit = cache.get(key);
-    if (hit && hit.until > now()) return hit.tenant;
-    const tenant = await resolve(key);
-    if (cache.size >= maxEntries) cache.clear();
-    // Unknown keys are cached briefly too, so guessing keys cannot hammer the store.
-    cache.set(key, { tenant, until: now() + (tenant ? ttlMs : Math.min(ttlMs, 5_000)) });
-    return tenant;
   };
 }

@@ -21,6 +21,10 @@ export const errors = {
   400: json(errorSchema, 'Bad request: the message says what to fix and `path` where.'),
   401: json(errorSchema, 'Missing or unknown API key.'),
   404: json(errorSchema, 'Not found (also for another tenant’s resources).'),
+  429: {
+    ...json(errorSchema, 'RATE_LIMITED: too many unknown API keys from this address.'),
+    headers: { 'Retry-After': { schema: { type: 'integer' as const }, description: 'Seconds to wait.' } },
+  },
 };
 const definitionRef = { $ref: '#/components/schemas/WorkflowDefinition' };
 const definitionBody = {

@@ -2,11 +2,14 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
-import type { KeyResolver } from '../api/auth.ts';
+import { apiKeyFromHeaders, headerLookup } from '../api/api-key-header.ts';
+import { type FailureLimiter, sourceOf } from '../api/failure-limiter.ts';
+import type { KeyResolver } from '../api/key-resolver.ts';
 
 /** What the authorizer passes to the API's integration (`requestContext.authorizer.lambda`). */
 export interface AuthorizerContext {
   readonly tenant: string;
+  readonly keyId: string;
 }
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<
@@ -14,41 +17,43 @@ export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<
 >;
 
 export interface AuthorizerDeps {
-  /** `cachedResolver((key) => resolveApiKey(apiKeys, key), clock.now)`. */
-  readonly resolveKey: KeyResolver;
+  /** `keyResolver(apiKeys, { clock, cacheTtlMs: AWS_KEY_CACHE_MS })`: read-only, bounded cache. */
+  readonly resolver: KeyResolver;
+  /** Failed authentications per source address, per Lambda instance. */
+  readonly limiter: FailureLimiter;
   readonly log?: (message: string, details: unknown) => void;
 }
 
+const refused: AuthorizerResult = { isAuthorized: false, context: {} };
+
 /**
- * The HTTP API's Lambda authorizer (payload 2.0, simple responses): reads the API key from
- * `X-Api-Key` or `Authorization: Bearer <key>` and answers `{isAuthorized: true, context:
- * {tenant}}` for a known key. It never throws: no key, an unknown key or a failing key store
- * answer `{isAuthorized: false}` (API Gateway then returns 403), the last one logged.
- * @example export const handler = createAuthorizerHandler({ resolveKey });
+ * The HTTP API's Lambda authorizer (payload 2.0, simple responses): reads the API key with the
+ * app's rule (`Authorization: Bearer <key>` first, `X-Api-Key` only without it) and answers
+ * `{isAuthorized: true, context: {tenant, keyId}}` for a known key. It never throws: no key, an
+ * unknown key or a failing key store answer `{isAuthorized: false}` (API Gateway then returns
+ * 403), the last one logged.
+ *
+ * A source address (`requestContext.http.sourceIp`) that sent too many unknown keys is refused
+ * without a store read. Simple responses cannot carry a status, so that is a 403 too; API Gateway
+ * caches it per identity source (the Authorization header and the source address), so the
+ * refusal never reaches the same key used from another address.
+ * @example export const handler = createAuthorizerHandler({ resolver, limiter });
  */
 export function createAuthorizerHandler(deps: AuthorizerDeps) {
   const log = deps.log ?? ((message: string, details: unknown) => console.error(message, details));
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
-    const key = keyOf(event);
-    if (key === undefined) return { isAuthorized: false, context: {} };
+    const header = apiKeyFromHeaders(headerLookup(event.headers));
+    if (!('key' in header)) return refused;
+    const source = sourceOf(event.requestContext?.http?.sourceIp);
+    if (deps.limiter.retryAfter(source) > 0) return refused;
     try {
-      const tenant = await deps.resolveKey(key);
-      return tenant ? { isAuthorized: true, context: { tenant } } : { isAuthorized: false, context: {} };
+      const who = await deps.resolver.resolve(header.key);
+      if (who) return { isAuthorized: true, context: { tenant: who.tenant, keyId: who.keyId } };
+      deps.limiter.fail(source);
+      return refused;
     } catch (error) {
       log('skein authorizer: resolving an API key failed; the request is refused', error);
-      return { isAuthorized: false, context: {} };
+      return refused;
     }
   };
-}
-
-/**
- * The key in `Authorization: Bearer <key>`, else in `X-Api-Key` (header names in any case).
- * Authorization first: API Gateway caches the answer by that header (the identity source).
- */
-function keyOf(event: APIGatewayRequestAuthorizerEventV2): string | undefined {
-  const headers = Object.fromEntries(
-    Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
-  );
-  const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization?.trim() ?? '');
-  return match?.[1] ?? (headers['x-api-key']?.trim() || undefined);
 }

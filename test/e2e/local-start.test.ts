@@ -70,6 +70,41 @@ describe('npm start', () => {
     expect(other.status).toBe(404);
   });
 
+  it('lets `skein keys list` and `skein keys revoke` work on the running store; the key fails at once', async () => {
+    // Prepare
+    const skein = async (...args: string[]) =>
+      (
+        await promisify(execFile)(process.execPath, ['cli/bin.js', 'keys', ...args, '--data-dir', dataDir], {
+          cwd: root,
+        })
+      ).stdout;
+    const created = JSON.parse(
+      await skein('create', '--tenant', 'revoked', '--label', 'short-lived', '--json'),
+    ) as {
+      key: string;
+      keyId: string;
+    };
+    const headers = { authorization: `Bearer ${created.key}` };
+    const before = await fetch(`${url}/v1/tenants/revoked/workflows`, { headers });
+
+    // Act
+    const listed = JSON.parse(await skein('list', '--tenant', 'revoked', '--json')) as { keyId: string }[];
+    await skein('revoke', created.keyId, '--tenant', 'revoked');
+    const after = await fetch(`${url}/v1/tenants/revoked/workflows`, { headers });
+
+    // Assess
+    expect(listed).toEqual([
+      {
+        keyId: created.keyId,
+        label: 'short-lived',
+        createdAt: expect.any(String),
+        lastUsedAt: expect.any(String),
+      },
+    ]);
+    expect(before.status).toBe(200);
+    expect(after.status).toBe(401);
+  });
+
   it('runs the hello example through the run API and the local worker', async () => {
     // Act
     const response = await fetch(`${url}/v1/tenants/demo/workflows/hello/runs`, {

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { IDENTITY_SOURCE, PUBLIC_ROUTES } from '../../infra/constructs/api.ts';
-import { getAtt, onlyResource, ref, synthStack } from './helpers.ts';
+import { IDENTITY_SOURCES, PUBLIC_ROUTES } from '../../infra/constructs/api.ts';
+import { getAtt, logicalId, onlyResource, ref, synthStack } from './helpers.ts';
 
 describe('SkeinApi', () => {
   it('puts an HTTP API in front of the api function, every route but the public ones behind the authorizer', () => {
@@ -32,7 +32,7 @@ describe('SkeinApi', () => {
     expect(PUBLIC_ROUTES.map((route) => route.path)).toEqual(['/health', '/openapi.json']);
   });
 
-  it('has a Lambda authorizer with simple responses on the Authorization header, cached for 60 s', () => {
+  it('has a Lambda authorizer with simple responses, cached for 60 s per Authorization header and source address', () => {
     // Prepare / Act
     const { stack, template } = synthStack('prod');
     // Assess
@@ -40,13 +40,13 @@ describe('SkeinApi', () => {
       AuthorizerType: 'REQUEST',
       EnableSimpleResponses: true,
       AuthorizerPayloadFormatVersion: '2.0',
-      IdentitySource: [IDENTITY_SOURCE],
+      IdentitySource: [...IDENTITY_SOURCES],
       AuthorizerResultTtlInSeconds: 60,
       AuthorizerUri: Match.objectLike({
         'Fn::Join': ['', Match.arrayWith([getAtt(stack, stack.api.authorizer)])],
       }),
     });
-    expect(IDENTITY_SOURCE).toBe('$request.header.Authorization');
+    expect(IDENTITY_SOURCES).toEqual(['$request.header.Authorization', '$context.identity.sourceIp']);
   });
 
   it('throttles every route and writes JSON access logs with the request id to its log group', () => {
@@ -62,7 +62,12 @@ describe('SkeinApi', () => {
       AccessLogSettings: { DestinationArn: getAtt(stack, stack.api.accessLogs) },
     });
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
-    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      ip: '$context.identity.sourceIp',
+      keyId: '$context.authorizer.keyId',
+    });
   });
 
   it('lets the authorizer read API keys and the api function read and write them', () => {
@@ -83,6 +88,18 @@ describe('SkeinApi', () => {
         Roles: [ref(stack, fn.role as never)],
       });
     }
+  });
+
+  it('gives the authorizer no write access to the control table: only the api function revokes keys and records their use', () => {
+    // Prepare
+    const { stack, template } = synthStack('prod');
+    // Act
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.Roles).includes(logicalId(stack, stack.api.authorizer.role as never)),
+    );
+    // Assess
+    expect(policies).not.toEqual([]);
+    expect(JSON.stringify(policies)).not.toMatch(/dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)/);
   });
 
   it('answers CORS preflights only for the origins it is given', () => {

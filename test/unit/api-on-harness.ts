@@ -1,6 +1,6 @@
 import { MemoryApiKeyStore } from '../../shared/adapters/memory/api-key-store.ts';
 import { createApp } from '../../shared/api/app.ts';
-import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
+import { createApiKey } from '../../shared/engine/api-keys.ts';
 import { sequentialIds } from '../../shared/ports/ids.ts';
 import { TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
 
@@ -28,7 +28,8 @@ export async function apiOnHarness(options: ApiOnHarnessOptions = {}) {
     definitions: harness.definitions,
     clock: harness.clock,
     storeName: 'memory',
-    resolveKey: (key) => resolveApiKey(apiKeys, key),
+    apiKeys,
+    ids: sequentialIds('api-key'),
     ...((options.withEngine ?? true) && { engine: harness.engine }),
     sleep: options.sleep ?? (async () => {}),
     log: (_message, error) => logged.push(error),

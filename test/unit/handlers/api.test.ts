@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryApiKeyStore } from '../../../shared/adapters/memory/api-key-store.ts';
-import { createApiKey, resolveApiKey } from '../../../shared/engine/api-keys.ts';
+import { createApiKey } from '../../../shared/engine/api-keys.ts';
 import { createApiHandler } from '../../../shared/handlers/api.ts';
 import { sequentialIds } from '../../../shared/ports/ids.ts';
 import { TENANT, WorkflowHarness } from '../../../shared/testing/workflow-harness.ts';
@@ -19,7 +19,8 @@ async function setup() {
     definitions: harness.definitions,
     engine: harness.engine,
     clock: harness.clock,
-    resolveKey: (candidate) => resolveApiKey(apiKeys, candidate),
+    apiKeys,
+    ids: sequentialIds('api-key'),
     storeName: 'dynamodb',
   });
   return { harness, handler, key };
@@ -76,5 +77,25 @@ describe('the API handler', () => {
     // Assess
     expect(response.statusCode).toBe(401);
     expect(JSON.parse(response.body ?? '')).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+  });
+
+  it("limits unknown keys by the event's sourceIp, not by X-Forwarded-For", async () => {
+    // Prepare
+    const { handler, key } = await setup();
+    const request = (bearer: string, forwardedFor: string) =>
+      httpApiEvent({
+        method: 'GET',
+        path: `/v1/tenants/${TENANT}/runs`,
+        headers: { authorization: `Bearer ${bearer}`, 'x-forwarded-for': forwardedFor },
+      });
+    for (let i = 0; i < 20; i++)
+      await handler(request(`skein_guess-${i}`, `198.51.100.${i}`), lambdaContext());
+
+    // Act
+    const response = await handler(request(key, '198.51.100.99'), lambdaContext());
+
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(response.headers?.['retry-after']).toBe('3');
   });
 });

@@ -71,14 +71,21 @@ export function httpApiEvent(options: {
   };
 }
 
-/** A Lambda authorizer request (payload 2.0) for `GET /v1/tenants/acme/workflows`. */
-export function authorizerEvent(headers: Record<string, string>): APIGatewayRequestAuthorizerEventV2 {
+/**
+ * A Lambda authorizer request (payload 2.0) for `GET /v1/tenants/acme/workflows`, from `sourceIp`;
+ * `identitySource` holds the values of the identity sources (Authorization, source address).
+ */
+export function authorizerEvent(
+  headers: Record<string, string>,
+  sourceIp = '203.0.113.7',
+): APIGatewayRequestAuthorizerEventV2 {
   const http = httpApiEvent({ method: 'GET', path: '/v1/tenants/acme/workflows', headers });
+  http.requestContext.http.sourceIp = sourceIp;
   return {
     version: '2.0',
     type: 'REQUEST',
     routeArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/$default/GET/v1/tenants/acme/workflows`,
-    identitySource: Object.values(headers),
+    identitySource: [headers.authorization, sourceIp].filter((value) => value !== undefined),
     routeKey: 'ANY /v1/{proxy+}',
     rawPath: http.rawPath,
     rawQueryString: '',
