@@ -95,7 +95,15 @@ export function documentRunRoutes(app: OpenAPIHono): void {
       summary,
       security,
       request: { params: run },
-      responses: { 200: runState('The run’s new state'), 409: conflict, ...errors, ...unavailable },
+      responses: {
+        200: runState('The run’s new state'),
+        ...(action === 'cancel'
+          ? { 202: runState('CANCELLED; nodes are still being marked in the background (`control`)') }
+          : {}),
+        409: conflict,
+        ...errors,
+        ...unavailable,
+      },
     });
   }
   registry.registerPath({
@@ -103,11 +111,12 @@ export function documentRunRoutes(app: OpenAPIHono): void {
     path: `${runPath}/retry`,
     summary: 'Retry a failed, cancelled or timed-out run',
     description:
-      'Reruns the named nodes (or every FAILED or CANCELLED one) and everything downstream; the others keep their outputs.',
+      'Reruns the named nodes (or every FAILED or CANCELLED one) and everything downstream; the others keep their outputs. A retry of a run whose retry is still pending goes on with that retry.',
     security,
     request: { params: run, body: optionalBody(retryBodySchema) },
     responses: {
       200: runState('The run is RUNNING again'),
+      202: runState('QUEUED: a large run is reset in the background; `control` shows the progress'),
       409: conflict,
       422: json(errorSchema, 'UNKNOWN_NODE: a named node is not in the workflow (`path` is `$.nodes[i]`).'),
       ...errors,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WORKFLOW_ID } from '../domain/definition-schema.ts';
-import { LIMITS } from '../domain/limits.ts';
+import { MAX_NAMED_NODES } from '../engine/retry-run.ts';
 import { NODE_STATUSES, RUN_STATUSES } from '../ports/run-store.ts';
 import { pageQuerySchema } from './schemas.ts';
 
@@ -46,7 +46,10 @@ export const retryBodySchema = z
         error: 'nodes must be a list of node ids',
       })
       .min(1, 'nodes must name at least one node; leave it out to retry every failed or cancelled node')
-      .max(LIMITS.maxNodes, `nodes must name at most ${LIMITS.maxNodes} nodes`)
+      .max(
+        MAX_NAMED_NODES,
+        `nodes must name at most ${MAX_NAMED_NODES} nodes; leave it out to rerun every failed or cancelled node`,
+      )
       .optional()
       .meta({
         description:
@@ -80,8 +83,21 @@ export const runStartedSchema = z
   })
   .meta({ id: 'RunStarted' });
 
+export const controlViewSchema = z
+  .object({
+    action: z.enum(['retry', 'cancel', 'time_out']),
+    done: z.number().int().meta({ description: 'Nodes written so far.' }),
+    total: z.number().int().optional().meta({ description: 'Nodes to write.' }),
+    since: z.string(),
+  })
+  .meta({
+    id: 'PendingControl',
+    description:
+      'A cancel, time-out or retry still working through the run’s nodes in the background; absent once done.',
+  });
+
 export const runStateSchema = z
-  .object({ runId: z.string(), status: runStatusSchema })
+  .object({ runId: z.string(), status: runStatusSchema, control: controlViewSchema.optional() })
   .meta({ id: 'RunState' });
 
 export const runSummarySchema = z
@@ -126,6 +142,7 @@ export const runViewSchema = z
     updatedAt: z.string(),
     endedAt: z.string().optional(),
     deadline: z.string().optional().meta({ description: 'Past this time the run is TIMED_OUT.' }),
+    control: controlViewSchema.optional(),
     progress: z.object({
       total: z.number().int(),
       done: z.number().int().meta({ description: 'Nodes in a terminal state.' }),

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../domain/problems.ts';
-import type { ErrorInfo, NodeRecord, NodeStatus, RunRecord } from '../ports/run-store.ts';
+import type { ErrorInfo, NodeRecord, NodeStatus, RunControl, RunRecord } from '../ports/run-store.ts';
 import type { EngineContext } from './context.ts';
 import { TERMINAL_NODE } from './context.ts';
 
@@ -24,7 +24,17 @@ export interface RunProgress {
   readonly byStatus: Partial<Record<NodeStatus, number>>;
 }
 
-export interface RunView extends Omit<RunRecord, 'expiresAt' | 'epoch' | 'sinkCount' | 'failed'> {
+/** A pending control as users see it. */
+export interface ControlView {
+  readonly action: RunControl['action'];
+  readonly done: number;
+  readonly total?: number;
+  readonly since: string;
+}
+
+export interface RunView
+  extends Omit<RunRecord, 'expiresAt' | 'epoch' | 'sinkCount' | 'failed' | 'control' | 'epochStartedAt'> {
+  readonly control?: ControlView;
   readonly inputs: unknown;
   readonly progress: RunProgress;
   readonly nodes: Record<string, NodeView>;
@@ -60,10 +70,11 @@ export async function viewRun(cx: EngineContext, tenant: string, runId: string):
     byStatus[view.status] = (byStatus[view.status] ?? 0) + 1;
     if (TERMINAL_NODE.has(view.status)) done += 1;
   }
-  const { expiresAt: _e, epoch: _p, sinkCount: _s, failed: _f, ...record } = run;
+  const { expiresAt: _e, epoch: _p, sinkCount: _s, failed: _f, control, epochStartedAt: _t, ...record } = run;
   const total = plan.ids.length;
   return {
     ...record,
+    ...(control && { control: controlView(control) }),
     inputs,
     progress: { total, done, percent: total === 0 ? 100 : Math.floor((done * 100) / total), byStatus },
     nodes,
@@ -82,5 +93,15 @@ function nodeView(item: NodeRecord | undefined, stopped: boolean): NodeView {
     ...(item.startedAt ? { startedAt: item.startedAt } : {}),
     ...(item.endedAt ? { endedAt: item.endedAt } : {}),
     ...(item.wakeAt && (status === 'RETRY_WAIT' || status === 'WAITING') ? { wakeAt: item.wakeAt } : {}),
+  };
+}
+
+/** The public face of a pending control: what it does and how far it got. */
+export function controlView(control: RunControl): ControlView {
+  return {
+    action: control.action,
+    done: control.done ?? 0,
+    ...(control.total === undefined ? {} : { total: control.total }),
+    since: control.since,
   };
 }

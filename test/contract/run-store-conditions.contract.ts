@@ -124,7 +124,8 @@ const run = (overrides: Partial<RunRecord> = {}): RunRecord => ({
  * DynamoDB refuses to parse fails here, not in production).
  */
 export function describeRunStoreConditionContract(name: string, makeStore: () => Promise<RunStore>) {
-  describe(`RunStore conditions: ${name}`, () => {
+  // The matrix is a few hundred writes: seconds on DynamoDB Local on a loaded 2-core machine.
+  describe(`RunStore conditions: ${name}`, { timeout: 60_000 }, () => {
     it('applies every node condition shape the engine builds exactly as the port says', async () => {
       // Prepare
       const store = await makeStore();

@@ -2,7 +2,7 @@ import { MemoryApiKeyStore } from '../../shared/adapters/memory/api-key-store.ts
 import { createApp } from '../../shared/api/app.ts';
 import { createApiKey } from '../../shared/engine/api-keys.ts';
 import { sequentialIds } from '../../shared/ports/ids.ts';
-import { TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { type HarnessOptions, TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response bodies
 export type Json = Record<string, any>;
@@ -12,6 +12,8 @@ export interface ApiOnHarnessOptions {
   readonly withEngine?: boolean;
   /** The sleep the `wait` polling uses. @default resolves at once */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Engine settings of the harness. */
+  readonly settings?: HarnessOptions['settings'];
 }
 
 /**
@@ -19,7 +21,7 @@ export interface ApiOnHarnessOptions {
  * "other", and `call` to send requests with a key (the "test" one unless told).
  */
 export async function apiOnHarness(options: ApiOnHarnessOptions = {}) {
-  const harness = new WorkflowHarness();
+  const harness = new WorkflowHarness(options.settings ? { settings: options.settings } : {});
   const apiKeys = new MemoryApiKeyStore();
   const keyDeps = { apiKeys, clock: harness.clock, ids: sequentialIds('key') };
   const [own, other] = await Promise.all([createApiKey(keyDeps, TENANT), createApiKey(keyDeps, 'other')]);

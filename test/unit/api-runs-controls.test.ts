@@ -87,6 +87,42 @@ describe('POST /v1/tenants/{tenant}/runs/{run}/retry', () => {
     expect((await call('GET', run(runId))).json.nodes.b).toMatchObject({ status: 'FAILED', attempts: 3 });
   });
 
+  it('answers 202 with the run QUEUED and the progress of a retry too large to finish in the call', async () => {
+    // Prepare
+    const api = await apiOnHarness({ settings: { inlineControlNodes: 4 } });
+    const nodes: Record<string, object> = {
+      root: {
+        type: 'script',
+        language: 'js',
+        code: 'if (ctx.attempt === 1) throw new Error("no"); return 1',
+      },
+    };
+    for (let i = 0; i < 20; i += 1) nodes[`n${i}`] = { type: 'noop', needs: ['root'] };
+    await api.harness.publish({ id: 'wide', nodes });
+    const runId = (await api.call('POST', `/v1/tenants/${TENANT}/workflows/wide/runs`)).json.runId as string;
+    await api.harness.drain();
+
+    // Act
+    const retried = await api.call('POST', run(runId, '/retry'));
+    const during = await api.call('GET', run(runId));
+    const again = await api.call('POST', run(runId, '/retry'));
+    await api.harness.drain();
+    const after = await api.call('GET', run(runId));
+
+    // Assess
+    expect(retried.status).toBe(202);
+    expect(retried.json).toEqual({
+      runId,
+      status: 'QUEUED',
+      control: { action: 'retry', done: 4, total: 21, since: expect.any(String) },
+    });
+    expect(during.json.control).toMatchObject({ action: 'retry', total: 21 });
+    expect(again.status).toBe(202); // a second call goes on with the same retry
+    expect(again.json.control.done).toBe(8);
+    expect(after.json.status).toBe('SUCCEEDED');
+    expect(after.json.control).toBeUndefined();
+  });
+
   it('refuses an unknown node with 422 at its path, and a malformed list with 400', async () => {
     // Prepare
     const { harness, call, startRun } = await setup();

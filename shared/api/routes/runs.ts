@@ -2,6 +2,7 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { NotFoundError, SkeinError } from '../../domain/problems.ts';
 import { assertWorkflowId } from '../../engine/publish-definition.ts';
 import type { RunEngine } from '../../engine/run-engine.ts';
+import { controlView } from '../../engine/run-view.ts';
 import { type RunRecord, TERMINAL_RUN_STATUSES } from '../../ports/run-store.ts';
 import type { ApiEnv } from '../auth.ts';
 import { parseBody, readOptionalBody } from '../body.ts';
@@ -73,14 +74,14 @@ export function runRoutes(deps: RunRouteDeps) {
 
   app.post('/runs/:run/:action{pause|resume|cancel}', async (c) => {
     const action = c.req.param('action') as 'pause' | 'resume' | 'cancel';
-    const { runId, status } = await engineOf()[action](c.get('tenant'), runIdOf(c));
-    return c.json({ runId, status });
+    const run = await engineOf()[action](c.get('tenant'), runIdOf(c));
+    return c.json(stateOf(run), run.control ? 202 : 200);
   });
   app.post('/runs/:run/retry', async (c) => {
     const runId = runIdOf(c);
     const { nodes } = parseBody(retryBodySchema, await readOptionalBody(c));
-    const { status } = await engineOf().retry(c.get('tenant'), runId, nodes);
-    return c.json({ runId, status });
+    const run = await engineOf().retry(c.get('tenant'), runId, nodes);
+    return c.json(stateOf(run), run.control ? 202 : 200);
   });
 
   return app;
@@ -127,6 +128,12 @@ function asUnprocessable(error: unknown): unknown {
     return new SkeinError(error.code, error.message, 422, error.path, error.details);
   }
   return error;
+}
+
+/** A run's state after a control: 202 with `control` while it goes on in the background. */
+function stateOf(run: RunRecord) {
+  const { runId, status } = run;
+  return { runId, status, ...(run.control && { control: controlView(run.control) }) };
 }
 
 function startedOf(run: RunRecord, created: boolean) {
