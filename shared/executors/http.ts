@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonBounded } from '../domain/bounded-parse.ts';
 import type { NodeDefinition } from '../domain/definition-schema.ts';
 import { durationSchema, parseDuration } from '../domain/duration.ts';
 import { LIMITS } from '../domain/limits.ts';
@@ -180,11 +181,15 @@ export class HttpExecutor implements Executor<HttpNode> {
     const contentType = response.headers.get('content-type') ?? '';
     let body: unknown = text;
     if (/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-      try {
-        body = JSON.parse(text) as unknown;
-      } catch {
-        // Keep the text: a server that mislabels its body should not fail the node.
+      const parsed = parseJsonBounded(text);
+      if (parsed.ok) body = parsed.value;
+      else if (parsed.problem.code === 'LIMIT') {
+        return failure(
+          'OUTPUT_TOO_DEEP',
+          `${method} ${url} returned JSON nested more than ${LIMITS.maxNestingDepth} levels deep (node "${ctx.nodeId}"): ask for a flatter response`,
+        );
       }
+      // Else keep the text: a server that mislabels its body should not fail the node.
     }
     const output = { status, headers: Object.fromEntries(response.headers), body };
     return boundedOutput(ctx.nodeId, output, LIMITS.maxOutputBytes);
