@@ -1,6 +1,7 @@
 import { basename, extname } from 'node:path';
 import { parseJsonBounded } from '../shared/domain/bounded-parse.ts';
 import { WORKFLOW_ID } from '../shared/domain/definition-schema.ts';
+import { parseHttpAllow } from '../shared/executors/http-allow.ts';
 
 /** The options of `skein run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -12,6 +13,8 @@ export interface RunCommandOptions {
   readonly key?: string;
   readonly tenant?: string;
   readonly version?: string;
+  /** `--allow-http host:port`, repeatable: destinations http nodes may call in-process. */
+  readonly allowHttp?: string[];
 }
 
 /** Thrown for a usage mistake: printed as `skein: message`, exit 2. */
@@ -25,6 +28,14 @@ export function parseRunFlags(options: RunCommandOptions): Record<string, unknow
 
 function checkFlags(options: RunCommandOptions): void {
   const { store, api, key } = options;
+  if (api !== undefined && (options.allowHttp ?? []).length > 0) {
+    throw new UsageError('--allow-http is for in-process runs; the server at --api has its own allow-list');
+  }
+  try {
+    parseHttpAllow(options.allowHttp ?? []);
+  } catch (error) {
+    throw new UsageError(`--allow-http: ${(error as Error).message}`);
+  }
   if (store !== undefined && store !== 'memory' && store !== 'local') {
     throw new UsageError(`unknown --store "${store}": use memory or local`);
   }
