@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { localHttpPolicy } from '../functions/local/http-policy.ts';
 import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-store.ts';
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
@@ -7,6 +8,7 @@ import { LOCAL_TABLES } from '../shared/config.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../shared/executors/registry.ts';
+import type { DeniedPort } from '../shared/executors/ssrf-guard.ts';
 import { systemClock } from '../shared/ports/clock.ts';
 import type { DefinitionStore } from '../shared/ports/definition-store.ts';
 import { randomIds } from '../shared/ports/ids.ts';
@@ -25,6 +27,8 @@ export interface InProcessRuntime {
   readonly pollSeconds: number;
   /** How long to sleep when the queue had nothing: undefined when nothing is pending at all. */
   idleMs(): number | undefined;
+  /** Local services http nodes may never call (DynamoDB Local and fauxqs with `--store local`). */
+  readonly services: readonly DeniedPort[];
   /** Stops what the runtime started (DynamoDB Local, fauxqs, clients). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -37,6 +41,7 @@ export function memoryRuntime(): InProcessRuntime {
     definitions: new MemoryDefinitionStore(),
     queue,
     pollSeconds: 0,
+    services: [],
     idleMs: () => {
       const next = queue.nextVisibleAt();
       return next === undefined ? undefined : Math.max(0, next - Date.now());
@@ -57,6 +62,7 @@ export async function localRuntime(): Promise<InProcessRuntime> {
       import('../functions/local/fauxqs.ts'),
       importAwsAdapters(),
     ]);
+  const { servicePort, STORE, QUEUE } = await import('../functions/local/http-policy.ts');
   const names = LOCAL_TABLES;
   const [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqs()]);
   const { client, doc } = dynamoClients(dynamo.endpoint);
@@ -75,6 +81,7 @@ export async function localRuntime(): Promise<InProcessRuntime> {
       queue: new aws.SqsQueue({ client: sqs, queueUrl }),
       pollSeconds: 1,
       idleMs: () => 100,
+      services: [servicePort(dynamo.endpoint, STORE), servicePort(fauxqs.endpoint, QUEUE)],
       stop,
     };
   } catch (error) {
@@ -94,8 +101,25 @@ async function importAwsAdapters() {
   return { DynamoDbDefinitionStore, DynamoDbRunStore, createTables, SqsQueue };
 }
 
-/** An engine over the runtime's ports with the real clock and local-mode executors. */
-export function engineFor(runtime: InProcessRuntime, observer: (event: EngineEvent) => void): RunEngine {
+/** What http nodes of an in-process run may call. */
+export interface HttpAccess {
+  /** `host:port` entries (`--allow-http`, `SKEIN_HTTP_ALLOW`). */
+  readonly allow: readonly string[];
+  /** Told about entries dropped because they name a local service's port. */
+  readonly onNotice: (message: string) => void;
+}
+
+/**
+ * An engine over the runtime's ports with the real clock and local-mode executors: http nodes
+ * reach only the allow-listed `host:port`s, never the runtime's own services.
+ */
+export function engineFor(
+  runtime: InProcessRuntime,
+  observer: (event: EngineEvent) => void,
+  http: HttpAccess = { allow: [], onNotice: () => {} },
+): RunEngine {
+  const policy = localHttpPolicy(http.allow, runtime.services);
+  for (const notice of policy.notices) http.onNotice(notice);
   return new RunEngine({
     runs: runtime.runs,
     definitions: runtime.definitions,
@@ -103,7 +127,7 @@ export function engineFor(runtime: InProcessRuntime, observer: (event: EngineEve
     timer: new QueueRelayTimer(runtime.queue, systemClock),
     clock: systemClock,
     ids: randomIds,
-    executors: defaultExecutors({ http: { allowHosts: ['localhost'] } }),
+    executors: defaultExecutors({ http: { allow: policy.allow, deniedPorts: policy.deniedPorts } }),
     random: Math.random,
     observer,
   });

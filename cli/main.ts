@@ -38,6 +38,12 @@ program
   .option('--key <key>', 'an API key for --api')
   .option('--tenant <tenant>', 'the tenant to run as', 'demo')
   .option('--version <version>', "the version to publish (default: the file's, else 0.0.0-local)")
+  .option(
+    '--allow-http <host:port>',
+    'a host:port http nodes may call although it is private, such as localhost:9000 (repeatable; also SKEIN_HTTP_ALLOW)',
+    collect,
+    [],
+  )
   .action(async (file: string, options: RunCommandOptions) => {
     const { runCommand } = await import('./run-command.ts');
     process.exitCode = await runCommand(file, options, processIo);

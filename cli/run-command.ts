@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { httpAllowFrom } from '../shared/config.ts';
 import { type Problem, SkeinError } from '../shared/domain/problems.ts';
 import { parseSource, sourceFormatOf } from '../shared/domain/source.ts';
 import { validateSource } from '../shared/domain/validate.ts';
@@ -19,6 +20,8 @@ interface RunPlan {
   readonly inputs: Record<string, unknown>;
   readonly live: boolean;
   readonly signal: AbortSignal;
+  /** `SKEIN_HTTP_ALLOW` and `--allow-http`, for in-process runs. */
+  readonly httpAllow: readonly string[];
 }
 
 const DEFAULT_VERSION = '0.0.0-local';
@@ -53,8 +56,10 @@ async function runFile(
   signal: AbortSignal,
 ): Promise<number> {
   let inputs: Record<string, unknown>;
+  let httpAllow: readonly string[];
   try {
     inputs = parseRunFlags(options);
+    httpAllow = [...envHttpAllow(), ...(options.allowHttp ?? [])];
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`skein: ${error.message}`);
@@ -83,6 +88,7 @@ async function runFile(
     inputs,
     live: !options.json,
     signal,
+    httpAllow,
   };
   let report: RunReport | undefined;
   try {
@@ -152,11 +158,15 @@ async function runInProcess(
     const printer = new LinePrinter(io);
     let runId: string | undefined;
     let ended = false;
-    const engine = engineFor(runtime, (event) => {
-      if (runId === undefined || event.runId !== runId) return;
-      if (TERMINAL_EVENTS.has(event.type)) ended = true;
-      if (live) printer.push(lineOf(event, runtime));
-    });
+    const engine = engineFor(
+      runtime,
+      (event) => {
+        if (runId === undefined || event.runId !== runId) return;
+        if (TERMINAL_EVENTS.has(event.type)) ended = true;
+        if (live) printer.push(lineOf(event, runtime));
+      },
+      { allow: plan.httpAllow, onNotice: (notice) => io.err(`skein: ${notice}`) },
+    );
     const deps = { definitions: runtime.definitions, clock: systemClock };
     await publishDefinition(deps, { tenant, workflowId, version, body: plan.body });
     const started = await engine.startRun({ tenant, workflow: workflowId, version, inputs: plan.inputs });
@@ -212,6 +222,15 @@ function lineOf(event: EngineEvent, runtime: InProcessRuntime): NodeLine | Promi
     .getNode(event.runId, event.nodeId)
     .then((node) => (node?.wakeAt ? { ...line, wakeAt: node.wakeAt } : line))
     .catch(() => line);
+}
+
+/** `SKEIN_HTTP_ALLOW`; a malformed entry is a usage error naming the variable. */
+function envHttpAllow(): readonly string[] {
+  try {
+    return httpAllowFrom();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /** Aborts on Ctrl-C while the command runs; a second Ctrl-C exits at once. */

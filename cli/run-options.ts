@@ -1,5 +1,7 @@
 import { basename, extname } from 'node:path';
+import { parseJsonBounded } from '../shared/domain/bounded-parse.ts';
 import { WORKFLOW_ID } from '../shared/domain/definition-schema.ts';
+import { parseHttpAllow } from '../shared/executors/http-allow.ts';
 
 /** The options of `skein run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -11,6 +13,8 @@ export interface RunCommandOptions {
   readonly key?: string;
   readonly tenant?: string;
   readonly version?: string;
+  /** `--allow-http host:port`, repeatable: destinations http nodes may call in-process. */
+  readonly allowHttp?: string[];
 }
 
 /** Thrown for a usage mistake: printed as `skein: message`, exit 2. */
@@ -24,6 +28,14 @@ export function parseRunFlags(options: RunCommandOptions): Record<string, unknow
 
 function checkFlags(options: RunCommandOptions): void {
   const { store, api, key } = options;
+  if (api !== undefined && (options.allowHttp ?? []).length > 0) {
+    throw new UsageError('--allow-http is for in-process runs; the server at --api has its own allow-list');
+  }
+  try {
+    parseHttpAllow(options.allowHttp ?? []);
+  } catch (error) {
+    throw new UsageError(`--allow-http: ${(error as Error).message}`);
+  }
   if (store !== undefined && store !== 'memory' && store !== 'local') {
     throw new UsageError(`unknown --store "${store}": use memory or local`);
   }
@@ -52,12 +64,16 @@ function checkFlags(options: RunCommandOptions): void {
 export function parseInputs(pairs: readonly string[], json: string | undefined): Record<string, unknown> {
   let inputs: Record<string, unknown> = {};
   if (json !== undefined) {
-    let value: unknown;
-    try {
-      value = JSON.parse(json);
-    } catch (error) {
-      throw new UsageError(`--inputs-json is not valid JSON: ${(error as Error).message}`);
+    const parsed = parseJsonBounded(json);
+    if (!parsed.ok) {
+      const { code, message } = parsed.problem;
+      throw new UsageError(
+        code === 'LIMIT'
+          ? `--inputs-json: ${message}`
+          : `--inputs-json is not valid JSON: ${message.replace(/^invalid JSON: /, '')}`,
+      );
     }
+    const value = parsed.value;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new UsageError('--inputs-json must be a JSON object of name → value, such as {"name":"world"}');
     }
@@ -67,13 +83,11 @@ export function parseInputs(pairs: readonly string[], json: string | undefined):
     const at = pair.indexOf('=');
     if (at <= 0) throw new UsageError(`--input "${pair}" must be key=value, such as --input name=world`);
     const raw = pair.slice(at + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw;
+    const parsed = parseJsonBounded(raw);
+    if (!parsed.ok && parsed.problem.code === 'LIMIT') {
+      throw new UsageError(`--input "${pair.slice(0, at)}": ${parsed.problem.message}`);
     }
-    inputs[pair.slice(0, at)] = value;
+    inputs[pair.slice(0, at)] = parsed.ok ? parsed.value : raw;
   }
   return inputs;
 }

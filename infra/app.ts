@@ -3,7 +3,9 @@
  *
  * Context: `stage` (default `dev`), `pools` (JSON array of worker pools, e.g.
  * `-c pools='[{"name":"default"},{"name":"heavy","memoryMb":4096,"timeoutSeconds":900}]'`),
- * `alarmEmail` (subscribed to the alarm topic), `corsOrigins` (comma-separated origins).
+ * `alarmEmail` (subscribed to the alarm topic), `corsOrigins` (comma-separated origins),
+ * `httpAllow` (comma-separated `host:port` destinations http nodes may call although private,
+ * e.g. `-c httpAllow=10.0.3.7:8443,orders.internal:80`; none by default).
  *
  * cdk-nag's AWS Solutions pack runs as a policy validation plugin on every synth; a finding
  * fails the synth unless it is fixed or acknowledged with `Validations.of(construct).acknowledge`
@@ -11,6 +13,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { formatHttpAllowEntry, parseHttpAllow } from '../shared/executors/http-allow.ts';
 import { poolsFrom } from './constructs/pools.ts';
 import { SkeinStack, stageFrom } from './skein-stack.ts';
 
@@ -22,6 +25,7 @@ const corsOrigins = optionalString(app.node.tryGetContext('corsOrigins'), 'corsO
   ?.split(',')
   .map((origin) => origin.trim())
   .filter((origin) => origin !== '');
+const httpAllow = httpAllowFrom(optionalString(app.node.tryGetContext('httpAllow'), 'httpAllow'));
 
 new SkeinStack(app, `Skein-${stage}`, {
   stage,
@@ -29,9 +33,19 @@ new SkeinStack(app, `Skein-${stage}`, {
   ...(pools !== undefined && { pools }),
   ...(alarmEmail !== undefined && { alarmEmail }),
   ...(corsOrigins !== undefined && { corsOrigins }),
+  ...(httpAllow.length > 0 && { httpAllow }),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+/** `-c httpAllow=a:1,b:2` as entries; a malformed one fails the synth showing it. */
+function httpAllowFrom(raw: string | undefined): string[] {
+  try {
+    return parseHttpAllow(raw === undefined ? [] : [raw]).map(formatHttpAllowEntry);
+  } catch (error) {
+    throw new Error(`context "httpAllow": ${(error as Error).message}`);
+  }
+}
 
 function optionalString(raw: unknown, name: string): string | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;

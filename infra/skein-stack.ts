@@ -48,6 +48,12 @@ export interface SkeinStackProps extends StackProps {
    * @default none: CORS off
    */
   readonly corsOrigins?: readonly string[];
+  /**
+   * `host:port` destinations `http` nodes may call although they are private (`-c httpAllow=...`),
+   * e.g. an internal service in the workers' network.
+   * @default none: only public addresses
+   */
+  readonly httpAllow?: readonly string[];
 }
 
 /**
@@ -73,6 +79,7 @@ export class SkeinStack extends Stack {
       definitionsTable: this.store.definitionsTable,
       runsTable: this.store.runsTable,
       ...(props.pools !== undefined && { pools: props.pools }),
+      ...(props.httpAllow !== undefined && { httpAllow: props.httpAllow }),
     });
     this.api = new SkeinApi(this, 'Api', {
       stage,

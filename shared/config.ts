@@ -1,3 +1,5 @@
+import { formatHttpAllowEntry, parseHttpAllow } from './executors/http-allow.ts';
+
 /**
  * The only module that reads the environment. Variable names are constants shared with `infra/`
  * so the CDK app and the handlers cannot drift apart.
@@ -19,6 +21,11 @@ export const ENV = {
   stage: 'SKEIN_STAGE',
   dynamoEndpoint: 'SKEIN_DYNAMODB_ENDPOINT',
   port: 'PORT',
+  /**
+   * `host:port` destinations `http` nodes may call although they are private (comma-separated).
+   * Workers on AWS (CDK context `httpAllow`), `npm start` and `skein run` read it. @default none
+   */
+  httpAllow: 'SKEIN_HTTP_ALLOW',
 } as const;
 
 /** Every deployment has this pool; nodes without `pool` run on it. */
@@ -57,6 +64,8 @@ export interface AwsConfig {
   readonly timerStateMachineArn: string;
   /** `SKEIN_EVENT_BUS_NAME`, `default` when unset. */
   readonly eventBusName: string;
+  /** `SKEIN_HTTP_ALLOW`: `host:port` entries for the http executor's allow-list, none when unset. */
+  readonly httpAllow: readonly string[];
 }
 
 /**
@@ -95,7 +104,23 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     get eventBusName() {
       return env[ENV.eventBusName] || 'default';
     },
+    get httpAllow() {
+      return httpAllowFrom(env);
+    },
   };
+}
+
+/**
+ * `SKEIN_HTTP_ALLOW` as `host:port` entries (checked: a malformed one throws naming the variable).
+ * @example httpAllowFrom({ SKEIN_HTTP_ALLOW: 'localhost:9000,10.0.0.5:443' }) // ['localhost:9000', '10.0.0.5:443']
+ */
+export function httpAllowFrom(env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  const raw = env[ENV.httpAllow] ?? '';
+  try {
+    return parseHttpAllow([raw]).map(formatHttpAllowEntry);
+  } catch (error) {
+    throw new Error(`${ENV.httpAllow}: ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -130,6 +155,8 @@ export function parsePoolQueues(raw: string): Readonly<Record<string, string>> {
 
 export interface LocalConfig {
   readonly port: number;
+  /** `SKEIN_HTTP_ALLOW`, to be merged with `--allow-http` flags. */
+  readonly httpAllow: readonly string[];
 }
 
 export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -138,7 +165,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`${ENV.port} must be a port number (0-65535), got "${raw}"`);
   }
-  return { port };
+  return { port, httpAllow: httpAllowFrom(env) };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

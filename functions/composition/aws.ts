@@ -130,6 +130,8 @@ export const engine = once(() => {
     clock: systemClock,
     ids: randomIds,
     executors: defaultExecutors({
+      // SKEIN_HTTP_ALLOW (CDK context `httpAllow`): host:port entries, none by default.
+      http: { allow: config.httpAllow },
       event: { publisher: new EventBridgePublisher({ client: eventBridge(), eventBusName }) },
     }),
     random: Math.random,

@@ -2,6 +2,13 @@
  * Embedded DynamoDB Local for local mode and tests: the jar that `amplify-dynamodb-simulator`
  * ships, started directly with `java` (the package's own launcher fails).
  *
+ * Loopback only: DynamoDB Local checks no signatures, so whoever reaches its port reads and writes
+ * every table (API keys included). The jar has no listen-address option and binds every interface,
+ * so it is started through `dynamodb-local-loopback.java` (Java's source-file mode), which sets
+ * 127.0.0.1 on its Jetty connector. A Java runtime without the compiler module (a minimal JRE;
+ * Debian's openjdk-17-jre-headless has it) cannot run that file: then the plain jar is started,
+ * `loopbackOnly` is false and `onWarning` says so.
+ *
  * Process hygiene: a started JVM must never outlive this Node process.
  * - `stop()` sends SIGTERM, then SIGKILL after `stopGraceMs`.
  * - While any instance runs, a `process.on('exit')` hook SIGKILLs them synchronously (an exit hook
@@ -19,8 +26,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, type DynamoDBClientConfig, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -35,6 +43,8 @@ export interface DynamoDbLocalOptions {
   readonly javaPath?: string;
   /** How long `stop()` waits after SIGTERM before SIGKILL. @default 5_000 */
   readonly stopGraceMs?: number;
+  /** Told when DynamoDB Local could not be bound to loopback only. @default console.warn */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface DynamoDbLocal {
@@ -43,6 +53,8 @@ export interface DynamoDbLocal {
   readonly port: number;
   /** The JVM's process id. */
   readonly pid: number;
+  /** True when it listens on 127.0.0.1 only; false when it had to fall back to every interface. */
+  readonly loopbackOnly: boolean;
   /** Stops the JVM and resolves once it has exited. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -58,15 +70,47 @@ export const JAVA_INSTALL_HINT = 'apt-get update && apt-get install -y openjdk-1
  * await db.stop();
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
-  const javaPath = options.javaPath ?? 'java';
-  const cwd = emulatorDir();
   const port = options.port ?? (await freePort());
   if (options.port !== undefined) await assertPortFree(port);
+  try {
+    return await startJvm({ ...options, port }, 'loopback');
+  } catch (error) {
+    if (!(error instanceof LoopbackUnsupported)) throw error;
+    (options.onWarning ?? console.warn)(
+      `WARNING: DynamoDB Local listens on every interface of this machine on port ${port} ` +
+        `(${error.message}); it checks no credentials, so block the port from other machines. ` +
+        'A Java runtime with the jdk.compiler module (a JDK, or Debian’s openjdk-17-jre-headless) lets Skein bind it to 127.0.0.1.',
+    );
+    return startJvm({ ...options, port }, 'jar');
+  }
+}
+
+/** The loopback launcher could not run on this Java runtime. */
+class LoopbackUnsupported extends Error {}
+
+const LAUNCHER = fileURLToPath(new URL('./dynamodb-local-loopback.java', import.meta.url));
+
+async function startJvm(
+  options: DynamoDbLocalOptions & { readonly port: number },
+  mode: 'loopback' | 'jar',
+): Promise<DynamoDbLocal> {
+  const { port } = options;
+  const javaPath = options.javaPath ?? 'java';
+  const cwd = emulatorDir();
   const storage = options.dbPath === undefined ? ['-inMemory'] : ['-dbPath', ensureDir(options.dbPath)];
+  const classpath = ['DynamoDBLocal.jar', join('DynamoDBLocal_lib', '*')].join(delimiter);
+  const main = mode === 'loopback' ? ['-cp', classpath, LAUNCHER] : ['-jar', 'DynamoDBLocal.jar'];
   // -sharedDb: one database whatever the credentials and region, so every local client sees the
   // same tables (without it DynamoDB Local keeps one database per access key and region).
-  const jar = ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar'];
-  const args = [...jar, '-port', String(port), ...storage, '-sharedDb', '-disableTelemetry'];
+  const args = [
+    '-Djava.library.path=./DynamoDBLocal_lib',
+    ...main,
+    '-port',
+    String(port),
+    ...storage,
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
 
   const child = spawn(javaPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = outputTail();
@@ -75,8 +119,16 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // could then be answered by whatever holds the port: watch the output for the failure.
   const watch = (chunk: Buffer) => {
     output.push(chunk);
-    if (/Exception in thread "main"|Failed to bind/.test(output.text())) {
-      failure ??= new Error(`DynamoDB Local failed to start on port ${port}.${output.text()}`);
+    // Whole lines only: a reason split across two chunks must not be misread.
+    const text = output.text();
+    const raw = output.raw();
+    const lines = raw.slice(0, raw.lastIndexOf('\n') + 1);
+    if (mode === 'loopback' && UNSUPPORTED.test(lines)) {
+      failure ??= new LoopbackUnsupported(
+        UNSUPPORTED.exec(lines)?.[0]?.trim() ?? 'the loopback launcher did not run',
+      );
+    } else if (/Exception in thread "main"|Failed to bind/.test(lines)) {
+      failure ??= new Error(`DynamoDB Local failed to start on port ${port}.${text}`);
     }
   };
   child.stdout?.on('data', watch);
@@ -84,10 +136,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.once('error', (error: NodeJS.ErrnoException) => {
     failure = error.code === 'ENOENT' ? javaMissing(javaPath) : error;
   });
-  child.once('exit', (code, signal) => {
-    untrack(child);
+  child.once('exit', () => untrack(child));
+  // 'close' comes after the output is read to the end: the launcher's reason is in it by then.
+  child.once('close', (code, signal) => {
+    const text = output.text();
+    const unsupported = mode === 'loopback' && (code === LAUNCHER_UNSUPPORTED_EXIT || UNSUPPORTED.test(text));
+    if (unsupported && !(failure instanceof LoopbackUnsupported)) {
+      failure = new LoopbackUnsupported(
+        UNSUPPORTED.exec(text)?.[0]?.trim() ?? 'the loopback launcher did not run',
+      );
+    }
     failure ??= new Error(
-      `DynamoDB Local exited (${signal ?? `code ${code}`}) before it was ready on port ${port}.${output.text()}`,
+      `DynamoDB Local exited (${signal ?? `code ${code}`}) before it was ready on port ${port}.${text}`,
     );
   });
   if (child.pid !== undefined) track(child);
@@ -100,8 +160,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await stop();
     throw error;
   }
-  return { endpoint, port, pid: child.pid as number, stop };
+  return { endpoint, port, pid: child.pid as number, loopbackOnly: mode === 'loopback', stop };
 }
+
+/** What a Java runtime prints when source-file mode cannot run, or our launcher gives up. */
+const UNSUPPORTED =
+  /skein-loopback-unsupported[^\n]*|[^\n]*jdk\.compiler[^\n]*|A JNI error has occurred[^\n]*|Could not find or load main class[^\n]*/i;
+const LAUNCHER_UNSUPPORTED_EXIT = 3;
 
 /**
  * Clients for a local endpoint: region `local` and static dummy credentials, so nothing reads
@@ -219,6 +284,7 @@ function outputTail(max = 4_000) {
       text = (text + chunk.toString('utf8')).slice(-max);
     },
     text: () => (text.trim() ? `\nLast output:\n${text.trim()}` : ''),
+    raw: () => text,
   };
 }
 

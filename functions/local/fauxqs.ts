@@ -1,6 +1,8 @@
 /**
  * Embedded fauxqs (SQS/SNS emulator) for local mode and tests. fauxqs is pure JS with a
  * programmatic API, so it runs inside this process: no child to clean up, and it stops with us.
+ * It checks no credentials, so it listens on 127.0.0.1 only: fauxqs's own `startFauxqs` binds
+ * every interface (0.0.0.0, not configurable in 1.9), so we build its app and listen ourselves.
  */
 import {
   CreateQueueCommand,
@@ -8,7 +10,7 @@ import {
   SQSClient,
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
-import { startFauxqs as startServer } from 'fauxqs';
+import { buildApp } from 'fauxqs';
 
 export interface FauxqsOptions {
   /** Port to listen on. @default a free port chosen by the OS */
@@ -33,10 +35,15 @@ export interface Fauxqs {
  * await sqs.stop();
  */
 export async function startFauxqs(options: FauxqsOptions = {}): Promise<Fauxqs> {
-  let server: Awaited<ReturnType<typeof startServer>>;
+  const app = buildApp({ logger: false });
+  let port: number;
   try {
-    server = await startServer({ port: options.port ?? 0, logger: false });
+    await app.listen({ port: options.port ?? 0, host: LOOPBACK });
+    const address = app.server.address();
+    if (typeof address !== 'object' || address === null) throw new Error('fauxqs has no TCP address');
+    port = address.port;
   } catch (error) {
+    await app.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(
         `Cannot start fauxqs: port ${options.port} is in use; pick another port or omit it for a free one`,
@@ -47,14 +54,16 @@ export async function startFauxqs(options: FauxqsOptions = {}): Promise<Fauxqs> 
   }
   let stopped: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${server.port}`,
-    port: server.port,
-    stop: () => {
-      stopped ??= server.stop();
-      return stopped;
+    endpoint: `http://${LOOPBACK}:${port}`,
+    port,
+    stop: async () => {
+      stopped ??= app.close().then(() => undefined);
+      await stopped;
     },
   };
 }
+
+const LOOPBACK = '127.0.0.1';
 
 /** An SQS client for a local endpoint: region us-east-1 and dummy credentials, nothing read from `~/.aws`. */
 export function sqsClient(endpoint: string, config: SQSClientConfig = {}): SQSClient {

@@ -7,6 +7,8 @@ import { startDynamoDbLocal } from './dynamodb-local.ts';
 interface RunningServer {
   readonly pid: number;
   readonly dynamoEndpoint: string;
+  /** fauxqs, for tools and tests that must know the queue's port (http nodes may not call it). */
+  readonly sqsEndpoint?: string;
   readonly apiUrl: string;
 }
 

@@ -12,6 +12,7 @@ import type { Clock } from '../../shared/ports/clock.ts';
 import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
 import type { Ids } from '../../shared/ports/ids.ts';
 import { createQueue, sqsClient, startFauxqs } from './fauxqs.ts';
+import { localHttpPolicy, QUEUE, STORE, servicePort } from './http-policy.ts';
 import { type SqsEventSource, startSqsEventSource } from './sqs-event-source.ts';
 
 export interface LocalRuntimeOptions {
@@ -26,12 +27,20 @@ export interface LocalRuntimeOptions {
   readonly sweepEveryMs?: number;
   readonly observer?: (event: EngineEvent) => void;
   readonly onError?: (error: unknown) => void;
+  /** `host:port` destinations http nodes may call (`--allow-http`, `SKEIN_HTTP_ALLOW`). @default [] */
+  readonly httpAllow?: readonly string[];
+  /** The store's endpoint: its port is denied to http nodes, like fauxqs's. */
+  readonly storeEndpoint?: string;
+  /** Told about allow-list entries that were dropped. @default console.warn */
+  readonly onNotice?: (message: string) => void;
 }
 
 export interface LocalRuntime {
   readonly engine: RunEngine;
   readonly queueUrl: string;
   readonly sqsEndpoint: string;
+  /** The `host:port`s http nodes may call, after dropping the store's and queue's ports. */
+  readonly httpAllow: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -42,7 +51,8 @@ const VISIBILITY_SECONDS = 60;
 /**
  * The engine's local runtime: fauxqs for SQS (a ready queue with a dead-letter queue), the
  * DynamoDB run store, and the same worker and sweeper handlers as on Lambda, called by a local
- * event source mapping (SQS poller) and a sweep timer.
+ * event source mapping (SQS poller) and a sweep timer. http nodes may call only the allow-listed
+ * `host:port`s, and never the store's or the queue's port.
  * @example const runtime = await startLocalRuntime({ doc, runsTable, definitions, clock, ids });
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -52,6 +62,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   let source: SqsEventSource | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   try {
+    const services = [servicePort(sqs.endpoint, QUEUE)];
+    if (options.storeEndpoint) services.push(servicePort(options.storeEndpoint, STORE));
+    const http = localHttpPolicy(options.httpAllow ?? [], services);
+    for (const notice of http.notices) (options.onNotice ?? console.warn)(notice);
     const dlqUrl = await createQueue(client, 'skein-ready-dlq');
     const dlqArn = await queueArn(client, dlqUrl);
     const queueUrl = await createQueue(client, 'skein-ready', {
@@ -69,7 +83,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       timer: new QueueRelayTimer(queue, options.clock),
       clock: options.clock,
       ids: options.ids,
-      executors: defaultExecutors({ http: { allowHosts: ['localhost', '127.0.0.1'] } }),
+      executors: defaultExecutors({ http: { allow: http.allow, deniedPorts: http.deniedPorts } }),
       random: Math.random,
       ...(options.observer ? { observer: options.observer } : {}),
     });
@@ -89,6 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       engine,
       queueUrl,
       sqsEndpoint: sqs.endpoint,
+      httpAllow: http.allow,
       stop: async () => {
         clearInterval(sweepTimer);
         await running.stop();

@@ -1,26 +1,48 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ServerType, serve } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { createApp } from '../../shared/api/app.ts';
 import { localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
+import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { publishExamples } from './examples.ts';
 import { openLocalStore, recordServer } from './local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+import { DEFAULT_HOST, exposedWarning, isLoopbackHost, localUrl, serveApi } from './serve-api.ts';
 
 /**
  * `npm start`: DynamoDB Local persisted under .skein/ (or in memory with --memory), the API on
- * http://localhost:8080 (PORT), the examples published for tenant "demo", and a demo API key.
+ * http://localhost:8080 (PORT) listening on 127.0.0.1 (--host to change), the examples published
+ * for tenant "demo", and a demo API key. http nodes may call only the `host:port`s given with
+ * --allow-http (repeatable) or SKEIN_HTTP_ALLOW, and never DynamoDB Local or fauxqs.
  */
-const { values } = parseArgs({
-  options: { memory: { type: 'boolean', default: false }, 'data-dir': { type: 'string', default: '.skein' } },
-});
+let values: { memory: boolean; 'data-dir': string; host: string; 'allow-http': string[] };
+let port: number;
+let httpAllow: readonly string[];
+try {
+  ({ values } = parseArgs({
+    options: {
+      memory: { type: 'boolean', default: false },
+      'data-dir': { type: 'string', default: '.skein' },
+      host: { type: 'string', default: DEFAULT_HOST },
+      'allow-http': { type: 'string', multiple: true, default: [] },
+    },
+  }));
+  const config = localConfig();
+  port = config.port;
+  httpAllow = [...config.httpAllow, ...values['allow-http']];
+  parseHttpAllow(httpAllow); // a malformed entry stops here, before anything starts
+} catch (error) {
+  console.error(`npm start: ${(error as Error).message}`);
+  process.exit(2);
+}
 silenceSdkNodeVersionNotice();
 const dataDir = values['data-dir'];
-const { port } = localConfig();
+const host = values.host;
 const tenant = 'demo';
 mkdirSync(dataDir, { recursive: true });
+if (!isLoopbackHost(host)) console.warn(exposedWarning(host, port));
 
 console.log(
   `Starting DynamoDB Local (${values.memory ? 'in memory' : `persisted in ${dataDir}/dynamodb`})...`,
@@ -53,7 +75,13 @@ runtime = await startLocalRuntime({
   definitions: store.definitions,
   clock: store.clock,
   ids: store.ids,
+  httpAllow,
+  storeEndpoint: store.endpoint,
+  onNotice: (notice) => console.warn(`npm start: ${notice}`),
 });
+const allowed =
+  runtime.httpAllow.length > 0 ? runtime.httpAllow.join(', ') : 'none (use --allow-http host:port)';
+console.log(`http nodes may call private addresses only at: ${allowed}`);
 
 const app = createApp({
   definitions: store.definitions,
@@ -63,11 +91,23 @@ const app = createApp({
   apiKeys: store.apiKeys,
   ids: store.ids,
 });
-server = serve({ fetch: app.fetch, port }, (info) => {
-  const url = `http://localhost:${info.port}`;
+try {
+  const served = await serveApi(app.fetch, { port, host });
+  server = served.server;
+  const url = localUrl(host, served.address.port);
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    console.error(error.message);
+    void shutdown(1);
+  });
   if (!values.memory)
-    forget = recordServer(dataDir, { pid: process.pid, dynamoEndpoint: store.endpoint, apiUrl: url });
+    forget = recordServer(dataDir, {
+      pid: process.pid,
+      dynamoEndpoint: store.endpoint,
+      sqsEndpoint: runtime.sqsEndpoint,
+      apiUrl: url,
+    });
   console.log(`\nSkein is running at ${url}  (OpenAPI: ${url}/openapi.json; Ctrl-C stops everything)`);
+  console.log(`Listening on ${served.address.address}:${served.address.port}`);
   console.log(`Demo API key for tenant "${tenant}": ${key}\n`);
   console.log('Try:');
   console.log(`  curl -s -H "Authorization: Bearer ${key}" ${url}/v1/tenants/${tenant}/workflows`);
@@ -77,15 +117,17 @@ server = serve({ fetch: app.fetch, port }, (info) => {
   console.log(
     `  curl -s -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" -d '{"inputs":{"name":"Ada"},"wait":10}' ${url}/v1/tenants/${tenant}/workflows/hello/runs`,
   );
-});
-server.on('error', (error: NodeJS.ErrnoException) => {
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
   console.error(
-    error.code === 'EADDRINUSE'
+    code === 'EADDRINUSE'
       ? `Port ${port} is in use; start with PORT=<another port> npm start`
-      : error.message,
+      : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
+        ? `Cannot listen on --host ${host}: no such address on this machine`
+        : (error as Error).message,
   );
-  void shutdown(1);
-});
+  await shutdown(1);
+}
 
 /** Reuses the demo key kept in the data folder while it still resolves, else makes a new one. */
 async function demoKey(): Promise<string> {

@@ -6,6 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_POOL, ENV } from '../../shared/config.ts';
+import { formatHttpAllowEntry, parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { acknowledgeIndexAccess, skeinFunction } from './lambda.ts';
 import { DEFAULT_POOLS, pascalCase, resolvePools, type WorkerPoolSpec } from './pools.ts';
 import { SkeinTimer } from './timer.ts';
@@ -33,6 +34,12 @@ export interface SkeinEngineProps {
    * @default one week for `dev`, three months otherwise
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * `host:port` destinations `http` nodes may call although they are private; given to the
+   * workers as `SKEIN_HTTP_ALLOW`. Checked here: an entry without a port throws.
+   * @default none: http nodes reach public addresses only
+   */
+  readonly httpAllow?: readonly string[];
 }
 
 /**
@@ -43,7 +50,7 @@ export interface SkeinEngineProps {
  *
  * Every engine function gets {@link environment}: the definitions and runs table names and
  * `SKEIN_POOL_QUEUES` (pool → queue URL); workers also get their own `SKEIN_QUEUE_URL`, the
- * timer's ARN and the event bus name (only workers run nodes). {@link grantEngineAccess} gives
+ * timer's ARN, the event bus name and the http allow-list, if any (only workers run nodes). {@link grantEngineAccess} gives
  * another function (the API) the access every engine function has: run state, definitions,
  * enqueueing on every pool.
  *
@@ -90,9 +97,11 @@ export class SkeinEngine extends Construct {
       [ENV.poolQueues]: Stack.of(this).toJsonString(poolQueues),
     };
     this.environment = shared;
+    const httpAllow = parseHttpAllow(props.httpAllow ?? []).map(formatHttpAllowEntry);
     const workerOnly = {
       [ENV.timerStateMachineArn]: this.timer.stateMachine.stateMachineArn,
       [ENV.eventBusName]: EVENT_BUS_NAME,
+      ...(httpAllow.length > 0 && { [ENV.httpAllow]: httpAllow.join(',') }),
     };
     for (const pool of built) {
       for (const [name, value] of Object.entries({ ...shared, ...workerOnly })) {

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { LIMITS } from '../domain/limits.ts';
 import { type PathSegment, type Problem, SkeinError, toJsonPath } from '../domain/problems.ts';
 import { parseSource, type SourceFormat } from '../domain/source.ts';
 import { didYouMean } from '../domain/suggest.ts';
@@ -19,16 +20,20 @@ export function bodyFormat(c: Context): SourceFormat {
   );
 }
 
-/** The raw body text and its format; an empty body is a 400. */
+/** The raw body text and its format; an empty body is a 400, one over 1 MB a 413. */
 export async function readText(c: Context): Promise<{ text: string; format: SourceFormat }> {
   const format = bodyFormat(c);
-  const text = await c.req.text();
+  const text = await bodyText(c);
   if (text.trim() === '')
     throw new SkeinError('EMPTY_BODY', 'the request body is empty; send a JSON or YAML document');
   return { text, format };
 }
 
-/** Reads a JSON or YAML body; a body that does not parse is a 400 listing what is wrong and where. */
+/**
+ * Reads a JSON or YAML body; a body that does not parse (bad syntax, duplicate keys, nested
+ * deeper than 256 levels) is a 400 listing what is wrong and where. Every body goes through
+ * `parseSource`, whose nesting checks run before any recursive parser.
+ */
 export async function readBody(c: Context): Promise<unknown> {
   const { text, format } = await readText(c);
   const parsed = parseSource(text, format);
@@ -36,14 +41,13 @@ export async function readBody(c: Context): Promise<unknown> {
   return parsed.value;
 }
 
-/** A body that could not be read as a document, named after its first problem: 413 when too large, else 400. */
+/** A body that could not be read as a document: a 400 named after its first problem, all of them listed. */
 export function bodyError(problems: readonly Problem[]): SkeinError {
   const first = problems[0];
-  const code = first?.code ?? 'PARSE';
   return new SkeinError(
-    code,
+    first?.code ?? 'PARSE',
     first?.message ?? 'unreadable body',
-    code === 'LIMIT' ? 413 : 400,
+    400,
     first?.path,
     problems,
   );
@@ -54,11 +58,23 @@ export function bodyError(problems: readonly Problem[]): SkeinError {
  * `null`) is `{}`. A body that does not parse is a 400 like `readBody`.
  */
 export async function readOptionalBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  const text = await bodyText(c);
   if (text.trim() === '') return {};
   const parsed = parseSource(text, bodyFormat(c));
   if (parsed.problems.length > 0) throw bodyError(parsed.problems);
   return parsed.value ?? {};
+}
+
+/** The body as text; the app's body-limit middleware stops most large bodies before this. */
+async function bodyText(c: Context): Promise<string> {
+  const text = await c.req.text();
+  if (
+    text.length > LIMITS.maxDefinitionBytes &&
+    Buffer.byteLength(text, 'utf8') > LIMITS.maxDefinitionBytes
+  ) {
+    throw new SkeinError('TOO_LARGE', `the body is over ${LIMITS.maxDefinitionBytes} bytes (1 MB)`, 413);
+  }
+  return text;
 }
 
 /**

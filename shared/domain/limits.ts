@@ -12,4 +12,9 @@ export const LIMITS = {
   maxReportedCycles: 50,
   /** Semantic version parts are stored zero-padded to this many digits. */
   maxVersionDigits: 9,
+  /**
+   * Levels of arrays/objects a parsed document (definition, API body, run inputs) may nest. Parsers
+   * and everything after them recurse per level; real workflows stay far below.
+   */
+  maxNestingDepth: 256,
 } as const;

@@ -1,6 +1,14 @@
-import jsyaml from 'js-yaml';
 import { visit } from 'jsonc-parser';
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 'yaml';
+import {
+  jsonNestingProblem,
+  loadYamlBounded,
+  NestingError,
+  nestingOf,
+  parseYamlBounded,
+  tooDeep,
+  unparsable,
+} from './bounded-parse.ts';
 import { LIMITS } from './limits.ts';
 import { type PathSegment, type Problem, toJsonPath } from './problems.ts';
 
@@ -18,11 +26,25 @@ export function sourceFormatOf(nameOrMediaType: string | undefined): SourceForma
 }
 
 /**
- * Parses a definition written in YAML or JSON. Reports syntax errors with line and column,
- * every duplicate key with its JSON path (JSON.parse and most YAML loaders silently keep the last
- * one), and sources over the 1 MB limit.
+ * Parses a definition or an API body written in YAML or JSON. Reports syntax errors with line and
+ * column, every duplicate key with its JSON path (JSON.parse and most YAML loaders silently keep
+ * the last one), sources over the 1 MB limit, and nesting deeper than 256 levels (checked before
+ * any recursive code runs, see `bounded-parse.ts`). Never throws on input.
  */
 export function parseSource(text: string, format: SourceFormat): ParsedSource {
+  try {
+    return parseUnchecked(text, format);
+  } catch (error) {
+    // The nesting checks keep parsers off the stack limit; this is the net behind them.
+    if (error instanceof NestingError) return { value: undefined, problems: [error.problem] };
+    if (error instanceof RangeError) {
+      return { value: undefined, problems: [unparsable(format === 'json' ? 'JSON' : 'YAML')] };
+    }
+    throw error;
+  }
+}
+
+function parseUnchecked(text: string, format: SourceFormat): ParsedSource {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > LIMITS.maxDefinitionBytes) {
     return {
@@ -41,9 +63,10 @@ export function parseSource(text: string, format: SourceFormat): ParsedSource {
   // key. Documents that may hold aliases skip it: only `yaml` bounds alias expansion.
   if (!MAY_HAVE_ALIAS.test(text)) {
     try {
-      return { value: jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA }), problems: [] };
+      return { value: loadYamlBounded(text), problems: [] };
     } catch {
-      // Fall through: the careful parser reports every syntax error and duplicate key with its path.
+      // Fall through: the careful parser reports every syntax error, duplicate key and nesting
+      // problem with its line and column.
     }
   }
   return parseYamlCarefully(text);
@@ -53,6 +76,8 @@ export function parseSource(text: string, format: SourceFormat): ParsedSource {
 const MAY_HAVE_ALIAS = /(?:^|[\s[{,])\*[^\s,[\]{}]/;
 
 function parseJson(text: string): ParsedSource {
+  const deep = jsonNestingProblem(text);
+  if (deep) return { value: undefined, problems: [deep] };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -91,7 +116,7 @@ function parseJson(text: string): ParsedSource {
 /** The `yaml` parser: slower, but it reports every error and bounds alias expansion. */
 function parseYamlCarefully(text: string): ParsedSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, lineCounter });
+  const doc = parseYamlBounded(text, lineCounter, { uniqueKeys: false });
   if (doc.errors.length > 0) {
     return {
       value: undefined,
@@ -99,7 +124,7 @@ function parseYamlCarefully(text: string): ParsedSource {
         const at = lineCounter.linePos(error.pos[0]);
         return {
           code: 'PARSE',
-          message: `invalid YAML at line ${at.line}, column ${at.col}: ${firstLine(error.message)}`,
+          message: `invalid YAML at line ${at.line}, column ${at.col}: ${cleanMessage(error.message)}`,
           path: '$',
         };
       }),
@@ -107,14 +132,19 @@ function parseYamlCarefully(text: string): ParsedSource {
   }
   const problems: Problem[] = [];
   findDuplicateKeys(doc.contents, [], problems, lineCounter);
+  let value: unknown;
   try {
-    return { value: doc.toJS({ maxAliasCount: 100 }), problems };
+    value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
+    if (error instanceof RangeError) throw error;
     return {
       value: undefined,
-      problems: [...problems, { code: 'PARSE', message: messageOf(error), path: '$' }],
+      problems: [...problems, { code: 'PARSE', message: cleanMessage(messageOf(error)), path: '$' }],
     };
   }
+  // Aliases share nodes: `&a [[...]]` used inside another deep list nests deeper than the text.
+  if (nestingOf(value) > LIMITS.maxNestingDepth) return { value: undefined, problems: [tooDeep(undefined)] };
+  return { value, problems };
 }
 
 function findDuplicateKeys(node: Node | null, path: PathSegment[], out: Problem[], lines: LineCounter): void {
@@ -146,5 +176,11 @@ function findDuplicateKeys(node: Node | null, path: PathSegment[], out: Problem[
   }
 }
 
-const firstLine = (message: string) => message.split('\n')[0] ?? message;
+/** The first line of a parser's message; an engine error caught by the parser is not shown as is. */
+function cleanMessage(message: string): string {
+  if (/call stack|allocation failed|out of memory/i.test(message)) {
+    return 'the document is too deeply nested or too complex to parse: simplify its structure';
+  }
+  return message.split('\n')[0] ?? message;
+}
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,4 +1,6 @@
+import { type Dispatcher, Headers, type RequestInit, type Response, fetch as undiciFetch } from 'undici';
 import { z } from 'zod';
+import { parseJsonBounded } from '../domain/bounded-parse.ts';
 import type { NodeDefinition } from '../domain/definition-schema.ts';
 import { durationSchema, parseDuration } from '../domain/duration.ts';
 import { LIMITS } from '../domain/limits.ts';
@@ -11,15 +13,31 @@ import {
   failure,
   messageOf,
 } from '../ports/executor.ts';
-import { checkUrl, type GuardOptions, type Resolver } from './ssrf-guard.ts';
+import { parseHttpAllow } from './http-allow.ts';
+import { pinnedAgent } from './pinned-agent.ts';
+import {
+  checkUrl,
+  type DeniedPort,
+  type GuardOptions,
+  type GuardResult,
+  type Resolver,
+} from './ssrf-guard.ts';
 
 export type HttpNode = Extract<NodeDefinition, { type: 'http' }>;
 
+/** undici's `fetch`, or a fake of it in tests; every call gets the hop's pinned `dispatcher`. */
+export type FetchLike = (url: string, init: RequestInit & { dispatcher: Dispatcher }) => Promise<Response>;
+
 export interface HttpExecutorOptions {
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
-  /** Hosts the SSRF guard lets through (`host` or `host:port`); local mode passes `localhost`. @default [] */
-  readonly allowHosts?: readonly string[];
+  /** @default undici's fetch */
+  readonly fetch?: FetchLike;
+  /**
+   * `host:port` destinations the SSRF guard lets through although their addresses are private
+   * (`SKEIN_HTTP_ALLOW`, `--allow-http`, `-c httpAllow`). A host without a port throws. @default []
+   */
+  readonly allow?: readonly string[];
+  /** Ports never called on any host, allow-listed or not: local mode's store and queue. @default [] */
+  readonly deniedPorts?: readonly DeniedPort[];
   /** @default dns.promises.lookup(host, { all: true }) */
   readonly resolver?: Resolver;
   /** Timeout of one request when `with.timeout` is absent. @default 30_000 */
@@ -55,21 +73,26 @@ type Outcome = { readonly response: Response; readonly url: string } | Execution
 
 /**
  * Runs `http` nodes: one outbound request, behind the SSRF guard (also for every redirect), with a
- * timeout, an `Idempotency-Key` header and a bounded response body.
+ * timeout, an `Idempotency-Key` header and a bounded response body. Each hop connects only to
+ * the addresses the guard checked (a pinned DNS lookup), so a name cannot be rebound in between.
  * Output: `{ status, headers, body }`, the body parsed when the response is JSON.
  * @example
- * const result = await new HttpExecutor({ allowHosts: ['localhost'] })
- *   .execute({ node, inputs: { url: 'http://localhost:8080/orders', method: 'POST', body: { id: 1 } }, ctx });
+ * const result = await new HttpExecutor({ allow: ['localhost:9000'] })
+ *   .execute({ node, inputs: { url: 'http://localhost:9000/orders', method: 'POST', body: { id: 1 } }, ctx });
  */
 export class HttpExecutor implements Executor<HttpNode> {
   readonly type = 'http';
-  private readonly fetch: typeof fetch;
+  private readonly fetch: FetchLike;
   private readonly guard: GuardOptions;
   private readonly defaultTimeoutMs: number;
 
   constructor(options: HttpExecutorOptions = {}) {
-    this.fetch = options.fetch ?? globalThis.fetch;
-    this.guard = { allowHosts: options.allowHosts ?? [], resolver: options.resolver };
+    this.fetch = options.fetch ?? undiciFetch;
+    this.guard = {
+      allow: parseHttpAllow(options.allow ?? []),
+      deniedPorts: options.deniedPorts ?? [],
+      ...(options.resolver && { resolver: options.resolver }),
+    };
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     if (!(this.defaultTimeoutMs > 0)) {
       throw new Error(`HttpExecutor defaultTimeoutMs must be > 0, got ${this.defaultTimeoutMs}`);
@@ -103,31 +126,43 @@ export class HttpExecutor implements Executor<HttpNode> {
     const timeoutMs = request.timeout === undefined ? this.defaultTimeoutMs : parseDuration(request.timeout);
     const timeout = AbortSignal.timeout(timeoutMs ?? this.defaultTimeoutMs);
     const signal = AbortSignal.any([ctx.signal, timeout]);
+    const agents: Dispatcher[] = [];
     try {
-      const sent = await this.send(request, headers, body, signal);
+      const sent = await this.send(request, headers, body, signal, agents);
       if (!('response' in sent)) return sent;
       return await this.read(node, ctx, request.method, sent.url, sent.response, signal);
     } catch (error) {
       return failureOf(error, signal, ctx, request.url);
+    } finally {
+      await Promise.allSettled(agents.map((agent) => agent.destroy()));
     }
   }
 
-  /** Sends the request and follows up to 5 redirects, each one checked by the guard. */
+  /**
+   * Sends the request and follows up to 5 redirects, each one checked by the guard and sent
+   * through its own dispatcher pinned to the checked addresses (added to `agents` for clean-up).
+   */
   private async send(
     request: HttpRequest,
     headers: Headers,
     body: string | undefined,
     signal: AbortSignal,
+    agents: Dispatcher[],
   ): Promise<Outcome> {
     let { method, url } = request;
     for (let redirects = 0; ; redirects++) {
       const verdict = await checkUrl(url, this.guard);
-      if (!verdict.ok) {
-        return verdict.kind === 'forbidden'
-          ? failure('HTTP_FORBIDDEN_ADDRESS', `${method} ${url} refused: ${verdict.reason}`)
-          : failure('HTTP_NETWORK', `${method} ${url} failed: ${verdict.reason}`, true);
-      }
-      const response = await this.fetch(url, { method, headers, body, signal, redirect: 'manual' });
+      if (!verdict.ok) return refusal(verdict, method, url);
+      const dispatcher = pinnedAgent(verdict.addresses);
+      agents.push(dispatcher);
+      const response = await this.fetch(url, {
+        method,
+        headers,
+        body,
+        signal,
+        redirect: 'manual',
+        dispatcher,
+      });
       const location = response.headers.get('location');
       if (!REDIRECTS.has(response.status) || location === null) return { response, url };
       await response.body?.cancel();
@@ -180,14 +215,42 @@ export class HttpExecutor implements Executor<HttpNode> {
     const contentType = response.headers.get('content-type') ?? '';
     let body: unknown = text;
     if (/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-      try {
-        body = JSON.parse(text) as unknown;
-      } catch {
-        // Keep the text: a server that mislabels its body should not fail the node.
+      const parsed = parseJsonBounded(text);
+      if (parsed.ok) body = parsed.value;
+      else if (parsed.problem.code === 'LIMIT') {
+        return failure(
+          'OUTPUT_TOO_DEEP',
+          `${method} ${url} returned JSON nested more than ${LIMITS.maxNestingDepth} levels deep (node "${ctx.nodeId}"): ask for a flatter response`,
+        );
       }
+      // Else keep the text: a server that mislabels its body should not fail the node.
     }
     const output = { status, headers: Object.fromEntries(response.headers), body };
     return boundedOutput(ctx.nodeId, output, LIMITS.maxOutputBytes);
+  }
+}
+
+/** A URL the guard turned down: refused for good (not retried), or a name that did not resolve (retried). */
+function refusal(verdict: Extract<GuardResult, { ok: false }>, method: string, url: string): ExecutionResult {
+  switch (verdict.kind) {
+    case 'forbidden':
+      return failure('HTTP_FORBIDDEN_ADDRESS', `${method} ${url} refused: ${verdict.reason}`);
+    case 'invalid':
+      return failure('HTTP_INVALID_REQUEST', `${method} ${redact(url)} refused: ${verdict.reason}`);
+    case 'unresolved':
+      return failure('HTTP_NETWORK', `${method} ${url} failed: ${verdict.reason}`, true);
+  }
+}
+
+/** A URL without its user name and password, for messages. */
+function redact(raw: string): string {
+  try {
+    const url = new URL(raw);
+    url.username = '';
+    url.password = '';
+    return url.href;
+  } catch {
+    return raw;
   }
 }
 

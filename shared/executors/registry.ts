@@ -39,7 +39,7 @@ export class ExecutorRegistry {
 
 export interface DefaultExecutorOptions {
   readonly script?: ScriptExecutorOptions;
-  /** Local mode passes `{ allowHosts: ['localhost'] }`. */
+  /** The SSRF guard's allow-list (`host:port`) and, locally, the store's and queue's ports. */
   readonly http?: HttpExecutorOptions;
   /** The `event` node type, registered only with a publisher (the AWS composition passes EventBridge). */
   readonly event?: EventExecutorOptions;

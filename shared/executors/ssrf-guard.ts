@@ -1,28 +1,60 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { type HttpAllowEntry, isAllowListed, portOf } from './http-allow.ts';
 
 /**
  * The SSRF guard of `http` nodes: a workflow author must not reach the worker's own network (VPC
- * hosts, the instance metadata service, localhost) unless an operator allow-lists the host.
+ * hosts, the instance metadata service, localhost, a local store) unless an operator allow-lists
+ * the exact `host:port`.
  *
- * Known gap, DNS rebinding: the guard resolves a name once and checks every address, but global
- * `fetch` resolves the name again when it connects, so a resolver that answers a public address
- * first and a private one a moment later gets through. Closing it needs the connection pinned to
- * the checked address, which global `fetch` cannot do without the `undici` package
- * (`dispatcher: new Agent({ connect: { lookup } })`) or a rewrite on `node:http`/`node:https`
- * with a custom `lookup`. Literal IP addresses, redirects and metadata names are fully covered.
+ * Only global unicast addresses pass: IPv4 outside every special range (private, loopback,
+ * link-local, CGNAT, "this network", benchmarking, documentation, multicast, reserved, broadcast),
+ * IPv6 in 2000::/3 outside its special ranges (Teredo, 6to4, ORCHID, documentation, ...). IPv6
+ * forms that embed an IPv4 address are judged by that address where the embedding is fixed
+ * (IPv4-mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`) and refused otherwise (IPv4-compatible
+ * `::a.b.c.d`, SIIT, local-use NAT64 `64:ff9b:1::/48`, 6to4, Teredo).
+ *
+ * The guard returns every address it checked; the http executor connects to those and nothing
+ * else (a pinned lookup on every request and redirect hop), so DNS rebinding gains nothing.
  */
 
 /** Resolves a host name to all of its addresses, like `dns.promises.lookup(host, { all: true })`. */
-export type Resolver = (host: string) => Promise<readonly { address: string; family: number }[]>;
+export type Resolver = (host: string) => Promise<readonly ResolvedAddress[]>;
+
+export interface ResolvedAddress {
+  readonly address: string;
+  /** 4 or 6. */
+  readonly family: number;
+}
 
 export type GuardResult =
-  | { readonly ok: true; readonly url: URL; readonly address: string; readonly allowListed: boolean }
-  | { readonly ok: false; readonly kind: 'forbidden' | 'unresolved'; readonly reason: string };
+  | {
+      readonly ok: true;
+      readonly url: URL;
+      /** The addresses that were checked: the only ones the request may connect to. */
+      readonly addresses: readonly ResolvedAddress[];
+      readonly allowListed: boolean;
+    }
+  | {
+      readonly ok: false;
+      /** `forbidden`: the destination; `invalid`: the URL itself (credentials); `unresolved`: DNS. */
+      readonly kind: 'forbidden' | 'invalid' | 'unresolved';
+      readonly reason: string;
+    };
+
+/** A port nothing may call, whatever the host and the allow-list (local mode: the store, the queue). */
+export interface DeniedPort {
+  readonly port: number;
+  /** What listens there, for the message: `"DynamoDB Local (the local store)"`. */
+  readonly what: string;
+}
 
 export interface GuardOptions {
-  /** Host names that bypass the guard: `host` (any port) or `host:port`; case-insensitive. */
-  readonly allowHosts?: readonly string[];
+  /** `host:port` destinations that bypass the address checks (see `http-allow.ts`). @default [] */
+  readonly allow?: readonly HttpAllowEntry[];
+  /** Refused on any host, even when allow-listed. @default [] */
+  readonly deniedPorts?: readonly DeniedPort[];
   /** @default dns.promises.lookup(host, { all: true }) */
   readonly resolver?: Resolver;
 }
@@ -30,46 +62,60 @@ export interface GuardOptions {
 export const defaultResolver: Resolver = (host) => lookup(host, { all: true });
 
 const FORBIDDEN_NAMES = new Set(['metadata.google.internal', 'metadata', 'instance-data']);
-
-const forbidden = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], // "this network", includes the unspecified 0.0.0.0
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, includes the metadata service 169.254.169.254
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['224.0.0.0', 3], // multicast, reserved and broadcast
-] as const) {
-  forbidden.addSubnet(net, prefix, 'ipv4');
-}
-// Node's BlockList also matches IPv4-mapped IPv6 addresses (::ffff:127.0.0.1) against the rules above.
-forbidden.addAddress('::', 'ipv6');
-forbidden.addAddress('::1', 'ipv6');
-forbidden.addSubnet('fc00::', 7, 'ipv6'); // unique-local
-forbidden.addSubnet('fe80::', 10, 'ipv6'); // link-local
-forbidden.addSubnet('ff00::', 8, 'ipv6'); // multicast
+const GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
+const NAT64_WELL_KNOWN = ipaddr.parseCIDR('64:ff9b::/96');
 
 /**
- * Whether an address literal lies in a range an `http` node may not call.
+ * Whether an address literal lies outside global unicast space, so an `http` node may not call it.
+ * Anything that does not parse as an address is refused rather than guessed at.
  * @example isForbiddenAddress('169.254.169.254') === true
+ * @example isForbiddenAddress('::ffff:10.0.0.1') === true
  */
 export function isForbiddenAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return true; // not an address: refuse rather than guess
-  return forbidden.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return rangeOf(address) !== 'public';
 }
 
-const HOW_TO_ALLOW = 'add the host to the allow-list of the http executor if this call is intended';
+/**
+ * `public`, or the name of the special range an address belongs to (`loopback`, `private`,
+ * `teredo`, `ipv4Mapped private`, ...), for messages.
+ */
+export function rangeOf(address: string): string {
+  if (isIP(address) === 0) return 'not an address';
+  let ip: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    ip = ipaddr.parse(address);
+  } catch {
+    return 'not an address';
+  }
+  if (ip.kind() === 'ipv4') return v4Range(ip as ipaddr.IPv4);
+  const v6 = ip as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return embedded('IPv4-mapped', v6.toIPv4Address());
+  if (v6.match(NAT64_WELL_KNOWN)) {
+    return embedded('NAT64', new ipaddr.IPv4(v6.toByteArray().slice(12)));
+  }
+  const range = v6.range();
+  if (range !== 'unicast') return range;
+  return v6.match(GLOBAL_UNICAST) ? 'public' : 'unallocated or IPv4-compatible';
+}
+
+const v4Range = (ip: ipaddr.IPv4): string => (ip.range() === 'unicast' ? 'public' : ip.range());
+
+function embedded(form: string, v4: ipaddr.IPv4): string {
+  const range = v4Range(v4);
+  return range === 'public' ? 'public' : `${form} ${range}`;
+}
+
+const HOW_TO_ALLOW =
+  'if this call is intended, allow-list it as host:port (npm start and skein run: --allow-http or SKEIN_HTTP_ALLOW; AWS: -c httpAllow)';
 
 /**
- * Decides whether `rawUrl` may be called: http(s) only, no private, loopback, link-local,
- * unique-local, CGNAT or metadata address, checked after DNS resolution (every address must pass).
- * The WHATWG URL parser already turns `http://2130706433/` and `http://0x7f.1/` into `127.0.0.1`.
+ * Decides whether `rawUrl` may be called: http(s) only, no user name or password in it, no
+ * denied port, and every address the host resolves to global unicast, unless the exact
+ * `host:port` is allow-listed. The WHATWG URL parser already turns `http://2130706433/` and
+ * `http://0x7f.1/` into `127.0.0.1`.
  * @example
  * const verdict = await checkUrl('http://169.254.169.254/latest/meta-data');
- * // { ok: false, kind: 'forbidden', reason: 'the host "169.254.169.254" is ... ' }
+ * // { ok: false, kind: 'forbidden', reason: 'the host "169.254.169.254" is in the linkLocal range, ...' }
  */
 export async function checkUrl(rawUrl: string, options: GuardOptions = {}): Promise<GuardResult> {
   let url: URL;
@@ -78,32 +124,57 @@ export async function checkUrl(rawUrl: string, options: GuardOptions = {}): Prom
   } catch {
     return { ok: false, kind: 'forbidden', reason: `"${rawUrl}" is not a valid URL` };
   }
+  const forbidden = (reason: string): GuardResult => ({ ok: false, kind: 'forbidden', reason });
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return forbidden(`the scheme "${url.protocol}" of "${rawUrl}" is not allowed: use http or https`);
+  }
+  if (url.username !== '' || url.password !== '') {
     return {
       ok: false,
-      kind: 'forbidden',
-      reason: `the scheme "${url.protocol}" of "${rawUrl}" is not allowed: use http or https`,
+      kind: 'invalid',
+      reason:
+        'the URL holds a user name or password, which http nodes do not send: pass credentials in a header such as Authorization',
     };
   }
   const hostname = url.hostname.toLowerCase();
-  if (isAllowListed(url, options.allowHosts ?? [])) {
-    return { ok: true, url, address: hostname, allowListed: true };
+  const port = portOf(url);
+  const denied = (options.deniedPorts ?? []).find((entry) => entry.port === port);
+  if (denied) {
+    return forbidden(`port ${port} is ${denied.what}, which http nodes may never call, allow-listed or not`);
   }
   const bare = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
-  const refuse = (what: string): GuardResult => ({
-    ok: false,
-    kind: 'forbidden',
-    reason: `the host "${hostname}" ${what}, which http nodes may not call: ${HOW_TO_ALLOW}`,
-  });
+  const resolver = options.resolver ?? defaultResolver;
+  if (isAllowListed(url, options.allow ?? [])) {
+    // Still resolved once and pinned: the connection goes where the name pointed when checked.
+    const resolved = await resolve(bare, hostname, resolver);
+    return 'reason' in resolved ? resolved : { ok: true, url, addresses: resolved, allowListed: true };
+  }
+  const refuse = (what: string) =>
+    forbidden(`the host "${hostname}" ${what}, which http nodes may not call: ${HOW_TO_ALLOW}`);
   if (FORBIDDEN_NAMES.has(bare)) return refuse('is a cloud metadata service');
   if (isIP(bare) !== 0) {
-    return isForbiddenAddress(bare)
-      ? refuse('is a private, loopback or link-local address')
-      : { ok: true, url, address: bare, allowListed: false };
+    const range = rangeOf(bare);
+    if (range !== 'public') return refuse(`is in the ${range} range`);
+    return { ok: true, url, addresses: [{ address: bare, family: isIP(bare) }], allowListed: false };
   }
-  let addresses: readonly { address: string }[];
+  const resolved = await resolve(bare, hostname, resolver);
+  if ('reason' in resolved) return resolved;
+  for (const { address } of resolved) {
+    const range = rangeOf(address);
+    if (range !== 'public') return refuse(`resolves to ${address}, in the ${range} range`);
+  }
+  return { ok: true, url, addresses: resolved, allowListed: false };
+}
+
+async function resolve(
+  bare: string,
+  hostname: string,
+  resolver: Resolver,
+): Promise<readonly ResolvedAddress[] | Extract<GuardResult, { ok: false }>> {
+  if (isIP(bare) !== 0) return [{ address: bare, family: isIP(bare) }];
+  let addresses: readonly ResolvedAddress[];
   try {
-    addresses = await (options.resolver ?? defaultResolver)(bare);
+    addresses = await resolver(bare);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return {
@@ -112,22 +183,8 @@ export async function checkUrl(rawUrl: string, options: GuardOptions = {}): Prom
       reason: `the host "${hostname}" could not be resolved: ${message}`,
     };
   }
-  const first = addresses[0];
-  if (first === undefined) {
+  if (addresses.length === 0) {
     return { ok: false, kind: 'unresolved', reason: `the host "${hostname}" resolved to no address` };
   }
-  const bad = addresses.find(({ address }) => isForbiddenAddress(address));
-  if (bad !== undefined)
-    return refuse(`resolves to ${bad.address}, a private, loopback or link-local address`);
-  return { ok: true, url, address: first.address, allowListed: false };
-}
-
-function isAllowListed(url: URL, allowHosts: readonly string[]): boolean {
-  if (allowHosts.length === 0) return false;
-  const hostname = url.hostname.toLowerCase();
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  return allowHosts.some((entry) => {
-    const wanted = entry.trim().toLowerCase();
-    return wanted === hostname || wanted === `${hostname}:${port}`;
-  });
+  return addresses;
 }

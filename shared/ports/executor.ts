@@ -1,3 +1,6 @@
+import { jsonNestingProblem } from '../domain/bounded-parse.ts';
+import { LIMITS } from '../domain/limits.ts';
+
 /**
  * The executor port: one implementation per node type (`shared/executors/<type>.ts`), looked up by
  * the worker through the `ExecutorRegistry`. An executor never throws: every failure is an
@@ -61,21 +64,29 @@ export function idempotencyKeyOf(runId: string, nodeId: string, attempt: number)
 }
 
 /**
- * Checks that an output is JSON and within `maxBytes` once serialised; every executor's output
- * is stored as a checkpoint, so the limit applies to all node types.
+ * Checks that an output is JSON, within `maxBytes` once serialised and nested at most 256 levels;
+ * every executor's output is stored as a checkpoint, so the limits apply to all node types.
  * @example boundedOutput('fetch', { a: 1 }, 262_144) // { ok: true, output: { a: 1 } }
  */
 export function boundedOutput(nodeId: string, output: unknown, maxBytes: number): ExecutionResult {
+  const tooDeep = () =>
+    failure(
+      'OUTPUT_TOO_DEEP',
+      `node "${nodeId}" returned a value nested more than ${LIMITS.maxNestingDepth} levels deep: flatten it`,
+    );
   let json: string | undefined;
   try {
     json = JSON.stringify(output);
   } catch (error) {
+    if (error instanceof RangeError) return tooDeep();
     return failure(
       'OUTPUT_NOT_JSON',
       `node "${nodeId}" returned a value that is not JSON: ${messageOf(error)}`,
     );
   }
   if (json === undefined) return { ok: true, output: null };
+  // Outputs feed expressions, API answers and other nodes, all of which recurse per level.
+  if (jsonNestingProblem(json) !== undefined) return tooDeep();
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > maxBytes) {
     return failure(

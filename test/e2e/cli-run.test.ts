@@ -1,5 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -239,5 +241,53 @@ describe('skein run --api', () => {
     expect(result.stderr).toContain(
       'hint: versions are immutable; bump "version" in the file or pass --version',
     );
+  });
+});
+
+describe('skein run --allow-http', () => {
+  let service: Server;
+  let file = '';
+  let target = '';
+
+  beforeAll(async () => {
+    service = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":1}'),
+    );
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    target = `127.0.0.1:${(service.address() as AddressInfo).port}`;
+    file = join(mkdtempSync(join(tmpdir(), 'skein-allow-')), 'call.yaml');
+    writeFileSync(file, `nodes:\n  call:\n    type: http\n    with: { url: "http://${target}/x" }\n`);
+  });
+
+  afterAll(() => {
+    service.close();
+  });
+
+  it('calls a host:port on this machine only when it is allow-listed, by flag or by SKEIN_HTTP_ALLOW', async () => {
+    // Act
+    const refused = await skein('run', file, '--json');
+    const byFlag = await skein('run', file, '--json', '--allow-http', target);
+    const byVariable = await exec(process.execPath, [bin, 'run', file, '--json'], {
+      env: { ...process.env, SKEIN_HTTP_ALLOW: target },
+    });
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).nodes.call.error).toMatchObject({ code: 'HTTP_FORBIDDEN_ADDRESS' });
+    expect(byFlag.code).toBe(0);
+    expect(JSON.parse(byFlag.stdout).nodes.call.output).toMatchObject({ status: 200, body: { ok: 1 } });
+    expect(JSON.parse(byVariable.stdout).status).toBe('SUCCEEDED');
+  });
+
+  it.each([
+    [['--allow-http', 'localhost'], 'a port is required'],
+    [['--allow-http', '127.0.0.1:9', '--api', 'http://localhost:1', '--key', 'k'], 'has its own allow-list'],
+  ])('refuses %j as a usage error', async (flags, message) => {
+    // Act
+    const result = await skein('run', file, ...flags);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
   });
 });

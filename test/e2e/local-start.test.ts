@@ -1,9 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLoopback, listenAddresses } from '../setup/listeners.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 let server: ChildProcess;
@@ -11,12 +14,23 @@ let output = '';
 let url: string;
 let key: string;
 let dataDir: string;
+/** A service on this machine that http nodes may call: allow-listed by flag and by variable. */
+let allowed: Server;
+let allowedPort = 0;
+let allowedHits = 0;
 
 beforeAll(async () => {
+  allowed = createServer((_req, res) => {
+    allowedHits++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"pong":true}');
+  });
+  await new Promise<void>((resolve) => allowed.listen(0, '127.0.0.1', resolve));
+  allowedPort = (allowed.address() as AddressInfo).port;
   dataDir = mkdtempSync(join(tmpdir(), 'skein-start-'));
-  server = spawn(process.execPath, ['--import', 'tsx', 'functions/local/start.ts', '--data-dir', dataDir], {
+  const args = ['--data-dir', dataDir, '--allow-http', `127.0.0.1:${allowedPort}`];
+  server = spawn(process.execPath, ['--import', 'tsx', 'functions/local/start.ts', ...args], {
     cwd: root,
-    env: { ...process.env, PORT: '0' },
+    env: { ...process.env, PORT: '0', SKEIN_HTTP_ALLOW: `localhost:${allowedPort}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout?.on('data', (chunk) => {
@@ -37,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (server.exitCode === null) server.kill('SIGKILL');
+  allowed.close();
 });
 
 describe('npm start', () => {
@@ -167,6 +182,76 @@ describe('npm start', () => {
       status: 'SUCCEEDED',
       outputs: { greeting: 'Hello, Bob! / Bonjour, Bob !' },
     });
+  });
+
+  it('listens on 127.0.0.1 only: the API, DynamoDB Local and fauxqs', () => {
+    // Prepare
+    const recorded = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
+      dynamoEndpoint: string;
+      sqsEndpoint: string;
+    };
+    const ports = [url, recorded.dynamoEndpoint, recorded.sqsEndpoint].map((endpoint) =>
+      Number(new URL(endpoint).port),
+    );
+
+    // Act
+    const listeners = ports.map(listenAddresses);
+
+    // Assess
+    expect(output).toMatch(/Listening on 127\.0\.0\.1:\d+/);
+    for (const addresses of listeners) {
+      expect(addresses.length).toBeGreaterThan(0);
+      expect(addresses.filter((address) => !isLoopback(address))).toEqual([]);
+    }
+  });
+
+  it('lets http nodes call allow-listed host:ports but never DynamoDB Local or fauxqs', async () => {
+    // Prepare
+    const recorded = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
+      dynamoEndpoint: string;
+      sqsEndpoint: string;
+    };
+    const call = (target: string) => ({ type: 'http', continueOnError: true, with: { url: target } });
+    const definition = {
+      nodes: {
+        viaFlag: call(`http://127.0.0.1:${allowedPort}/ping`),
+        viaVariable: call(`http://localhost:${allowedPort}/ping`),
+        store: call(`${recorded.dynamoEndpoint}/`),
+        storeByName: call(`http://localhost:${new URL(recorded.dynamoEndpoint).port}/`),
+        queue: call(`${recorded.sqsEndpoint}/`),
+      },
+    };
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    await fetch(`${url}/v1/tenants/demo/workflows/calls/versions/1.0.0`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(definition),
+    });
+
+    // Act
+    const response = await fetch(`${url}/v1/tenants/demo/workflows/calls/runs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ wait: 20 }),
+    });
+
+    // Assess
+    const run = (await response.json()) as {
+      status: string;
+      nodes: Record<string, { status: string; output?: unknown; error?: { code: string; message: string } }>;
+    };
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.nodes.viaFlag).toMatchObject({ status: 'SUCCEEDED', output: { body: { pong: true } } });
+    expect(run.nodes.viaVariable).toMatchObject({ status: 'SUCCEEDED', output: { body: { pong: true } } });
+    expect(allowedHits).toBe(2);
+    for (const [id, what] of [
+      ['store', 'DynamoDB Local'],
+      ['storeByName', 'DynamoDB Local'],
+      ['queue', 'fauxqs'],
+    ] as const) {
+      expect(run.nodes[id]).toMatchObject({ status: 'FAILED', error: { code: 'HTTP_FORBIDDEN_ADDRESS' } });
+      expect(run.nodes[id]?.error?.message).toContain(what);
+    }
   });
 
   it('stops everything on Ctrl-C and exits 0', async () => {

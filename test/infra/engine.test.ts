@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { START_RUN_EVENT } from '../../infra/constructs/engine.ts';
 import { MAX_RECEIVE_COUNT } from '../../infra/constructs/worker-pool.ts';
+import { ENV } from '../../shared/config.ts';
 import { getAtt, logicalId, ref, synthStack } from './helpers.ts';
 
 const POOLS = [
@@ -192,5 +193,29 @@ describe('SkeinEngine', () => {
       expect(policy).not.toContain('events:PutEvents');
       expect(policy).toContain('sqs:SendMessage');
     }
+  });
+
+  it('gives every worker, and only workers, the http allow-list, and none by default', () => {
+    // Prepare
+    const withList = synthStack('prod', { pools: POOLS, httpAllow: ['Orders.Internal:80', '10.0.3.7:8443'] });
+    const without = synthStack('prod');
+    const variablesOf = (synthesized: typeof without, fn: { node: unknown }) =>
+      synthesized.template.toJSON().Resources[logicalId(synthesized.stack, fn as never)].Properties
+        .Environment.Variables as Record<string, string>;
+    // Act
+    const workers = withList.stack.engine.pools.map((pool) => variablesOf(withList, pool.worker));
+    const others = [withList.stack.engine.sweeper, withList.stack.engine.trigger, withList.stack.api.handler];
+    // Assess
+    for (const variables of workers) {
+      expect(variables[ENV.httpAllow]).toBe('orders.internal:80,10.0.3.7:8443');
+    }
+    for (const fn of others) expect(variablesOf(withList, fn)).not.toHaveProperty(ENV.httpAllow);
+    expect(variablesOf(without, without.stack.engine.defaultPool.worker)).not.toHaveProperty(ENV.httpAllow);
+  });
+
+  it('refuses an http allow-list entry without a port, showing it', () => {
+    expect(() => synthStack('prod', { httpAllow: ['orders.internal'] })).toThrow(
+      '"orders.internal" is not host:port',
+    );
   });
 });

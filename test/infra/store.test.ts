@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { SkeinStore } from '../../infra/constructs/store.ts';
 import { stageFrom } from '../../infra/skein-stack.ts';
+import { ENV } from '../../shared/config.ts';
 import { synthStack, testApp } from './helpers.ts';
 
 // Stacks come from helpers.ts: cached per stage, no bundling (no esbuild runs).
@@ -183,6 +184,28 @@ describe('infra/app.ts', () => {
     expect(ofType('AWS::ApiGatewayV2::Api')[0]?.Properties).toMatchObject({
       CorsConfiguration: { AllowOrigins: ['https://a.example', 'https://b.example'] },
     });
+  });
+
+  it('passes the httpAllow context to the workers as SKEIN_HTTP_ALLOW', async () => {
+    // Act
+    const { template } = await run({ stage: 'qa', httpAllow: 'orders.internal:80, 10.0.3.7:8443' });
+    // Assess
+    const workers = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: Record<string, never> }>,
+    ).filter(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::Function' &&
+        JSON.stringify(resource.Properties.Environment).includes(ENV.queueUrl),
+    );
+    expect(workers).toHaveLength(1);
+    expect(workers[0]?.Properties).toMatchObject({
+      Environment: { Variables: { [ENV.httpAllow]: 'orders.internal:80,10.0.3.7:8443' } },
+    });
+  });
+
+  it('refuses an httpAllow entry without a port and shows it', async () => {
+    // Act / Assess
+    await expect(run({ httpAllow: 'orders.internal' })).rejects.toThrow('"orders.internal" is not host:port');
   });
 
   it('refuses pools without the default pool and shows them', async () => {

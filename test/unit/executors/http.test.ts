@@ -2,14 +2,27 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LIMITS } from '../../../shared/domain/limits.ts';
-import { HttpExecutor, type HttpNode } from '../../../shared/executors/http.ts';
+import { type FetchLike, HttpExecutor, type HttpNode } from '../../../shared/executors/http.ts';
+import type { Resolver } from '../../../shared/executors/ssrf-guard.ts';
 import { testContext } from './test-context.ts';
 
 const ctx = testContext({ nodeId: 'call', attempt: 2 });
 const node: HttpNode = { type: 'http' };
-const executor = new HttpExecutor({ allowHosts: ['127.0.0.1'] });
+let executor: HttpExecutor;
 let server: Server;
 let base = '';
+let port = 0;
+/** A resolver that knows names the system resolver does not, and counts its calls per name. */
+const fakeDns = (names: Record<string, string>) => {
+  const calls: string[] = [];
+  const resolver: Resolver = async (host) => {
+    calls.push(host);
+    const address = names[host];
+    if (address === undefined) throw new Error(`getaddrinfo ENOTFOUND ${host}`);
+    return [{ address, family: 4 }];
+  };
+  return { resolver, calls };
+};
 const big = { sent: 0, done: false };
 
 beforeAll(async () => {
@@ -25,6 +38,12 @@ beforeAll(async () => {
       const left = Number(arg);
       if (left === 0) res.writeHead(200).end('arrived');
       else res.writeHead(302, { location: `/hop/${left - 1}` }).end();
+    } else if (route === 'to') {
+      res.writeHead(302, { location: decodeURIComponent(arg ?? '') }).end();
+    } else if (route === 'deep-json') {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(`${'['.repeat(5000)}${']'.repeat(5000)}`);
     } else if (route === 'to-metadata') {
       res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
     } else if (route === 'big') {
@@ -51,7 +70,9 @@ beforeAll(async () => {
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
+  executor = new HttpExecutor({ allow: [`127.0.0.1:${port}`] });
 });
 
 afterAll(async () => {
@@ -219,7 +240,7 @@ describe('HttpExecutor', () => {
 
   it('refuses a loopback address that is not allow-listed without calling it', async () => {
     // Prepare
-    const fetch = vi.fn<typeof globalThis.fetch>();
+    const fetch = vi.fn<FetchLike>();
 
     // Act
     const result = await new HttpExecutor({ fetch }).execute({ node, inputs: { url: `${base}/json` }, ctx });
@@ -231,7 +252,7 @@ describe('HttpExecutor', () => {
 
   it('refuses a name that resolves to a private address', async () => {
     // Prepare
-    const fetch = vi.fn<typeof globalThis.fetch>();
+    const fetch = vi.fn<FetchLike>();
     const resolver = async () => [{ address: '192.168.1.10', family: 4 }];
 
     // Act
@@ -248,7 +269,7 @@ describe('HttpExecutor', () => {
 
   it('reports a network error as retryable', async () => {
     // Prepare
-    const fetch = vi.fn<typeof globalThis.fetch>(async () => {
+    const fetch = vi.fn<FetchLike>(async () => {
       throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') });
     });
     const resolver = async () => [{ address: '93.184.216.34', family: 4 }];
@@ -276,6 +297,116 @@ describe('HttpExecutor', () => {
     await vi.waitFor(() => expect(big.sent).toBeGreaterThan(LIMITS.maxOutputBytes));
     expect(big.done).toBe(false);
     expect(big.sent).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('connects to the address the guard checked, not to a second lookup of the name', async () => {
+    // Prepare: only the guard's resolver knows svc.test; a second lookup would fail.
+    const dns = fakeDns({ 'svc.test': '127.0.0.1' });
+    const pinned = new HttpExecutor({ allow: [`svc.test:${port}`], resolver: dns.resolver });
+
+    // Act
+    const result = await pinned.execute({ node, inputs: { url: `http://svc.test:${port}/json` }, ctx });
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, output: { status: 200, body: { a: 1 } } });
+    expect(dns.calls).toEqual(['svc.test']);
+  });
+
+  it('checks and pins every redirect hop on its own', async () => {
+    // Prepare
+    const dns = fakeDns({ 'first.test': '127.0.0.1', 'second.test': '127.0.0.1' });
+    const pinned = new HttpExecutor({
+      allow: [`first.test:${port}`, `second.test:${port}`],
+      resolver: dns.resolver,
+    });
+    const next = encodeURIComponent(`http://second.test:${port}/json`);
+
+    // Act
+    const result = await pinned.execute({
+      node,
+      inputs: { url: `http://first.test:${port}/to/${next}` },
+      ctx,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, output: { status: 200, body: { a: 1 } } });
+    expect(dns.calls).toEqual(['first.test', 'second.test']);
+  });
+
+  it('refuses a redirect to a name that now resolves to a private address', async () => {
+    // Prepare: the first hop is allowed; the second name resolves to loopback, not allow-listed.
+    const dns = fakeDns({ 'first.test': '127.0.0.1', 'rebound.test': '127.0.0.1' });
+    const pinned = new HttpExecutor({ allow: [`first.test:${port}`], resolver: dns.resolver });
+    const next = encodeURIComponent(`http://rebound.test:${port}/json`);
+
+    // Act
+    const result = await pinned.execute({
+      node,
+      inputs: { url: `http://first.test:${port}/to/${next}` },
+      ctx,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false } });
+    expect(result.ok || result.error.message).toContain('resolves to 127.0.0.1, in the loopback range');
+  });
+
+  it('refuses a URL with a user name and password, not retryable, without showing the password', async () => {
+    // Prepare
+    const fetch = vi.fn<FetchLike>();
+
+    // Act
+    const result = await new HttpExecutor({ fetch, allow: [`127.0.0.1:${port}`] }).execute({
+      node,
+      inputs: { url: `http://admin:hunter2@127.0.0.1:${port}/json` },
+      ctx,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_INVALID_REQUEST', retryable: false } });
+    expect(result.ok || result.error.message).toContain('pass credentials in a header');
+    expect(result.ok || result.error.message).not.toContain('hunter2');
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('refuses a redirect to a URL with credentials', async () => {
+    // Prepare
+    const next = encodeURIComponent(`http://user:pw@127.0.0.1:${port}/json`);
+
+    // Act
+    const result = await executor.execute({ node, inputs: { url: `${base}/to/${next}` }, ctx });
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_INVALID_REQUEST', retryable: false } });
+  });
+
+  it('refuses a denied port although the host and port are allow-listed', async () => {
+    // Prepare
+    const guarded = new HttpExecutor({
+      allow: [`127.0.0.1:${port}`],
+      deniedPorts: [{ port, what: 'fauxqs (the local queue)' }],
+    });
+
+    // Act
+    const result = await guarded.execute({ node, inputs: { url: `${base}/json` }, ctx });
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false } });
+    expect(result.ok || result.error.message).toContain(`port ${port} is fauxqs (the local queue)`);
+  });
+
+  it('refuses an allow-list entry without a port when it is built', () => {
+    expect(() => new HttpExecutor({ allow: ['localhost'] })).toThrow(
+      /"localhost" is not host:port.*port is required/,
+    );
+  });
+
+  it('fails a JSON response nested too deeply with OUTPUT_TOO_DEEP', async () => {
+    // Act
+    const result = await executor.execute({ node, inputs: { url: `${base}/deep-json` }, ctx });
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_DEEP', retryable: false } });
   });
 
   it.each([
