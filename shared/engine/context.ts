@@ -100,6 +100,8 @@ export interface EngineDeps {
   /** Uniform in [0, 1): retry jitter. */
   readonly random: () => number;
   readonly observer?: (event: EngineEvent) => void;
+  /** Problems the engine handled but an operator should see (a result too large to store). */
+  readonly log?: (message: string, details: Record<string, unknown>) => void;
   readonly settings?: Partial<EngineSettings>;
 }
 

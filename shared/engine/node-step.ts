@@ -7,22 +7,27 @@ import { sendControl, slicePace } from './control-pace.ts';
 import { evaluateCondition } from './evaluate.ts';
 import type { NodeMessage } from './messages.ts';
 import { runAttempt } from './node-attempt.ts';
+import {
+  concludeLostAttempt,
+  DONE,
+  finishNode,
+  handBack,
+  maxAttemptsOf,
+  parkClaimed,
+  type StepResult,
+} from './node-finish.ts';
 import type { Plan } from './plan.ts';
 import { afterTerminal } from './release.ts';
 import { NOT_STARTED, stopRun } from './stop-run.ts';
 import { decideTrigger } from './trigger-rules.ts';
 
-/** `done`: delete the message. `retry`: hand it back to the queue for redelivery after a while. */
-export type StepResult =
-  | { readonly kind: 'done' }
-  | { readonly kind: 'retry'; readonly afterSeconds: number };
+export type { StepResult } from './node-finish.ts';
 
 export interface StepOptions {
   /** How long the worker may still run (Lambda's remaining time); past it the node is handed back. */
   readonly remainingMs?: number;
 }
 
-const DONE: StepResult = { kind: 'done' };
 /** A node in these states may be (re)claimed by any message for it. */
 const CLAIMABLE: readonly ('ABSENT' | NodeStatus)[] = ['ABSENT', 'READY', 'PARKED'];
 /** A retry or wake-up message may arrive up to this early (SQS delays are whole seconds). */
@@ -64,6 +69,8 @@ export async function handleNodeMessage(
       status: CLAIMABLE,
       orDueBefore: cx.iso(now + EARLY_MS),
       orLeaseExpiredBefore: cx.iso(now),
+      // A dead worker's attempt counts: a takeover only while attempts are left.
+      takeoverBelowAttempt: maxAttemptsOf(plan, message.nodeId),
       epoch: run.epoch,
       ...(parents.length > 1 ? { arrivedCount: parents.length } : {}),
     },
@@ -121,95 +128,20 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
   }
 }
 
-/** Writes the node's terminal state under its fence, then releases what follows. */
-async function finishNode(cx: EngineContext, claim: Claim, change: FinishChange): Promise<StepResult> {
-  const { run, plan, node, message } = claim;
-  // The claim that woke a wait node counted an attempt, but a wait that resumes is still its first.
-  const woken = plan.node(node.nodeId)?.type === 'wait' && node.wakeAt !== undefined;
-  const written = await cx.runs.updateNode(
-    run.runId,
-    node.nodeId,
-    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
-    {
-      set: {
-        status: change.status,
-        token: message.token,
-        endedAt: cx.iso(),
-        ...(change.output !== undefined ? { output: change.output } : {}),
-        ...(change.error ? { error: change.error } : {}),
-        ...(change.reason ? { reason: change.reason } : {}),
-      },
-      remove: ['leaseUntil', 'wakeAt', ...(change.error ? [] : (['error'] as const))],
-      ...(woken ? { addAttempt: -1 } : {}),
-    },
-    run.expiresAt,
-  );
-  if (!written) return DONE; // the lease was taken over: the other worker's result counts
-  const type = `node.${change.status.toLowerCase()}` as 'node.succeeded';
-  cx.emit({
-    type,
-    runId: run.runId,
-    nodeId: node.nodeId,
-    attempt: written.attempt,
-    ...(change.error ? { error: change.error } : {}),
-    ...(change.reason ? { reason: change.reason } : {}),
-  });
-  await afterTerminal(cx, run, plan, written);
-  return DONE;
-}
-
-/** RETRY_WAIT or WAITING until `wakeAt`, then a message wakes the node. */
-async function parkClaimed(
-  cx: EngineContext,
-  claim: Claim,
-  status: 'RETRY_WAIT' | 'WAITING',
-  wakeAt: number,
-  error?: { code: string; message: string },
-): Promise<StepResult> {
-  const { run, node, message } = claim;
-  const written = await cx.runs.updateNode(
-    run.runId,
-    node.nodeId,
-    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
-    {
-      set: { status, token: message.token, wakeAt: cx.iso(wakeAt), ...(error ? { error } : {}) },
-      remove: ['leaseUntil'],
-    },
-    run.expiresAt,
-  );
-  if (!written) return DONE;
-  await cx.enqueueAt(
-    { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
-    wakeAt,
-    claim.plan,
-  );
-  cx.emit({
-    type: status === 'WAITING' ? 'node.waiting' : 'node.retrying',
-    runId: run.runId,
-    nodeId: node.nodeId,
-    attempt: node.attempt,
-    ...(error ? { error } : {}),
-  });
-  return DONE;
-}
-
-/** The worker must stop: give the node back unfinished, not counting the attempt. */
-async function handBack(cx: EngineContext, claim: Claim): Promise<StepResult> {
-  const { run, node } = claim;
-  const written = await cx.runs.updateNode(
-    run.runId,
-    node.nodeId,
-    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
-    { set: { status: 'READY', readyAt: cx.iso() }, addAttempt: -1, remove: ['leaseUntil'] },
-    run.expiresAt,
-  );
-  if (written) await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId, epoch: run.epoch }], claim.plan);
-  return DONE;
-}
-
 /** The claim's condition failed: a duplicate, a redelivery after a crash, or an early message. */
 async function afterLostClaim(cx: EngineContext, run: RunRecord, plan: Plan, message: NodeMessage) {
   const node = await cx.runs.getNode(run.runId, message.nodeId);
+  const now = cx.iso();
+  if (
+    node?.status === 'RUNNING' &&
+    (node.epoch ?? 0) === run.epoch &&
+    node.leaseUntil !== undefined &&
+    node.leaseUntil < now &&
+    node.attempt >= maxAttemptsOf(plan, node.nodeId)
+  ) {
+    await concludeLostAttempt(cx, run, plan, node, message);
+    return DONE;
+  }
   if (!node?.status || node.token !== message.token) return DONE;
   if (TERMINAL_NODE.has(node.status)) {
     await afterTerminal(cx, run, plan, node);

@@ -1,6 +1,7 @@
 import { LIMITS } from '../domain/limits.ts';
 import { messageOf } from '../ports/executor.ts';
 import type { NodeRecord, Outcome, RunRecord } from '../ports/run-store.ts';
+import { boundedError } from './bounds.ts';
 import { ACTIVE_RUN, type EngineContext } from './context.ts';
 import { evaluateTemplate } from './evaluate.ts';
 import type { NodeMessage } from './messages.ts';
@@ -105,7 +106,7 @@ export async function finishRun(cx: EngineContext, runId: string, plan: Plan): P
   const outputs = await evaluateOutputs(cx, run, plan);
   const change = outputs.ok
     ? { status: 'SUCCEEDED' as const, outputs: outputs.value }
-    : { status: 'FAILED' as const, failed: true, error: outputs.error };
+    : { status: 'FAILED' as const, failed: true, error: boundedError(outputs.error) };
   const ended = await cx.runs.updateRun(runId, ACTIVE_RUN, {
     ...change,
     endedAt,
@@ -114,7 +115,7 @@ export async function finishRun(cx: EngineContext, runId: string, plan: Plan): P
   });
   if (ended) {
     cx.emit(
-      outputs.ok ? { type: 'run.succeeded', runId } : { type: 'run.failed', runId, error: outputs.error },
+      outputs.ok ? { type: 'run.succeeded', runId } : { type: 'run.failed', runId, error: change.error },
     );
   }
 }

@@ -181,6 +181,8 @@ export interface NodeCondition {
   readonly orDueBefore?: string;
   /** Also accept `RUNNING` whose lease ended before this ISO time (a lease takeover). */
   readonly orLeaseExpiredBefore?: string;
+  /** With `orLeaseExpiredBefore`: take over only a node whose `attempt` is below this. */
+  readonly takeoverBelowAttempt?: number;
   /** Require this fence (the writer still holds its claim). */
   readonly fence?: number;
   /** Require exactly this many arrived parents (a join is only claimed once complete). */
@@ -329,3 +331,14 @@ export class RunStoreError extends Error {
     this.name = 'RunStoreError';
   }
 }
+
+/** An item would exceed the store's size limit (DynamoDB's 400 KB); nothing was written. */
+export class ItemTooLargeError extends RunStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ItemTooLargeError';
+  }
+}
+
+/** DynamoDB's item size limit, which the memory adapter enforces too. */
+export const MAX_ITEM_BYTES = 400 * 1024;

@@ -50,6 +50,8 @@ export class WorkflowHarness {
   readonly definitions: DefinitionStore;
   readonly engine: RunEngine;
   readonly events: EngineEvent[] = [];
+  /** What the engine logged (`EngineDeps.log`). */
+  readonly logs: { message: string; details: Record<string, unknown> }[] = [];
   /** Queue messages handled so far (each delivery counts). */
   handled = 0;
 
@@ -70,6 +72,7 @@ export class WorkflowHarness {
       executors: options.executors ?? defaultExecutors(),
       random: options.random ?? (() => 0.5),
       observer: (event) => this.events.push(event),
+      log: (message, details) => this.logs.push({ message, details }),
       ...(options.settings ? { settings: options.settings } : {}),
     });
   }

@@ -1,12 +1,13 @@
 import { monotonicFactory } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import type {
-  NodeCondition,
-  NodeRecord,
-  NodeStatus,
-  RunRecord,
-  RunStatus,
-  RunStore,
+import {
+  ItemTooLargeError,
+  type NodeCondition,
+  type NodeRecord,
+  type NodeStatus,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
 } from '../../shared/ports/run-store.ts';
 
 const EXPIRES = 4_102_444_800;
@@ -23,16 +24,15 @@ interface State {
 }
 
 const put =
-  (status: NodeStatus, fields: object = {}, epoch = 0) =>
+  (status: NodeStatus, fields: object = {}, epoch = 0, attempts = 0) =>
   async (store: RunStore, runId: string) => {
     if (epoch > 0) await store.resetNode(runId, 'n', NONE, EXPIRES, epoch);
-    await store.updateNode(
-      runId,
-      'n',
-      { status: ['ABSENT'], epoch },
-      { set: { status, ...fields }, bumpFence: true },
-      EXPIRES,
-    );
+    const change = {
+      set: { status, ...fields },
+      bumpFence: true,
+      ...(attempts ? { addAttempt: attempts } : {}),
+    };
+    await store.updateNode(runId, 'n', { status: ['ABSENT'], epoch }, change, EXPIRES);
   };
 
 const STATES: readonly State[] = [
@@ -52,6 +52,7 @@ const STATES: readonly State[] = [
   { name: 'WAITING due', build: put('WAITING', { wakeAt: BEFORE }) },
   { name: 'RUNNING lease expired', build: put('RUNNING', { leaseUntil: BEFORE }) },
   { name: 'RUNNING lease held', build: put('RUNNING', { leaseUntil: AFTER }) },
+  { name: 'RUNNING lease expired, 2 attempts', build: put('RUNNING', { leaseUntil: BEFORE }, 0, 2) },
   { name: 'SUCCEEDED', build: put('SUCCEEDED') },
   { name: 'CANCELLED', build: put('CANCELLED') },
   { name: 'reset in epoch 1', build: (store, runId) => store.resetNode(runId, 'n', NONE, EXPIRES, 1) },
@@ -66,6 +67,10 @@ const NOT_STARTED: NodeCondition['status'] = ['ABSENT', 'READY', 'PARKED', 'RETR
 function shapes(): { name: string; when: NodeCondition }[] {
   const base: { name: string; when: NodeCondition }[] = [
     { name: 'claim', when: { status: CLAIMABLE, orDueBefore: T, orLeaseExpiredBefore: T } },
+    {
+      name: 'claim with attempts left',
+      when: { status: CLAIMABLE, orDueBefore: T, orLeaseExpiredBefore: T, takeoverBelowAttempt: 2 },
+    },
     {
       name: 'claim of a join',
       when: { status: CLAIMABLE, orDueBefore: T, orLeaseExpiredBefore: T, arrivedCount: 2 },
@@ -97,7 +102,8 @@ function expected(node: NodeRecord | undefined, when: NodeCondition): boolean {
     (when.orLeaseExpiredBefore !== undefined &&
       status === 'RUNNING' &&
       node?.leaseUntil !== undefined &&
-      node.leaseUntil < when.orLeaseExpiredBefore);
+      node.leaseUntil < when.orLeaseExpiredBefore &&
+      (when.takeoverBelowAttempt === undefined || node.attempt < when.takeoverBelowAttempt));
   const fenceOk = when.fence === undefined || node?.fence === when.fence;
   const arrivedOk = when.arrivedCount === undefined || (node?.arrived.length ?? 0) === when.arrivedCount;
   const epochOk = when.epoch === undefined || (node?.epoch ?? 0) === when.epoch;
@@ -167,6 +173,28 @@ export function describeRunStoreConditionContract(name: string, makeStore: () =>
       expect([stale.applied, current.applied, nowhere.applied]).toEqual([false, true, false]);
       expect(current.node).toMatchObject({ arrived: ['p'], failedParents: ['p'], epoch: 2 });
       expect(await store.getNode(runId, 'missing')).toBeUndefined();
+    });
+
+    it('refuses an item over 400 KB with ItemTooLargeError and writes nothing', async () => {
+      // Prepare
+      const store = await makeStore();
+      const runId = newId();
+      await store.updateNode(runId, 'n', { status: ['ABSENT'] }, { set: { status: 'RUNNING' } }, EXPIRES);
+
+      // Act
+      const refused = await store
+        .updateNode(
+          runId,
+          'n',
+          { status: ['RUNNING'] },
+          { set: { status: 'SUCCEEDED', output: 'x'.repeat(420 * 1024) } },
+          EXPIRES,
+        )
+        .catch((error: unknown) => error);
+
+      // Assess
+      expect(refused).toBeInstanceOf(ItemTooLargeError);
+      expect(await store.getNode(runId, 'n')).toMatchObject({ status: 'RUNNING' });
     });
 
     describe('run controls', () => {

@@ -33,7 +33,8 @@ function faultWorkflow() {
     end: { type: 'noop', needs: ['j', 'd'] },
   };
   for (let i = 0; i < SINKS; i += 1) nodes[`s${i}`] = { type: 'noop', needs: ['root'] };
-  return { id: 'faults', nodes };
+  // A dead worker's attempt counts against maxAttempts: the crashes below need attempts to spare.
+  return { id: 'faults', defaults: { retry: { maxAttempts: 4 } }, nodes };
 }
 
 const NODE_COUNT = 7 + SINKS;

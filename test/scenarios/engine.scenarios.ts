@@ -1,3 +1,4 @@
+import { boundsScenarios } from './bounds.scenarios.ts';
 import { controlScenarios } from './controls.scenarios.ts';
 import { epochScenarios } from './epoch.scenarios.ts';
 import { flowScenarios } from './flow.scenarios.ts';
@@ -31,4 +32,5 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   recoveryScenarios(makeHarness);
   raceScenarios(makeHarness);
   epochScenarios(makeHarness);
+  boundsScenarios(makeHarness);
 }

@@ -141,7 +141,11 @@ export function nodeCondition(when: NodeCondition, x: Expr): string | undefined 
   }
   if (when.orLeaseExpiredBefore !== undefined) {
     const expired = `${x.n('leaseUntil')} < ${x.v(when.orLeaseExpiredBefore)}`;
-    accepted.push(`${status} = ${x.v('RUNNING')} AND ${expired}`);
+    const below =
+      when.takeoverBelowAttempt === undefined
+        ? ''
+        : ` AND ${x.n('attempt')} < ${x.v(when.takeoverBelowAttempt)}`;
+    accepted.push(`${status} = ${x.v('RUNNING')} AND ${expired}${below}`);
   }
   if (accepted.length === 0) return undefined;
   const [only] = accepted;

@@ -46,6 +46,7 @@ import {
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
 import {
   type ErrorInfo,
+  ItemTooLargeError,
   type NodeChange,
   type NodeCondition,
   type NodeRecord,
@@ -328,6 +329,13 @@ export class DynamoDbRunStore implements RunStore {
       return (await this.doc.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' }))).Attributes;
     } catch (error) {
       if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
+      if (
+        error instanceof Error &&
+        error.name === 'ValidationException' &&
+        /item size/i.test(error.message)
+      ) {
+        throw new ItemTooLargeError(`${Key.sk} of ${Key.pk}: ${error.message}`, { cause: error });
+      }
       throw error;
     }
   }

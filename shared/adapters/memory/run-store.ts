@@ -3,6 +3,8 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '.
 import {
   ACTIVE_RUN_STATUSES,
   type ErrorInfo,
+  ItemTooLargeError,
+  MAX_ITEM_BYTES,
   type NodeChange,
   type NodeCondition,
   type NodeRecord,
@@ -80,6 +82,7 @@ export class MemoryRunStore implements RunStore {
     const { remove, ...fields } = change;
     const next: Mutable<RunRecord> = { ...run, ...clone(fields) };
     for (const field of remove ?? []) delete next[field];
+    assertItemSize(next, `run ${runId}`);
     this.runs.set(runId, next);
     return clone(next);
   }
@@ -175,6 +178,7 @@ export class MemoryRunStore implements RunStore {
     if (change.addAttempt) next.attempt += change.addAttempt;
     if (change.bumpFence) next.fence += 1;
     for (const field of change.remove ?? []) delete next[field];
+    assertItemSize(next, `node ${nodeId} of run ${runId}`);
     this.nodes.set(key(runId, nodeId), next);
     return clone(next);
   }
@@ -226,6 +230,16 @@ export class MemoryRunStore implements RunStore {
   }
 }
 
+/** DynamoDB refuses items over 400 KB; so does this store, measuring the item as JSON. */
+function assertItemSize(item: object, what: string): void {
+  const bytes = Buffer.byteLength(JSON.stringify(item), 'utf8');
+  if (bytes > MAX_ITEM_BYTES) {
+    throw new ItemTooLargeError(
+      `${what} would be ${bytes} bytes, over the ${MAX_ITEM_BYTES}-byte item limit`,
+    );
+  }
+}
+
 function matches(node: NodeRecord | undefined, when: NodeCondition): boolean {
   const status = node?.status ?? 'ABSENT';
   if (when.fence !== undefined && node?.fence !== when.fence) return false;
@@ -244,7 +258,8 @@ function matches(node: NodeRecord | undefined, when: NodeCondition): boolean {
     when.orLeaseExpiredBefore !== undefined &&
     status === 'RUNNING' &&
     node?.leaseUntil !== undefined &&
-    node.leaseUntil < when.orLeaseExpiredBefore
+    node.leaseUntil < when.orLeaseExpiredBefore &&
+    (when.takeoverBelowAttempt === undefined || node.attempt < when.takeoverBelowAttempt)
   );
 }
 

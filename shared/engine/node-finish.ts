@@ -1,0 +1,197 @@
+import { effectiveRetryPolicy } from '../domain/retry-policy.ts';
+import { messageOf } from '../ports/executor.ts';
+import { ItemTooLargeError, type NodeChange, type NodeRecord, type RunRecord } from '../ports/run-store.ts';
+import { boundedError, MAX_REASON_BYTES, truncateBytes } from './bounds.ts';
+import type { Claim, FinishChange } from './claim.ts';
+import type { EngineContext } from './context.ts';
+import type { NodeMessage } from './messages.ts';
+import type { Plan } from './plan.ts';
+import { afterTerminal } from './release.ts';
+
+/** `done`: delete the message. `retry`: hand it back to the queue for redelivery after a while. */
+export type StepResult =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'retry'; readonly afterSeconds: number };
+
+export const DONE: StepResult = { kind: 'done' };
+
+/**
+ * Writes the node's terminal state under its fence, then releases what follows. Every value is
+ * bounded first (error code and message, reason); a result the store still cannot hold (an item
+ * over its size limit) ends the node FAILED with a small SAVE_FAILED error instead, and is logged:
+ * a node never stays RUNNING because its result was too big to store.
+ */
+export async function finishNode(cx: EngineContext, claim: Claim, change: FinishChange): Promise<StepResult> {
+  const { run, plan, node, message } = claim;
+  const error = change.error && boundedError(change.error);
+  const reason = change.reason && truncateBytes(change.reason, MAX_REASON_BYTES);
+  // The claim that woke a wait node counted an attempt, but a wait that resumes is still its first.
+  const woken = plan.node(node.nodeId)?.type === 'wait' && node.wakeAt !== undefined;
+  const write = (status: FinishChange['status'], fields: Partial<FinishChange>): NodeChange => ({
+    set: {
+      status,
+      token: message.token,
+      endedAt: cx.iso(),
+      ...(fields.output !== undefined ? { output: fields.output } : {}),
+      ...(fields.error ? { error: fields.error } : {}),
+      ...(fields.reason ? { reason: fields.reason } : {}),
+    },
+    remove: ['leaseUntil', 'wakeAt', ...(fields.error ? [] : (['error'] as const))],
+    ...(woken ? { addAttempt: -1 } : {}),
+  });
+  const saved = await saveOrFail(cx, claim, write(change.status, { ...change, error, reason }), (failure) =>
+    write('FAILED', { error: failure }),
+  );
+  if (!saved) return DONE; // the lease was taken over: the other worker's result counts
+  const { node: written, failure } = saved;
+  const status = failure ? 'FAILED' : change.status;
+  const shown = failure ?? error;
+  cx.emit({
+    type: `node.${status.toLowerCase()}` as 'node.succeeded',
+    runId: run.runId,
+    nodeId: node.nodeId,
+    attempt: written.attempt,
+    ...(shown ? { error: shown } : {}),
+    ...(reason && !failure ? { reason } : {}),
+  });
+  await afterTerminal(cx, run, plan, written);
+  return DONE;
+}
+
+/** RETRY_WAIT or WAITING until `wakeAt`, then a message wakes the node. */
+export async function parkClaimed(
+  cx: EngineContext,
+  claim: Claim,
+  status: 'RETRY_WAIT' | 'WAITING',
+  wakeAt: number,
+  rawError?: { code: string; message: string },
+): Promise<StepResult> {
+  const { run, node, message } = claim;
+  const error = rawError && boundedError(rawError);
+  const saved = await saveOrFail(
+    cx,
+    claim,
+    {
+      set: { status, token: message.token, wakeAt: cx.iso(wakeAt), ...(error ? { error } : {}) },
+      remove: ['leaseUntil'],
+    },
+    (failure) => ({
+      set: { status: 'FAILED', token: message.token, endedAt: cx.iso(), error: failure },
+      remove: ['leaseUntil', 'wakeAt'],
+    }),
+  );
+  if (!saved) return DONE;
+  if (saved.failure) {
+    cx.emit({ type: 'node.failed', runId: run.runId, nodeId: node.nodeId, error: saved.failure });
+    await afterTerminal(cx, run, claim.plan, saved.node);
+    return DONE;
+  }
+  await cx.enqueueAt(
+    { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
+    wakeAt,
+    claim.plan,
+  );
+  cx.emit({
+    type: status === 'WAITING' ? 'node.waiting' : 'node.retrying',
+    runId: run.runId,
+    nodeId: node.nodeId,
+    attempt: node.attempt,
+    ...(error ? { error } : {}),
+  });
+  return DONE;
+}
+
+/** The worker must stop: give the node back unfinished, not counting the attempt. */
+export async function handBack(cx: EngineContext, claim: Claim): Promise<StepResult> {
+  const { run, node } = claim;
+  const written = await cx.runs.updateNode(
+    run.runId,
+    node.nodeId,
+    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
+    { set: { status: 'READY', readyAt: cx.iso() }, addAttempt: -1, remove: ['leaseUntil'] },
+    run.expiresAt,
+  );
+  if (written) await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId, epoch: run.epoch }], claim.plan);
+  return DONE;
+}
+
+/**
+ * Writes `change` under the claim's fence; when the store refuses the item as too large, writes
+ * `fallback` with a small SAVE_FAILED error instead and logs what happened. Undefined when the
+ * fence no longer holds.
+ */
+async function saveOrFail(
+  cx: EngineContext,
+  claim: Claim,
+  change: NodeChange,
+  fallback: (failure: { code: string; message: string }) => NodeChange,
+): Promise<{ node: NodeRecord; failure?: { code: string; message: string } } | undefined> {
+  const { run, node } = claim;
+  const when = { status: ['RUNNING' as const], fence: node.fence, epoch: run.epoch };
+  try {
+    const written = await cx.runs.updateNode(run.runId, node.nodeId, when, change, run.expiresAt);
+    return written && { node: written };
+  } catch (error) {
+    if (!(error instanceof ItemTooLargeError)) throw error;
+    const failure = {
+      code: 'SAVE_FAILED',
+      message: `the result of node "${node.nodeId}" could not be stored: ${truncateBytes(messageOf(error), 512)}`,
+    };
+    cx.deps.log?.('a node result was too large to store; the node failed instead', {
+      runId: run.runId,
+      nodeId: node.nodeId,
+      attempt: node.attempt,
+      error: messageOf(error),
+    });
+    const written = await cx.runs.updateNode(run.runId, node.nodeId, when, fallback(failure), run.expiresAt);
+    return written && { node: written, failure };
+  }
+}
+
+/**
+ * The attempts a node may make: its retry policy's `maxAttempts` (a `wait` node's wake-up claim
+ * counts one more, given back when it ends).
+ */
+export function maxAttemptsOf(plan: Plan, nodeId: string): number {
+  const definition = plan.node(nodeId);
+  let max = 1;
+  try {
+    max = effectiveRetryPolicy(definition ?? {}, plan.definition.defaults, ['nodes', nodeId]).maxAttempts;
+  } catch {
+    // validation refuses bad policies; a stored one still must not crash a worker
+  }
+  return definition?.type === 'wait' ? max + 1 : max;
+}
+
+/**
+ * A RUNNING node whose worker died (lease expired) on its last allowed attempt: the attempt
+ * failed (WORKER_LOST) and no other starts, so a side effect is never repeated beyond the retry
+ * policy. Any message for the node may conclude it; the write is fenced like a completion.
+ */
+export async function concludeLostAttempt(
+  cx: EngineContext,
+  run: RunRecord,
+  plan: Plan,
+  node: NodeRecord,
+  message: NodeMessage,
+): Promise<boolean> {
+  const now = cx.iso();
+  const error = {
+    code: 'WORKER_LOST',
+    message: `the worker running attempt ${node.attempt} of node "${node.nodeId}" stopped before storing a result (its lease ended ${node.leaseUntil ?? ''}); no attempts are left`,
+  };
+  const written = await cx.runs.updateNode(
+    run.runId,
+    node.nodeId,
+    { status: [], orLeaseExpiredBefore: now, fence: node.fence, epoch: run.epoch },
+    {
+      set: { status: 'FAILED', token: message.token, endedAt: now, error },
+      remove: ['leaseUntil', 'wakeAt'],
+    },
+    run.expiresAt,
+  );
+  if (!written) return false;
+  cx.emit({ type: 'node.failed', runId: run.runId, nodeId: node.nodeId, attempt: written.attempt, error });
+  await afterTerminal(cx, run, plan, written);
+  return true;
+}
