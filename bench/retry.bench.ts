@@ -94,14 +94,22 @@ const db = await startDynamoDbLocal();
 try {
   const { client, doc } = dynamoClients(db.endpoint);
   for (const [index, size] of SIZES.entries()) {
-    const tables = { definitions: `retry-defs-${index}`, control: `retry-control-${index}`, runs: `retry-runs-${index}` };
+    const tables = {
+      definitions: `retry-defs-${index}`,
+      control: `retry-control-${index}`,
+      runs: `retry-runs-${index}`,
+    };
     await createTables(client, tables);
-    rows.push(await measure('DynamoDB Local', new DynamoDbRunStore({ client: doc, tableName: tables.runs }), size));
+    rows.push(
+      await measure('DynamoDB Local', new DynamoDbRunStore({ client: doc, tableName: tables.runs }), size),
+    );
   }
 } finally {
   await db.stop();
 }
-process.stdout.write('\n| store | nodes | retry answered | all reset, RUNNING again | writes of the retry | rerun finished | final |\n');
+process.stdout.write(
+  '\n| store | nodes | retry answered | all reset, RUNNING again | writes of the retry | rerun finished | final |\n',
+);
 process.stdout.write('|---|---|---|---|---|---|---|\n');
 for (const row of rows) {
   process.stdout.write(

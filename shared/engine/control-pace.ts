@@ -19,8 +19,12 @@ export interface Pace {
   readonly maxWrites?: number;
 }
 
-/** What a slice of a control achieved. */
-export type ControlProgress = 'done' | 'more' | 'gone';
+/**
+ * What a slice of a control achieved: `done`; `more` (go on at once, with a control message);
+ * `wait` (nothing to do until a running node ends or its lease does: the sweeper comes back);
+ * `gone` (the run no longer has this control).
+ */
+export type ControlProgress = 'done' | 'more' | 'wait' | 'gone';
 
 export const refOf = (control: RunControl): ControlRef => ({ action: control.action, epoch: control.epoch });
 

@@ -1,7 +1,7 @@
 import { parseDuration } from '../domain/duration.ts';
 import { MAX_VISIBILITY_SECONDS } from '../ports/queue.ts';
 import type { NodeStatus, RunRecord } from '../ports/run-store.ts';
-import { type Claim, evaluate, type FinishChange } from './claim.ts';
+import { type Claim, evaluate } from './claim.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
 import { evaluateCondition } from './evaluate.ts';

@@ -105,7 +105,7 @@ export async function continueRetry(cx: EngineContext, run: RunRecord, pace: Pac
   const items = await itemsOf(cx, run);
   await cancelAbandoned(cx, run, items);
   // A node still RUNNING with a live lease was claimed before the retry: wait for it to end.
-  if ([...items.values()].some((item) => item.status === 'RUNNING')) return 'more';
+  if ([...items.values()].some((item) => item.status === 'RUNNING')) return 'wait';
   const reset = resetSet(plan, items, control.nodes);
   const todo = [...reset].filter((id) => (items.get(id)?.epoch ?? 0) < control.epoch);
   const retrying = { ...run, control: { ...control, total: reset.size } };

@@ -80,9 +80,13 @@ export async function retryRun(
     // A stop still marking nodes: finish it first, so no node of the old epoch can start.
     run = await advance(cx, run);
     if (run.control) {
+      const running = (await cx.runs.listNodes(runId)).find((node) => node.status === 'RUNNING');
+      const action = run.control.action.replace('_', ' ');
       throw new ConflictError(
         'RUN_STATE',
-        `cannot retry run ${runId} yet: its ${run.control.action.replace('_', ' ')} is still marking nodes (${run.control.done ?? 0} of ${run.control.total ?? '?'}); try again shortly`,
+        running
+          ? `cannot retry run ${runId} yet: node "${running.nodeId}" is still running (the run's ${action} ends when it does)`
+          : `cannot retry run ${runId} yet: its ${action} is still marking nodes (${run.control.done ?? 0} of ${run.control.total ?? '?'}); try again shortly`,
       );
     }
   }

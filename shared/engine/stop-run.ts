@@ -57,8 +57,8 @@ export async function stopRun(
 
 /**
  * The second half of a stop, resumable: marks the nodes (see `stopRun`) within `pace`, then
- * clears the control. Each mark is conditional on the node's state and epoch, so a slice that
- * repeats a finished mark changes nothing.
+ * clears the control once no node of the epoch is left RUNNING. Each mark is conditional on the
+ * node's state and epoch, so a slice that repeats a finished mark changes nothing.
  */
 export async function finishStop(cx: EngineContext, run: RunRecord, pace: Pace): Promise<ControlProgress> {
   const control = run.control;
@@ -102,6 +102,18 @@ export async function finishStop(cx: EngineContext, run: RunRecord, pace: Pace):
     },
   );
   if (outcome !== 'done') return outcome;
+  // A node still RUNNING under a live lease may belong to a dead worker, and nothing else would
+  // end it once the run has stopped: the stop stays pending (the run in the sweeper's listing)
+  // until it ends or its lease runs out and the sweeper marks it.
+  const running = nodes.some(
+    (node) =>
+      (node.epoch ?? 0) === control.epoch &&
+      node.status === 'RUNNING' &&
+      node.leaseUntil !== undefined &&
+      node.leaseUntil >= now &&
+      !targets.some((target) => target.nodeId === node.nodeId),
+  );
+  if (running) return 'wait';
   const cleared = await cx.runs.updateRun(
     run.runId,
     [status],
