@@ -6,7 +6,7 @@ import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { type ControlProgress, type Pace, refOf, writePaced } from './control-pace.ts';
 import type { NodeMessage } from './messages.ts';
 import type { Plan } from './plan.ts';
-import { edgeOutcome } from './release.ts';
+import { edgeOutcome, finishRun } from './release.ts';
 
 export const RETRYABLE_RUN: readonly RunStatus[] = ['FAILED', 'CANCELLED', 'TIMED_OUT'];
 /** Nodes a retry may name: the list is kept on the run item while the retry is pending. */
@@ -51,7 +51,11 @@ export async function claimRetry(
     );
   }
   const reset = resetSet(plan, items, named);
-  if (reset.size === 0) refuse(run, 'no node failed or was cancelled; name the nodes to rerun');
+  // A run cancelled (or timed out) while its last nodes finished has nothing to rerun: its retry
+  // just ends it. A FAILED one has nothing to fix that way.
+  if (reset.size === 0 && run.status === 'FAILED') {
+    refuse(run, 'no node failed or was cancelled; name the nodes to rerun');
+  }
   // A failure outside the nodes being rerun would fail the run again at once: refuse instead.
   const untouched = [...items.values()].filter(
     (item) => item.status === 'FAILED' && !reset.has(item.nodeId) && !plan.node(item.nodeId)?.continueOnError,
@@ -131,6 +135,8 @@ export async function continueRetry(cx: EngineContext, run: RunRecord, pace: Pac
   );
   if (!restarted) return 'gone';
   cx.emit({ type: 'run.retried', runId: run.runId });
+  // Every node had ended (a stop that raced the last nodes): the run ends now.
+  if (reset.size === 0) await finishRun(cx, run.runId, plan);
   const messages = frontier(plan, reset, items, run.runId).map((message) => ({
     ...message,
     epoch: control.epoch,
@@ -208,7 +214,6 @@ async function countKeptSinks(cx: EngineContext, run: RunRecord, plan: Plan, res
   }
   for (const [shard, { members, shardSize }] of byShard) {
     const size = await cx.runs.addDoneAll(run.runId, `${run.epoch}#${shard}`, members, run.expiresAt);
-    // A rerun sink is always left, so the top set never completes here.
     if (size >= shardSize && plan.shardCount > 1) {
       await cx.runs.addDone(run.runId, `${run.epoch}#top`, shard, run.expiresAt);
     }

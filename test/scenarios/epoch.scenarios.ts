@@ -234,6 +234,43 @@ export function epochScenarios(makeHarness: MakeHarness) {
     });
   });
 
+  describe('a run cancelled while its last node finished', () => {
+    it('is ended SUCCEEDED by a retry, with nothing rerun', async () => {
+      // Prepare
+      let release: () => void = () => undefined;
+      const slowA = new Promise<ExecutionResult>((resolve) => {
+        release = () => resolve({ ok: true, output: 'a' });
+      });
+      const { harness: made, order } = lambdaHarness(makeHarness, { a: () => slowA });
+      const harness = await made;
+      await harness.publish({
+        id: 'late-cancel',
+        outputs: { a: '{% $nodes.a.output %}' },
+        nodes: { a: lambda() },
+      });
+      const runId = await harness.start('late-cancel');
+      const message = await takeMessage(harness, 'a');
+      const done = harness.engine.handleMessage(message.body);
+      await until(async () => (await harness.view(runId)).nodes.a?.status === 'RUNNING');
+      const cancelled = await harness.engine.cancel(TENANT, runId); // a is still running
+      release();
+      await done;
+      await harness.queue.delete(message.receipt);
+
+      // Act
+      const retried = await harness.engine.retry(TENANT, runId);
+      await harness.drain();
+
+      // Assess
+      expect(cancelled).toMatchObject({ status: 'CANCELLED', control: { action: 'cancel' } });
+      expect(retried.status).toBe('SUCCEEDED');
+      expect(order).toEqual(['a#1']);
+      const run = await harness.view(runId);
+      expect(run).toMatchObject({ status: 'SUCCEEDED', outputs: { a: 'a' } });
+      expect(run.control).toBeUndefined();
+    });
+  });
+
   describe('a retry that dies partway', () => {
     const failingSink = {
       id: 'partial',
