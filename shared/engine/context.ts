@@ -22,6 +22,8 @@ import { compilePlan, type Plan } from './plan.ts';
 export interface EngineEvent {
   readonly type:
     | 'run.started'
+    | 'run.queued'
+    | 'run.dequeued'
     | 'run.succeeded'
     | 'run.failed'
     | 'run.cancelled'

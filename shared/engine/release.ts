@@ -1,33 +1,15 @@
-import { LIMITS } from '../domain/limits.ts';
-import { messageOf } from '../ports/executor.ts';
 import type { NodeRecord, Outcome, RunRecord } from '../ports/run-store.ts';
-import { boundedError } from './bounds.ts';
-import { ACTIVE_RUN, type EngineContext } from './context.ts';
-import { evaluateTemplate } from './evaluate.ts';
+import type { EngineContext } from './context.ts';
+import { edgeOutcome } from './edges.ts';
+import { finishRun } from './finish-run.ts';
 import type { NodeMessage } from './messages.ts';
-import { type Plan, referencedNodes, type SinkSlot } from './plan.ts';
-import { scopeFor } from './scope.ts';
+import type { Plan, SinkSlot } from './plan.ts';
+
+export { edgeOutcome } from './edges.ts';
+export { finishRun } from './finish-run.ts';
 
 /** At most this many arrivals in flight while releasing a node with many join children. */
 const ARRIVAL_CONCURRENCY = 32;
-
-/**
- * What a finished node passes to `childId`: its own outcome, with `continueOnError` failures
- * passed on as successes and the branch a condition did not choose passed on as a skip.
- */
-export function edgeOutcome(plan: Plan, node: NodeRecord, childId: string): Outcome {
-  const definition = plan.node(node.nodeId);
-  let outcome: Outcome;
-  if (node.status === 'SUCCEEDED') outcome = 'SUCCEEDED';
-  else if (node.status === 'FAILED') outcome = definition?.continueOnError ? 'SUCCEEDED' : 'FAILED';
-  else outcome = 'SKIPPED';
-  if (outcome === 'SUCCEEDED' && definition?.type === 'condition') {
-    const branch = plan.branchOf(node.nodeId, childId);
-    const chosen = (node.output as { branch?: unknown } | undefined)?.branch;
-    if (branch !== undefined && branch !== chosen) return 'SKIPPED';
-  }
-  return outcome;
-}
 
 /**
  * Everything that follows a node's terminal write, each step idempotent so a redelivered message
@@ -85,60 +67,4 @@ export async function countSink(
   if (plan.shardCount === 1) return true;
   const top = await cx.runs.addDone(run.runId, `${epoch}#top`, slot.shard, run.expiresAt);
   return top.size === plan.shardCount;
-}
-
-/** Ends a run whose sinks are all done: FAILED when a node failed, else SUCCEEDED with its outputs. */
-export async function finishRun(cx: EngineContext, runId: string, plan: Plan): Promise<void> {
-  const run = await cx.runs.getRun(runId);
-  if (!run || !ACTIVE_RUN.includes(run.status)) return;
-  const endedAt = cx.iso();
-  const expiresAt = Math.floor(cx.now() / 1000) + cx.settings.retentionDays * 86_400;
-  if (run.failed) {
-    const ended = await cx.runs.updateRun(runId, ACTIVE_RUN, {
-      status: 'FAILED',
-      endedAt,
-      expiresAt,
-      updatedAt: endedAt,
-    });
-    if (ended) cx.emit({ type: 'run.failed', runId, ...(run.error ? { error: run.error } : {}) });
-    return;
-  }
-  const outputs = await evaluateOutputs(cx, run, plan);
-  const change = outputs.ok
-    ? { status: 'SUCCEEDED' as const, outputs: outputs.value }
-    : { status: 'FAILED' as const, failed: true, error: boundedError(outputs.error) };
-  const ended = await cx.runs.updateRun(runId, ACTIVE_RUN, {
-    ...change,
-    endedAt,
-    expiresAt,
-    updatedAt: endedAt,
-  });
-  if (ended) {
-    cx.emit(
-      outputs.ok ? { type: 'run.succeeded', runId } : { type: 'run.failed', runId, error: change.error },
-    );
-  }
-}
-
-async function evaluateOutputs(cx: EngineContext, run: RunRecord, plan: Plan) {
-  const template = plan.definition.outputs;
-  if (template === undefined) return { ok: true as const, value: {} };
-  try {
-    const ids = referencedNodes(template, (id) => plan.node(id) !== undefined);
-    const scope = await scopeFor(cx, run, ids);
-    const value = await evaluateTemplate(template, scope, cx.expressionOptions(), '$.outputs');
-    const bytes = Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
-    if (bytes > LIMITS.maxOutputBytes) {
-      return {
-        ok: false as const,
-        error: {
-          code: 'OUTPUT_TOO_LARGE',
-          message: `the run outputs are ${bytes} bytes of JSON; the limit is ${LIMITS.maxOutputBytes}`,
-        },
-      };
-    }
-    return { ok: true as const, value };
-  } catch (error) {
-    return { ok: false as const, error: { code: 'OUTPUTS', message: `outputs: ${messageOf(error)}` } };
-  }
 }

@@ -2,11 +2,13 @@ import { parseDuration } from '../domain/duration.ts';
 import { ConflictError, SkeinError } from '../domain/problems.ts';
 import { didYouMean } from '../domain/suggest.ts';
 import type { NodeRecord, Outcome, RunControl, RunRecord, RunStatus } from '../ports/run-store.ts';
+import { capOf, promote } from './concurrency.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { type ControlProgress, type Pace, refOf, writePaced } from './control-pace.ts';
+import { edgeOutcome } from './edges.ts';
+import { finishRun } from './finish-run.ts';
 import type { NodeMessage } from './messages.ts';
 import type { Plan } from './plan.ts';
-import { edgeOutcome, finishRun } from './release.ts';
 
 export const RETRYABLE_RUN: readonly RunStatus[] = ['FAILED', 'CANCELLED', 'TIMED_OUT'];
 /** Nodes a retry may name: the list is kept on the run item while the retry is pending. */
@@ -118,6 +120,20 @@ export async function continueRetry(cx: EngineContext, run: RunRecord, pace: Pac
   );
   if (outcome !== 'done') return outcome;
   await countKeptSinks(cx, run, plan, reset);
+  const cap = capOf(plan);
+  if (cap !== undefined && !(await cx.runs.acquireSlot(run.tenant, run.workflow, run.runId, cap))) {
+    // The workflow is at its cap: the reset run waits in line, QUEUED, like a new one.
+    const queued = await cx.runs.updateRun(
+      run.runId,
+      ['QUEUED'],
+      { status: 'QUEUED', remove: ['control'], updatedAt: cx.iso() },
+      { control: refOf(control) },
+    );
+    if (!queued) return 'gone';
+    await cx.runs.addWaiting(run.tenant, run.workflow, run.runId, run.expiresAt);
+    await promote(cx, run, plan);
+    return 'done';
+  }
   const timeoutMs =
     plan.definition.timeout === undefined ? undefined : parseDuration(plan.definition.timeout);
   const now = cx.iso();

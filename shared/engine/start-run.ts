@@ -4,6 +4,7 @@ import { NotFoundError, SkeinError } from '../domain/problems.ts';
 import { resolveRunInputs, runInputsError } from '../domain/run-inputs.ts';
 import type { VersionRecord } from '../ports/definition-store.ts';
 import type { RunRecord } from '../ports/run-store.ts';
+import { capOf, promote } from './concurrency.ts';
 import type { EngineContext } from './context.ts';
 
 export interface StartRunRequest {
@@ -49,35 +50,49 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
     record.definition.timeout === undefined ? undefined : parseDuration(record.definition.timeout);
   const activeDays = timeoutMs === undefined ? cx.settings.maxRunDays : Math.ceil(timeoutMs / 86_400_000);
   const retentionDays = record.definition.retentionDays ?? cx.settings.retentionDays;
+  const runId = cx.deps.ids.newId();
+  // A workflow with maxConcurrentRuns: a run that finds no free slot waits, QUEUED, in line.
+  const cap = capOf(plan);
+  const admitted = cap === undefined || (await cx.runs.acquireSlot(tenant, workflow, runId, cap));
   const run: RunRecord = {
-    runId: cx.deps.ids.newId(),
+    runId,
     tenant,
     workflow,
     version: record.version,
-    status: 'RUNNING',
+    status: admitted ? 'RUNNING' : 'QUEUED',
     epoch: 0,
     sinkCount: plan.sinkCount,
     createdAt: cx.iso(now),
     updatedAt: cx.iso(now),
+    ...(admitted ? { epochStartedAt: cx.iso(now) } : {}),
     expiresAt: Math.floor(now / 1000) + (activeDays + retentionDays) * 86_400,
-    ...(timeoutMs === undefined ? {} : { deadline: cx.iso(now + timeoutMs) }),
+    ...(timeoutMs === undefined || !admitted ? {} : { deadline: cx.iso(now + timeoutMs) }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
   };
   const result = await cx.runs.createRun(run, inputs.inputs);
-  if (result.created) {
+  if (result.created && admitted) {
     cx.emit({ type: 'run.started', runId: run.runId });
     await cx.enqueue(
       plan.roots().map((nodeId) => ({ runId: run.runId, nodeId })),
       plan,
     );
-  } else if (result.run.workflow !== workflow) {
-    throw new SkeinError(
-      'IDEMPOTENCY_KEY_REUSED',
-      `idempotencyKey "${idempotencyKey}" was already used for a run of workflow ${result.run.workflow}`,
-      409,
-      '$.idempotencyKey',
-    );
+  } else if (result.created) {
+    cx.emit({ type: 'run.queued', runId: run.runId });
+    await cx.runs.addWaiting(tenant, workflow, runId, run.expiresAt);
+    // A slot may have been given back between the refusal and joining the line.
+    await promote(cx, run, plan);
+  } else {
+    if (cap !== undefined && admitted) await cx.runs.releaseSlot(tenant, workflow, runId);
+    if (result.run.workflow !== workflow) {
+      throw new SkeinError(
+        'IDEMPOTENCY_KEY_REUSED',
+        `idempotencyKey "${idempotencyKey}" was already used for a run of workflow ${result.run.workflow}`,
+        409,
+        '$.idempotencyKey',
+      );
+    }
   }
+  if (result.created && !admitted) return { run: (await cx.runs.getRun(runId)) ?? result.run, created: true };
   return result;
 }
 

@@ -1,4 +1,5 @@
 import type { NodeRecord, NodeStatus, RunControl, RunRecord } from '../ports/run-store.ts';
+import { releaseSlot } from './concurrency.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE } from './context.ts';
 import { type ControlProgress, type Pace, refOf, writePaced } from './control-pace.ts';
 import type { Plan } from './plan.ts';
@@ -51,6 +52,8 @@ export async function stopRun(
   });
   if (!stopped) return undefined;
   cx.emit({ type: status === 'TIMED_OUT' ? 'run.timed_out' : 'run.cancelled', runId: run.runId });
+  // The run no longer counts against its workflow's cap, even while its nodes are being marked.
+  await releaseSlot(cx, stopped, await cx.planFor(stopped));
   await finishStop(cx, stopped, pace);
   return (await cx.runs.getRun(run.runId)) ?? stopped;
 }

@@ -1,9 +1,11 @@
 import type { NodeRecord, Outcome, RunRecord } from '../ports/run-store.ts';
+import { repairSlots } from './concurrency.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
+import { edgeOutcome } from './edges.ts';
+import { finishRun } from './finish-run.ts';
 import type { NodeMessage } from './messages.ts';
 import type { Plan } from './plan.ts';
-import { edgeOutcome, finishRun } from './release.ts';
 import { continueControl } from './run-controls.ts';
 import { stopRun } from './stop-run.ts';
 
@@ -74,7 +76,13 @@ async function sweepRun(cx: EngineContext, run: RunRecord, quietMs: number) {
     if (stopped?.control) await sendControl(cx, run.runId, stopped.control);
     return swept;
   }
-  if (Date.parse(run.updatedAt) > now - quietMs || run.status !== 'RUNNING') return swept;
+  if (Date.parse(run.updatedAt) > now - quietMs) return swept;
+  if (run.status === 'QUEUED') {
+    // Waiting for a slot of its workflow: give back slots of ended runs, start what fits.
+    swept.requeued += await repairSlots(cx, run, await cx.planFor(run));
+    return swept;
+  }
+  if (run.status !== 'RUNNING') return swept;
   const plan = await cx.planFor(run);
   const nodes = await cx.runs.listNodes(run.runId);
   const stalledMessages = stalled(run, nodes, cx.iso(now), cx.iso(now - quietMs));

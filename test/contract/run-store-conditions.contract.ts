@@ -197,6 +197,36 @@ export function describeRunStoreConditionContract(name: string, makeStore: () =>
       expect(await store.getNode(runId, 'n')).toMatchObject({ status: 'RUNNING' });
     });
 
+    it('hands out at most max slots per workflow, idempotently, and keeps a waiting line in run id order', async () => {
+      // Prepare
+      const store = await makeStore();
+      const wf = `wf-${newId().toLowerCase()}`;
+
+      // Act
+      const taken = [
+        await store.acquireSlot('t', wf, 'r1', 2),
+        await store.acquireSlot('t', wf, 'r2', 2),
+        await store.acquireSlot('t', wf, 'r3', 2),
+        await store.acquireSlot('t', wf, 'r1', 2),
+      ];
+      await store.releaseSlot('t', wf, 'r1');
+      await store.releaseSlot('t', wf, 'r1');
+      const afterRelease = await store.acquireSlot('t', wf, 'r3', 2);
+      const otherWorkflow = await store.acquireSlot('t', `${wf}-x`, 'r9', 1);
+      for (const id of ['r05', 'r03', 'r04']) await store.addWaiting('t', wf, id, EXPIRES);
+      await store.addWaiting('t', wf, 'r03', EXPIRES);
+      await store.removeWaiting('t', wf, 'r04');
+
+      // Assess
+      expect(taken).toEqual([true, true, false, true]);
+      expect(afterRelease).toBe(true);
+      expect(otherWorkflow).toBe(true);
+      expect((await store.slotHolders('t', wf)).sort()).toEqual(['r2', 'r3']);
+      expect(await store.listWaiting('t', wf, 10)).toEqual(['r03', 'r05']);
+      expect(await store.listWaiting('t', wf, 1)).toEqual(['r03']);
+      expect(await store.slotHolders('t', `${wf}-none`)).toEqual([]);
+    });
+
     describe('run controls', () => {
       const cases: {
         name: string;

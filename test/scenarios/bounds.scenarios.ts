@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import type { ExecutionRequest, ExecutionResult } from '../../shared/ports/executor.ts';
 import { ItemTooLargeError, type RunStore } from '../../shared/ports/run-store.ts';
-import { type MakeHarness, MINUTE } from './scenario-kit.ts';
+import { type MakeHarness, MINUTE, until } from './scenario-kit.ts';
 
 const KB = 1024;
 const bytes = (text: string | undefined) => Buffer.byteLength(text ?? '', 'utf8');
@@ -143,6 +143,7 @@ export function boundsScenarios(makeHarness: MakeHarness) {
       const runId = await harness.start('lost');
       const [message] = await harness.queue.receive({ max: 1 });
       void harness.engine.handleMessage(message?.body ?? ''); // claims a, then the worker dies
+      await until(async () => (await harness.view(runId)).nodes.a?.status === 'RUNNING');
       harness.clock.advance(5 * MINUTE);
 
       // Act
@@ -167,6 +168,7 @@ export function boundsScenarios(makeHarness: MakeHarness) {
       const runId = await harness.start('lost-once');
       const [message] = await harness.queue.receive({ max: 1 });
       void harness.engine.handleMessage(message?.body ?? '');
+      await until(async () => (await harness.view(runId)).nodes.a?.status === 'RUNNING');
       harness.clock.advance(5 * MINUTE);
 
       // Act

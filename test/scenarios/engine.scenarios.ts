@@ -1,4 +1,5 @@
 import { boundsScenarios } from './bounds.scenarios.ts';
+import { concurrencyScenarios } from './concurrency.scenarios.ts';
 import { controlScenarios } from './controls.scenarios.ts';
 import { epochScenarios } from './epoch.scenarios.ts';
 import { flowScenarios } from './flow.scenarios.ts';
@@ -33,4 +34,5 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   raceScenarios(makeHarness);
   epochScenarios(makeHarness);
   boundsScenarios(makeHarness);
+  concurrencyScenarios(makeHarness);
 }

@@ -31,6 +31,11 @@ export const idempotencyKeyOf = (tenant: string, key: string): Key => ({
   pk: `T#${tenant}#I#${key}`,
   sk: 'I',
 });
+export const slotsKey = (tenant: string, workflow: string): Key => ({
+  pk: `T#${tenant}#W#${workflow}`,
+  sk: 'SLOTS',
+});
+export const waitingPk = (tenant: string, workflow: string) => `T#${tenant}#W#${workflow}#WAIT`;
 export const tenantPk = (tenant: string) => `T#${tenant}`;
 export const workflowPk = (tenant: string, workflow: string) => `T#${tenant}#W#${workflow}`;
 export const statusPk = (tenant: string, status: RunStatus) => `T#${tenant}#S#${status}`;

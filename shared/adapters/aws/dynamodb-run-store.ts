@@ -35,6 +35,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import {
   BatchGetCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -81,9 +82,11 @@ import {
   runKey,
   runListing,
   runUpdate,
+  slotsKey,
   toNode,
   toRun,
   updateExpression,
+  waitingPk,
 } from './dynamodb-run-items.ts';
 import { queryPrefix } from './query-prefix.ts';
 
@@ -307,6 +310,49 @@ export class DynamoDbRunStore implements RunStore {
     });
     const item = await this.update(doneKey(runId, setKey), x, update, undefined);
     return (item?.done as Set<number> | undefined)?.size ?? 0;
+  }
+
+  async acquireSlot(tenant: string, workflow: string, runId: string, max: number): Promise<boolean> {
+    const x = new Expr();
+    const holders = x.n('holders');
+    const update = updateExpression({ add: [`${holders} ${x.v(new Set([runId]))}`] });
+    const condition = `attribute_not_exists(${holders}) OR contains(${holders}, ${x.v(runId)}) OR size(${holders}) < ${x.v(max)}`;
+    return (await this.update(slotsKey(tenant, workflow), x, update, condition)) !== undefined;
+  }
+
+  async releaseSlot(tenant: string, workflow: string, runId: string): Promise<void> {
+    const x = new Expr();
+    const update = `DELETE ${x.n('holders')} ${x.v(new Set([runId]))}`;
+    await this.update(slotsKey(tenant, workflow), x, update, `attribute_exists(${x.n('pk')})`);
+  }
+
+  async slotHolders(tenant: string, workflow: string): Promise<string[]> {
+    const item = await this.get(slotsKey(tenant, workflow));
+    return [...((item?.holders as Set<string> | undefined) ?? [])];
+  }
+
+  async addWaiting(tenant: string, workflow: string, runId: string, expiresAt: number): Promise<void> {
+    const Item = { pk: waitingPk(tenant, workflow), sk: runId, runId, expiresAt };
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item }));
+  }
+
+  async removeWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: waitingPk(tenant, workflow), sk: runId } }),
+    );
+  }
+
+  async listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': waitingPk(tenant, workflow) },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => item.sk as string);
   }
 
   private async get(Key: Key): Promise<Item | undefined> {

@@ -30,6 +30,8 @@ export class MemoryRunStore implements RunStore {
   private readonly idempotency = new Map<string, string>();
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly done = new Map<string, Set<number>>();
+  private readonly slots = new Map<string, Set<string>>();
+  private readonly waiting = new Map<string, Set<string>>();
   /** Counts of calls, by method: the engine tests use them to check per-node costs. */
   readonly calls = new Map<string, number>();
 
@@ -223,6 +225,42 @@ export class MemoryRunStore implements RunStore {
     this.done.set(id, set);
     for (const member of members) set.add(member);
     return set.size;
+  }
+
+  async acquireSlot(tenant: string, workflow: string, runId: string, max: number): Promise<boolean> {
+    this.count('acquireSlot');
+    const holders = this.slots.get(key(tenant, workflow)) ?? new Set<string>();
+    if (!holders.has(runId) && holders.size >= max) return false;
+    holders.add(runId);
+    this.slots.set(key(tenant, workflow), holders);
+    return true;
+  }
+
+  async releaseSlot(tenant: string, workflow: string, runId: string): Promise<void> {
+    this.count('releaseSlot');
+    this.slots.get(key(tenant, workflow))?.delete(runId);
+  }
+
+  async slotHolders(tenant: string, workflow: string): Promise<string[]> {
+    this.count('slotHolders');
+    return [...(this.slots.get(key(tenant, workflow)) ?? [])];
+  }
+
+  async addWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
+    this.count('addWaiting');
+    const line = this.waiting.get(key(tenant, workflow)) ?? new Set<string>();
+    line.add(runId);
+    this.waiting.set(key(tenant, workflow), line);
+  }
+
+  async removeWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
+    this.count('removeWaiting');
+    this.waiting.get(key(tenant, workflow))?.delete(runId);
+  }
+
+  async listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
+    this.count('listWaiting');
+    return [...(this.waiting.get(key(tenant, workflow)) ?? [])].sort().slice(0, limit);
   }
 
   private count(method: string) {
