@@ -3,6 +3,7 @@ import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-stor
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
+import { ThreadSandbox } from '../shared/adapters/sandbox/thread-sandbox.ts';
 import { LOCAL_TABLES } from '../shared/config.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
@@ -12,6 +13,7 @@ import type { DefinitionStore } from '../shared/ports/definition-store.ts';
 import { randomIds } from '../shared/ports/ids.ts';
 import type { Queue, ReceivedMessage } from '../shared/ports/queue.ts';
 import type { RunStore } from '../shared/ports/run-store.ts';
+import type { Sandbox } from '../shared/ports/sandbox.ts';
 
 /** Where an in-process run keeps its state. */
 export type StoreKind = 'memory' | 'local';
@@ -21,27 +23,31 @@ export interface InProcessRuntime {
   readonly runs: RunStore;
   readonly definitions: DefinitionStore;
   readonly queue: Queue;
+  /** Worker threads for expressions and scripts; `stop()` ends them. */
+  readonly sandbox: Sandbox;
   /** Long polling for `receive` when nothing is in flight (SQS); 0 for the memory queue. */
   readonly pollSeconds: number;
   /** How long to sleep when the queue had nothing: undefined when nothing is pending at all. */
   idleMs(): number | undefined;
-  /** Stops what the runtime started (DynamoDB Local, fauxqs, clients). Safe to call twice. */
+  /** Stops what the runtime started (DynamoDB Local, fauxqs, clients, threads). Safe to call twice. */
   stop(): Promise<void>;
 }
 
-/** Memory adapters and a `MemoryQueue` on the real clock: nothing to start or stop. */
+/** Memory adapters and a `MemoryQueue` on the real clock: only the sandbox's threads to stop. */
 export function memoryRuntime(): InProcessRuntime {
   const queue = new MemoryQueue({ clock: systemClock });
+  const sandbox = new ThreadSandbox();
   return {
     runs: new MemoryRunStore(),
     definitions: new MemoryDefinitionStore(),
     queue,
+    sandbox,
     pollSeconds: 0,
     idleMs: () => {
       const next = queue.nextVisibleAt();
       return next === undefined ? undefined : Math.max(0, next - Date.now());
     },
-    stop: async () => undefined,
+    stop: () => sandbox.close(),
   };
 }
 
@@ -61,10 +67,11 @@ export async function localRuntime(): Promise<InProcessRuntime> {
   const [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqs()]);
   const { client, doc } = dynamoClients(dynamo.endpoint);
   let sqs: SQSClient | undefined;
+  const sandbox = new ThreadSandbox();
   const stop = async () => {
     client.destroy();
     sqs?.destroy();
-    await Promise.all([dynamo.stop(), fauxqs.stop()]);
+    await Promise.all([dynamo.stop(), fauxqs.stop(), sandbox.close()]);
   };
   try {
     sqs = sqsClient(fauxqs.endpoint);
@@ -73,6 +80,7 @@ export async function localRuntime(): Promise<InProcessRuntime> {
       runs: new aws.DynamoDbRunStore({ client: doc, tableName: names.runs }),
       definitions: new aws.DynamoDbDefinitionStore({ client: doc, tableName: names.definitions }),
       queue: new aws.SqsQueue({ client: sqs, queueUrl }),
+      sandbox,
       pollSeconds: 1,
       idleMs: () => 100,
       stop,
@@ -103,7 +111,11 @@ export function engineFor(runtime: InProcessRuntime, observer: (event: EngineEve
     timer: new QueueRelayTimer(runtime.queue, systemClock),
     clock: systemClock,
     ids: randomIds,
-    executors: defaultExecutors({ http: { allowHosts: ['localhost'] } }),
+    executors: defaultExecutors({
+      http: { allowHosts: ['localhost'] },
+      script: { sandbox: runtime.sandbox },
+    }),
+    sandbox: runtime.sandbox,
     random: Math.random,
     observer,
   });

@@ -185,3 +185,19 @@ export const HANDLER_ENTRIES = {
   trigger: 'functions/trigger.ts',
   monitor: 'functions/monitor.ts',
 } as const;
+
+/**
+ * The sandbox's worker-thread entries (`shared/adapters/sandbox/`): run from `source` under tsx,
+ * and bundled by the CDK app as `bundle` next to the `index.mjs` of each function that evaluates
+ * expressions (worker, sweeper) or runs scripts (worker).
+ */
+export const SANDBOX_ENTRIES = {
+  expressions: {
+    source: 'shared/adapters/sandbox/expression-worker.ts',
+    bundle: 'sandbox-expressions.mjs',
+  },
+  scripts: { source: 'shared/adapters/sandbox/script-worker.ts', bundle: 'sandbox-scripts.mjs' },
+} as const;
+
+/** A lane of the sandbox: its threads run expressions or scripts. */
+export type SandboxLane = keyof typeof SANDBOX_ENTRIES;

@@ -33,6 +33,7 @@ import { SfnTimer } from '../../shared/adapters/aws/sfn-timer.ts';
 import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
+import { ThreadSandbox } from '../../shared/adapters/sandbox/thread-sandbox.ts';
 import { cachedResolver, type KeyResolver } from '../../shared/api/auth.ts';
 import { awsConfig } from '../../shared/config.ts';
 import { resolveApiKey } from '../../shared/engine/api-keys.ts';
@@ -102,6 +103,13 @@ const sfnTimer = once(
 /** The timer, built on its first use: only workers schedule delays over 15 minutes. */
 const lazyTimer: Timer = { schedule: (body, atMs, pool) => sfnTimer().schedule(body, atMs, pool) };
 
+/**
+ * Worker threads for tenant code (expressions, scripts), started on first use: the api and the
+ * trigger never evaluate, so they never start one. Its entries are bundled next to `index.mjs`
+ * of the functions that do (worker, sweeper; see `infra/constructs/lambda.ts`).
+ */
+export const sandbox = once(() => new ThreadSandbox());
+
 /** The run engine on DynamoDB, one SQS queue per worker pool, Step Functions and EventBridge. */
 export const engine = once(() => {
   const pools = Object.fromEntries(
@@ -120,7 +128,9 @@ export const engine = once(() => {
     ids: randomIds,
     executors: defaultExecutors({
       event: { publisher: new EventBridgePublisher({ client: eventBridge(), eventBusName }) },
+      script: { sandbox: sandbox() },
     }),
+    sandbox: sandbox(),
     random: Math.random,
   });
 });

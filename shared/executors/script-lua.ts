@@ -1,7 +1,8 @@
 import { type LuaEngine, LuaEventMasks, LuaFactory, LuaLibraries } from 'wasmoon';
 import { LIMITS } from '../domain/limits.ts';
 import { boundedOutput, failure, messageOf } from '../ports/executor.ts';
-import { aborted, memoryBytesOf, type ScriptRunner, timedOut } from './script-js.ts';
+import type { ScriptRunner } from './script-js.ts';
+import { aborted, outOfMemory, type Stop, timedOut } from './script-results.ts';
 
 /** Raised from the instruction hook; pcall and friends re-raise it so a script cannot swallow it. */
 const STOP = 'skein: script stopped';
@@ -35,14 +36,30 @@ string.dump = nil
 // hook the instance is dropped, as SPEC's traps advise: a fresh factory for the next execution.
 let factory: LuaFactory | undefined;
 
+/** Loads the Lua engine ahead of the first script, so its load time is no script's. */
+export async function warmLua(): Promise<void> {
+  factory ??= new LuaFactory();
+  (await factory.createEngine({ openStandardLibs: false })).global.close();
+}
+
+/** Bytes of WebAssembly memory the Lua engine holds (it grows, never shrinks). */
+export async function luaEngineBytes(): Promise<number> {
+  if (!factory) return 0;
+  const { module } = await factory.getLuaModule();
+  // Emscripten's heap view; its type comes from @types/emscripten, which is not installed.
+  return (module as unknown as { HEAPU8?: Uint8Array }).HEAPU8?.byteLength ?? 0;
+}
+
 /**
  * Runs `code` as a Lua 5.4 chunk in a fresh engine with `inputs` and `ctx` as globals. Only the
  * base (without file access or printing), string, table, math, utf8 and coroutine libraries exist.
- * @example await runLuaScript({ node: { type: 'script', language: 'lua', code: 'return inputs.n + 1' }, inputs: { n: 1 }, ctx }, limits)
+ * The count hook cannot see C code (a pattern match) nor finalizers (Lua turns hooks off while
+ * `__gc` runs): the sandbox's thread kill stops those.
+ * @example await runLuaScript({ language: 'lua', code: 'return inputs.n + 1', inputs: { n: 1 }, ctx, memoryMb: 64, budgetMs: 1000 }, hooks)
  */
-export const runLuaScript: ScriptRunner = async ({ node, inputs, ctx }, limits) => {
-  if (ctx.signal.aborted) return aborted(ctx.nodeId);
-  const memoryBytes = memoryBytesOf(node, limits);
+export const runLuaScript: ScriptRunner = async (job, hooks) => {
+  const { ctx } = job;
+  if (hooks.stopRequested() === 'aborted') return aborted(ctx.nodeId);
   let engine: LuaEngine;
   try {
     factory ??= new LuaFactory();
@@ -57,13 +74,11 @@ export const runLuaScript: ScriptRunner = async ({ node, inputs, ctx }, limits) 
   }
   const { global } = engine;
   const lua = global.lua;
-  let stop: 'timeout' | 'aborted' | undefined;
-  const budgetMs = Math.min(limits.timeoutMs, ctx.timeoutMs ?? limits.timeoutMs);
-  const deadline = limits.clock.now() + budgetMs;
+  let stop: Stop;
+  const deadline = hooks.now() + job.budgetMs;
   // A C-level count hook: unlike debug.sethook it is inherited by coroutines the script creates.
   const hook = lua.module.addFunction((state: number) => {
-    if (stop === undefined && ctx.signal.aborted) stop = 'aborted';
-    else if (stop === undefined && limits.clock.now() > deadline) stop = 'timeout';
+    stop ??= hooks.stopRequested() ?? (hooks.now() > deadline ? 'timeout' : undefined);
     if (stop === undefined) return;
     lua.lua_pushstring(state, STOP);
     lua.lua_error(state);
@@ -73,25 +88,20 @@ export const runLuaScript: ScriptRunner = async ({ node, inputs, ctx }, limits) 
     global.loadString(PRELUDE, '=prelude');
     global.runSync();
     global.setTop(0);
-    global.set('inputs', toLua(inputs ?? null));
+    global.set('inputs', toLua(job.inputs ?? null));
     global.set('ctx', { runId: ctx.runId, nodeId: ctx.nodeId, attempt: ctx.attempt });
-    global.setMemoryMax(memoryBytes);
+    global.setMemoryMax(job.memoryMb * 1024 * 1024);
     lua.lua_sethook(global.address, hook, LuaEventMasks.Count, HOOK_EVERY);
     const thread = global.newThread();
-    thread.loadString(node.code, '=script');
+    thread.loadString(job.code, '=script');
     const values = await thread.run(0);
     return boundedOutput(ctx.nodeId, values[0] ?? null, LIMITS.maxOutputBytes);
   } catch (error) {
     if (stop !== undefined) factory = undefined;
     if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, budgetMs);
+    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     const message = messageOf(error).split('\nstack traceback:')[0] ?? '';
-    if (message.includes('not enough memory')) {
-      return failure(
-        'SCRIPT_MEMORY',
-        `script of node "${ctx.nodeId}" ran out of memory (limit ${memoryBytes / 1024 / 1024} MB): use less data or raise memoryMb (at most ${LIMITS.maxScriptMemoryMb})`,
-      );
-    }
+    if (message.includes('not enough memory')) return outOfMemory(ctx.nodeId, job.memoryMb);
     return failure('SCRIPT_ERROR', message);
   } finally {
     global.close();
