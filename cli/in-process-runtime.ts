@@ -3,7 +3,7 @@ import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-stor
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
-import { ThreadSandbox } from '../shared/adapters/sandbox/thread-sandbox.ts';
+import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
 import { LOCAL_TABLES } from '../shared/config.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
@@ -36,7 +36,7 @@ export interface InProcessRuntime {
 /** Memory adapters and a `MemoryQueue` on the real clock: only the sandbox's threads to stop. */
 export function memoryRuntime(): InProcessRuntime {
   const queue = new MemoryQueue({ clock: systemClock });
-  const sandbox = new ThreadSandbox();
+  const sandbox = new SandboxPool();
   return {
     runs: new MemoryRunStore(),
     definitions: new MemoryDefinitionStore(),
@@ -67,7 +67,7 @@ export async function localRuntime(): Promise<InProcessRuntime> {
   const [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqs()]);
   const { client, doc } = dynamoClients(dynamo.endpoint);
   let sqs: SQSClient | undefined;
-  const sandbox = new ThreadSandbox();
+  const sandbox = new SandboxPool();
   const stop = async () => {
     client.destroy();
     sqs?.destroy();

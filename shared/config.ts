@@ -187,17 +187,18 @@ export const HANDLER_ENTRIES = {
 } as const;
 
 /**
- * The sandbox's worker-thread entries (`shared/adapters/sandbox/`): run from `source` under tsx,
- * and bundled by the CDK app as `bundle` next to the `index.mjs` of each function that evaluates
- * expressions (worker, sweeper) or runs scripts (worker).
+ * The entries of the sandbox's hosts (`shared/adapters/sandbox/`: child processes for
+ * expressions, worker threads for scripts): run from `source` under tsx, and bundled by the CDK
+ * app as `bundle` next to the `index.mjs` of each function that evaluates expressions (worker,
+ * sweeper) or runs scripts (worker).
  */
 export const SANDBOX_ENTRIES = {
   expressions: {
-    source: 'shared/adapters/sandbox/expression-worker.ts',
+    source: 'shared/adapters/sandbox/expression-host.ts',
     bundle: 'sandbox-expressions.mjs',
   },
-  scripts: { source: 'shared/adapters/sandbox/script-worker.ts', bundle: 'sandbox-scripts.mjs' },
+  scripts: { source: 'shared/adapters/sandbox/script-host.ts', bundle: 'sandbox-scripts.mjs' },
 } as const;
 
-/** A lane of the sandbox: its threads run expressions or scripts. */
+/** A lane of the sandbox: its hosts run expressions or scripts. */
 export type SandboxLane = keyof typeof SANDBOX_ENTRIES;

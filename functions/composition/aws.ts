@@ -33,7 +33,7 @@ import { SfnTimer } from '../../shared/adapters/aws/sfn-timer.ts';
 import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
-import { ThreadSandbox } from '../../shared/adapters/sandbox/thread-sandbox.ts';
+import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import { cachedResolver, type KeyResolver } from '../../shared/api/auth.ts';
 import { awsConfig } from '../../shared/config.ts';
 import { resolveApiKey } from '../../shared/engine/api-keys.ts';
@@ -108,7 +108,7 @@ const lazyTimer: Timer = { schedule: (body, atMs, pool) => sfnTimer().schedule(b
  * trigger never evaluate, so they never start one. Its entries are bundled next to `index.mjs`
  * of the functions that do (worker, sweeper; see `infra/constructs/lambda.ts`).
  */
-export const sandbox = once(() => new ThreadSandbox());
+export const sandbox = once(() => new SandboxPool());
 
 /** The run engine on DynamoDB, one SQS queue per worker pool, Step Functions and EventBridge. */
 export const engine = once(() => {

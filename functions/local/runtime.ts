@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
-import { ThreadSandbox } from '../../shared/adapters/sandbox/thread-sandbox.ts';
+import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
@@ -51,7 +51,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const sqs = await startFauxqs();
   const client = sqsClient(sqs.endpoint);
   const onError = options.onError ?? ((error: unknown) => console.error('skein worker:', error));
-  const sandbox = new ThreadSandbox();
+  const sandbox = new SandboxPool();
   let source: SqsEventSource | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   try {

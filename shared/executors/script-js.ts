@@ -35,6 +35,19 @@ const loadQuickJs = (): Promise<QuickJSWASMModule> => {
   quickJs ??= newQuickJSWASMModule();
   return quickJs;
 };
+/** Rethrows the caught `e` as a plain { name, message } of bounded length (QuickJS source). */
+const BOUND_ERROR = `
+const text = (v) => { try { return String(v).slice(0, 4096); } catch { return 'a value that cannot be printed'; } };
+let name = 'Error';
+let message;
+try {
+  const object = e !== null && typeof e === 'object';
+  if (object && typeof e.name === 'string') name = e.name.slice(0, 100);
+  message = text(object && 'message' in e ? e.message : e);
+} catch {
+  message = 'a value that cannot be printed';
+}
+throw { name, message };`;
 /** QuickJS's own stack limit, well inside the WebAssembly stack, so deep recursion is a clean error. */
 const MAX_STACK_BYTES = 256 * 1024;
 
@@ -119,8 +132,9 @@ function evaluate(
 ): string | { error: unknown } | { tooLong: number } {
   setGlobalFromJson(vm, 'inputs', inputs ?? null);
   setGlobalFromJson(vm, 'ctx', ctx);
-  // The body runs as a strict function so `return` works; the result crosses as JSON text.
-  const wrapped = `'use strict';\nJSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);`;
+  // The body runs as a strict function so `return` works; the result crosses as JSON text, and a
+  // thrown value as a short { name, message } (a 60 MB message must not reach the thread's heap).
+  const wrapped = `'use strict';\n(function () {\ntry {\nreturn JSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);\n} catch (e) {\n${BOUND_ERROR}\n}\n})();`;
   const result = vm.evalCode(wrapped, 'script.js');
   return unwrap(vm, result);
 }

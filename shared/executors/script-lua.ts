@@ -2,19 +2,24 @@ import { type LuaEngine, LuaEventMasks, LuaFactory, LuaLibraries } from 'wasmoon
 import { LIMITS } from '../domain/limits.ts';
 import { boundedOutput, failure, messageOf } from '../ports/executor.ts';
 import type { ScriptRunner } from './script-js.ts';
-import { aborted, outOfMemory, type Stop, timedOut } from './script-results.ts';
+import { aborted, outOfMemory, type Stop, timedOut, tooLarge } from './script-results.ts';
 
 /** Raised from the instruction hook; pcall and friends re-raise it so a script cannot swallow it. */
 const STOP = 'skein: script stopped';
 /** Instructions between two deadline checks: about 10 µs of Lua, a negligible JS call each. */
 const HOOK_EVERY = 1000;
 
-// Trusted prelude, run before the hook is installed: trims the environment to pure computation
-// and makes error-catching functions re-raise the stop signal.
+/** A longer error message is cut here before it crosses into JavaScript. */
+const MAX_ERROR_CHARS = 4096;
+
+// Trusted prelude, run before the hook is installed: trims the environment to pure computation,
+// makes error-catching functions re-raise the stop signal, and defines the runner that bounds
+// what crosses into JavaScript (the sandbox's thread has a small heap: a 60 MB string converted
+// there in one piece could abort the whole process, see thread-host.ts).
 const PRELUDE = `
 local STOP = '${STOP}'
 local find, type, rawpcall, rawxpcall, rawload = string.find, type, pcall, xpcall, load
-local resume, err = coroutine.resume, error
+local resume, err, next, tostring, sub = coroutine.resume, error, next, tostring, string.sub
 dofile, loadfile, print, collectgarbage = nil, nil, nil, nil
 local function check(ok, ...)
   if not ok and type((...)) == 'string' and find((...), STOP, 1, true) then err(STOP, 0) end
@@ -30,6 +35,37 @@ end
 coroutine.resume = function(...) return check(resume(...)) end
 load = function(chunk, name, _, env) return rawload(chunk, name, 't', env) end
 string.dump = nil
+-- The size of a value as JSON, roughly, counted no further than past limit (raw: no metamethods).
+local function size(v, limit, seen)
+  local t = type(v)
+  if t == 'string' then return #v + 2 end
+  if t ~= 'table' then return 24 end
+  if seen[v] then return 0 end
+  seen[v] = true
+  local n = 2
+  for k, item in next, v do
+    n = n + size(k, limit, seen) + size(item, limit, seen) + 2
+    if n > limit then return n end
+  end
+  return n
+end
+local function bounded(e)
+  if type(e) ~= 'string' then e = tostring(e) end
+  if #e > ${MAX_ERROR_CHARS} then e = sub(e, 1, ${MAX_ERROR_CHARS}) end
+  return e
+end
+-- Runs the script in __skein_code: true and its result, or false and the size that is too large.
+__skein_run = function(limit)
+  local code = __skein_code
+  __skein_code = nil
+  local f, problem = rawload(code, '=script', 't')
+  if not f then err(bounded(problem), 0) end
+  local ok, result = rawxpcall(f, bounded)
+  if not ok then err(result, 0) end
+  local n = size(result, limit, {})
+  if n > limit then return false, n end
+  return true, result
+end
 `;
 
 // One WebAssembly instance serves many engines (one per execution). After a stop raised from the
@@ -92,10 +128,12 @@ export const runLuaScript: ScriptRunner = async (job, hooks) => {
     global.set('ctx', { runId: ctx.runId, nodeId: ctx.nodeId, attempt: ctx.attempt });
     global.setMemoryMax(job.memoryMb * 1024 * 1024);
     lua.lua_sethook(global.address, hook, LuaEventMasks.Count, HOOK_EVERY);
+    global.set('__skein_code', job.code);
     const thread = global.newThread();
-    thread.loadString(job.code, '=script');
-    const values = await thread.run(0);
-    return boundedOutput(ctx.nodeId, values[0] ?? null, LIMITS.maxOutputBytes);
+    thread.loadString(`return __skein_run(${LIMITS.maxOutputBytes})`, '=skein');
+    const [fits, value] = await thread.run(0);
+    if (fits !== true) return tooLarge(ctx.nodeId, Number(value));
+    return boundedOutput(ctx.nodeId, value ?? null, LIMITS.maxOutputBytes);
   } catch (error) {
     if (stop !== undefined) factory = undefined;
     if (stop === 'aborted') return aborted(ctx.nodeId);

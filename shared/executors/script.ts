@@ -1,4 +1,4 @@
-import { sharedSandbox } from '../adapters/sandbox/thread-sandbox.ts';
+import { sharedSandbox } from '../adapters/sandbox/sandbox-pool.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { type ExecutionRequest, type ExecutionResult, type Executor, failure } from '../ports/executor.ts';
 import type { ScriptSandbox } from '../ports/sandbox.ts';

@@ -2,7 +2,7 @@ import { MemoryDefinitionStore } from '../adapters/memory/definition-store.ts';
 import { MemoryQueue } from '../adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../adapters/memory/queue-relay-timer.ts';
 import { MemoryRunStore } from '../adapters/memory/run-store.ts';
-import { sharedSandbox } from '../adapters/sandbox/thread-sandbox.ts';
+import { sharedSandbox } from '../adapters/sandbox/sandbox-pool.ts';
 import { parseSource } from '../domain/source.ts';
 import type { EngineEvent, EngineSettings } from '../engine/context.ts';
 import { publishDefinition } from '../engine/publish-definition.ts';

@@ -1,4 +1,5 @@
-// The expressions lane's thread: JSONata with its in-thread bounds, timed by this thread's clock.
+// A host of the expressions lane (a child process): JSONata with its in-process bounds, timed by
+// this process's clock.
 import { runExpressionJob } from '../../engine/evaluate-in-thread.ts';
 import type { ExpressionJob } from '../../ports/sandbox.ts';
 import { serveJobs } from './protocol.ts';

@@ -1,4 +1,4 @@
-// The scripts lane's thread: QuickJS and Lua with their own bounds (interrupt handler, count
+// A host of the scripts lane (a worker thread): QuickJS and Lua with their own bounds (interrupt handler, count
 // hook, memory limits), the lane's stop flag read between instructions.
 import { runJsScript, scriptEngineBytes, warmJs } from '../../executors/script-js.ts';
 import { luaEngineBytes, runLuaScript, warmLua } from '../../executors/script-lua.ts';
