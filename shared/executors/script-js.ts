@@ -1,8 +1,10 @@
 import {
   newQuickJSWASMModule,
+  newVariant,
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSWASMModule,
+  RELEASE_SYNC,
 } from 'quickjs-emscripten';
 import type { NodeDefinition } from '../domain/definition-schema.ts';
 import { LIMITS } from '../domain/limits.ts';
@@ -27,12 +29,36 @@ export interface ScriptHooks {
  */
 export type ScriptRunner = (job: ScriptJob, hooks: ScriptHooks) => Promise<ExecutionResult>;
 
+/** WebAssembly pages (64 KB) the module starts with: its build's initial 16 MB. */
+const INITIAL_PAGES = 256;
+/**
+ * The most WebAssembly memory the module may have: the initial 16 MB (code data, stack) plus the
+ * service's script memory limit plus slack. QuickJS's own limit (`setMemoryLimit`) does not see
+ * every allocation (1,000 `new Uint8Array(1 MB)` pass a 4 MB limit), and this memory lies outside
+ * the V8 heap and its caps; a bounded memory makes a growth past it fail inside QuickJS instead
+ * ("out of memory", SCRIPT_MEMORY).
+ */
+const MAX_PAGES = INITIAL_PAGES + ((LIMITS.maxScriptMemoryMb + 16) * 1024 * 1024) / (64 * 1024);
+
+// This project's TypeScript libs declare the WebAssembly types but not the global (Node has it).
+const { Memory } = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+    };
+  }
+).WebAssembly;
+
 // The WebAssembly module is loaded once per thread and each execution gets its own runtime. If
 // the module ever aborts (a failed assertion kills the whole instance), the next call loads a new
 // one: `getQuickJS()` would hand back the dead singleton.
 let quickJs: Promise<QuickJSWASMModule> | undefined;
 const loadQuickJs = (): Promise<QuickJSWASMModule> => {
-  quickJs ??= newQuickJSWASMModule();
+  quickJs ??= newQuickJSWASMModule(
+    newVariant(RELEASE_SYNC, {
+      wasmMemory: new Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES }),
+    }),
+  );
   return quickJs;
 };
 /** Rethrows the caught `e` as a plain { name, message } of bounded length (QuickJS source). */
