@@ -44,6 +44,14 @@ export function processHost<J, R>(entry: HostEntry, heapMb: number): HostFactory
         message: `its process exited (${signal ?? code})${last === '' ? '' : `: ${last}`}`,
       });
     });
+    const hold = (busy: boolean) => {
+      // stdio: ['ignore', 'ignore', 'pipe', 'ipc'] makes stderr a pipe, i.e. a net.Socket.
+      const stderr = child.stderr as Socket | null;
+      for (const handle of [child, child.channel, stderr]) {
+        if (busy) handle?.ref();
+        else handle?.unref();
+      }
+    };
     return {
       send: (message) => {
         child.send(message);
@@ -52,18 +60,13 @@ export function processHost<J, R>(entry: HostEntry, heapMb: number): HostFactory
       kill: async () => {
         killed = true;
         if (child.exitCode !== null || child.signalCode !== null) return;
+        // Held until it has exited: an idle (unref'd) child would let the process end first.
+        hold(true);
         const exited = once(child, 'exit');
         child.kill('SIGKILL');
         await exited;
       },
-      hold: (busy) => {
-        // stdio: ['ignore', 'ignore', 'pipe', 'ipc'] makes stderr a pipe, i.e. a net.Socket.
-        const stderr = child.stderr as Socket | null;
-        for (const handle of [child, child.channel, stderr]) {
-          if (busy) handle?.ref();
-          else handle?.unref();
-        }
-      },
+      hold,
     };
   };
 }

@@ -18,6 +18,8 @@ export function threadHost<J, R>(entry: HostEntry, heapMb: number): HostFactory<
     const worker = new Worker(entry.module, {
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
+      // Not the parent's flags (`--input-type`, `--inspect`, Lambda's runtime options).
+      execArgv: [],
       // Tenant code cannot read the environment; were it ever to escape its engine, the thread's
       // copy is empty all the same (on Lambda the parent's holds credentials).
       env: {},
@@ -43,6 +45,8 @@ export function threadHost<J, R>(entry: HostEntry, heapMb: number): HostFactory<
       },
       kill: async () => {
         killed = true;
+        // Held until it has stopped: an idle (unref'd) thread would let the process end first.
+        worker.ref();
         await worker.terminate();
       },
       hold: (busy) => (busy ? worker.ref() : worker.unref()),
