@@ -130,6 +130,9 @@ export const runJsScript: ScriptRunner = async (job, hooks) => {
     if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     return classify(ctx.nodeId, json.error, job.memoryMb);
   } catch (error) {
+    // The interrupt handler may stop the host-side setup too (reading the inputs): a stop still.
+    if (stop === 'aborted') return aborted(ctx.nodeId);
+    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     return failure('SCRIPT_ERROR', `script of node "${ctx.nodeId}" failed: ${messageOf(error)}`);
   } finally {
     release(vm, runtime);
