@@ -69,8 +69,8 @@ interface Slot<J, R> {
  * job. A job waits in a FIFO queue until a host is free; its budget starts when a host takes it,
  * so time spent waiting never counts against it (its signal, the caller's overall deadline,
  * still applies). At budget + grace the host is killed (`worker.terminate()`, SIGKILL), whatever
- * it runs, and replaced on demand. Hosts start when jobs need them, and idle ones do not keep the
- * process alive.
+ * it runs, and replaced at once. Hosts start when jobs first need them, and idle ones do not keep
+ * the process alive.
  *
  * Hand-rolled rather than piscina or tinypool: both abort a running task only through a signal
  * the caller arms when submitting, so the time a task waits in their queue would count against
@@ -81,6 +81,7 @@ export class Lane<J, R> {
   private readonly slots: Slot<J, R>[] = [];
   private readonly queue: Task<J, R>[] = [];
   private closed = false;
+  private started = 0;
 
   constructor(private readonly options: LaneOptions<J, R>) {
     if (!(Number.isInteger(options.size) && options.size >= 1))
@@ -111,12 +112,13 @@ export class Lane<J, R> {
     });
   }
 
-  /** Hosts alive (starting, idle or busy), busy ones, and jobs waiting: for tests and metrics. */
-  stats(): { hosts: number; busy: number; waiting: number } {
+  /** Hosts alive (starting, idle or busy), busy ones, jobs waiting, hosts started so far. */
+  stats(): { hosts: number; busy: number; waiting: number; started: number } {
     return {
       hosts: this.slots.length,
       busy: this.slots.filter((slot) => slot.task).length,
       waiting: this.queue.length,
+      started: this.started,
     };
   }
 
@@ -190,6 +192,7 @@ export class Lane<J, R> {
     // The slot exists before its host so the host's events always find it.
     const slot = { ready: false, id: 0 } as Slot<J, R>;
     this.slots.push(slot);
+    this.started += 1;
     try {
       slot.host = this.options.spawn({
         message: (message) => this.receive(slot, message),
@@ -251,6 +254,10 @@ export class Lane<J, R> {
       const why = outcome.kind === 'failed' ? outcome.message : `it stopped (${outcome.kind})`;
       const message = `the ${this.options.name} lane could not start a host: ${why}`;
       for (const waiting of this.queue.splice(0)) waiting.settle({ kind: 'failed', message });
+    } else if (!this.closed && this.queue.length === 0) {
+      // Replaced now rather than on the next job, so that job (often the node's retry) does not
+      // spend its node's timeout waiting for a host to start.
+      this.spawn();
     }
     this.pump();
   }

@@ -78,8 +78,8 @@ const script = (language: 'js' | 'lua', code: string, extra: object = {}) => ({
 
 describe('issue 8: tenant code cannot hang, crash or stall the process', () => {
   it('stops a Lua finalizer that loops forever (hooks are off in __gc) at the node timeout', async () => {
-    // Prepare
-    const harness = new WorkflowHarness();
+    // Prepare: a script thread is up, so the 1 s node timeout is not spent starting one
+    const harness = await warmed(new WorkflowHarness());
     await harness.publish({
       id: 'finalizer',
       nodes: {
@@ -99,8 +99,8 @@ describe('issue 8: tenant code cannot hang, crash or stall the process', () => {
   }, 20_000);
 
   it('fails a backtracking Lua pattern (20 s of C code) at the node’s 2 s timeout instead of succeeding late', async () => {
-    // Prepare
-    const harness = new WorkflowHarness();
+    // Prepare: a script thread is up, so the 2 s node timeout is not spent starting one
+    const harness = await warmed(new WorkflowHarness());
     await harness.publish({
       id: 'pattern',
       nodes: {
@@ -258,4 +258,31 @@ describe('issue 8: tenant code cannot hang, crash or stall the process', () => {
     expect(run.nodes.quick).toMatchObject({ status: 'SUCCEEDED', output: { x: 6 } });
     expect(run.nodes.spin).toMatchObject({ status: 'FAILED', error: { code: 'SCRIPT_TIMEOUT' } });
   }, 30_000);
+});
+
+describe('retry policy and sandbox verdicts', () => {
+  it('does not retry a script that runs out of time (it would again) unless retryOn names SCRIPT_TIMEOUT', async () => {
+    // Prepare: a killed script gets the same verdict (see sandbox-pool.test.ts); a loop the
+    // interrupt handler stops keeps the thread, so no attempt waits for a new one
+    const harness = await warmed(new WorkflowHarness());
+    const once = { timeout: '300ms', retry: { maxAttempts: 3 } };
+    const listed = { timeout: '300ms', retry: { maxAttempts: 3, retryOn: ['SCRIPT_TIMEOUT'] } };
+    await harness.publish({ id: 'plain', nodes: { loop: script('js', 'while (true) {}', once) } });
+    await harness.publish({ id: 'listed', nodes: { loop: script('js', 'while (true) {}', listed) } });
+
+    // Act
+    const [plain, retried] = [await harness.run('plain'), await harness.run('listed')];
+
+    // Assess
+    expect(plain.nodes.loop).toMatchObject({
+      status: 'FAILED',
+      attempts: 1,
+      error: { code: 'SCRIPT_TIMEOUT' },
+    });
+    expect(retried.nodes.loop).toMatchObject({
+      status: 'FAILED',
+      attempts: 3,
+      error: { code: 'SCRIPT_TIMEOUT' },
+    });
+  }, 60_000);
 });
