@@ -15,7 +15,9 @@
  *
  * The engine's timer reads `SKEIN_TIMER_STATE_MACHINE_ARN` on the first delay over 15 minutes
  * (only workers schedule those; the worker checks it at cold start) and the `event` executor
- * `SKEIN_EVENT_BUS_NAME` (default bus when unset).
+ * `SKEIN_EVENT_BUS_NAME` (default bus when unset). The engine's `sandbox` starts its hosts only
+ * when an expression or a script first runs: in the worker and the sweeper, whose bundles carry
+ * the host entries.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';

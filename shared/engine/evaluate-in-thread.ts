@@ -13,7 +13,7 @@ import type {
 /**
  * JSONata evaluation on the calling thread, with the language-level bounds (call depth, time per
  * expression, result size, `$pad` width). The engine does not call this directly: it goes
- * through `evaluate.ts`, which hands the work to the sandbox; the sandbox's expression thread
+ * through `evaluate.ts`, which hands the work to the sandbox; the sandbox's expression process
  * runs this (`runExpressionJob`), as do unit tests of the language.
  */
 export interface InThreadOptions {
@@ -111,7 +111,7 @@ export async function conditionInThread(
 }
 
 /**
- * Runs one sandbox job on this thread (the sandbox's expression thread calls it). `clock` times
+ * Runs one sandbox job on this thread (the sandbox's expression process calls it). `clock` times
  * the expressions: the thread's own monotonic clock, as the engine's may be a fake one.
  */
 export async function runExpressionJob(job: ExpressionJob, clock: Clock): Promise<ExpressionOutcome> {

@@ -24,7 +24,7 @@ export interface ScriptHooks {
 
 /**
  * A script runner for one language: never throws, always returns a result. Runners run inside
- * the sandbox's script thread (`shared/adapters/sandbox/script-worker.ts`); their own bounds
+ * the sandbox's script thread (`shared/adapters/sandbox/script-host.ts`); their own bounds
  * (instruction hooks, the engines' memory limits) are the first line, the thread kill the backstop.
  */
 export type ScriptRunner = (job: ScriptJob, hooks: ScriptHooks) => Promise<ExecutionResult>;

@@ -75,7 +75,7 @@ interface Slot<J, R> {
  * Hand-rolled rather than piscina or tinypool: both abort a running task only through a signal
  * the caller arms when submitting, so the time a task waits in their queue would count against
  * its budget; neither lets the task stop cleanly (shared flag) before the kill, nor runs tasks in
- * child processes (see `thread-sandbox.ts` for why expressions need one).
+ * child processes (see `process-host.ts` for why expressions need one).
  */
 export class Lane<J, R> {
   private readonly slots: Slot<J, R>[] = [];
