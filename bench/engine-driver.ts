@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-store.ts';
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
+import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
 import { publishDefinition } from '../shared/engine/publish-definition.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../shared/executors/registry.ts';
@@ -63,6 +64,7 @@ export function engineBench(runs: RunStore, workers = 8): EngineBench {
   const definitions = new MemoryDefinitionStore();
   const waiting = new Map<string, (status: string) => void>();
   const ended = new Map<string, string>();
+  const sandbox = new SandboxPool();
   const engine = new RunEngine({
     runs,
     definitions,
@@ -70,7 +72,8 @@ export function engineBench(runs: RunStore, workers = 8): EngineBench {
     timer: new QueueRelayTimer(queue, systemClock),
     clock: systemClock,
     ids: randomIds,
-    executors: defaultExecutors(),
+    executors: defaultExecutors({ script: { sandbox } }),
+    sandbox,
     random: Math.random,
     observer: (event) => {
       if (!event.type.startsWith('run.') || event.type === 'run.started') return;
@@ -127,6 +130,7 @@ export function engineBench(runs: RunStore, workers = 8): EngineBench {
     stop: async () => {
       stopped = true;
       await Promise.all(pollers);
+      await sandbox.close();
     },
   };
 }

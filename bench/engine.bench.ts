@@ -1,7 +1,7 @@
 // The engine benchmark (`npm run bench`): the same shapes on the memory store, on DynamoDB Local
 // and, as ASL, on aws-local-stepfunctions, in one process; requests and capacity counted by
 // wrapping the clients; dollars from ../shared/bench/prices.json. Writes bench/RESULTS.md.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { dynamoClients, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
@@ -14,6 +14,7 @@ import { aslFor } from './asl.ts';
 import { costPerMillionNodes, loadPrices, stepFunctionsCostPerMillionNodes } from './cost.ts';
 import { countDynamoDb, type DynamoCounts, diffCounts, snapshot } from './dynamo-counting.ts';
 import { engineBench, type QueueCounts } from './engine-driver.ts';
+import { ownedSections } from './sections.ts';
 import { benchmarkShapes, type Shape } from './shapes.ts';
 import { summarize } from './stats.ts';
 import { runOnLocalStepFunctions } from './stepfunctions.ts';
@@ -210,7 +211,10 @@ lines.push(
 const failed = [...memory, ...dynamo].filter((row) => !row.ok);
 if (failed.length > 0)
   lines.push(`**Runs that did not succeed:** ${failed.map((row) => row.shape.name).join(', ')}`, '');
-writeFileSync(new URL('./RESULTS.md', import.meta.url), `${lines.join('\n')}\n`);
+// Keep the sections other benchmarks write into the same file (the sandbox benchmark's).
+const resultsFile = new URL('./RESULTS.md', import.meta.url);
+const kept = existsSync(resultsFile) ? ownedSections(readFileSync(resultsFile, 'utf8')) : [];
+writeFileSync(resultsFile, `${[...lines, ...kept.flatMap((section) => [section, ''])].join('\n')}\n`);
 console.log(`\n${lines.join('\n')}`);
 console.log(`\nwrote bench/RESULTS.md in ${fmt(performance.now() / 1000, 0)} s`);
 process.exit(failed.length > 0 ? 1 : 0);

@@ -4,6 +4,7 @@ import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-stor
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
+import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
 import { LOCAL_TABLES } from '../shared/config.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
@@ -14,6 +15,7 @@ import type { DefinitionStore } from '../shared/ports/definition-store.ts';
 import { randomIds } from '../shared/ports/ids.ts';
 import type { Queue, ReceivedMessage } from '../shared/ports/queue.ts';
 import type { RunStore } from '../shared/ports/run-store.ts';
+import type { Sandbox } from '../shared/ports/sandbox.ts';
 
 /** Where an in-process run keeps its state. */
 export type StoreKind = 'memory' | 'local';
@@ -23,30 +25,34 @@ export interface InProcessRuntime {
   readonly runs: RunStore;
   readonly definitions: DefinitionStore;
   readonly queue: Queue;
+  /** Worker threads for expressions and scripts; `stop()` ends them. */
+  readonly sandbox: Sandbox;
   /** Long polling for `receive` when nothing is in flight (SQS); 0 for the memory queue. */
   readonly pollSeconds: number;
   /** How long to sleep when the queue had nothing: undefined when nothing is pending at all. */
   idleMs(): number | undefined;
   /** Local services http nodes may never call (DynamoDB Local and fauxqs with `--store local`). */
   readonly services: readonly DeniedPort[];
-  /** Stops what the runtime started (DynamoDB Local, fauxqs, clients). Safe to call twice. */
+  /** Stops what the runtime started (DynamoDB Local, fauxqs, clients, threads). Safe to call twice. */
   stop(): Promise<void>;
 }
 
-/** Memory adapters and a `MemoryQueue` on the real clock: nothing to start or stop. */
+/** Memory adapters and a `MemoryQueue` on the real clock: only the sandbox's threads to stop. */
 export function memoryRuntime(): InProcessRuntime {
   const queue = new MemoryQueue({ clock: systemClock });
+  const sandbox = new SandboxPool();
   return {
     runs: new MemoryRunStore(),
     definitions: new MemoryDefinitionStore(),
     queue,
+    sandbox,
     pollSeconds: 0,
     services: [],
     idleMs: () => {
       const next = queue.nextVisibleAt();
       return next === undefined ? undefined : Math.max(0, next - Date.now());
     },
-    stop: async () => undefined,
+    stop: () => sandbox.close(),
   };
 }
 
@@ -67,10 +73,11 @@ export async function localRuntime(): Promise<InProcessRuntime> {
   const [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqs()]);
   const { client, doc } = dynamoClients(dynamo.endpoint);
   let sqs: SQSClient | undefined;
+  const sandbox = new SandboxPool();
   const stop = async () => {
     client.destroy();
     sqs?.destroy();
-    await Promise.all([dynamo.stop(), fauxqs.stop()]);
+    await Promise.all([dynamo.stop(), fauxqs.stop(), sandbox.close()]);
   };
   try {
     sqs = sqsClient(fauxqs.endpoint);
@@ -79,6 +86,7 @@ export async function localRuntime(): Promise<InProcessRuntime> {
       runs: new aws.DynamoDbRunStore({ client: doc, tableName: names.runs }),
       definitions: new aws.DynamoDbDefinitionStore({ client: doc, tableName: names.definitions }),
       queue: new aws.SqsQueue({ client: sqs, queueUrl }),
+      sandbox,
       pollSeconds: 1,
       idleMs: () => 100,
       services: [servicePort(dynamo.endpoint, STORE), servicePort(fauxqs.endpoint, QUEUE)],
@@ -127,7 +135,11 @@ export function engineFor(
     timer: new QueueRelayTimer(runtime.queue, systemClock),
     clock: systemClock,
     ids: randomIds,
-    executors: defaultExecutors({ http: { allow: policy.allow, deniedPorts: policy.deniedPorts } }),
+    executors: defaultExecutors({
+      http: { allow: policy.allow, deniedPorts: policy.deniedPorts },
+      script: { sandbox: runtime.sandbox },
+    }),
+    sandbox: runtime.sandbox,
     random: Math.random,
     observer,
   });

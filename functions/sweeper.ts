@@ -9,3 +9,6 @@ export const handler = async () => {
   logger.info('sweep', { report });
   return report;
 };
+
+/** The sandbox's hosts run from files next to this bundle; exported so the synth test can run them. */
+export { sandbox } from './composition/aws.ts';

@@ -212,3 +212,20 @@ export const HANDLER_ENTRIES = {
   trigger: 'functions/trigger.ts',
   monitor: 'functions/monitor.ts',
 } as const;
+
+/**
+ * The entries of the sandbox's hosts (`shared/adapters/sandbox/`: child processes for
+ * expressions, worker threads for scripts): run from `source` under tsx, and bundled by the CDK
+ * app as `bundle` next to the `index.mjs` of each function that evaluates expressions (worker,
+ * sweeper) or runs scripts (worker).
+ */
+export const SANDBOX_ENTRIES = {
+  expressions: {
+    source: 'shared/adapters/sandbox/expression-host.ts',
+    bundle: 'sandbox-expressions.mjs',
+  },
+  scripts: { source: 'shared/adapters/sandbox/script-host.ts', bundle: 'sandbox-scripts.mjs' },
+} as const;
+
+/** A lane of the sandbox: its hosts run expressions or scripts. */
+export type SandboxLane = keyof typeof SANDBOX_ENTRIES;

@@ -15,7 +15,9 @@
  *
  * The engine's timer reads `SKEIN_TIMER_STATE_MACHINE_ARN` on the first delay over 15 minutes
  * (only workers schedule those; the worker checks it at cold start) and the `event` executor
- * `SKEIN_EVENT_BUS_NAME` (default bus when unset).
+ * `SKEIN_EVENT_BUS_NAME` (default bus when unset). The engine's `sandbox` starts its hosts only
+ * when an expression or a script first runs: in the worker and the sweeper, whose bundles carry
+ * the host entries.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
@@ -33,6 +35,7 @@ import { SfnTimer } from '../../shared/adapters/aws/sfn-timer.ts';
 import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
+import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import { FailureLimiter } from '../../shared/api/failure-limiter.ts';
 import { AWS_KEY_CACHE_MS, keyResolver } from '../../shared/api/key-resolver.ts';
 import { awsConfig } from '../../shared/config.ts';
@@ -113,6 +116,13 @@ const sfnTimer = once(
 /** The timer, built on its first use: only workers schedule delays over 15 minutes. */
 const lazyTimer: Timer = { schedule: (body, atMs, pool) => sfnTimer().schedule(body, atMs, pool) };
 
+/**
+ * Worker threads for tenant code (expressions, scripts), started on first use: the api and the
+ * trigger never evaluate, so they never start one. Its entries are bundled next to `index.mjs`
+ * of the functions that do (worker, sweeper; see `infra/constructs/lambda.ts`).
+ */
+export const sandbox = once(() => new SandboxPool());
+
 /** The run engine on DynamoDB, one SQS queue per worker pool, Step Functions and EventBridge. */
 export const engine = once(() => {
   const pools = Object.fromEntries(
@@ -133,7 +143,9 @@ export const engine = once(() => {
       // SKEIN_HTTP_ALLOW (CDK context `httpAllow`): host:port entries, none by default.
       http: { allow: config.httpAllow },
       event: { publisher: new EventBridgePublisher({ client: eventBridge(), eventBusName }) },
+      script: { sandbox: sandbox() },
     }),
+    sandbox: sandbox(),
     random: Math.random,
   });
 });

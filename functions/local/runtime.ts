@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
+import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
@@ -50,15 +51,17 @@ const VISIBILITY_SECONDS = 60;
 
 /**
  * The engine's local runtime: fauxqs for SQS (a ready queue with a dead-letter queue), the
- * DynamoDB run store, and the same worker and sweeper handlers as on Lambda, called by a local
- * event source mapping (SQS poller) and a sweep timer. http nodes may call only the allow-listed
- * `host:port`s, and never the store's or the queue's port.
+ * DynamoDB run store, the sandbox's worker threads for expressions and scripts, and the same
+ * worker and sweeper handlers as on Lambda, called by a local event source mapping (SQS poller)
+ * and a sweep timer. http nodes may call only the allow-listed `host:port`s, and never the
+ * store's or the queue's port.
  * @example const runtime = await startLocalRuntime({ doc, runsTable, definitions, clock, ids });
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const sqs = await startFauxqs();
   const client = sqsClient(sqs.endpoint);
   const onError = options.onError ?? ((error: unknown) => console.error('skein worker:', error));
+  const sandbox = new SandboxPool();
   let source: SqsEventSource | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   try {
@@ -83,7 +86,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       timer: new QueueRelayTimer(queue, options.clock),
       clock: options.clock,
       ids: options.ids,
-      executors: defaultExecutors({ http: { allow: http.allow, deniedPorts: http.deniedPorts } }),
+      executors: defaultExecutors({
+        http: { allow: http.allow, deniedPorts: http.deniedPorts },
+        script: { sandbox },
+      }),
+      sandbox,
       random: Math.random,
       ...(options.observer ? { observer: options.observer } : {}),
     });
@@ -108,14 +115,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         clearInterval(sweepTimer);
         await running.stop();
         client.destroy();
-        await sqs.stop();
+        await Promise.all([sqs.stop(), sandbox.close()]);
       },
     };
   } catch (error) {
     clearInterval(sweepTimer);
     await source?.stop();
     client.destroy();
-    await sqs.stop();
+    await Promise.all([sqs.stop(), sandbox.close()]);
     throw error;
   }
 }

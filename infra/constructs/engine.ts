@@ -116,6 +116,8 @@ export class SkeinEngine extends Construct {
       memoryMb: 512,
       timeout: Duration.seconds(60),
       environment: shared,
+      // Ending a run whose last sink finished evaluates the run's `outputs`.
+      sandbox: ['expressions'],
       ...retention,
     });
     new Rule(this, 'SweeperSchedule', {

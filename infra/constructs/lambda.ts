@@ -8,7 +8,7 @@ import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { HANDLER_ENTRIES, METRICS } from '../../shared/config.ts';
+import { HANDLER_ENTRIES, METRICS, SANDBOX_ENTRIES, type SandboxLane } from '../../shared/config.ts';
 
 /** The repository root: entries, `package-lock.json` and `node_modules` are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -58,6 +58,13 @@ export interface SkeinFunctionProps {
    * @default none
    */
   readonly copyFiles?: readonly string[];
+  /**
+   * Lanes of the sandbox whose host entry is bundled next to `index.mjs` (as `SANDBOX_ENTRIES`
+   * names it), for functions that evaluate expressions or run scripts: the sandbox starts its
+   * child processes and worker threads from those files.
+   * @default none
+   */
+  readonly sandbox?: readonly SandboxLane[];
 }
 
 /** The log retention of a stage when none is given. */
@@ -99,6 +106,7 @@ export function skeinFunction(scope: Construct, id: string, props: SkeinFunction
   });
   logGroup.grantWrite(role);
   const copies = (props.copyFiles ?? []).map((spec) => relative(PROJECT_ROOT, requireFromRoot.resolve(spec)));
+  const lanes = props.sandbox ?? [];
   const fn = new NodejsFunction(scope, id, {
     entry: join(PROJECT_ROOT, HANDLER_ENTRIES[props.handler]),
     handler: 'handler',
@@ -129,12 +137,14 @@ export function skeinFunction(scope: Construct, id: string, props: SkeinFunction
       banner: ESM_BANNER,
       bundleAwsSDK: true,
       forceDockerBundling: false,
-      ...(copies.length > 0 && {
+      ...((copies.length > 0 || lanes.length > 0) && {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) =>
-            copies.map((file) => `cp "${join(inputDir, file)}" "${outputDir}"`),
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...copies.map((file) => `cp "${join(inputDir, file)}" "${outputDir}"`),
+            ...lanes.map((lane) => bundleSandboxEntry(lane, inputDir, outputDir)),
+          ],
         },
       }),
     },
@@ -146,6 +156,33 @@ export function skeinFunction(scope: Construct, id: string, props: SkeinFunction
       'permissions; on the monitor it also covers dynamodb:ListStreams, which has none either.',
   });
   return fn;
+}
+
+/**
+ * The command that bundles a sandbox lane's host entry with the same esbuild, target, format and
+ * banner as the function itself, into the file the sandbox looks for next to `index.mjs`.
+ */
+export function bundleSandboxEntry(lane: SandboxLane, inputDir: string, outputDir: string): string {
+  const { source, bundle } = SANDBOX_ENTRIES[lane];
+  return [
+    shellQuote(join(inputDir, 'node_modules', '.bin', 'esbuild')),
+    shellQuote(join(inputDir, source)),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    `--target=${BUNDLE_TARGET}`,
+    '--main-fields=module,main',
+    '--minify',
+    '--sourcemap',
+    '--log-level=warning',
+    shellQuote(`--banner:js=${ESM_BANNER}`),
+    shellQuote(`--outfile=${join(outputDir, bundle)}`),
+  ].join(' ');
+}
+
+/** One shell word, whatever it holds (the banner has quotes and semicolons). */
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /**

@@ -69,6 +69,8 @@ export class WorkerPool extends Construct {
       ...(props.logRetention !== undefined && { logRetention: props.logRetention }),
       // Script nodes: quickjs-emscripten and wasmoon load these binaries from the bundle's folder.
       copyFiles: ['@jitl/quickjs-wasmfile-release-sync/wasm', 'wasmoon/dist/glue.wasm'],
+      // Expressions (`with`, `when`, `if`, outputs) and scripts run in the sandbox's hosts.
+      sandbox: ['expressions', 'scripts'],
     });
     worker.addEventSource(
       new SqsEventSource(this.queue, {

@@ -13,6 +13,7 @@ import {
   TERMINAL_NODE_STATUSES,
   TERMINAL_RUN_STATUSES,
 } from '../ports/run-store.ts';
+import type { ExpressionSandbox } from '../ports/sandbox.ts';
 import type { Timer } from '../ports/timer.ts';
 import type { EvaluateOptions } from './evaluate.ts';
 import { encodeNodeMessage, type NodeMessage } from './messages.ts';
@@ -57,7 +58,7 @@ export interface EngineSettings {
   readonly retentionDays: number;
   /** Runs without a `timeout` are kept at most this long while active, for TTL purposes. */
   readonly maxRunDays: number;
-  /** Per JSONata expression. */
+  /** Per JSONata expression, timed in the sandbox's thread (waiting for a thread does not count). */
   readonly expressionTimeoutMs: number;
   /** Ends a worker's attempt this long before its deadline, to hand the node back in time. */
   readonly handBackMarginMs: number;
@@ -99,6 +100,11 @@ export interface EngineDeps {
   readonly clock: Clock;
   readonly ids: Ids;
   readonly executors: ExecutorRegistry;
+  /**
+   * Where `with`, `when`, `if` and run `outputs` expressions are evaluated: tenant code, so off
+   * this thread, with a memory cap and a kill at the deadline (`shared/adapters/sandbox/`).
+   */
+  readonly sandbox: ExpressionSandbox;
   /** Uniform in [0, 1): retry jitter. */
   readonly random: () => number;
   readonly observer?: (event: EngineEvent) => void;
@@ -200,7 +206,11 @@ export class EngineContext {
   }
 
   expressionOptions(): EvaluateOptions {
-    return { clock: this.deps.clock, timeoutMs: this.settings.expressionTimeoutMs };
+    return {
+      clock: this.deps.clock,
+      timeoutMs: this.settings.expressionTimeoutMs,
+      sandbox: this.deps.sandbox,
+    };
   }
 
   newToken(): string {

@@ -1,63 +1,105 @@
 import {
   newQuickJSWASMModule,
+  newVariant,
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSWASMModule,
+  RELEASE_SYNC,
 } from 'quickjs-emscripten';
 import type { NodeDefinition } from '../domain/definition-schema.ts';
 import { LIMITS } from '../domain/limits.ts';
-import type { Clock } from '../ports/clock.ts';
-import {
-  boundedOutput,
-  type ExecutionRequest,
-  type ExecutionResult,
-  failure,
-  messageOf,
-} from '../ports/executor.ts';
+import { boundedOutput, type ExecutionResult, failure, messageOf } from '../ports/executor.ts';
+import type { ScriptJob } from '../ports/sandbox.ts';
+import { aborted, outOfMemory, type Stop, timedOut, tooLarge } from './script-results.ts';
 
 export type ScriptNode = Extract<NodeDefinition, { type: 'script' }>;
 
-/** Bounds shared by both script languages; resolved once by `ScriptExecutor`. */
-export interface ScriptLimits {
-  readonly clock: Clock;
-  /** Wall-clock budget of one attempt. */
-  readonly timeoutMs: number;
-  /** Memory budget when the node sets no `memoryMb`. */
-  readonly memoryMb: number;
+/** What a runner reads while a script runs, between instructions. */
+export interface ScriptHooks {
+  /** A monotonic clock in ms: the budget is timed with it. */
+  now(): number;
+  /** Set once the caller asked the script to stop (the attempt's signal fired). */
+  stopRequested(): Stop;
 }
 
-/** A script runner for one language: never throws, always returns a result. */
-export type ScriptRunner = (
-  request: ExecutionRequest<ScriptNode>,
-  limits: ScriptLimits,
-) => Promise<ExecutionResult>;
+/**
+ * A script runner for one language: never throws, always returns a result. Runners run inside
+ * the sandbox's script thread (`shared/adapters/sandbox/script-host.ts`); their own bounds
+ * (instruction hooks, the engines' memory limits) are the first line, the thread kill the backstop.
+ */
+export type ScriptRunner = (job: ScriptJob, hooks: ScriptHooks) => Promise<ExecutionResult>;
 
-// The WebAssembly module is loaded once per process and each execution gets its own runtime. If
+/** WebAssembly pages (64 KB) the module starts with: its build's initial 16 MB. */
+const INITIAL_PAGES = 256;
+/**
+ * The most WebAssembly memory the module may have: the initial 16 MB (code data, stack) plus the
+ * service's script memory limit plus slack. QuickJS's own limit (`setMemoryLimit`) does not see
+ * every allocation (1,000 `new Uint8Array(1 MB)` pass a 4 MB limit), and this memory lies outside
+ * the V8 heap and its caps; a bounded memory makes a growth past it fail inside QuickJS instead
+ * ("out of memory", SCRIPT_MEMORY).
+ */
+const MAX_PAGES = INITIAL_PAGES + ((LIMITS.maxScriptMemoryMb + 16) * 1024 * 1024) / (64 * 1024);
+
+// This project's TypeScript libs declare the WebAssembly types but not the global (Node has it).
+const { Memory } = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+    };
+  }
+).WebAssembly;
+
+// The WebAssembly module is loaded once per thread and each execution gets its own runtime. If
 // the module ever aborts (a failed assertion kills the whole instance), the next call loads a new
 // one: `getQuickJS()` would hand back the dead singleton.
 let quickJs: Promise<QuickJSWASMModule> | undefined;
 const loadQuickJs = (): Promise<QuickJSWASMModule> => {
-  quickJs ??= newQuickJSWASMModule();
+  quickJs ??= newQuickJSWASMModule(
+    newVariant(RELEASE_SYNC, {
+      wasmMemory: new Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES }),
+    }),
+  );
   return quickJs;
 };
+/** Rethrows the caught `e` as a plain { name, message } of bounded length (QuickJS source). */
+const BOUND_ERROR = `
+const text = (v) => { try { return String(v).slice(0, 4096); } catch { return 'a value that cannot be printed'; } };
+let name = 'Error';
+let message;
+try {
+  const object = e !== null && typeof e === 'object';
+  if (object && typeof e.name === 'string') name = e.name.slice(0, 100);
+  message = text(object && 'message' in e ? e.message : e);
+} catch {
+  message = 'a value that cannot be printed';
+}
+throw { name, message };`;
 /** QuickJS's own stack limit, well inside the WebAssembly stack, so deep recursion is a clean error. */
 const MAX_STACK_BYTES = 256 * 1024;
 
-/** Memory budget in bytes for a node: its own `memoryMb`, capped by the service limit. */
-export function memoryBytesOf(node: ScriptNode, limits: ScriptLimits): number {
-  const mb = Math.min(node.memoryMb ?? limits.memoryMb, LIMITS.maxScriptMemoryMb);
-  return mb * 1024 * 1024;
+/** Loads the JavaScript engine ahead of the first script, so its load time is no script's. */
+export async function warmJs(): Promise<void> {
+  await loadQuickJs();
 }
 
-type Stop = 'timeout' | 'aborted' | undefined;
+/** Bytes of WebAssembly memory the JavaScript engine holds (it grows, never shrinks). */
+export async function scriptEngineBytes(): Promise<number> {
+  if (!quickJs) return 0;
+  try {
+    return (await quickJs).getWasmMemory().buffer.byteLength;
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * Runs `code` as a function body in a fresh QuickJS runtime with `inputs` and `ctx` as globals.
  * QuickJS has no I/O of its own and no host function is exposed, so the script can only compute.
- * @example await runJsScript({ node: { type: 'script', language: 'js', code: 'return inputs.n + 1' }, inputs: { n: 1 }, ctx }, limits)
+ * @example await runJsScript({ language: 'js', code: 'return inputs.n + 1', inputs: { n: 1 }, ctx, memoryMb: 64, budgetMs: 1000 }, hooks)
  */
-export const runJsScript: ScriptRunner = async ({ node, inputs, ctx }, limits) => {
-  if (ctx.signal.aborted) return aborted(ctx.nodeId);
+export const runJsScript: ScriptRunner = async (job, hooks) => {
+  const { ctx } = job;
+  if (hooks.stopRequested() === 'aborted') return aborted(ctx.nodeId);
   let module: QuickJSWASMModule;
   try {
     module = await loadQuickJs();
@@ -66,30 +108,31 @@ export const runJsScript: ScriptRunner = async ({ node, inputs, ctx }, limits) =
     return failure('SCRIPT_ENGINE', `could not load the JavaScript engine: ${messageOf(error)}`, true);
   }
   const runtime = module.newRuntime();
-  const budgetMs = Math.min(limits.timeoutMs, ctx.timeoutMs ?? limits.timeoutMs);
-  const deadline = limits.clock.now() + budgetMs;
+  const deadline = hooks.now() + job.budgetMs;
   let stop: Stop;
-  // QuickJS calls this between bytecode instructions; the clock and the signal are both read, so a
-  // signal aborted by host code running during the evaluation (a clock, an interrupt) is honoured.
+  // QuickJS calls this between bytecode instructions.
   runtime.setInterruptHandler(() => {
-    if (ctx.signal.aborted) stop = 'aborted';
-    else if (limits.clock.now() > deadline) stop = 'timeout';
+    stop = hooks.stopRequested() ?? (hooks.now() > deadline ? 'timeout' : undefined);
     return stop !== undefined;
   });
-  runtime.setMemoryLimit(memoryBytesOf(node, limits));
+  runtime.setMemoryLimit(job.memoryMb * 1024 * 1024);
   runtime.setMaxStackSize(MAX_STACK_BYTES);
   const vm = runtime.newContext();
   try {
-    const json = evaluate(vm, node.code, inputs, {
+    const json = evaluate(vm, job.code, job.inputs, {
       runId: ctx.runId,
       nodeId: ctx.nodeId,
       attempt: ctx.attempt,
     });
     if (typeof json === 'string') return boundedOutput(ctx.nodeId, JSON.parse(json), LIMITS.maxOutputBytes);
+    if ('tooLong' in json) return tooLarge(ctx.nodeId, json.tooLong);
     if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, budgetMs);
-    return classify(ctx.nodeId, json.error, memoryBytesOf(node, limits));
+    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
+    return classify(ctx.nodeId, json.error, job.memoryMb);
   } catch (error) {
+    // The interrupt handler may stop the host-side setup too (reading the inputs): a stop still.
+    if (stop === 'aborted') return aborted(ctx.nodeId);
+    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     return failure('SCRIPT_ERROR', `script of node "${ctx.nodeId}" failed: ${messageOf(error)}`);
   } finally {
     release(vm, runtime);
@@ -106,17 +149,21 @@ function release(vm: QuickJSContext, runtime: { dispose(): void }): void {
   }
 }
 
-/** Returns the result as JSON text, or the error the script raised, dumped to a host value. */
+/**
+ * Returns the result as JSON text, the error the script raised (dumped to a host value), or the
+ * length of a result too long to be an output (left inside QuickJS: it may be 64 MB).
+ */
 function evaluate(
   vm: QuickJSContext,
   code: string,
   inputs: unknown,
   ctx: { runId: string; nodeId: string; attempt: number },
-): string | { error: unknown } {
+): string | { error: unknown } | { tooLong: number } {
   setGlobalFromJson(vm, 'inputs', inputs ?? null);
   setGlobalFromJson(vm, 'ctx', ctx);
-  // The body runs as a strict function so `return` works; the result crosses as JSON text.
-  const wrapped = `'use strict';\nJSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);`;
+  // The body runs as a strict function so `return` works; the result crosses as JSON text, and a
+  // thrown value as a short { name, message } (a 60 MB message must not reach the thread's heap).
+  const wrapped = `'use strict';\n(function () {\ntry {\nreturn JSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);\n} catch (e) {\n${BOUND_ERROR}\n}\n})();`;
   const result = vm.evalCode(wrapped, 'script.js');
   return unwrap(vm, result);
 }
@@ -139,25 +186,35 @@ function setGlobalFromJson(vm: QuickJSContext, name: string, value: unknown): vo
 function unwrap(
   vm: QuickJSContext,
   result: { error: QuickJSHandle; value?: undefined } | { value: QuickJSHandle; error?: undefined },
-): string | { error: unknown } {
+): string | { error: unknown } | { tooLong: number } {
   if (result.error) {
     const error = vm.dump(result.error) as unknown;
     result.error.dispose();
     return { error };
+  }
+  // Each UTF-16 unit is at least one byte of UTF-8: a longer text cannot fit the output limit.
+  const units = vm.typeof(result.value) === 'string' ? textLength(vm, result.value) : 0;
+  if (units > LIMITS.maxOutputBytes) {
+    result.value.dispose();
+    return { tooLong: units };
   }
   const value = vm.dump(result.value) as unknown;
   result.value.dispose();
   return typeof value === 'string' ? value : 'null';
 }
 
-function classify(nodeId: string, error: unknown, memoryBytes: number): ExecutionResult {
-  const message = errorMessage(error);
-  if (/out of memory/i.test(message)) {
-    return failure(
-      'SCRIPT_MEMORY',
-      `script of node "${nodeId}" ran out of memory (limit ${memoryBytes / 1024 / 1024} MB): use less data or raise memoryMb (at most ${LIMITS.maxScriptMemoryMb})`,
-    );
+function textLength(vm: QuickJSContext, text: QuickJSHandle): number {
+  const length = vm.getProp(text, 'length');
+  try {
+    return vm.getNumber(length);
+  } finally {
+    length.dispose();
   }
+}
+
+function classify(nodeId: string, error: unknown, memoryMb: number): ExecutionResult {
+  const message = errorMessage(error);
+  if (/out of memory/i.test(message)) return outOfMemory(nodeId, memoryMb);
   return failure('SCRIPT_ERROR', message);
 }
 
@@ -167,19 +224,4 @@ function errorMessage(error: unknown): string {
     return typeof name === 'string' && name !== 'Error' ? `${name}: ${String(message)}` : String(message);
   }
   return String(error);
-}
-
-export function timedOut(nodeId: string, timeoutMs: number): ExecutionResult {
-  return failure(
-    'SCRIPT_TIMEOUT',
-    `script of node "${nodeId}" ran longer than ${timeoutMs} ms and was stopped: look for an endless loop or do less work per node`,
-  );
-}
-
-export function aborted(nodeId: string): ExecutionResult {
-  return failure(
-    'SCRIPT_ABORTED',
-    `script of node "${nodeId}" was stopped because the attempt was aborted`,
-    true,
-  );
 }

@@ -1,19 +1,25 @@
 import { type LuaEngine, LuaEventMasks, LuaFactory, LuaLibraries } from 'wasmoon';
 import { LIMITS } from '../domain/limits.ts';
 import { boundedOutput, failure, messageOf } from '../ports/executor.ts';
-import { aborted, memoryBytesOf, type ScriptRunner, timedOut } from './script-js.ts';
+import type { ScriptRunner } from './script-js.ts';
+import { aborted, outOfMemory, type Stop, timedOut, tooLarge } from './script-results.ts';
 
 /** Raised from the instruction hook; pcall and friends re-raise it so a script cannot swallow it. */
 const STOP = 'skein: script stopped';
 /** Instructions between two deadline checks: about 10 µs of Lua, a negligible JS call each. */
 const HOOK_EVERY = 1000;
 
-// Trusted prelude, run before the hook is installed: trims the environment to pure computation
-// and makes error-catching functions re-raise the stop signal.
+/** A longer error message is cut here before it crosses into JavaScript. */
+const MAX_ERROR_CHARS = 4096;
+
+// Trusted prelude, run before the hook is installed: trims the environment to pure computation,
+// makes error-catching functions re-raise the stop signal, and defines the runner that bounds
+// what crosses into JavaScript (the sandbox's thread has a small heap: a 60 MB string converted
+// there in one piece could abort the whole process, see thread-host.ts).
 const PRELUDE = `
 local STOP = '${STOP}'
 local find, type, rawpcall, rawxpcall, rawload = string.find, type, pcall, xpcall, load
-local resume, err = coroutine.resume, error
+local resume, err, next, tostring, sub = coroutine.resume, error, next, tostring, string.sub
 dofile, loadfile, print, collectgarbage = nil, nil, nil, nil
 local function check(ok, ...)
   if not ok and type((...)) == 'string' and find((...), STOP, 1, true) then err(STOP, 0) end
@@ -29,20 +35,67 @@ end
 coroutine.resume = function(...) return check(resume(...)) end
 load = function(chunk, name, _, env) return rawload(chunk, name, 't', env) end
 string.dump = nil
+-- The size of a value as JSON, roughly, counted no further than past limit (raw: no metamethods).
+local function size(v, limit, seen)
+  local t = type(v)
+  if t == 'string' then return #v + 2 end
+  if t ~= 'table' then return 24 end
+  if seen[v] then return 0 end
+  seen[v] = true
+  local n = 2
+  for k, item in next, v do
+    n = n + size(k, limit, seen) + size(item, limit, seen) + 2
+    if n > limit then return n end
+  end
+  return n
+end
+local function bounded(e)
+  if type(e) ~= 'string' then e = tostring(e) end
+  if #e > ${MAX_ERROR_CHARS} then e = sub(e, 1, ${MAX_ERROR_CHARS}) end
+  return e
+end
+-- Runs the script in __skein_code: true and its result, or false and the size that is too large.
+__skein_run = function(limit)
+  local code = __skein_code
+  __skein_code = nil
+  local f, problem = rawload(code, '=script', 't')
+  if not f then err(bounded(problem), 0) end
+  local ok, result = rawxpcall(f, bounded)
+  if not ok then err(result, 0) end
+  local n = size(result, limit, {})
+  if n > limit then return false, n end
+  return true, result
+end
 `;
 
 // One WebAssembly instance serves many engines (one per execution). After a stop raised from the
 // hook the instance is dropped, as SPEC's traps advise: a fresh factory for the next execution.
 let factory: LuaFactory | undefined;
 
+/** Loads the Lua engine ahead of the first script, so its load time is no script's. */
+export async function warmLua(): Promise<void> {
+  factory ??= new LuaFactory();
+  (await factory.createEngine({ openStandardLibs: false })).global.close();
+}
+
+/** Bytes of WebAssembly memory the Lua engine holds (it grows, never shrinks). */
+export async function luaEngineBytes(): Promise<number> {
+  if (!factory) return 0;
+  const { module } = await factory.getLuaModule();
+  // Emscripten's heap view; its type comes from @types/emscripten, which is not installed.
+  return (module as unknown as { HEAPU8?: Uint8Array }).HEAPU8?.byteLength ?? 0;
+}
+
 /**
  * Runs `code` as a Lua 5.4 chunk in a fresh engine with `inputs` and `ctx` as globals. Only the
  * base (without file access or printing), string, table, math, utf8 and coroutine libraries exist.
- * @example await runLuaScript({ node: { type: 'script', language: 'lua', code: 'return inputs.n + 1' }, inputs: { n: 1 }, ctx }, limits)
+ * The count hook cannot see C code (a pattern match) nor finalizers (Lua turns hooks off while
+ * `__gc` runs): the sandbox's thread kill stops those.
+ * @example await runLuaScript({ language: 'lua', code: 'return inputs.n + 1', inputs: { n: 1 }, ctx, memoryMb: 64, budgetMs: 1000 }, hooks)
  */
-export const runLuaScript: ScriptRunner = async ({ node, inputs, ctx }, limits) => {
-  if (ctx.signal.aborted) return aborted(ctx.nodeId);
-  const memoryBytes = memoryBytesOf(node, limits);
+export const runLuaScript: ScriptRunner = async (job, hooks) => {
+  const { ctx } = job;
+  if (hooks.stopRequested() === 'aborted') return aborted(ctx.nodeId);
   let engine: LuaEngine;
   try {
     factory ??= new LuaFactory();
@@ -57,13 +110,11 @@ export const runLuaScript: ScriptRunner = async ({ node, inputs, ctx }, limits) 
   }
   const { global } = engine;
   const lua = global.lua;
-  let stop: 'timeout' | 'aborted' | undefined;
-  const budgetMs = Math.min(limits.timeoutMs, ctx.timeoutMs ?? limits.timeoutMs);
-  const deadline = limits.clock.now() + budgetMs;
+  let stop: Stop;
+  const deadline = hooks.now() + job.budgetMs;
   // A C-level count hook: unlike debug.sethook it is inherited by coroutines the script creates.
   const hook = lua.module.addFunction((state: number) => {
-    if (stop === undefined && ctx.signal.aborted) stop = 'aborted';
-    else if (stop === undefined && limits.clock.now() > deadline) stop = 'timeout';
+    stop ??= hooks.stopRequested() ?? (hooks.now() > deadline ? 'timeout' : undefined);
     if (stop === undefined) return;
     lua.lua_pushstring(state, STOP);
     lua.lua_error(state);
@@ -73,25 +124,22 @@ export const runLuaScript: ScriptRunner = async ({ node, inputs, ctx }, limits) 
     global.loadString(PRELUDE, '=prelude');
     global.runSync();
     global.setTop(0);
-    global.set('inputs', toLua(inputs ?? null));
+    global.set('inputs', toLua(job.inputs ?? null));
     global.set('ctx', { runId: ctx.runId, nodeId: ctx.nodeId, attempt: ctx.attempt });
-    global.setMemoryMax(memoryBytes);
+    global.setMemoryMax(job.memoryMb * 1024 * 1024);
     lua.lua_sethook(global.address, hook, LuaEventMasks.Count, HOOK_EVERY);
+    global.set('__skein_code', job.code);
     const thread = global.newThread();
-    thread.loadString(node.code, '=script');
-    const values = await thread.run(0);
-    return boundedOutput(ctx.nodeId, values[0] ?? null, LIMITS.maxOutputBytes);
+    thread.loadString(`return __skein_run(${LIMITS.maxOutputBytes})`, '=skein');
+    const [fits, value] = await thread.run(0);
+    if (fits !== true) return tooLarge(ctx.nodeId, Number(value));
+    return boundedOutput(ctx.nodeId, value ?? null, LIMITS.maxOutputBytes);
   } catch (error) {
     if (stop !== undefined) factory = undefined;
     if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, budgetMs);
+    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     const message = messageOf(error).split('\nstack traceback:')[0] ?? '';
-    if (message.includes('not enough memory')) {
-      return failure(
-        'SCRIPT_MEMORY',
-        `script of node "${ctx.nodeId}" ran out of memory (limit ${memoryBytes / 1024 / 1024} MB): use less data or raise memoryMb (at most ${LIMITS.maxScriptMemoryMb})`,
-      );
-    }
+    if (message.includes('not enough memory')) return outOfMemory(ctx.nodeId, job.memoryMb);
     return failure('SCRIPT_ERROR', message);
   } finally {
     global.close();

@@ -1,36 +1,35 @@
+import { sharedSandbox } from '../adapters/sandbox/sandbox-pool.ts';
 import { LIMITS } from '../domain/limits.ts';
-import { type Clock, systemClock } from '../ports/clock.ts';
-import {
-  type ExecutionRequest,
-  type ExecutionResult,
-  type Executor,
-  failure,
-  messageOf,
-} from '../ports/executor.ts';
-import { runJsScript, type ScriptLimits, type ScriptNode, type ScriptRunner } from './script-js.ts';
-import { runLuaScript } from './script-lua.ts';
+import { type ExecutionRequest, type ExecutionResult, type Executor, failure } from '../ports/executor.ts';
+import type { ScriptSandbox } from '../ports/sandbox.ts';
+import type { ScriptNode } from './script-js.ts';
+import { aborted } from './script-results.ts';
 
 export interface ScriptExecutorOptions {
-  /** @default systemClock */
-  readonly clock?: Clock;
-  /** Wall-clock budget of one attempt. @default LIMITS.maxScriptMillis (30 s) */
+  /** Where scripts run. @default the process's shared sandbox (`sharedSandbox()`, worker threads) */
+  readonly sandbox?: ScriptSandbox;
+  /** Budget of one attempt, timed in the sandbox's thread. @default LIMITS.maxScriptMillis (30 s) */
   readonly timeoutMs?: number;
   /** Memory budget when a node sets no `memoryMb`. @default LIMITS.maxScriptMemoryMb (64) */
   readonly memoryMb?: number;
 }
 
-const RUNNERS: Record<ScriptNode['language'], ScriptRunner> = { js: runJsScript, lua: runLuaScript };
+const LANGUAGES: ReadonlySet<string> = new Set<ScriptNode['language']>(['js', 'lua']);
 
 /**
- * Runs `script` nodes in a sandbox per `language`: QuickJS for `js`, Lua 5.4 (wasmoon) for `lua`.
+ * Runs `script` nodes in the sandbox, per `language`: QuickJS for `js`, Lua 5.4 (wasmoon) for
+ * `lua`, each in a worker thread that is killed at the deadline whatever the script does. The
+ * budget is the smaller of `timeoutMs` and the attempt's, and starts when a thread takes the
+ * script; the attempt's signal (the node's timeout, a cancel) stops it wherever it is.
  * @example
  * const result = await new ScriptExecutor({ timeoutMs: 1000 }).execute({ node, inputs: { n: 1 }, ctx });
  */
 export class ScriptExecutor implements Executor<ScriptNode> {
   readonly type = 'script';
-  private readonly limits: ScriptLimits;
+  private readonly timeoutMs: number;
+  private readonly memoryMb: number;
 
-  constructor(options: ScriptExecutorOptions = {}) {
+  constructor(private readonly options: ScriptExecutorOptions = {}) {
     const timeoutMs = options.timeoutMs ?? LIMITS.maxScriptMillis;
     const memoryMb = options.memoryMb ?? LIMITS.maxScriptMemoryMb;
     if (!(timeoutMs > 0 && timeoutMs <= LIMITS.maxScriptMillis)) {
@@ -39,26 +38,29 @@ export class ScriptExecutor implements Executor<ScriptNode> {
     if (!(memoryMb >= 1 && memoryMb <= LIMITS.maxScriptMemoryMb)) {
       throw new Error(`ScriptExecutor memoryMb must be in [1, ${LIMITS.maxScriptMemoryMb}], got ${memoryMb}`);
     }
-    this.limits = { clock: options.clock ?? systemClock, timeoutMs, memoryMb };
+    this.timeoutMs = timeoutMs;
+    this.memoryMb = memoryMb;
   }
 
-  async execute(request: ExecutionRequest<ScriptNode>): Promise<ExecutionResult> {
-    const runner = RUNNERS[request.node.language] as ScriptRunner | undefined;
-    if (runner === undefined) {
+  async execute({ node, inputs, ctx }: ExecutionRequest<ScriptNode>): Promise<ExecutionResult> {
+    if (!LANGUAGES.has(node.language)) {
       return failure(
         'SCRIPT_LANGUAGE',
-        `script language "${String(request.node.language)}" is unknown: use js or lua`,
+        `script language "${String(node.language)}" is unknown: use js or lua`,
       );
     }
-    try {
-      return await runner(request, this.limits);
-    } catch (error) {
-      // Runners return results; this only guards the promise that an executor never throws.
-      return failure(
-        'SCRIPT_ENGINE',
-        `script of node "${request.ctx.nodeId}" failed: ${messageOf(error)}`,
-        true,
-      );
-    }
+    if (ctx.signal.aborted) return aborted(ctx.nodeId);
+    const sandbox = this.options.sandbox ?? sharedSandbox();
+    return sandbox.runScript(
+      {
+        language: node.language,
+        code: node.code,
+        inputs,
+        ctx: { runId: ctx.runId, nodeId: ctx.nodeId, attempt: ctx.attempt },
+        memoryMb: Math.min(node.memoryMb ?? this.memoryMb, LIMITS.maxScriptMemoryMb),
+        budgetMs: Math.min(this.timeoutMs, ctx.timeoutMs ?? this.timeoutMs),
+      },
+      ctx.signal,
+    );
   }
 }

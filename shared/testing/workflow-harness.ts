@@ -2,6 +2,7 @@ import { MemoryDefinitionStore } from '../adapters/memory/definition-store.ts';
 import { MemoryQueue } from '../adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../adapters/memory/queue-relay-timer.ts';
 import { MemoryRunStore } from '../adapters/memory/run-store.ts';
+import { sharedSandbox } from '../adapters/sandbox/sandbox-pool.ts';
 import { parseSource } from '../domain/source.ts';
 import type { EngineEvent, EngineSettings } from '../engine/context.ts';
 import { publishDefinition } from '../engine/publish-definition.ts';
@@ -14,11 +15,18 @@ import type { DefinitionStore } from '../ports/definition-store.ts';
 import { type Ids, sequentialIds } from '../ports/ids.ts';
 import type { ReceivedMessage } from '../ports/queue.ts';
 import type { RunStore } from '../ports/run-store.ts';
+import type { Sandbox } from '../ports/sandbox.ts';
 
 export interface HarnessOptions {
   readonly runs?: RunStore;
   readonly definitions?: DefinitionStore;
+  /** @default defaultExecutors({ script: { sandbox } }) */
   readonly executors?: ExecutorRegistry;
+  /**
+   * Where expressions and (default) scripts run: worker threads, as in production.
+   * @default sharedSandbox(), whose idle threads do not hold the test process open
+   */
+  readonly sandbox?: Sandbox;
   readonly settings?: Partial<EngineSettings>;
   readonly clock?: FakeClock;
   readonly ids?: Ids;
@@ -60,6 +68,7 @@ export class WorkflowHarness {
     this.queue = new MemoryQueue({ clock: this.clock, visibilitySeconds: 60 });
     this.runs = options.runs ?? new MemoryRunStore();
     this.definitions = options.definitions ?? new MemoryDefinitionStore();
+    const sandbox = options.sandbox ?? sharedSandbox();
     this.engine = new RunEngine({
       runs: this.runs,
       definitions: this.definitions,
@@ -67,9 +76,10 @@ export class WorkflowHarness {
       timer: new QueueRelayTimer(this.queue, this.clock),
       clock: this.clock,
       ids: options.ids ?? sequentialIds('m'),
-      // Scripts keep the real clock: their time budget bounds real CPU work, and a fake clock that
-      // only moves between deliveries would never stop an endless loop.
-      executors: options.executors ?? defaultExecutors(),
+      // Scripts and expressions are timed by their thread's real clock: their budgets bound real
+      // CPU work, and a fake clock that only moves between deliveries would never stop a loop.
+      executors: options.executors ?? defaultExecutors({ script: { sandbox } }),
+      sandbox,
       random: options.random ?? (() => 0.5),
       observer: (event) => this.events.push(event),
       log: (message, details) => this.logs.push({ message, details }),

@@ -4,6 +4,7 @@
  * shared by every test here.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESM_BANNER } from '../../infra/constructs/lambda.ts';
-import { ENV } from '../../shared/config.ts';
+import { ENV, SANDBOX_ENTRIES } from '../../shared/config.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -94,6 +95,63 @@ describe('npx cdk synth -c stage=dev', () => {
     for (const file of ['emscripten-module.wasm', 'glue.wasm']) {
       expect((await stat(join(worker?.assetDir ?? '', file))).size).toBeGreaterThan(100_000);
     }
+  });
+
+  it('bundles the sandbox hosts next to the functions that evaluate expressions or run scripts', async () => {
+    // Prepare
+    const lanes = (fn: BundledFunction) =>
+      Object.entries(SANDBOX_ENTRIES)
+        .filter(([, { bundle }]) => existsSync(join(fn.assetDir, bundle)))
+        .map(([lane]) => lane);
+
+    // Act
+    const bundled = Object.fromEntries(functions.map((fn) => [fn.path.split('/').at(-2), lanes(fn)]));
+
+    // Assess
+    expect(bundled).toEqual({
+      Authorizer: [],
+      Handler: [],
+      Worker: ['expressions', 'scripts'],
+      Sweeper: ['expressions'],
+      Trigger: [],
+    });
+  });
+
+  it('runs scripts and expressions in the bundled worker’s sandbox, killing what overruns', async () => {
+    // Prepare: the bundle's own SandboxPool, which starts its hosts from the files next to it
+    const worker = functions.find((fn) => fn.path.includes('/Worker/'));
+    const url = pathToFileURL(join(worker?.assetDir ?? '', 'index.mjs')).href;
+    const script = `
+      const { sandbox } = await import(${JSON.stringify(url)});
+      const pool = sandbox();
+      const ctx = { runId: 'run-1', nodeId: 'n', attempt: 1 };
+      const job = (language, code, budgetMs) => ({ language, code, inputs: { n: 20 }, ctx, memoryMb: 64, budgetMs });
+      const expression = (value) => ({ kind: 'template', value, scope: { inputs: { n: 20 }, nodes: {}, run: {} },
+        path: '$.with', nowMs: 0, timeoutMs: 5000, budgetMs: 5000 });
+      const results = {
+        js: await pool.runScript(job('js', 'return inputs.n * 2 + 2', 5000)),
+        lua: await pool.runScript(job('lua', 'return inputs.n + 22', 5000)),
+        pattern: await pool.runScript(job('lua', "return string.find(string.rep('a', 200), '.-.-.-.-b')", 500)),
+        expression: await pool.evaluate(expression('{% $inputs.n * 2 + 2 %}')),
+        ranges: await pool.evaluate(expression('{% $count([[1..10000000], [1..10000000], [1..10000000]]) %}')),
+      };
+      await pool.close();
+      process.stdout.write(JSON.stringify(results));`;
+
+    // Act
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: worker?.assetDir,
+      env: { ...process.env, ...FAKE_ENV },
+    });
+    const results = JSON.parse(stdout);
+
+    // Assess
+    expect(results.js).toEqual({ ok: true, output: 42 });
+    expect(results.lua).toEqual({ ok: true, output: 42 });
+    expect(results.pattern).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
+    expect(results.expression).toEqual({ ok: true, value: 42 });
+    // 240 MB of ranges in the 128 MB expression process: that process dies, this one goes on.
+    expect(results.ranges).toMatchObject({ ok: false, error: { code: 'EXPRESSION_MEMORY' } });
   });
 
   it('produces bundles that load in Node and export a handler function', async () => {
