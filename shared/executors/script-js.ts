@@ -63,7 +63,12 @@ const loadQuickJs = (): Promise<QuickJSWASMModule> => {
 };
 /** Rethrows the caught `e` as a plain { name, message } of bounded length (QuickJS source). */
 const BOUND_ERROR = `
-const text = (v) => { try { return String(v).slice(0, 4096); } catch { return 'a value that cannot be printed'; } };
+const text = (v) => {
+  try {
+    const all = String(v);
+    return all.length > 4096 ? all.slice(0, 4000) + '… (truncated: ' + all.length + ' characters in all)' : all;
+  } catch { return 'a value that cannot be printed'; }
+};
 let name = 'Error';
 let message;
 try {

@@ -51,7 +51,7 @@ local function size(v, limit, seen)
 end
 local function bounded(e)
   if type(e) ~= 'string' then e = tostring(e) end
-  if #e > ${MAX_ERROR_CHARS} then e = sub(e, 1, ${MAX_ERROR_CHARS}) end
+  if #e > ${MAX_ERROR_CHARS} then e = sub(e, 1, ${MAX_ERROR_CHARS - 96}) .. '… (truncated: ' .. #e .. ' bytes in all)' end
   return e
 end
 -- Runs the script in __skein_code: true and its result, or false and the size that is too large.

@@ -22,7 +22,10 @@ export function boundsScenarios(makeHarness: MakeHarness) {
       const harness = await makeHarness();
       await harness.publish({
         id: 'loud',
-        nodes: { a: { type: 'script', language: 'js', code: 'throw new Error("x".repeat(1000000))' } },
+        nodes: {
+          a: { type: 'script', language: 'js', code: 'throw new Error("x".repeat(1000000))' },
+          b: { type: 'script', language: 'lua', code: 'error(string.rep("y", 1000000))' },
+        },
       });
 
       // Act
@@ -32,7 +35,10 @@ export function boundsScenarios(makeHarness: MakeHarness) {
       expect(run.status).toBe('FAILED');
       expect(run.nodes.a).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'SCRIPT_ERROR' } });
       expect(bytes(run.nodes.a?.error?.message)).toBeLessThanOrEqual(4 * KB);
-      expect(run.nodes.a?.error?.message).toMatch(/… \(truncated: \d+ bytes in all\)$/);
+      expect(run.nodes.a?.error?.message).toMatch(/… \(truncated: \d+ (bytes|characters) in all\)$/);
+      expect(run.nodes.b).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'SCRIPT_ERROR' } });
+      expect(bytes(run.nodes.b?.error?.message)).toBeLessThanOrEqual(4 * KB);
+      expect(run.nodes.b?.error?.message).toMatch(/… \(truncated: \d+ (bytes|characters) in all\)$/);
       expect(bytes(run.error?.message)).toBeLessThanOrEqual(4 * KB);
     });
 
