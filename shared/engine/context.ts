@@ -118,9 +118,13 @@ export const ACTIVE_RUN = ACTIVE_RUN_STATUSES;
 /** Terminal node statuses as a set that also takes "no status yet" (`undefined`). */
 export const TERMINAL_NODE: ReadonlySet<NodeStatus | undefined> = new Set(TERMINAL_NODE_STATUSES);
 
-function poolOf(plan: Plan | undefined, nodeId: string): { pool?: string } {
+/** The node's worker pool, and the tenant as the fairness group (SQS fair queues). */
+function poolOf(plan: Plan | undefined, nodeId: string): { pool?: string; group?: string } {
   const pool = plan?.node(nodeId)?.pool;
-  return pool === undefined ? {} : { pool };
+  return {
+    ...(pool === undefined ? {} : { pool }),
+    ...(plan?.tenant === undefined ? {} : { group: plan.tenant }),
+  };
 }
 
 /** Shared by the engine's modules: ports, settings, and the plan cache. */
@@ -158,7 +162,7 @@ export class EngineContext {
         if (!record) {
           throw new NotFoundError(`workflow ${run.workflow} version ${run.version} is not published`);
         }
-        return compilePlan(record.definition);
+        return { ...compilePlan(record.definition), tenant: run.tenant };
       });
       plan.catch(() => this.plans.delete(key));
       if (this.plans.size > 500) this.plans.clear();

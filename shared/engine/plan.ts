@@ -17,6 +17,8 @@ export interface SinkSlot {
  */
 export interface Plan {
   readonly definition: WorkflowDefinition;
+  /** The tenant whose definition it is (set by the engine's plan cache): the queue's fairness group. */
+  readonly tenant?: string;
   readonly ids: readonly string[];
   node(id: string): NodeDefinition | undefined;
   parents(id: string): readonly string[];

@@ -5,6 +5,11 @@ export interface QueueMessage {
   readonly delaySeconds?: number;
   /** The worker pool whose queue takes it (`PooledQueue`); single queues ignore it. @default "default" */
   readonly pool?: string;
+  /**
+   * The fairness group (the engine uses the tenant): a fair queue serves groups in turn, so one
+   * group's backlog does not delay another's messages (an SQS fair queue's message group id).
+   */
+  readonly group?: string;
 }
 
 /** One delivery of a message. Every delivery of the same message has a new `receipt`. */

@@ -43,6 +43,20 @@ export function describeQueueContract(name: string, makeQueue: () => Promise<Que
       expect(new Set(received.map((message) => message.id)).size).toBe(25);
     });
 
+    it('delivers messages sent with a fairness group, delayed or not, like any other', async () => {
+      // Prepare
+      const { queue } = await makeQueue();
+      const bodies = Array.from({ length: 12 }, (_, i) => `g-${i}`);
+
+      // Act
+      await queue.send(bodies.map((body, i) => ({ body, group: `tenant-${i % 3}` })));
+      await queue.send([{ body: 'no-group' }]);
+      const received = await drain(queue);
+
+      // Assess
+      expect(received.map((message) => message.body).sort()).toEqual([...bodies, 'no-group'].sort());
+    });
+
     it('hides a delayed message until its delay passes', async () => {
       // Prepare
       const { queue, advance } = await makeQueue();

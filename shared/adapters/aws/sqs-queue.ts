@@ -61,6 +61,9 @@ export class SqsQueue implements Queue {
                 Id: `m${index}`,
                 MessageBody: message.body,
                 ...(message.delaySeconds === undefined ? {} : { DelaySeconds: message.delaySeconds }),
+                // On a standard queue a message group id makes it an SQS fair queue: a tenant
+                // with a backlog does not delay the others' messages.
+                ...(message.group ? { MessageGroupId: message.group } : {}),
               })),
             }),
           ),

@@ -12,6 +12,9 @@
  *   `maxReceiveCount` times moves to `deadLetter` when it would be delivered again (as SQS does).
  * - `waitSeconds` is ignored: `receive` returns at once, so tests never sleep. Advance the clock
  *   and receive again instead.
+ * - Fair, like an SQS fair queue: messages sent with a `group` (the engine uses the tenant) are
+ *   received round-robin across groups, so one group's backlog does not delay another's messages.
+ *   Within a group, and without groups, delivery follows the order of sending.
  */
 import { type Clock, systemClock } from '../../ports/clock.ts';
 import {
@@ -48,6 +51,7 @@ export interface QueueDepth {
 interface Stored {
   readonly id: string;
   readonly body: string;
+  readonly group: string;
   visibleAt: number;
   receiveCount: number;
   receipt?: string;
@@ -56,8 +60,12 @@ interface Stored {
 export class MemoryQueue implements Queue {
   private readonly clock: Clock;
   private readonly visibilitySeconds: number;
-  /** Insertion order, which is also delivery order among visible messages. */
+  /** Every message by id. */
   private readonly messages = new Map<string, Stored>();
+  /** Messages by group, each in insertion order (delivery order within the group). */
+  private readonly groups = new Map<string, Map<string, Stored>>();
+  /** The group to serve first on the next receive (round-robin). */
+  private turn = 0;
   private nextId = 1;
 
   constructor(private readonly options: MemoryQueueOptions = {}) {
@@ -79,7 +87,15 @@ export class MemoryQueue implements Queue {
     for (const message of messages) {
       const id = `m-${this.nextId++}`;
       const visibleAt = now + (message.delaySeconds ?? 0) * 1000;
-      this.messages.set(id, { id, body: message.body, visibleAt, receiveCount: 0 });
+      const group = message.group ?? '';
+      const stored: Stored = { id, body: message.body, group, visibleAt, receiveCount: 0 };
+      this.messages.set(id, stored);
+      let line = this.groups.get(group);
+      if (!line) {
+        line = new Map();
+        this.groups.set(group, line);
+      }
+      line.set(id, stored);
     }
   }
 
@@ -89,35 +105,73 @@ export class MemoryQueue implements Queue {
     const hideMs = (options.visibilitySeconds ?? this.visibilitySeconds) * 1000;
     const now = this.clock.now();
     const received: ReceivedMessage[] = [];
-    // Deleting the current entry while iterating a Map is safe; no copy, so a receive stops
-    // after `max` visible messages instead of walking the whole queue.
-    for (const message of this.messages.values()) {
-      if (received.length === max) break;
+    // Round-robin over the groups that have a visible message, one message per group per round.
+    const lines = [...this.groups.values()];
+    const start = lines.length === 0 ? 0 : this.turn % lines.length;
+    const order = [...lines.slice(start), ...lines.slice(0, start)];
+    const cursors = order.map((line) => line.values());
+    let served = false;
+    const dead: Stored[] = [];
+    for (let active = true; active && received.length < max; ) {
+      active = false;
+      for (const [index, cursor] of cursors.entries()) {
+        if (received.length === max) break;
+        const message = this.nextVisible(cursor, now, dead);
+        if (!message) continue;
+        active = true;
+        if (!served) {
+          // The next receive starts with the group after the first one served now.
+          this.turn = (start + index + 1) % Math.max(1, lines.length);
+          served = true;
+        }
+        message.receiveCount += 1;
+        message.receipt = `${message.id}#${message.receiveCount}`;
+        message.visibleAt = now + hideMs;
+        received.push({
+          id: message.id,
+          body: message.body,
+          receipt: message.receipt,
+          receiveCount: message.receiveCount,
+        });
+      }
+    }
+    // Marked received above without awaiting anything, so concurrent receives never share one.
+    if (dead.length > 0) await this.options.deadLetter?.send(dead.map((message) => ({ body: message.body })));
+    return received;
+  }
+
+  /**
+   * The next visible message of a group's line, taking messages received `maxReceiveCount` times
+   * out on the way (into `dead`, for the dead-letter queue). Deleting entries while iterating a Map
+   * is safe.
+   */
+  private nextVisible(cursor: Iterator<Stored>, now: number, dead: Stored[]): Stored | undefined {
+    for (let step = cursor.next(); !step.done; step = cursor.next()) {
+      const message = step.value;
       if (message.visibleAt > now) continue;
       if (
         this.options.maxReceiveCount !== undefined &&
         message.receiveCount >= this.options.maxReceiveCount
       ) {
-        this.messages.delete(message.id);
-        await this.options.deadLetter?.send([{ body: message.body }]);
+        this.remove(message);
+        dead.push(message);
         continue;
       }
-      message.receiveCount += 1;
-      message.receipt = `${message.id}#${message.receiveCount}`;
-      message.visibleAt = now + hideMs;
-      received.push({
-        id: message.id,
-        body: message.body,
-        receipt: message.receipt,
-        receiveCount: message.receiveCount,
-      });
+      return message;
     }
-    return received;
+    return undefined;
+  }
+
+  private remove(message: Stored): void {
+    this.messages.delete(message.id);
+    const line = this.groups.get(message.group);
+    line?.delete(message.id);
+    if (line?.size === 0) this.groups.delete(message.group);
   }
 
   async delete(receipt: string): Promise<void> {
     const message = this.inFlight(receipt);
-    if (message) this.messages.delete(message.id);
+    if (message) this.remove(message);
   }
 
   async changeVisibility(receipt: string, seconds: number): Promise<void> {
