@@ -170,8 +170,9 @@ async function itemsOf(cx: EngineContext, run: RunRecord) {
 }
 
 /**
- * The nodes a retry resets: the named ones (or every FAILED or CANCELLED one), every node that
- * has not ended (no item, no status: what the run view shows CANCELLED for a stopped run), and
+ * The nodes a retry resets: the named ones (or every FAILED one), every CANCELLED one and every
+ * node that has not ended (no item, no status: what the run view shows CANCELLED for a stopped
+ * run) — work that never ran is always rerun, or the run could end SUCCEEDED without it — and
  * everything downstream of them.
  */
 export function resetSet(
@@ -179,8 +180,9 @@ export function resetSet(
   items: ReadonlyMap<string, NodeRecord>,
   named: readonly string[] | undefined,
 ): Set<string> {
-  const seeds =
-    named ?? plan.ids.filter((id) => ['FAILED', 'CANCELLED'].includes(items.get(id)?.status ?? ''));
+  const cancelled = plan.ids.filter((id) => items.get(id)?.status === 'CANCELLED');
+  const failed = plan.ids.filter((id) => items.get(id)?.status === 'FAILED');
+  const seeds = [...(named ?? failed), ...cancelled];
   const open = plan.ids.filter((id) => !TERMINAL_NODE.has(items.get(id)?.status));
   const found = new Set<string>();
   const stack = [...seeds, ...open];

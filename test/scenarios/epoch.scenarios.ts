@@ -234,6 +234,31 @@ export function epochScenarios(makeHarness: MakeHarness) {
     });
   });
 
+  describe('a retry naming nodes of a cancelled run', () => {
+    it('also reruns the nodes that were cancelled, so the run cannot succeed without them', async () => {
+      // Prepare
+      const { harness: made, order } = lambdaHarness(makeHarness);
+      const harness = await made;
+      await harness.publish({
+        id: 'named',
+        nodes: { a: lambda(), b: lambda(), c: lambda({ needs: ['b'] }) },
+      });
+      const runId = await harness.start('named');
+      await harness.engine.cancel(TENANT, runId); // a and b are marked CANCELLED before they run
+      await harness.drain();
+
+      // Act
+      await harness.engine.retry(TENANT, runId, ['a']);
+      await harness.drain();
+
+      // Assess
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.progress.byStatus).toEqual({ SUCCEEDED: 3 });
+      expect([...order].sort()).toEqual(['a#1', 'b#1', 'c#1']);
+    });
+  });
+
   describe('a run cancelled while its last node finished', () => {
     it('is ended SUCCEEDED by a retry, with nothing rerun', async () => {
       // Prepare
