@@ -107,14 +107,15 @@ export async function finishStop(cx: EngineContext, run: RunRecord, pace: Pace):
   if (outcome !== 'done') return outcome;
   // A node still RUNNING under a live lease may belong to a dead worker, and nothing else would
   // end it once the run has stopped: the stop stays pending (the run in the sweeper's listing)
-  // until it ends or its lease runs out and the sweeper marks it.
-  const running = nodes.some(
+  // until it ends or its lease runs out and the sweeper marks it. Read again: a claim decided
+  // before the flip may have landed on a node between the listing and its mark.
+  const after = targets.length > 0 ? await cx.runs.listNodes(run.runId) : nodes;
+  const running = after.some(
     (node) =>
       (node.epoch ?? 0) === control.epoch &&
       node.status === 'RUNNING' &&
       node.leaseUntil !== undefined &&
-      node.leaseUntil >= now &&
-      !targets.some((target) => target.nodeId === node.nodeId),
+      node.leaseUntil >= now,
   );
   if (running) return 'wait';
   const cleared = await cx.runs.updateRun(

@@ -50,10 +50,13 @@ const MINUTE = 60_000;
 class ChaosProbe implements Executor {
   readonly type = 'noop';
   takeover?: (request: ExecutionRequest<unknown>) => Promise<unknown> | undefined;
+  /** Judges the moment of execution: every parent must have ended. */
+  check?: (request: ExecutionRequest<unknown>) => Promise<void>;
   readonly attempts = new Map<string, number>();
   async execute(request: ExecutionRequest<unknown>): Promise<ExecutionResult> {
     const { nodeId, attempt } = request.ctx;
     this.attempts.set(nodeId, Math.max(this.attempts.get(nodeId) ?? 0, attempt));
+    await this.check?.(request);
     const inputs = request.inputs as { k: number; s: number; t: number };
     const rival = this.takeover?.(request);
     if (rival !== undefined) await rival; // another worker took the node over meanwhile; this one still writes
@@ -83,7 +86,14 @@ export async function chaosRun(
       throw new ChaosCrash(where);
     }
   };
-  const observed = observedStore(await makeStore(), maybeCrash);
+  const jitter = async () => {
+    if (!faults || random() >= 0.3) return;
+    // Now and then a very slow one: long enough for a cancel and a retry to pass it.
+    const turns = random() < 0.05 ? 20 + Math.floor(random() * 200) : 1 + Math.floor(random() * 3);
+    for (let turn = 0; turn < turns; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+  };
+  const raw = await makeStore();
+  const observed = observedStore(raw, maybeCrash, jitter);
   const probe = new ChaosProbe();
   const clock = new FakeClock(Date.UTC(2100, 0, 1)); // DynamoDB Local's TTL follows the real clock
   const harness = new WorkflowHarness({
@@ -115,6 +125,20 @@ export async function chaosRun(
     } catch (error) {
       if (error instanceof ChaosCrash) return undefined;
       throw error;
+    }
+  };
+  const parentsOf = new Map(workflow.nodes.map((node) => [node.id, node.parents]));
+  probe.check = async (request) => {
+    const parents = parentsOf.get(request.ctx.nodeId) ?? [];
+    if (parents.length === 0) return;
+    const items = await raw.getNodes(request.ctx.runId, parents);
+    for (const parent of parents) {
+      const status = items.find((item) => item.nodeId === parent)?.status;
+      if (!['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED'].includes(status ?? '')) {
+        violations.push(
+          `${request.ctx.nodeId} ran (attempt ${request.ctx.attempt}) while its parent ${parent} was ${status ?? 'not started'}`,
+        );
+      }
     }
   };
   probe.takeover = (request) => {
@@ -225,6 +249,12 @@ export async function chaosRun(
       violations.push(`${id} ran attempt ${attempt}, beyond its policy`);
   }
   violations.push(...observed.violations);
+  if (violations.length > 0) {
+    const nodes = Object.entries(view.nodes).map(
+      ([id, node]) => `${id}:${node.status}${node.reason ? `(${node.reason})` : ''}`,
+    );
+    violations.push(`history ${observed.history.join(' → ')}; nodes ${nodes.join(' ')}`);
+  }
   return {
     workflow: workflow.id,
     nodes: workflow.nodes.length,
@@ -248,7 +278,11 @@ async function settle(
     if (!run.control && (run.status === 'SUCCEEDED' || run.status === 'FAILED')) return;
     if (run.status === 'PAUSED') await harness.engine.resume(TENANT, runId);
     else if (!run.control && (run.status === 'CANCELLED' || run.status === 'TIMED_OUT')) {
-      await harness.engine.retry(TENANT, runId);
+      await harness.engine.retry(TENANT, runId).catch((error: unknown) => {
+        // A node of the stopped run still RUNNING: its lease must run out first (the clock moves on).
+        if (!(error instanceof SkeinError && error.status === 409)) throw error;
+        harness.clock.advance(11 * MINUTE);
+      });
     } else {
       // Lost messages are re-sent once the run has been idle for 10 minutes, twice as long each time.
       harness.clock.advance(11 * MINUTE * 2 ** Math.min(round, 8));

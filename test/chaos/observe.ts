@@ -15,16 +15,28 @@ const WRITES = [
   'addDoneAll',
   'recordFailure',
 ] as const;
+const READS = ['getRun', 'getNode', 'getNodes', 'listNodes'] as const;
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED']);
 
 export interface Observations {
   readonly store: RunStore;
   readonly violations: string[];
   readonly stats: { writes: number; completions: number; claims: number; runEnds: number; retries: number };
+  /** The run's status changes as applied (for the report of a failed run). */
+  readonly history: string[];
 }
 
-export function observedStore(store: RunStore, maybeCrash: (where: string) => void): Observations {
+/**
+ * `jitter` runs before every call: it lets other work run first (the driver yields a random number
+ * of macrotask turns), so a read and the write decided from it can be far apart, as on a network.
+ */
+export function observedStore(
+  store: RunStore,
+  maybeCrash: (where: string) => void,
+  jitter: () => Promise<void> = async () => undefined,
+): Observations {
   const violations: string[] = [];
+  const history: string[] = [];
   const stats = { writes: 0, completions: 0, claims: 0, runEnds: 0, retries: 0 };
   const completions = new Map<string, number>();
   const ends = new Map<number, number>();
@@ -34,12 +46,22 @@ export function observedStore(store: RunStore, maybeCrash: (where: string) => vo
   for (const method of WRITES) {
     const original = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
     target[method] = async (...args: unknown[]) => {
+      await jitter();
       maybeCrash(`before ${method}`);
       const result = await original(...args);
       stats.writes += 1;
       if (method === 'updateNode' && result) observeNode(args, result as { epoch?: number });
       if (method === 'updateRun' && result) observeRun(args, result as { epoch: number; status: string });
       maybeCrash(`after ${method}`);
+      return result;
+    };
+  }
+
+  for (const method of READS) {
+    const original = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
+    target[method] = async (...args: unknown[]) => {
+      const result = await original(...args);
+      await jitter(); // the reader acts on what it read a while later
       return result;
     };
   }
@@ -69,6 +91,9 @@ export function observedStore(store: RunStore, maybeCrash: (where: string) => vo
       control?: { action: string };
       status?: string;
     };
+    if (change.status !== undefined && history.at(-1) !== `${change.status}@${run.epoch}`) {
+      history.push(`${change.status}@${run.epoch}`);
+    }
     if (change.control?.action === 'retry' && change.status === 'QUEUED') stats.retries += 1;
     if (change.endedAt !== undefined) {
       stats.runEnds += 1;
@@ -83,5 +108,5 @@ export function observedStore(store: RunStore, maybeCrash: (where: string) => vo
     }
   }
 
-  return { store: proxy, violations, stats };
+  return { store: proxy, violations, stats, history };
 }
