@@ -84,8 +84,14 @@ async function measure(label: string, runs: RunStore, fair: boolean) {
       }
       await Promise.all(
         batch.map(async (message) => {
-          const result = await engine.handleMessage(message.body);
-          if (result.kind === 'done') await memoryQueue.delete(message.receipt);
+          try {
+            const result = await engine.handleMessage(message.body);
+            if (result.kind === 'done') await memoryQueue.delete(message.receipt);
+          } catch (error) {
+            // As a crashed Lambda: the message comes back after its visibility timeout.
+            process.stderr.write(`handler error: ${(error as Error).message}\n`);
+            await memoryQueue.changeVisibility(message.receipt, 1);
+          }
         }),
       );
     }
