@@ -5,16 +5,9 @@
  * whose marking has finished).
  */
 import type { RunStore } from '../../shared/ports/run-store.ts';
+import { RUN_STORE_WRITES } from '../faults/fault-driver.ts';
 
-const WRITES = [
-  'updateRun',
-  'updateNode',
-  'resetNode',
-  'arrive',
-  'addDone',
-  'addDoneAll',
-  'recordFailure',
-] as const;
+const WRITES = RUN_STORE_WRITES;
 const READS = ['getRun', 'getNode', 'getNodes', 'listNodes'] as const;
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED']);
 

@@ -4,9 +4,9 @@ import { FakeClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 import { TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
-import { InjectedCrash } from './fault-driver.ts';
+import { InjectedCrash, RUN_STORE_WRITES } from './fault-driver.ts';
+import { faultWorkflow, SINKS } from './faults.scenarios.ts';
 
-const SINKS = 70; // two done-set shards, so a retry's kept-sink count fills a shard and the top set
 const MINUTE = 60_000;
 /**
  * The harness clock starts here, not in 2026: DynamoDB Local's TTL deletes items whose
@@ -28,29 +28,7 @@ class FlakyExecutor implements Executor {
   }
 }
 
-function workflow() {
-  const nodes: Record<string, { type: 'noop'; needs?: string[] }> = {
-    root: { type: 'noop' },
-    a: { type: 'noop', needs: ['root'] },
-    b: { type: 'noop', needs: ['root'] },
-    c: { type: 'noop', needs: ['root'] },
-    j: { type: 'noop', needs: ['a', 'b'] },
-    d: { type: 'noop', needs: ['c'] },
-    end: { type: 'noop', needs: ['j', 'd'] },
-  };
-  for (let i = 0; i < SINKS; i += 1) nodes[`s${i}`] = { type: 'noop', needs: ['root'] };
-  return { id: 'crashy', nodes };
-}
-
-const WRITES = [
-  'updateRun',
-  'updateNode',
-  'resetNode',
-  'arrive',
-  'addDone',
-  'addDoneAll',
-  'recordFailure',
-] as const;
+const workflow = () => faultWorkflow('crashy');
 
 /**
  * Wraps a store so that its `crashAt`-th write (counting from 0) throws, before or after it is
@@ -60,7 +38,7 @@ function crashAtWrite(store: RunStore, crashAt: number, when: 'before' | 'after'
   let writes = 0;
   let armed = false;
   const proxy: RunStore = Object.create(store);
-  for (const method of WRITES) {
+  for (const method of RUN_STORE_WRITES) {
     const original = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
     (proxy as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
       const index = armed ? writes++ : -1;
@@ -84,7 +62,8 @@ function crashPoints(writes: number, coverage: 'all' | 'sampled'): number[] {
   return [...new Set([0, 1, 2, middle - 1, middle, middle + 1, writes - 3, writes - 2, writes - 1])];
 }
 
-async function failedRun(
+/** A harness on a store that crashes at write `crashAt` once armed, with the flaky probe. */
+async function crashingHarness(
   makeStore: () => RunStore | Promise<RunStore>,
   crashAt: number,
   when: 'before' | 'after',
@@ -98,10 +77,20 @@ async function failedRun(
   });
   await harness.publish(workflow());
   const runId = await harness.start('crashy');
-  await harness.drain();
-  expect((await harness.view(runId)).status).toBe('FAILED');
-  crashing.arm();
   return { harness, runId, executor, crashing };
+}
+
+/** A run that FAILED (`d` failed once), then the store armed to crash at write `crashAt`. */
+async function failedRun(
+  makeStore: () => RunStore | Promise<RunStore>,
+  crashAt: number,
+  when: 'before' | 'after',
+) {
+  const made = await crashingHarness(makeStore, crashAt, when);
+  await made.harness.drain();
+  expect((await made.harness.view(made.runId)).status).toBe('FAILED');
+  made.crashing.arm();
+  return made;
 }
 
 /**
@@ -176,15 +165,11 @@ export function controlCrashScenarios(
     it('starts no node afterwards and ends with every node it could reach marked, once the sweeper finished it', async () => {
       // Prepare
       const count = async () => {
-        const executor = new FlakyExecutor();
-        const crashing = crashAtWrite(await makeStore(), Number.POSITIVE_INFINITY, 'before');
-        const harness = new WorkflowHarness({
-          clock: new FakeClock(FUTURE),
-          runs: crashing.store,
-          executors: new ExecutorRegistry().register(executor),
-        });
-        await harness.publish(workflow());
-        const runId = await harness.start('crashy');
+        const { harness, runId, crashing } = await crashingHarness(
+          makeStore,
+          Number.POSITIVE_INFINITY,
+          'before',
+        );
         await harness.step(); // root: its children are queued
         crashing.arm();
         await harness.engine.cancel(TENANT, runId);
@@ -195,15 +180,7 @@ export function controlCrashScenarios(
 
       // Act
       for (const crashAt of crashPoints(writes, coverage)) {
-        const executor = new FlakyExecutor();
-        const crashing = crashAtWrite(await makeStore(), crashAt, 'after');
-        const harness = new WorkflowHarness({
-          clock: new FakeClock(FUTURE),
-          runs: crashing.store,
-          executors: new ExecutorRegistry().register(executor),
-        });
-        await harness.publish(workflow());
-        const runId = await harness.start('crashy');
+        const { harness, runId, executor, crashing } = await crashingHarness(makeStore, crashAt, 'after');
         await harness.step();
         crashing.arm();
         const crash = await harness.engine.cancel(TENANT, runId).catch((error: unknown) => error);

@@ -2,6 +2,17 @@ import type { ReceivedMessage } from '../../shared/ports/queue.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 import type { WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
 
+/** Every RunStore method that writes: what the fault wrappers count and crash around. */
+export const RUN_STORE_WRITES = [
+  'updateRun',
+  'updateNode',
+  'resetNode',
+  'arrive',
+  'addDone',
+  'addDoneAll',
+  'recordFailure',
+] as const;
+
 /** A crash injected into the engine: the worker "dies" with this error, leaving its message undeleted. */
 export class InjectedCrash extends Error {
   constructor(where: string) {

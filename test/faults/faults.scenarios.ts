@@ -19,10 +19,13 @@ class CountingExecutor implements Executor {
   }
 }
 
-const SINKS = 70; // more than one done-set shard (64 sinks each)
+export const SINKS = 70; // more than one done-set shard (64 sinks each)
 
-/** A shape with chains, joins, a fan-out of sinks across two shards, and a two-level join. */
-function faultWorkflow() {
+/**
+ * A shape with chains, joins, a fan-out of sinks across two shards, and a two-level join; shared
+ * by the fault suites.
+ */
+export function faultWorkflow(id = 'faults', defaults: object = {}) {
   const nodes: Record<string, { type: 'noop'; needs?: string[] }> = {
     root: { type: 'noop' },
     a: { type: 'noop', needs: ['root'] },
@@ -33,8 +36,7 @@ function faultWorkflow() {
     end: { type: 'noop', needs: ['j', 'd'] },
   };
   for (let i = 0; i < SINKS; i += 1) nodes[`s${i}`] = { type: 'noop', needs: ['root'] };
-  // A dead worker's attempt counts against maxAttempts: the crashes below need attempts to spare.
-  return { id: 'faults', defaults: { retry: { maxAttempts: 4 } }, nodes };
+  return { id, defaults, nodes };
 }
 
 const NODE_COUNT = 7 + SINKS;
@@ -68,7 +70,8 @@ async function setUp(makeStore: () => RunStore | Promise<RunStore>, wrap?: (stor
     runs: wrap ? wrap(counting.store) : counting.store,
     executors: new ExecutorRegistry().register(executor),
   });
-  await harness.publish(faultWorkflow());
+  // A dead worker's attempt counts against maxAttempts: the crashes below need attempts to spare.
+  await harness.publish(faultWorkflow('faults', { retry: { maxAttempts: 4 } }));
   return { harness, executor, counting };
 }
 

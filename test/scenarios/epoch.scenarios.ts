@@ -64,26 +64,41 @@ async function takeMessage(harness: WorkflowHarness, nodeId: string) {
   return message;
 }
 
+/**
+ * A run of `definition` cancelled while its root `a` runs (slowly); `a` then succeeds after the
+ * cancel. Returns the harness, the run, the execution order and the cancel's answer.
+ */
+async function cancelledWhileARuns(
+  makeHarness: MakeHarness,
+  definition: { id: string; nodes: object; outputs?: object },
+) {
+  let release: () => void = () => undefined;
+  const slowA = new Promise<ExecutionResult>((resolve) => {
+    release = () => resolve({ ok: true, output: 'a' });
+  });
+  const { harness: made, order } = lambdaHarness(makeHarness, { a: () => slowA });
+  const harness = await made;
+  await harness.publish(definition);
+  const runId = await harness.start(definition.id);
+  const aMessage = await takeMessage(harness, 'a');
+  const aDone = harness.engine.handleMessage(aMessage.body); // a runs...
+  await until(async () => (await harness.view(runId)).nodes.a?.status === 'RUNNING');
+  const cancelled = await harness.engine.cancel(TENANT, runId); // ...while the run is cancelled
+  release();
+  await aDone; // a succeeds after the cancel and releases its children
+  await harness.queue.delete(aMessage.receipt);
+  return { harness, runId, order, cancelled };
+}
+
 /** Controls at the epoch boundary: stale writes, crashed controls, lost messages (issue 14). */
 export function epochScenarios(makeHarness: MakeHarness) {
   describe('node writes fenced by the run epoch', () => {
     it('drops a slow worker’s cancel that lands after a retry reset the node', async () => {
       // Prepare
-      let release: () => void = () => undefined;
-      const slowA = new Promise<ExecutionResult>((resolve) => {
-        release = () => resolve({ ok: true, output: 'a' });
+      const { harness, runId } = await cancelledWhileARuns(makeHarness, {
+        id: 'ab',
+        nodes: { a: lambda(), b: lambda({ needs: ['a'] }) },
       });
-      const { harness: made } = lambdaHarness(makeHarness, { a: () => slowA });
-      const harness = await made;
-      await harness.publish({ id: 'ab', nodes: { a: lambda(), b: lambda({ needs: ['a'] }) } });
-      const runId = await harness.start('ab');
-      const aMessage = await takeMessage(harness, 'a');
-      const aDone = harness.engine.handleMessage(aMessage.body); // a runs...
-      await until(async () => (await harness.view(runId)).nodes.a?.status === 'RUNNING');
-      await harness.engine.cancel(TENANT, runId); // ...while the run is cancelled
-      release();
-      await aDone; // a succeeds after the cancel and releases b
-      await harness.queue.delete(aMessage.receipt);
       const held = holdNodeWrite(
         harness,
         (nodeId, _when, change) => nodeId === 'b' && change.set?.status === 'CANCELLED',
@@ -203,21 +218,10 @@ export function epochScenarios(makeHarness: MakeHarness) {
   describe('retry agrees with the run view', () => {
     it('retries a cancelled chain whose child the view shows CANCELLED although it never got an item', async () => {
       // Prepare
-      let release: () => void = () => undefined;
-      const slowA = new Promise<ExecutionResult>((resolve) => {
-        release = () => resolve({ ok: true, output: 'a' });
+      const { harness, runId, order } = await cancelledWhileARuns(makeHarness, {
+        id: 'ab',
+        nodes: { a: lambda(), b: lambda({ needs: ['a'] }) },
       });
-      const { harness: made, order } = lambdaHarness(makeHarness, { a: () => slowA });
-      const harness = await made;
-      await harness.publish({ id: 'ab', nodes: { a: lambda(), b: lambda({ needs: ['a'] }) } });
-      const runId = await harness.start('ab');
-      const aMessage = await takeMessage(harness, 'a');
-      const aDone = harness.engine.handleMessage(aMessage.body);
-      await until(async () => (await harness.view(runId)).nodes.a?.status === 'RUNNING');
-      await harness.engine.cancel(TENANT, runId);
-      release();
-      await aDone;
-      await harness.queue.delete(aMessage.receipt);
       const lost = await harness.queue.receive({ max: 10 }); // b's message is lost
       for (const message of lost) await harness.queue.delete(message.receipt);
       const before = await harness.view(runId);
@@ -262,25 +266,11 @@ export function epochScenarios(makeHarness: MakeHarness) {
   describe('a run cancelled while its last node finished', () => {
     it('is ended SUCCEEDED by a retry, with nothing rerun', async () => {
       // Prepare
-      let release: () => void = () => undefined;
-      const slowA = new Promise<ExecutionResult>((resolve) => {
-        release = () => resolve({ ok: true, output: 'a' });
-      });
-      const { harness: made, order } = lambdaHarness(makeHarness, { a: () => slowA });
-      const harness = await made;
-      await harness.publish({
+      const { harness, runId, order, cancelled } = await cancelledWhileARuns(makeHarness, {
         id: 'late-cancel',
         outputs: { a: '{% $nodes.a.output %}' },
         nodes: { a: lambda() },
       });
-      const runId = await harness.start('late-cancel');
-      const message = await takeMessage(harness, 'a');
-      const done = harness.engine.handleMessage(message.body);
-      await until(async () => (await harness.view(runId)).nodes.a?.status === 'RUNNING');
-      const cancelled = await harness.engine.cancel(TENANT, runId); // a is still running
-      release();
-      await done;
-      await harness.queue.delete(message.receipt);
 
       // Act
       const retried = await harness.engine.retry(TENANT, runId);
