@@ -55,6 +55,25 @@ function holdNodeWrite(
   return { release: () => release(), reached: () => reached };
 }
 
+/**
+ * Delivers `nodeId`'s message with its first write setting `status` held back: a slow worker
+ * that decided the write before something else happens. `finish()` lets the write land, waits for
+ * the delivery and deletes its message.
+ */
+async function slowDelivery(harness: WorkflowHarness, nodeId: string, status: 'CANCELLED' | 'RUNNING') {
+  const held = holdNodeWrite(harness, (id, _when, change) => id === nodeId && change.set?.status === status);
+  const message = await takeMessage(harness, nodeId);
+  const done = harness.engine.handleMessage(message.body);
+  await until(() => held.reached());
+  return {
+    finish: async () => {
+      held.release();
+      await done;
+      await harness.queue.delete(message.receipt);
+    },
+  };
+}
+
 /** The message of `nodeId` among the visible ones (the others are handed back at once). */
 async function takeMessage(harness: WorkflowHarness, nodeId: string) {
   const batch = await harness.queue.receive({ max: 10 });
@@ -99,19 +118,11 @@ export function epochScenarios(makeHarness: MakeHarness) {
         id: 'ab',
         nodes: { a: lambda(), b: lambda({ needs: ['a'] }) },
       });
-      const held = holdNodeWrite(
-        harness,
-        (nodeId, _when, change) => nodeId === 'b' && change.set?.status === 'CANCELLED',
-      );
-      const bMessage = await takeMessage(harness, 'b');
-      const bDone = harness.engine.handleMessage(bMessage.body); // reads CANCELLED, then stalls
-      await until(() => held.reached());
+      const slow = await slowDelivery(harness, 'b', 'CANCELLED');
 
       // Act
       await harness.engine.retry(TENANT, runId);
-      held.release();
-      await bDone;
-      await harness.queue.delete(bMessage.receipt);
+      await slow.finish();
       await harness.drain();
 
       // Assess
@@ -133,20 +144,12 @@ export function epochScenarios(makeHarness: MakeHarness) {
       });
       const runId = await harness.start('stale-claim');
       await harness.step(); // a succeeds and sends b
-      const held = holdNodeWrite(
-        harness,
-        (nodeId, _when, change) => nodeId === 'b' && change.set?.status === 'RUNNING',
-      );
-      const bMessage = await takeMessage(harness, 'b');
-      const bDone = harness.engine.handleMessage(bMessage.body); // reads RUNNING, stalls before its claim
-      await until(() => held.reached());
+      const slow = await slowDelivery(harness, 'b', 'RUNNING');
       await harness.engine.cancel(TENANT, runId);
 
       // Act
       await harness.engine.retry(TENANT, runId, ['a']);
-      held.release();
-      await bDone;
-      await harness.queue.delete(bMessage.receipt);
+      await slow.finish();
       await harness.drain();
 
       // Assess
@@ -162,19 +165,11 @@ export function epochScenarios(makeHarness: MakeHarness) {
       const harness = await made;
       await harness.publish({ id: 'two-roots', nodes: { a: lambda(), b: lambda() } });
       const runId = await harness.start('two-roots');
-      const held = holdNodeWrite(
-        harness,
-        (nodeId, _when, change) => nodeId === 'b' && change.set?.status === 'RUNNING',
-      );
-      const bMessage = await takeMessage(harness, 'b');
-      const bDone = harness.engine.handleMessage(bMessage.body); // reads RUNNING, stalls before its claim
-      await until(() => held.reached());
+      const slow = await slowDelivery(harness, 'b', 'RUNNING');
 
       // Act
       await harness.engine.cancel(TENANT, runId);
-      held.release();
-      await bDone;
-      await harness.queue.delete(bMessage.receipt);
+      await slow.finish();
       await harness.drain();
 
       // Assess
