@@ -82,7 +82,7 @@ export class FairQueue implements Queue {
   private wakes = 0;
   private readonly sleepers = new Set<() => void>();
   /** An error of a sub-queue met while others delivered: thrown by the next receive. */
-  private deferred: unknown;
+  private deferred: { readonly error: unknown } | undefined;
 
   constructor(options: FairQueueOptions) {
     this.buckets = options.buckets ?? 16;
@@ -133,10 +133,10 @@ export class FairQueue implements Queue {
 
   async receive(options: ReceiveOptions = {}): Promise<ReceivedMessage[]> {
     assertReceiveOptions(options);
-    if (this.deferred !== undefined) {
-      const error = this.deferred;
+    const deferred = this.deferred;
+    if (deferred) {
       this.deferred = undefined;
-      throw error;
+      throw deferred.error;
     }
     const deadline = performance.now() + (options.waitSeconds ?? 0) * 1000;
     for (;;) {
@@ -172,7 +172,7 @@ export class FairQueue implements Queue {
     this.turn = (candidates[0] ?? 0) + 1;
     const received: ReceivedMessage[] = [];
     let served: number | undefined;
-    let error: unknown;
+    let failure: { readonly error: unknown } | undefined;
     while (received.length < max && candidates.length > 0) {
       const room = max - received.length;
       const asked = candidates.slice(0, room);
@@ -186,7 +186,7 @@ export class FairQueue implements Queue {
       for (const [i, result] of results.entries()) {
         const slot = asked[i] ?? 0;
         if (result.status === 'rejected') {
-          error ??= result.reason;
+          failure ??= { error: result.reason };
           continue;
         }
         if (result.value.length > 0) served ??= slot;
@@ -197,10 +197,10 @@ export class FairQueue implements Queue {
       candidates = [...candidates.slice(asked.length), ...full];
     }
     if (served !== undefined) this.turn = served + 1;
-    if (error !== undefined) {
-      if (received.length === 0) throw error;
+    if (failure) {
+      if (received.length === 0) throw failure.error;
       // Throwing now would hide received messages until their visibility timeout.
-      this.deferred = error;
+      this.deferred = failure;
     }
     return received;
   }
