@@ -58,14 +58,16 @@ export function memoryRuntime(): InProcessRuntime {
 
 /**
  * An ephemeral DynamoDB Local (in memory) and fauxqs with the DynamoDB and SQS adapters, as on
- * AWS. Everything it starts is stopped by `stop()`; the JVM also dies with this process.
+ * AWS; the ready queue is split per bucket of tenants and served in turn, as in `npm start`.
+ * Everything it starts is stopped by `stop()`; the JVM also dies with this process.
  */
 export async function localRuntime(): Promise<InProcessRuntime> {
   // Loaded here so that memory runs do not pay for the AWS SDK.
-  const [{ startDynamoDbLocal, dynamoClients }, { createQueue, sqsClient, startFauxqs }, aws] =
+  const [{ startDynamoDbLocal, dynamoClients }, { sqsClient, startFauxqs }, { createFairReadyQueue }, aws] =
     await Promise.all([
       import('../functions/local/dynamodb-local.ts'),
       import('../functions/local/fauxqs.ts'),
+      import('../functions/local/fair-ready-queue.ts'),
       importAwsAdapters(),
     ]);
   const { servicePort, STORE, QUEUE } = await import('../functions/local/http-policy.ts');
@@ -81,11 +83,14 @@ export async function localRuntime(): Promise<InProcessRuntime> {
   };
   try {
     sqs = sqsClient(fauxqs.endpoint);
-    const [queueUrl] = await Promise.all([createQueue(sqs, 'skein-ready'), aws.createTables(client, names)]);
+    const [ready] = await Promise.all([
+      createFairReadyQueue({ client: sqs }),
+      aws.createTables(client, names),
+    ]);
     return {
       runs: new aws.DynamoDbRunStore({ client: doc, tableName: names.runs }),
       definitions: new aws.DynamoDbDefinitionStore({ client: doc, tableName: names.definitions }),
-      queue: new aws.SqsQueue({ client: sqs, queueUrl }),
+      queue: ready.queue,
       sandbox,
       pollSeconds: 1,
       idleMs: () => 100,
@@ -99,14 +104,12 @@ export async function localRuntime(): Promise<InProcessRuntime> {
 }
 
 async function importAwsAdapters() {
-  const [{ DynamoDbDefinitionStore }, { DynamoDbRunStore }, { createTables }, { SqsQueue }] =
-    await Promise.all([
-      import('../shared/adapters/aws/dynamodb-definition-store.ts'),
-      import('../shared/adapters/aws/dynamodb-run-store.ts'),
-      import('../shared/adapters/aws/tables.ts'),
-      import('../shared/adapters/aws/sqs-queue.ts'),
-    ]);
-  return { DynamoDbDefinitionStore, DynamoDbRunStore, createTables, SqsQueue };
+  const [{ DynamoDbDefinitionStore }, { DynamoDbRunStore }, { createTables }] = await Promise.all([
+    import('../shared/adapters/aws/dynamodb-definition-store.ts'),
+    import('../shared/adapters/aws/dynamodb-run-store.ts'),
+    import('../shared/adapters/aws/tables.ts'),
+  ]);
+  return { DynamoDbDefinitionStore, DynamoDbRunStore, createTables };
 }
 
 /** What http nodes of an in-process run may call. */

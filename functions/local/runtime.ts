@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
-import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
+import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
@@ -12,6 +12,7 @@ import { createWorkerHandler } from '../../shared/handlers/worker.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
 import type { Ids } from '../../shared/ports/ids.ts';
+import { createFairReadyQueue } from './fair-ready-queue.ts';
 import { createQueue, sqsClient, startFauxqs } from './fauxqs.ts';
 import { localHttpPolicy, QUEUE, STORE, servicePort } from './http-policy.ts';
 import { type SqsEventSource, startSqsEventSource } from './sqs-event-source.ts';
@@ -34,11 +35,21 @@ export interface LocalRuntimeOptions {
   readonly storeEndpoint?: string;
   /** Told about allow-list entries that were dropped. @default console.warn */
   readonly onNotice?: (message: string) => void;
+  /**
+   * Buckets tenants are hashed into, each its own fauxqs queue served in turn; 1 puts every
+   * tenant in one line, as fauxqs alone would (for comparisons). @default 16
+   */
+  readonly tenantBuckets?: number;
 }
 
 export interface LocalRuntime {
   readonly engine: RunEngine;
+  /** The ready queue's sub-queue for messages without a tenant (`skein-ready`). */
   readonly queueUrl: string;
+  /** Every sub-queue of the ready queue made so far: `skein-ready`, then `skein-ready-<bucket>`. */
+  queueUrls(): readonly string[];
+  /** Messages in the ready queue, summed over its sub-queues (as SQS approximates them). */
+  readyDepth(): Promise<QueueDepth>;
   readonly sqsEndpoint: string;
   /** The `host:port`s http nodes may call, after dropping the store's and queue's ports. */
   readonly httpAllow: readonly string[];
@@ -50,7 +61,8 @@ const MAX_RECEIVE_COUNT = 10;
 const VISIBILITY_SECONDS = 60;
 
 /**
- * The engine's local runtime: fauxqs for SQS (a ready queue with a dead-letter queue), the
+ * The engine's local runtime: fauxqs for SQS (a ready queue with a dead-letter queue, split per
+ * bucket of tenants and served in turn as an SQS fair queue serves tenants: `FairQueue`), the
  * DynamoDB run store, the sandbox's worker threads for expressions and scripts, and the same
  * worker and sweeper handlers as on Lambda, called by a local event source mapping (SQS poller)
  * and a sweep timer. http nodes may call only the allow-listed `host:port`s, and never the
@@ -71,14 +83,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const notice of http.notices) (options.onNotice ?? console.warn)(notice);
     const dlqUrl = await createQueue(client, 'skein-ready-dlq');
     const dlqArn = await queueArn(client, dlqUrl);
-    const queueUrl = await createQueue(client, 'skein-ready', {
-      VisibilityTimeout: String(VISIBILITY_SECONDS),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: dlqArn,
-        maxReceiveCount: String(MAX_RECEIVE_COUNT),
-      }),
+    const ready = await createFairReadyQueue({
+      client,
+      attributes: {
+        VisibilityTimeout: String(VISIBILITY_SECONDS),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: String(MAX_RECEIVE_COUNT),
+        }),
+      },
+      ...(options.tenantBuckets === undefined ? {} : { buckets: options.tenantBuckets }),
     });
-    const queue = new SqsQueue({ client, queueUrl });
+    const { queue, defaultUrl: queueUrl } = ready;
     const engine = new RunEngine({
       runs: new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable }),
       definitions: options.definitions,
@@ -109,6 +125,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return {
       engine,
       queueUrl,
+      queueUrls: ready.urls,
+      readyDepth: ready.depth,
       sqsEndpoint: sqs.endpoint,
       httpAllow: http.allow,
       stop: async () => {

@@ -29,7 +29,7 @@ import {
 } from '../../shared/ports/queue.ts';
 
 export interface SqsEventSourceOptions {
-  /** Any `Queue`: `SqsQueue` on fauxqs in local mode, `MemoryQueue` in tests. */
+  /** Any `Queue`: a `FairQueue` over fauxqs queues in local mode, `MemoryQueue` in tests. */
   readonly queue: Queue;
   /** Put in every record's `eventSourceARN`. */
   readonly queueArn: string;
