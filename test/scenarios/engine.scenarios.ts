@@ -7,6 +7,7 @@ import { nodeScenarios } from './nodes.scenarios.ts';
 import { raceScenarios } from './races.scenarios.ts';
 import { recoveryScenarios } from './recovery.scenarios.ts';
 import { rerunScenarios } from './rerun.scenarios.ts';
+import { resumableControlScenarios } from './resumable-controls.scenarios.ts';
 import { retryScenarios } from './retry.scenarios.ts';
 import type { MakeHarness } from './scenario-kit.ts';
 import { startScenarios } from './start.scenarios.ts';
@@ -33,6 +34,7 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   recoveryScenarios(makeHarness);
   raceScenarios(makeHarness);
   epochScenarios(makeHarness);
+  resumableControlScenarios(makeHarness);
   boundsScenarios(makeHarness);
   concurrencyScenarios(makeHarness);
 }
