@@ -47,14 +47,14 @@ export async function runAttempt(
     const result = await evaluate(cx, claim, (scope) =>
       evaluateCondition(definition.if, scope, cx.expressionOptions(), `${path}.if`),
     );
-    if (!result.ok) return failed(result.error);
+    if (!result.ok) return expressionFailed(cx, claim, result.error);
     const output = { result: result.value, branch: result.value ? 'then' : 'else' };
     return { kind: 'finish', change: { status: 'SUCCEEDED', output } };
   }
   const inputs = await evaluate(cx, claim, (scope) =>
     evaluateTemplate(definition.with ?? {}, scope, cx.expressionOptions(), `${path}.with`),
   );
-  if (!inputs.ok) return failed(inputs.error);
+  if (!inputs.ok) return expressionFailed(cx, claim, inputs.error);
   if (definition.type === 'wait') {
     const now = cx.now();
     if (node.wakeAt !== undefined) {
@@ -101,6 +101,19 @@ export async function runAttempt(
     error = result.error;
   }
   return retryOrFail(cx, claim, error);
+}
+
+/**
+ * A failed expression fails the attempt for good (it would fail again), except when the sandbox
+ * itself failed (`EXPRESSION_ENGINE`): that is retried like any retryable error.
+ */
+export function expressionFailed(
+  cx: EngineContext,
+  claim: Claim,
+  error: { code: string; message: string },
+): AttemptResult {
+  if (error.code !== 'EXPRESSION_ENGINE') return failed(error);
+  return retryOrFail(cx, claim, { ...error, retryable: true });
 }
 
 function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): AttemptResult {

@@ -6,7 +6,7 @@ import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './c
 import { sendControl, slicePace } from './control-pace.ts';
 import { evaluateCondition } from './evaluate.ts';
 import type { NodeMessage } from './messages.ts';
-import { runAttempt } from './node-attempt.ts';
+import { expressionFailed, runAttempt } from './node-attempt.ts';
 import {
   concludeLostAttempt,
   DONE,
@@ -114,7 +114,14 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
     const when = await evaluate(cx, claim, (scope) =>
       evaluateCondition(definition.when ?? '', scope, cx.expressionOptions(), `$.nodes.${node.nodeId}.when`),
     );
-    if (!when.ok) return finishNode(cx, claim, { status: 'FAILED', error: when.error });
+    if (!when.ok) {
+      const failedWhen = expressionFailed(cx, claim, when.error);
+      if (failedWhen.kind === 'park') {
+        return parkClaimed(cx, claim, failedWhen.status, failedWhen.wakeAt, failedWhen.error);
+      }
+      if (failedWhen.kind === 'finish') return finishNode(cx, claim, failedWhen.change);
+      return handBack(cx, claim);
+    }
     if (!when.value) return finishNode(cx, claim, { status: 'SKIPPED', reason: '`when` is false' });
   }
   const result = await runAttempt(cx, claim, timeoutMs, options.remainingMs);

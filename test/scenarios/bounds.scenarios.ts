@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { sharedSandbox } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import type { ExecutionRequest, ExecutionResult } from '../../shared/ports/executor.ts';
 import { ItemTooLargeError, type RunStore } from '../../shared/ports/run-store.ts';
+import type { Sandbox } from '../../shared/ports/sandbox.ts';
 import { type MakeHarness, MINUTE, until } from './scenario-kit.ts';
 
 const KB = 1024;
@@ -124,6 +126,38 @@ export function boundsScenarios(makeHarness: MakeHarness) {
       expect(harness.logs).toEqual([
         expect.objectContaining({ details: expect.objectContaining({ nodeId: 'a', attempt: 1 }) }),
       ]);
+    });
+  });
+
+  describe('a sandbox that fails', () => {
+    it('retries an expression whose sandbox failed (EXPRESSION_ENGINE) per the retry policy, in `with` and `when`', async () => {
+      // Prepare
+      const real = sharedSandbox();
+      let failures = 2;
+      const flaky: Sandbox = {
+        runScript: (job, signal) => real.runScript(job, signal),
+        close: async () => undefined,
+        evaluate: async (job, signal) => {
+          if (failures > 0) {
+            failures -= 1;
+            return { ok: false, error: { code: 'EXPRESSION_ENGINE', message: 'the host died', path: '$' } };
+          }
+          return real.evaluate(job, signal);
+        },
+      };
+      const harness = await makeHarness({ sandbox: flaky });
+      await harness.publish({
+        id: 'flaky-sandbox',
+        defaults: { retry: { maxAttempts: 3, initialDelay: '1s', jitter: false } },
+        nodes: { a: { type: 'noop', when: '{% true %}', with: { v: '{% 1 + 1 %}' } } },
+      });
+
+      // Act
+      const run = await harness.run('flaky-sandbox');
+
+      // Assess
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.a).toMatchObject({ status: 'SUCCEEDED', attempts: 3, output: { v: 2 } });
     });
   });
 
