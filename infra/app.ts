@@ -5,7 +5,8 @@
  * `-c pools='[{"name":"default"},{"name":"heavy","memoryMb":4096,"timeoutSeconds":900}]'`),
  * `alarmEmail` (subscribed to the alarm topic), `corsOrigins` (comma-separated origins),
  * `httpAllow` (comma-separated `host:port` destinations http nodes may call although private,
- * e.g. `-c httpAllow=10.0.3.7:8443,orders.internal:80`; none by default).
+ * e.g. `-c httpAllow=10.0.3.7:8443,orders.internal:80`; none by default), `tenantMaxActiveRuns`
+ * (the tenant quota: active runs per tenant at most; none by default).
  *
  * cdk-nag's AWS Solutions pack runs as a policy validation plugin on every synth; a finding
  * fails the synth unless it is fixed or acknowledged with `Validations.of(construct).acknowledge`
@@ -26,6 +27,14 @@ const corsOrigins = optionalString(app.node.tryGetContext('corsOrigins'), 'corsO
   .map((origin) => origin.trim())
   .filter((origin) => origin !== '');
 const httpAllow = httpAllowFrom(optionalString(app.node.tryGetContext('httpAllow'), 'httpAllow'));
+const quota: unknown = app.node.tryGetContext('tenantMaxActiveRuns');
+const tenantMaxActiveRuns =
+  typeof quota === 'number'
+    ? quota
+    : (() => {
+        const raw = optionalString(quota, 'tenantMaxActiveRuns');
+        return raw === undefined ? undefined : Number(raw);
+      })();
 
 new SkeinStack(app, `Skein-${stage}`, {
   stage,
@@ -34,6 +43,7 @@ new SkeinStack(app, `Skein-${stage}`, {
   ...(alarmEmail !== undefined && { alarmEmail }),
   ...(corsOrigins !== undefined && { corsOrigins }),
   ...(httpAllow.length > 0 && { httpAllow }),
+  ...(tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns }),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -54,6 +54,11 @@ export interface SkeinStackProps extends StackProps {
    * @default none: only public addresses
    */
   readonly httpAllow?: readonly string[];
+  /**
+   * The tenant quota (`-c tenantMaxActiveRuns=N`): active runs per tenant at most.
+   * @default none
+   */
+  readonly tenantMaxActiveRuns?: number;
 }
 
 /**
@@ -80,6 +85,7 @@ export class SkeinStack extends Stack {
       runsTable: this.store.runsTable,
       ...(props.pools !== undefined && { pools: props.pools }),
       ...(props.httpAllow !== undefined && { httpAllow: props.httpAllow }),
+      ...(props.tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns: props.tenantMaxActiveRuns }),
     });
     this.api = new SkeinApi(this, 'Api', {
       stage,

@@ -26,6 +26,11 @@ export const ENV = {
    * Workers on AWS (CDK context `httpAllow`), `npm start` and `skein run` read it. @default none
    */
   httpAllow: 'SKEIN_HTTP_ALLOW',
+  /**
+   * The tenant quota: active runs per tenant at most (more wait QUEUED). Engine functions on AWS
+   * (CDK context `tenantMaxActiveRuns`), `npm start` and `skein run` read it. @default none
+   */
+  tenantMaxActiveRuns: 'SKEIN_TENANT_MAX_ACTIVE_RUNS',
 } as const;
 
 /** Every deployment has this pool; nodes without `pool` run on it. */
@@ -66,6 +71,8 @@ export interface AwsConfig {
   readonly eventBusName: string;
   /** `SKEIN_HTTP_ALLOW`: `host:port` entries for the http executor's allow-list, none when unset. */
   readonly httpAllow: readonly string[];
+  /** `SKEIN_TENANT_MAX_ACTIVE_RUNS`: the tenant quota, none when unset. */
+  readonly tenantMaxActiveRuns: number | undefined;
 }
 
 /**
@@ -107,7 +114,24 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     get httpAllow() {
       return httpAllowFrom(env);
     },
+    get tenantMaxActiveRuns() {
+      return tenantQuotaFrom(env);
+    },
   };
+}
+
+/**
+ * `SKEIN_TENANT_MAX_ACTIVE_RUNS` as a whole number of at least 1, `undefined` when unset.
+ * @example tenantQuotaFrom({ SKEIN_TENANT_MAX_ACTIVE_RUNS: '50' }) // 50
+ */
+export function tenantQuotaFrom(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[ENV.tenantMaxActiveRuns];
+  if (raw === undefined || raw === '') return undefined;
+  const quota = Number(raw);
+  if (!Number.isInteger(quota) || quota < 1) {
+    throw new Error(`${ENV.tenantMaxActiveRuns} must be a whole number of at least 1, got "${raw}"`);
+  }
+  return quota;
 }
 
 /**
@@ -157,6 +181,8 @@ export interface LocalConfig {
   readonly port: number;
   /** `SKEIN_HTTP_ALLOW`, to be merged with `--allow-http` flags. */
   readonly httpAllow: readonly string[];
+  /** `SKEIN_TENANT_MAX_ACTIVE_RUNS`: the tenant quota, none when unset. */
+  readonly tenantMaxActiveRuns: number | undefined;
 }
 
 export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -165,7 +191,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`${ENV.port} must be a port number (0-65535), got "${raw}"`);
   }
-  return { port, httpAllow: httpAllowFrom(env) };
+  return { port, httpAllow: httpAllowFrom(env), tenantMaxActiveRuns: tenantQuotaFrom(env) };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

@@ -147,6 +147,10 @@ export const engine = once(() => {
     }),
     sandbox: sandbox(),
     random: Math.random,
+    // SKEIN_TENANT_MAX_ACTIVE_RUNS (CDK context `tenantMaxActiveRuns`): the tenant quota, none by default.
+    ...(config.tenantMaxActiveRuns === undefined
+      ? {}
+      : { settings: { maxActiveRunsPerTenant: config.tenantMaxActiveRuns } }),
   });
 });
 

@@ -40,6 +40,8 @@ export interface LocalRuntimeOptions {
    * tenant in one line, as fauxqs alone would (for comparisons). @default 16
    */
   readonly tenantBuckets?: number;
+  /** The tenant quota: active runs per tenant at most (`SKEIN_TENANT_MAX_ACTIVE_RUNS`). @default none */
+  readonly tenantMaxActiveRuns?: number;
 }
 
 export interface LocalRuntime {
@@ -109,6 +111,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sandbox,
       random: Math.random,
       ...(options.observer ? { observer: options.observer } : {}),
+      ...(options.tenantMaxActiveRuns === undefined
+        ? {}
+        : { settings: { maxActiveRunsPerTenant: options.tenantMaxActiveRuns } }),
     });
     source = startSqsEventSource({
       queue,

@@ -20,6 +20,7 @@ import { DEFAULT_HOST, exposedWarning, isLoopbackHost, localUrl, serveApi } from
 let values: { memory: boolean; 'data-dir': string; host: string; 'allow-http': string[] };
 let port: number;
 let httpAllow: readonly string[];
+let tenantMaxActiveRuns: number | undefined;
 try {
   ({ values } = parseArgs({
     options: {
@@ -32,6 +33,7 @@ try {
   const config = localConfig();
   port = config.port;
   httpAllow = [...config.httpAllow, ...values['allow-http']];
+  tenantMaxActiveRuns = config.tenantMaxActiveRuns;
   parseHttpAllow(httpAllow); // a malformed entry stops here, before anything starts
 } catch (error) {
   console.error(`npm start: ${(error as Error).message}`);
@@ -78,6 +80,7 @@ runtime = await startLocalRuntime({
   httpAllow,
   storeEndpoint: store.endpoint,
   onNotice: (notice) => console.warn(`npm start: ${notice}`),
+  ...(tenantMaxActiveRuns === undefined ? {} : { tenantMaxActiveRuns }),
 });
 const allowed =
   runtime.httpAllow.length > 0 ? runtime.httpAllow.join(', ') : 'none (use --allow-http host:port)';

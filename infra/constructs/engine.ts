@@ -40,6 +40,11 @@ export interface SkeinEngineProps {
    * @default none: http nodes reach public addresses only
    */
   readonly httpAllow?: readonly string[];
+  /**
+   * The tenant quota: active runs per tenant at most; more wait QUEUED and start in order.
+   * @default none
+   */
+  readonly tenantMaxActiveRuns?: number;
 }
 
 /**
@@ -96,6 +101,13 @@ export class SkeinEngine extends Construct {
       [ENV.runsTable]: props.runsTable.tableName,
       [ENV.poolQueues]: Stack.of(this).toJsonString(poolQueues),
     };
+    const quota = props.tenantMaxActiveRuns;
+    if (quota !== undefined) {
+      if (!Number.isInteger(quota) || quota < 1) {
+        throw new Error(`tenantMaxActiveRuns must be a whole number of at least 1, got ${quota}`);
+      }
+      shared[ENV.tenantMaxActiveRuns] = String(quota);
+    }
     this.environment = shared;
     const httpAllow = parseHttpAllow(props.httpAllow ?? []).map(formatHttpAllowEntry);
     const workerOnly = {

@@ -77,6 +77,11 @@ export interface EngineSettings {
    * message that is merely queued behind others is not sent twice. Doubled for each re-send.
    */
   readonly lostMessageMs: number;
+  /**
+   * The tenant quota: at most this many active runs (RUNNING or PAUSED) per tenant; more wait
+   * QUEUED and start in order. A deployment setting (`SKEIN_TENANT_MAX_ACTIVE_RUNS`). @default none
+   */
+  readonly maxActiveRunsPerTenant?: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {

@@ -2,7 +2,7 @@ import { parseDuration } from '../domain/duration.ts';
 import { ConflictError, SkeinError } from '../domain/problems.ts';
 import { didYouMean } from '../domain/suggest.ts';
 import type { NodeRecord, Outcome, RunControl, RunRecord, RunStatus } from '../ports/run-store.ts';
-import { capOf, promote } from './concurrency.ts';
+import { admit, hasCaps, promote } from './concurrency.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { type ControlProgress, type Pace, refOf, writePaced } from './control-pace.ts';
 import { edgeOutcome } from './edges.ts';
@@ -120,9 +120,9 @@ export async function continueRetry(cx: EngineContext, run: RunRecord, pace: Pac
   );
   if (outcome !== 'done') return outcome;
   await countKeptSinks(cx, run, plan, reset);
-  const cap = capOf(plan);
-  if (cap !== undefined && !(await cx.runs.acquireSlot(run.tenant, run.workflow, run.runId, cap))) {
-    // The workflow is at its cap: the reset run waits in line, QUEUED, like a new one.
+  const blocked = hasCaps(cx, plan) ? await admit(cx, run, plan) : undefined;
+  if (blocked !== undefined) {
+    // A cap is full: the reset run waits in that cap's line, QUEUED, like a new one.
     const queued = await cx.runs.updateRun(
       run.runId,
       ['QUEUED'],
@@ -130,7 +130,7 @@ export async function continueRetry(cx: EngineContext, run: RunRecord, pace: Pac
       { control: refOf(control) },
     );
     if (!queued) return 'gone';
-    await cx.runs.addWaiting(run.tenant, run.workflow, run.runId, run.expiresAt);
+    await cx.runs.addWaiting(run.tenant, blocked, run.runId, run.expiresAt);
     await promote(cx, run, plan);
     return 'done';
   }

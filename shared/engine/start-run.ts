@@ -4,7 +4,7 @@ import { NotFoundError, SkeinError } from '../domain/problems.ts';
 import { resolveRunInputs, runInputsError } from '../domain/run-inputs.ts';
 import type { VersionRecord } from '../ports/definition-store.ts';
 import type { RunRecord } from '../ports/run-store.ts';
-import { capOf, promote } from './concurrency.ts';
+import { admit, hasCaps, promote, releaseSlot } from './concurrency.ts';
 import type { EngineContext } from './context.ts';
 
 export interface StartRunRequest {
@@ -51,9 +51,10 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
   const activeDays = timeoutMs === undefined ? cx.settings.maxRunDays : Math.ceil(timeoutMs / 86_400_000);
   const retentionDays = record.definition.retentionDays ?? cx.settings.retentionDays;
   const runId = cx.deps.ids.newId();
-  // A workflow with maxConcurrentRuns: a run that finds no free slot waits, QUEUED, in line.
-  const cap = capOf(plan);
-  const admitted = cap === undefined || (await cx.runs.acquireSlot(tenant, workflow, runId, cap));
+  // Under a cap (the workflow's maxConcurrentRuns, the tenant's quota) a run that finds no free
+  // slot waits, QUEUED, in that cap's line.
+  const blocked = hasCaps(cx, plan) ? await admit(cx, { runId, tenant, workflow }, plan) : undefined;
+  const admitted = blocked === undefined;
   const run: RunRecord = {
     runId,
     tenant,
@@ -78,11 +79,11 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
     );
   } else if (result.created) {
     cx.emit({ type: 'run.queued', runId: run.runId });
-    await cx.runs.addWaiting(tenant, workflow, runId, run.expiresAt);
+    await cx.runs.addWaiting(tenant, blocked ?? workflow, runId, run.expiresAt);
     // A slot may have been given back between the refusal and joining the line.
     await promote(cx, run, plan);
   } else {
-    if (cap !== undefined && admitted) await cx.runs.releaseSlot(tenant, workflow, runId);
+    if (admitted && hasCaps(cx, plan)) await releaseSlot(cx, run, plan); // the run that exists holds its own
     if (result.run.workflow !== workflow) {
       throw new SkeinError(
         'IDEMPOTENCY_KEY_REUSED',

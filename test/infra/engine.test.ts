@@ -213,6 +213,32 @@ describe('SkeinEngine', () => {
     expect(variablesOf(without, without.stack.engine.defaultPool.worker)).not.toHaveProperty(ENV.httpAllow);
   });
 
+  it('gives every function that runs the engine the tenant quota, and none by default', () => {
+    // Prepare
+    const withQuota = synthStack('prod', { pools: POOLS, tenantMaxActiveRuns: 25 });
+    const without = synthStack('prod');
+    const variablesOf = (synthesized: typeof without, fn: { node: unknown }) =>
+      synthesized.template.toJSON().Resources[logicalId(synthesized.stack, fn as never)].Properties
+        .Environment.Variables as Record<string, string>;
+    const engineFunctions = (synthesized: typeof without) => [
+      ...synthesized.stack.engine.pools.map((pool) => pool.worker),
+      synthesized.stack.engine.sweeper,
+      synthesized.stack.engine.trigger,
+      synthesized.stack.api.handler,
+    ];
+
+    // Act
+    const quotas = engineFunctions(withQuota).map(
+      (fn) => variablesOf(withQuota, fn)[ENV.tenantMaxActiveRuns],
+    );
+    const none = engineFunctions(without).map((fn) => variablesOf(without, fn)[ENV.tenantMaxActiveRuns]);
+
+    // Assess
+    expect(new Set(quotas)).toEqual(new Set(['25']));
+    expect(new Set(none)).toEqual(new Set([undefined]));
+    expect(() => synthStack('prod', { tenantMaxActiveRuns: 0 })).toThrow('got 0');
+  });
+
   it('refuses an http allow-list entry without a port, showing it', () => {
     expect(() => synthStack('prod', { httpAllow: ['orders.internal'] })).toThrow(
       '"orders.internal" is not host:port',

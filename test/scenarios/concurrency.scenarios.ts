@@ -16,6 +16,13 @@ function watchRunning(harness: WorkflowHarness) {
   let most = 0;
   const runs: RunStore = harness.runs;
   const updateRun = runs.updateRun.bind(runs);
+  const createRun = runs.createRun.bind(runs);
+  runs.createRun = async (...args) => {
+    const result = await createRun(...args);
+    if (result.created && result.run.status === 'RUNNING') running.add(result.run.runId);
+    most = Math.max(most, running.size);
+    return result;
+  };
   runs.updateRun = async (...args) => {
     const result = await updateRun(...args);
     if (result) {
@@ -162,6 +169,53 @@ export function concurrencyScenarios(makeHarness: MakeHarness) {
       expect((await harness.view(second)).status).toBe('FAILED');
       expect((await harness.view(first)).status).toBe('FAILED');
       expect((await harness.view(first)).nodes.a?.attempts).toBe(2);
+    });
+  });
+
+  describe('the tenant quota (a deployment setting)', () => {
+    it('lets a tenant have at most N active runs across its workflows, starting the rest in order', async () => {
+      // Prepare
+      const harness = await makeHarness({ settings: { maxActiveRunsPerTenant: 2 } });
+      await harness.publish({ ...napper(10), id: 'first' });
+      await harness.publish({ ...napper(10), id: 'second' });
+      const watch = watchRunning(harness);
+
+      // Act
+      const ids = [
+        await harness.start('first'),
+        await harness.start('second'),
+        await harness.start('first'),
+        await harness.start('second'),
+        await harness.start('first'),
+      ];
+      const before = await Promise.all(ids.map(async (id) => (await harness.view(id)).status));
+      await harness.drain();
+
+      // Assess
+      expect(before).toEqual(['RUNNING', 'RUNNING', 'QUEUED', 'QUEUED', 'QUEUED']);
+      expect(watch.most()).toBe(2);
+      for (const id of ids) expect((await harness.view(id)).status).toBe('SUCCEEDED');
+      const dequeued = lifecycle(harness).filter((line) => line.startsWith('dequeued'));
+      expect(dequeued).toEqual([`dequeued ${ids[2]}`, `dequeued ${ids[3]}`, `dequeued ${ids[4]}`]);
+    });
+
+    it('keeps both caps: a run let through by the quota still waits for its workflow’s slot', async () => {
+      // Prepare
+      const harness = await makeHarness({ settings: { maxActiveRunsPerTenant: 3 } });
+      await harness.publish(napper(1));
+      await harness.publish({ ...napper(5), id: 'other' });
+      const watch = watchRunning(harness);
+
+      // Act
+      const capped = [await harness.start('capped'), await harness.start('capped')];
+      const other = await harness.start('other');
+      const states = await Promise.all([...capped, other].map(async (id) => (await harness.view(id)).status));
+      await harness.drain();
+
+      // Assess
+      expect(states).toEqual(['RUNNING', 'QUEUED', 'RUNNING']);
+      expect(watch.most()).toBe(2);
+      for (const id of [...capped, other]) expect((await harness.view(id)).status).toBe('SUCCEEDED');
     });
   });
 }
