@@ -181,7 +181,8 @@ export async function repairSlots(cx: EngineContext, waiting: RunRecord, plan: P
   const { tenant } = waiting;
   const lines = linesOf(cx, waiting.workflow, plan);
   const [first] = lines;
-  if (first === undefined) return 0;
+  // No cap applies any more (a quota taken away while the run waited): it starts now.
+  if (first === undefined) return (await startQueued(cx, waiting, plan)) ? 1 : 0;
   const queuedIn = await Promise.all(
     lines.map(async (line) => (await cx.runs.listWaiting(tenant, line.key, 1_000)).includes(waiting.runId)),
   );
