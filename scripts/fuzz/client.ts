@@ -1,0 +1,72 @@
+import { Agent } from 'undici';
+import type { Answer, SentRequest } from './types.ts';
+
+/**
+ * Sends requests over real HTTP with undici, the path exactly as given (no URL normalisation, so
+ * `%ZZ` and `..` reach the server as written).
+ *
+ * The server limits failed authentications per client address (20, then one every 3 s). Requests
+ * with the two tenants' real keys come from 127.0.0.1, which therefore never fails; requests that
+ * may fail come from other loopback addresses (127.0.0.0/8 is all loopback on Linux): most from a
+ * rotating set, so they reach the key check, and some from one "hot" address that soon gets 429.
+ */
+export class FuzzClient {
+  private readonly agents = new Map<string, Agent>();
+  private rotation = 0;
+  static readonly MAIN_ADDRESS = '127.0.0.1';
+  static readonly HOT_ADDRESS = '127.9.9.9';
+
+  constructor(
+    private readonly origin: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** The source address for a request: 127.0.0.1 for good keys, else a rotating or the hot one. */
+  addressFor(good: boolean, pick: number): string {
+    if (good) return FuzzClient.MAIN_ADDRESS;
+    if (pick % 3 === 0) return FuzzClient.HOT_ADDRESS;
+    this.rotation = (this.rotation + 1) % 1024;
+    return `127.1.${this.rotation >> 8}.${(this.rotation & 255) + 1}`;
+  }
+
+  async send(request: SentRequest): Promise<Answer> {
+    const started = performance.now();
+    const response = await this.agentFor(request.from).request({
+      origin: this.origin,
+      path: request.path,
+      method: request.method as 'GET',
+      headers: request.headers,
+      ...(request.body !== undefined && { body: request.body }),
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    const text = await response.body.text();
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return { status: response.statusCode, headers, text, ms: performance.now() - started };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
+    this.agents.clear();
+  }
+
+  private agentFor(address: string): Agent {
+    let agent = this.agents.get(address);
+    if (!agent) {
+      const main = address === FuzzClient.MAIN_ADDRESS;
+      // Idle sockets are dropped after 1 s, far from the server's 5 s keep-alive timeout: a socket
+      // reused just as the server closes it would fail with a reset that is nobody's bug.
+      agent = new Agent({
+        localAddress: address,
+        connections: main ? 16 : 1,
+        keepAliveTimeout: 1_000,
+        keepAliveMaxTimeout: 1_000,
+      });
+      this.agents.set(address, agent);
+    }
+    return agent;
+  }
+}
