@@ -61,6 +61,13 @@ if (options.target === 'start') {
   target = await startInProcess({ dynamoEndpoint: dynamo.endpoint, tables: LOCAL_TABLES });
 }
 log(`target: ${target.description} at ${target.url}`);
+// Ctrl-C stops the server this run started, not only the fuzzer.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the target`);
+    void Promise.allSettled([target.stop(), stopDynamo?.()]).then(() => process.exit(130));
+  });
+}
 let failed = true;
 try {
   const result = await runFuzz(target, {

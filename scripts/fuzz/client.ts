@@ -12,6 +12,7 @@ import type { Answer, SentRequest } from './types.ts';
  */
 export class FuzzClient {
   private readonly agents = new Map<string, Agent>();
+  private readonly retired: Agent[] = [];
   private rotation = 0;
   static readonly MAIN_ADDRESS = '127.0.0.1';
   static readonly HOT_ADDRESS = '127.9.9.9';
@@ -29,42 +30,58 @@ export class FuzzClient {
     return `127.1.${this.rotation >> 8}.${(this.rotation & 255) + 1}`;
   }
 
+  /**
+   * Sends one request; rejects when it fails or takes over the timeout in all (queueing too).
+   * After a failure the source address's agent is replaced (and closed once idle), so a
+   * connection pool left in a bad state by a reset cannot hold later requests.
+   */
   async send(request: SentRequest): Promise<Answer> {
     const started = performance.now();
-    const response = await this.agentFor(request.from).request({
-      origin: this.origin,
-      path: request.path,
-      method: request.method as 'GET',
-      headers: request.headers,
-      ...(request.body !== undefined && { body: request.body }),
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
-    const text = await response.body.text();
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    const agent = this.agentFor(request.from);
+    try {
+      const response = await agent.request({
+        origin: this.origin,
+        path: request.path,
+        method: request.method as 'GET',
+        headers: request.headers,
+        ...(request.body !== undefined && { body: request.body }),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const text = await response.body.text();
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      return { status: response.statusCode, headers, text, ms: performance.now() - started };
+    } catch (error) {
+      if (this.agents.get(request.from) === agent) {
+        // Closed, not destroyed: the other requests in flight on it finish first.
+        this.agents.delete(request.from);
+        this.retired.push(agent);
+        void agent.close().catch(() => {});
+      }
+      throw error;
     }
-    return { status: response.statusCode, headers, text, ms: performance.now() - started };
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
+    // A retired agent may be closed already.
+    await Promise.all(
+      [...this.agents.values(), ...this.retired].map((agent) => agent.close().catch(() => {})),
+    );
     this.agents.clear();
   }
 
   private agentFor(address: string): Agent {
     let agent = this.agents.get(address);
     if (!agent) {
-      const main = address === FuzzClient.MAIN_ADDRESS;
-      // Idle sockets are dropped after 1 s, far from the server's 5 s keep-alive timeout: a socket
-      // reused just as the server closes it would fail with a reset that is nobody's bug.
-      agent = new Agent({
-        localAddress: address,
-        connections: main ? 16 : 1,
-        keepAliveTimeout: 1_000,
-        keepAliveMaxTimeout: 1_000,
-      });
+      // No connection limit: the workers bound how many requests are in flight, so nothing
+      // queues inside undici. Idle sockets are dropped after 1 s, far from the server's 5 s
+      // keep-alive timeout: a socket reused just as the server closes it would fail with a reset
+      // that is nobody's bug.
+      agent = new Agent({ localAddress: address, keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
       this.agents.set(address, agent);
     }
     return agent;

@@ -14,7 +14,11 @@ export interface Verdict {
   readonly undocumented?: number;
 }
 
-const CROSS_REFS = new Set(['otherTenant', 'otherRun', 'otherKeyId', 'otherWorkflow']);
+/**
+ * References that name another tenant's resource whatever the path: its tenant, and run and key
+ * ids (global). A workflow id is not: the same name in one's own tenant is one's own workflow.
+ */
+const CROSS_REFS = new Set(['otherTenant', 'otherRun', 'otherKeyId']);
 
 export function judge(
   operations: readonly Operation[],

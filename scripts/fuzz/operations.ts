@@ -97,7 +97,8 @@ export function crossRefOfParam(param: string): RefKind | undefined {
 
 /** Matches a sent path (percent-encoded) to the operation whose template it fits. */
 export function matchOperation(operations: readonly Operation[], method: string, path: string): string {
-  const segments = path.split('?')[0]?.split('/').slice(1) ?? [];
+  // As the server sees it: `/%2e%2e/v1/...` is `/v1/...` once the URL is parsed.
+  const segments = normalizedPath(path).split('/').slice(1);
   for (const operation of operations) {
     if (operation.method !== method && !(method === 'HEAD' && operation.method === 'GET')) continue;
     if (operation.parts.length !== segments.length) continue;
@@ -105,4 +106,12 @@ export function matchOperation(operations: readonly Operation[], method: string,
     if (fits) return operation.key;
   }
   return 'unrouted';
+}
+
+function normalizedPath(path: string): string {
+  try {
+    return new URL(path, 'http://127.0.0.1').pathname;
+  } catch {
+    return path.split('?')[0] ?? path;
+  }
 }

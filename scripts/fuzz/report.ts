@@ -18,7 +18,8 @@ export class Stats {
   readonly latencies: number[] = [];
   readonly healthMs: number[] = [];
   healthFailures = 0;
-  unsendable = 0;
+  /** Why undici refused to send some requests (a header value it cannot write, ...). */
+  readonly unsendable: string[] = [];
   /** Bodies over 1 MB whose sending failed because the server had refused them (413) already. */
   refusedUploads = 0;
   /** The longest the fuzzer's own event loop was blocked, in ms. */
@@ -112,7 +113,7 @@ export function markdownReport(input: ReportInput): string {
     `Target: ${input.target}`,
     `Seed ${input.seed}; ${stats.total} requests (asked for ${input.requested}) in ${stats.seconds.toFixed(1)} s: ${rate.toFixed(0)} requests/s; latency p50 ${percentile(stats.latencies, 50).toFixed(1)} ms, p99 ${percentile(stats.latencies, 99).toFixed(1)} ms.`,
     `5xx: ${stats.count5xx()}. Violations: ${input.violations.filter((v) => !v.known).length} (and ${input.violations.filter((v) => v.known).length} explained by known issues elsewhere). Seed data changed: ${input.seedProblems.length}. SSRF canary hits: ${input.canaryHits.length}. Server alive at the end: ${input.alive ? 'yes' : 'NO'}. Unhandled errors logged by the server: ${input.unhandled.length}.`,
-    `/health probes: ${stats.healthMs.length} answered (max ${Math.max(0, ...stats.healthMs).toFixed(1)} ms), ${stats.healthFailures} failed. Requests the client could not send: ${stats.unsendable}. Uploads over 1 MB cut off by the 413: ${stats.refusedUploads}. Fuzzer errors: ${stats.fuzzerErrors.length}. Longest stall of the fuzzer's own event loop: ${stats.fuzzerStallMs.toFixed(0)} ms.`,
+    `/health probes: ${stats.healthMs.length} answered (max ${Math.max(0, ...stats.healthMs).toFixed(1)} ms), ${stats.healthFailures} failed. Requests the client could not send: ${stats.unsendable.length}${stats.unsendable.length > 0 ? ` (${[...new Set(stats.unsendable)].slice(0, 3).join('; ')})` : ''}. Uploads over 1 MB cut off by the 413: ${stats.refusedUploads}. Fuzzer errors: ${stats.fuzzerErrors.length}. Longest stall of the fuzzer's own event loop: ${stats.fuzzerStallMs.toFixed(0)} ms.`,
     `Background /health probes (every 250 ms): ${stats.backgroundProbes}, the slowest ${stats.serverStallMs.toFixed(0)} ms (how long the server answered nothing).`,
     '',
     '## Requests by route and status class',

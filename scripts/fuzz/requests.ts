@@ -113,7 +113,6 @@ function hostileQuery(operation: Operation): fc.Arbitrary<Array<readonly [string
 const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
   fc.constant({ accept: 'application/xml' }),
   fc.constant({ 'content-encoding': 'gzip' }),
-  fc.constant({ 'transfer-encoding': 'chunked' }),
   fc.constant({ 'x-forwarded-for': '10.0.0.1, 127.0.0.1' }),
   fc.constant({ 'x-http-method-override': 'DELETE' }),
   fc.constant({ 'x-big': 'x'.repeat(6_000) }),

@@ -133,6 +133,7 @@ function stateOf(target: FuzzTarget, snapshot: Snapshot): FuzzState {
   state.seedRuns.push(...snapshot.seedRuns);
   state.otherRuns.push(...snapshot.otherRuns);
   state.otherWorkflows.push(...snapshot.otherWorkflows);
+  state.otherSecrets.push(snapshot.otherSecret);
   return state;
 }
 

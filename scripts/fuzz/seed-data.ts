@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { FuzzClient } from './client.ts';
 import type { Answer, FuzzTarget, TenantKey } from './types.ts';
 
@@ -14,6 +15,8 @@ export interface Snapshot {
   readonly seedRuns: readonly string[];
   readonly otherRuns: readonly string[];
   readonly otherWorkflows: readonly string[];
+  /** A token only the other tenant's definitions hold: it must never reach the main key. */
+  readonly otherSecret: string;
   readonly ownWorkflows: ReadonlyArray<readonly [id: string, version: string]>;
 }
 
@@ -26,10 +29,10 @@ nodes:
   hello: { type: noop }
 `;
 
-const quick = (id: string, version: string) => ({
+const quick = (id: string, version: string, secret = '') => ({
   id,
   version,
-  description: `seed ${id} ${version}`,
+  description: `seed ${id} ${version}${secret}`,
   nodes: { a: { type: 'noop' }, b: { type: 'noop', needs: ['a'] } },
 });
 const failing = (id: string) => ({
@@ -39,9 +42,10 @@ const failing = (id: string) => ({
     a: { type: 'script', language: 'js', code: 'throw new Error("seed failure")', retry: { maxAttempts: 1 } },
   },
 });
-const waiting = (id: string) => ({
+const waiting = (id: string, secret = '') => ({
   id,
   version: '1.0.0',
+  description: `waits an hour${secret}`,
   nodes: { hold: { type: 'wait', with: { seconds: 3_600 } } },
 });
 
@@ -121,8 +125,14 @@ export async function writeSeed(target: FuzzTarget, api: SeedApi): Promise<Snaps
   await api.publish(own, 'seed-wait', '1.0.0', waiting('seed-wait'));
   await api.publish(own, 'seed-yaml', '1.0.0', YAML_SEED, 'application/yaml');
   const otherWorkflows = ['seed-other-quick', 'seed-other-wait'];
-  await api.publish(other, 'seed-other-quick', '1.0.0', quick('seed-other-quick', '1.0.0'));
-  await api.publish(other, 'seed-other-wait', '1.0.0', waiting('seed-other-wait'));
+  const otherSecret = `other-tenant-secret-${randomUUID()}`;
+  await api.publish(
+    other,
+    'seed-other-quick',
+    '1.0.0',
+    quick('seed-other-quick', '1.0.0', ` ${otherSecret}`),
+  );
+  await api.publish(other, 'seed-other-wait', '1.0.0', waiting('seed-other-wait', ` ${otherSecret}`));
 
   const seedRuns = [
     await api.start(own, 'seed-quick', 10),
@@ -164,6 +174,7 @@ export async function writeSeed(target: FuzzTarget, api: SeedApi): Promise<Snaps
     seedRuns,
     otherRuns,
     otherWorkflows,
+    otherSecret,
     ownWorkflows,
   };
 }

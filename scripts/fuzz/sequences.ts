@@ -166,7 +166,7 @@ export function itemArb(operations: readonly Operation[], context: BodyContext):
   );
   return fc.oneof(
     { arbitrary: single.map((request): FuzzItem => ({ kind: 'single', request })), weight: 20 },
-    { arbitrary: chainArb(context), weight: 2 },
+    { arbitrary: chainArb(context), weight: 1 },
     { arbitrary: burstArb(context), weight: 1 },
   );
 }

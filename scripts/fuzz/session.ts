@@ -154,7 +154,7 @@ export class Session {
     } catch (error) {
       const code = (error as { code?: string }).code;
       // undici refuses some requests before sending them (a header it cannot write).
-      if (code === 'UND_ERR_INVALID_ARG') this.stats.unsendable++;
+      if (code === 'UND_ERR_INVALID_ARG') this.stats.unsendable.push((error as Error).message);
       // A body over the 1 MB limit is refused (413, Connection: close) while it is still being
       // sent, so the client may fail writing before it reads the answer: HTTP allows that.
       else if ((sent.body?.length ?? 0) > LIMITS.maxDefinitionBytes) this.stats.refusedUploads++;

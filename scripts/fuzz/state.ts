@@ -17,6 +17,8 @@ export class FuzzState {
   /** Keys the fuzzer made (some revoked since): `disposable` auth and DELETE targets. */
   readonly disposableKeys: Array<{ keyId: string; key: string }> = [];
   readonly cursors: string[] = [];
+  /** Texts only the other tenant's data holds (a token in its workflows' descriptions). */
+  readonly otherSecrets: string[] = [];
   private unknownCount = 0;
 
   constructor(
@@ -129,7 +131,7 @@ export class FuzzState {
 
   /** Texts that must never appear in an answer to a request made with the main key. */
   otherTenantMarkers(): string[] {
-    return [this.other.key, this.other.keyId, ...this.otherWorkflows, ...this.otherRuns];
+    return [this.other.key, this.other.keyId, ...this.otherRuns, ...this.otherSecrets];
   }
 }
 
