@@ -27,7 +27,7 @@ export class FuzzClient {
     if (good) return FuzzClient.MAIN_ADDRESS;
     if (pick % 3 === 0) return FuzzClient.HOT_ADDRESS;
     this.rotation = (this.rotation + 1) % 1024;
-    return `127.1.${this.rotation >> 8}.${(this.rotation & 255) + 1}`;
+    return `127.1.${Math.floor(this.rotation / 254)}.${(this.rotation % 254) + 1}`;
   }
 
   /**

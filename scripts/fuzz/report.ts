@@ -160,7 +160,12 @@ export function markdownReport(input: ReportInput): string {
     for (const issue of known) {
       const seen = input.violations.filter((v) => v.known === issue.id);
       lines.push(`### ${issue.id} (${seen.length}×): ${issue.summary}`, '', `Owner: ${issue.owner}.`, '');
-      lines.push(...violationLines('First seen:', seen[0] as Violation).slice(1));
+      const first = seen[0] as Violation;
+      lines.push(
+        `First seen: ${first.oracle}: ${first.detail.slice(0, 300)}`,
+        '',
+        ...violationLines('', first).slice(1),
+      );
     }
   }
   for (const error of stats.fuzzerErrors.slice(0, 10)) lines.push(`- fuzzer error: ${error.slice(0, 600)}`);
@@ -201,7 +206,7 @@ export function curlOf(request: SentRequest): string {
   const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
   const parts = ['curl -s', `-X ${request.method}`, `--interface ${request.from}`];
   for (const [name, value] of Object.entries(request.headers)) {
-    const shown = /^bearer skein_/i.test(value) ? 'Bearer $KEY' : value;
+    const shown = redactKeys(value);
     parts.push(
       `-H ${quote(`${name}: ${shown.length > 200 ? `${shown.slice(0, 200)}…(${shown.length} chars)` : shown}`)}`,
     );
@@ -221,15 +226,17 @@ export function curlOf(request: SentRequest): string {
   return parts.join(' ');
 }
 
-/** Writes `<dir>/fuzz-report.md` and `<dir>/fuzz-violations.json`; returns their paths. */
+/** API keys (`skein_` and 43 base64url characters) as `$KEY`: reports get shared and committed. */
+export const redactKeys = (text: string): string => text.replace(/skein_[A-Za-z0-9_-]{43}/g, '$KEY');
+
+/** Writes `<dir>/fuzz-report.md` and `<dir>/fuzz-violations.json`, keys redacted; returns their paths. */
 export function writeReports(dir: string, input: ReportInput): string[] {
   mkdirSync(dir, { recursive: true });
   const md = join(dir, 'fuzz-report.md');
   const json = join(dir, 'fuzz-violations.json');
-  writeFileSync(md, markdownReport(input));
-  writeFileSync(
-    json,
-    `${JSON.stringify({ seed: input.seed, command: input.command, violations: input.violations, seedProblems: input.seedProblems, canaryHits: input.canaryHits, unhandled: input.unhandled, workerErrors: input.workerErrors }, null, 2)}\n`,
-  );
+  writeFileSync(md, redactKeys(markdownReport(input)));
+  const { seed, command, violations, seedProblems, canaryHits, unhandled, workerErrors } = input;
+  const details = { seed, command, violations, seedProblems, canaryHits, unhandled, workerErrors };
+  writeFileSync(json, `${redactKeys(JSON.stringify(details, null, 2))}\n`);
   return [md, json];
 }
