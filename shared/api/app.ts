@@ -13,6 +13,7 @@ import type { Ids } from '../ports/ids.ts';
 import { type ApiEnv, requireApiKey } from './auth.ts';
 import { bodyError, readText } from './body.ts';
 import { clientAddress } from './client-address.ts';
+import { drainUnreadBody } from './connection.ts';
 import { notFound, onError } from './errors.ts';
 import { FailureLimiter, type FailureLimitOptions } from './failure-limiter.ts';
 import { keyResolver, RECORD_USE_EVERY_MS } from './key-resolver.ts';
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono<ApiEnv>();
   app.onError(onError(deps.log ?? ((message, error) => console.error(message, error))));
   app.notFound(notFound);
+  app.use('*', drainUnreadBody);
   app.use(
     '*',
     bodyLimit({

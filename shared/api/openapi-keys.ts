@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { apiKeyCreatedSchema, apiKeyPageSchema, createKeyBodySchema, keyIdParam } from './key-schemas.ts';
-import { errors, json } from './openapi.ts';
+import { errors, json, unsupportedMedia } from './openapi.ts';
 import { errorSchema, pageQuerySchema, tenantParam } from './schemas.ts';
 
 /** Documents the key routes (see `routes/keys.ts`) at `/openapi.json`. */
@@ -45,6 +45,7 @@ export function documentKeyRoutes(app: OpenAPIHono): void {
       },
       409: json(errorSchema, 'TOO_MANY_KEYS: the tenant has 100 keys; revoke one first.'),
       ...errors,
+      ...unsupportedMedia,
     },
   });
   registry.registerPath({

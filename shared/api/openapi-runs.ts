@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { errors, json } from './openapi.ts';
+import { errors, json, unsupportedMedia } from './openapi.ts';
 import {
   retryBodySchema,
   runListQuerySchema,
@@ -58,12 +58,12 @@ export function documentRunRoutes(app: OpenAPIHono): void {
         content: { 'application/json': { schema: z.union([runViewSchema, runStartedSchema]) } },
       },
       409: json(errorSchema, 'IDEMPOTENCY_KEY_REUSED: the key was used for a run of another workflow.'),
-      415: json(errorSchema, 'The body is neither JSON nor YAML.'),
       422: json(
         errorSchema,
         'INVALID_INPUTS: the inputs do not match the definition; `errors` lists every problem.',
       ),
       ...errors,
+      ...unsupportedMedia,
       ...unavailable,
     },
   });
@@ -120,6 +120,7 @@ export function documentRunRoutes(app: OpenAPIHono): void {
       409: conflict,
       422: json(errorSchema, 'UNKNOWN_NODE: a named node is not in the workflow (`path` is `$.nodes[i]`).'),
       ...errors,
+      ...unsupportedMedia,
       ...unavailable,
     },
   });

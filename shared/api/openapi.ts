@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { definitionSchema } from '../domain/definition-schema.ts';
 import {
+  dependencySchema,
   errorSchema,
   pageQuerySchema,
   publishedSchema,
@@ -17,10 +18,16 @@ export const json = (schema: z.ZodType, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+/** A route that reads a body also refuses one that is neither JSON nor YAML. */
+export const unsupportedMedia = {
+  415: json(errorSchema, 'UNSUPPORTED_MEDIA_TYPE: the body is neither JSON nor YAML.'),
+};
 export const errors = {
   400: json(errorSchema, 'Bad request: the message says what to fix and `path` where.'),
   401: json(errorSchema, 'Missing or unknown API key.'),
   404: json(errorSchema, 'Not found (also for another tenant’s resources).'),
+  // The body limit applies to every route, whether it reads a body or not.
+  413: json(errorSchema, 'TOO_LARGE: the body is over 1 MB.'),
   429: {
     ...json(errorSchema, 'RATE_LIMITED: too many unknown API keys from this address.'),
     headers: { 'Retry-After': { schema: { type: 'integer' as const }, description: 'Seconds to wait.' } },
@@ -70,7 +77,11 @@ export function documentRoutes(app: OpenAPIHono): void {
     summary: 'Validate a definition and return its execution order',
     security,
     request: { body: definitionBody },
-    responses: { 200: json(validationResultSchema, 'Validation result (valid or not)'), ...errors },
+    responses: {
+      200: json(validationResultSchema, 'Validation result (valid or not)'),
+      ...errors,
+      ...unsupportedMedia,
+    },
   });
   registry.registerPath({
     method: 'put',
@@ -82,9 +93,9 @@ export function documentRoutes(app: OpenAPIHono): void {
       201: json(publishedSchema, 'Published'),
       200: json(publishedSchema, 'The identical body was already published'),
       409: json(errorSchema, 'The version exists with another body, or is not greater than its major line'),
-      413: json(errorSchema, 'Body over 1 MB'),
       422: json(errorSchema, 'The definition is invalid; `errors` lists every problem'),
       ...errors,
+      ...unsupportedMedia,
     },
   });
   registry.registerPath({
@@ -130,6 +141,9 @@ export function documentRoutes(app: OpenAPIHono): void {
       200: json(
         versionSummarySchema.extend({
           workflowId: z.string(),
+          dependencies: z
+            .array(dependencySchema)
+            .meta({ description: 'The workflows this version calls, with the range each accepts.' }),
           definition: z
             .record(z.string(), z.unknown())
             .meta({ description: 'The definition (WorkflowDefinition).' }),

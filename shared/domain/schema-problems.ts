@@ -58,7 +58,10 @@ function describe(issue: Issue, at: PathSegment[], data: unknown, knownFields: r
             message:
               value === undefined
                 ? `missing required field "type"; expected one of ${options.join(', ')}`
-                : `unknown node type "${String(value)}"${didYouMean(String(value), options.map(String))}; expected one of ${options.join(', ')}`,
+                : typeof value === 'string'
+                  ? `unknown node type "${value}"${didYouMean(value, options.map(String))}; expected one of ${options.join(', ')}`
+                  : // Not String(value): an object's own `toString` may be anything, even a throwing non-function.
+                    `the node type must be a string, got ${kindOf(value)}; expected one of ${options.join(', ')}`,
             path,
           },
         ];
