@@ -182,6 +182,9 @@ function cancellationReasons(error: unknown): (string | undefined)[] | undefined
   return reasons.map((reason) => reason.Code);
 }
 
+/** DynamoDB's limit on a sort key: a forged cursor with a longer one is refused as malformed. */
+const MAX_SORT_KEY_BYTES = 1_024;
+
 function encodeCursor(key: Item): string {
   return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
 }
@@ -193,7 +196,12 @@ function decodeCursor(cursor: string, listing: { pk: string; prefix: string }): 
   } catch {
     key = undefined;
   }
-  if (key?.pk !== listing.pk || typeof key.sk !== 'string' || !key.sk.startsWith(listing.prefix)) {
+  if (
+    key?.pk !== listing.pk ||
+    typeof key.sk !== 'string' ||
+    !key.sk.startsWith(listing.prefix) ||
+    Buffer.byteLength(key.sk, 'utf8') > MAX_SORT_KEY_BYTES // DynamoDB would refuse it: a 500
+  ) {
     throw new SkeinError(
       'INVALID_CURSOR',
       'the cursor is malformed or belongs to another listing; pass back the cursor of the previous page unchanged, or omit it to start from the first page',

@@ -264,7 +264,8 @@ function decodeCursor(cursor: string, listing: { pk: string; prefix: string }): 
   if (typeof key?.pk !== 'string' || typeof key.sk !== 'string' || key.pk !== listing.pk) {
     throw invalidCursor();
   }
-  if (!key.sk.startsWith(listing.prefix)) throw invalidCursor();
+  // A sort key over DynamoDB's 1,024 bytes would be refused by DynamoDB itself: a 500, not a 400.
+  if (!key.sk.startsWith(listing.prefix) || Buffer.byteLength(key.sk, 'utf8') > 1_024) throw invalidCursor();
   return { pk: key.pk, sk: key.sk };
 }
 

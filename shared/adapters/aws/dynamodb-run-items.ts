@@ -403,7 +403,10 @@ export function decodeCursor(cursor: string, indexPk: string, value: string): It
     key = undefined;
   }
   const runId = key?.runId;
-  if (typeof runId !== 'string' || key?.[indexPk] !== value) throw invalidCursor();
+  // Run ids are what the API accepts (so a forged cursor cannot make DynamoDB refuse a key: a 500).
+  if (typeof runId !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(runId) || key?.[indexPk] !== value) {
+    throw invalidCursor();
+  }
   const { pk, sk } = runKey(runId);
   if (key.pk !== pk || key.sk !== sk) throw invalidCursor();
   return { pk, sk, [indexPk]: value, runId };
