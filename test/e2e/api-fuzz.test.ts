@@ -30,7 +30,6 @@ describe('npm run fuzz (short, fixed seed)', () => {
       // The machine is shared while npm test runs: the bound is for a hung server, not a slow one.
       healthTimeoutMs: 10_000,
       shrink: 0,
-      hostileScripts: false,
     });
 
     // Assess
