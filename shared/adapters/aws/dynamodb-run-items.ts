@@ -1,9 +1,3 @@
-/**
- * Item layout and expression building for `DynamoDbRunStore` (the table is described there).
- * Pure functions: records to items and back, and condition/update expressions built from the
- * port's `NodeCondition`, `NodeChange` and `RunChange`.
- */
-import { SkeinError } from '../../domain/problems.ts';
 import {
   ACTIVE_RUN_STATUSES,
   type ErrorInfo,
@@ -12,7 +6,6 @@ import {
   type NodeRecord,
   type RunChange,
   type RunCondition,
-  type RunQuery,
   type RunRecord,
   type RunStatus,
 } from '../../ports/run-store.ts';
@@ -340,23 +333,6 @@ export function doneUpdate(member: number, expiresAt: number, x: Expr) {
   };
 }
 
-/** The index a run listing reads; workflow and status together filter `byWorkflow` on status. */
-export function runListing(tenant: string, query: RunQuery) {
-  const { workflow, status } = query;
-  if (workflow !== undefined) {
-    return {
-      IndexName: 'byWorkflow',
-      indexPk: 'gsi2pk',
-      value: workflowPk(tenant, workflow),
-      forward: false,
-      filter: status,
-    };
-  }
-  if (status !== undefined)
-    return { IndexName: 'byStatus', indexPk: 'gsi3pk', value: statusPk(tenant, status), forward: false };
-  return { IndexName: 'byTenant', indexPk: 'gsi1pk', value: tenantPk(tenant), forward: false };
-}
-
 /**
  * `createRun`'s transaction: the run and inputs items, each only if new, and the idempotency
  * key's item only if new, or still pointing to the `stale` run that no longer exists.
@@ -387,34 +363,3 @@ export function creationItems(
 
 const ifAbsent = (x: Expr, attribute: string, value: unknown) =>
   `${x.n(attribute)} = if_not_exists(${x.n(attribute)}, ${x.v(value)})`;
-
-/** A listing's cursor: base64url of the last key (table key, index key) returned. */
-export function encodeCursor(item: Item, indexPk: string): string {
-  const key = { pk: item.pk, sk: item.sk, [indexPk]: item[indexPk], runId: item.runId };
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-/** The ExclusiveStartKey in `cursor`, checked to belong to the listing on `indexPk = value`. */
-export function decodeCursor(cursor: string, indexPk: string, value: string): Item {
-  let key: Item | undefined;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Item;
-  } catch {
-    key = undefined;
-  }
-  const runId = key?.runId;
-  // Run ids are what the API accepts (so a forged cursor cannot make DynamoDB refuse a key: a 500).
-  if (typeof runId !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(runId) || key?.[indexPk] !== value) {
-    throw invalidCursor();
-  }
-  const { pk, sk } = runKey(runId);
-  if (key.pk !== pk || key.sk !== sk) throw invalidCursor();
-  return { pk, sk, [indexPk]: value, runId };
-}
-
-const invalidCursor = () =>
-  new SkeinError(
-    'INVALID_CURSOR',
-    'the cursor is malformed or belongs to another listing; pass back the cursor of the previous page unchanged, or omit it to start from the first page',
-    400,
-  );

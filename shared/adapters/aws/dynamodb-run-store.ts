@@ -12,19 +12,16 @@
  * | node        | `R#<runId>`                 | `N#<nodeId>` | NodeRecord (output as `outputJson`);    |
  * |             |                             |              | arrival sets as string sets             |
  * | done-set    | `R#<runId>`                 | `E#<setKey>` | `done`: number set                      |
+ * | slots, line | `T#<t>#W#<wf>` (`#WAIT`)    | `SLOTS`, id  | see `dynamodb-run-slots.ts`             |
  *
  * - Indexes (projection ALL, sort key the run item's own `runId`: a ULID, so descending is newest
  *   first): `byTenant` on `gsi1pk = T#<tenant>`, `byWorkflow` on `gsi2pk = T#<tenant>#W#<wf>`,
  *   `byStatus` on `gsi3pk = T#<tenant>#S#<status>`, and the sparse `active` on `activePk =
- *   ACTIVE`, present only while the run is QUEUED, RUNNING or PAUSED. `updateRun` rewrites
+ *   ACTIVE`, present while the run is QUEUED, RUNNING or PAUSED or a control is pending. `updateRun` rewrites
  *   `gsi3pk` and `activePk` with the status; it needs the run's tenant for that, which never
  *   changes, so it is remembered from earlier calls or read once.
  * - Listings read indexes, which are eventually consistent: a run may show up (or move between
- *   status listings) a moment after the write. Workflow and status together query `byWorkflow`
- *   with a FilterExpression on `status`; DynamoDB filters after reading, so such a listing reads
- *   the workflow's runs until it has a page, at most `MAX_FILTERED_READS` queries, and may then
- *   return a short page with a cursor. Cursors are base64url(JSON of the last key returned),
- *   checked to belong to the same listing.
+ *   status listings) a moment after the write. Queries and cursors: `dynamodb-run-listing.ts`.
  * - Outputs are JSON text: a native map would refuse numbers beyond 2^53 or DynamoDB's range,
  *   which a node's output may well hold. Inputs (up to 256 KB) are gzipped in their own item, so
  *   the run item stays small and cheap to read on every step.
@@ -35,16 +32,13 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import {
   BatchGetCommand,
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
+import type { Page, PageRequest } from '../../ports/page.ts';
 import {
   type ErrorInfo,
   ItemTooLargeError,
@@ -64,11 +58,9 @@ import {
   ACTIVE_PK,
   arrivalUpdate,
   creationItems,
-  decodeCursor,
   doneKey,
   doneUpdate,
   Expr,
-  encodeCursor,
   failureUpdate,
   type Item,
   idempotencyKeyOf,
@@ -80,14 +72,13 @@ import {
   resetUpdate,
   runCondition,
   runKey,
-  runListing,
   runUpdate,
-  slotsKey,
   toNode,
   toRun,
   updateExpression,
-  waitingPk,
 } from './dynamodb-run-items.ts';
+import { queryListing, type RunListing, runListing } from './dynamodb-run-listing.ts';
+import { RunSlots } from './dynamodb-run-slots.ts';
 import { queryPrefix } from './query-prefix.ts';
 
 /** A node item with no writes yet, as `toNode` reads it. */
@@ -102,8 +93,6 @@ const blankNodeItem = (runId: string, nodeId: string, expiresAt: number) => ({
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Queries a workflow-and-status listing may spend looking for a full page. */
-const MAX_FILTERED_READS = 8;
 /** Rounds of BatchGetItem for keys DynamoDB left unprocessed (throttling, 16 MB responses). */
 const MAX_BATCH_ROUNDS = 8;
 /** Attempts of `createRun` while its idempotency key is contended. */
@@ -125,10 +114,12 @@ export class DynamoDbRunStore implements RunStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly tenants = new Map<string, string>();
+  private readonly slots: RunSlots;
 
   constructor(options: DynamoDbRunStoreOptions) {
     this.doc = options.client;
     this.tableName = options.tableName;
+    this.slots = new RunSlots(options.client, options.tableName);
   }
 
   async createRun(run: RunRecord, inputs: unknown): Promise<{ run: RunRecord; created: boolean }> {
@@ -312,47 +303,28 @@ export class DynamoDbRunStore implements RunStore {
     return (item?.done as Set<number> | undefined)?.size ?? 0;
   }
 
-  async acquireSlot(tenant: string, workflow: string, runId: string, max: number): Promise<boolean> {
-    const x = new Expr();
-    const holders = x.n('holders');
-    const update = updateExpression({ add: [`${holders} ${x.v(new Set([runId]))}`] });
-    const condition = `attribute_not_exists(${holders}) OR contains(${holders}, ${x.v(runId)}) OR size(${holders}) < ${x.v(max)}`;
-    return (await this.update(slotsKey(tenant, workflow), x, update, condition)) !== undefined;
+  acquireSlot(tenant: string, workflow: string, runId: string, max: number): Promise<boolean> {
+    return this.slots.acquire(tenant, workflow, runId, max);
   }
 
-  async releaseSlot(tenant: string, workflow: string, runId: string): Promise<void> {
-    const x = new Expr();
-    const update = `DELETE ${x.n('holders')} ${x.v(new Set([runId]))}`;
-    await this.update(slotsKey(tenant, workflow), x, update, `attribute_exists(${x.n('pk')})`);
+  releaseSlot(tenant: string, workflow: string, runId: string): Promise<void> {
+    return this.slots.release(tenant, workflow, runId);
   }
 
-  async slotHolders(tenant: string, workflow: string): Promise<string[]> {
-    const item = await this.get(slotsKey(tenant, workflow));
-    return [...((item?.holders as Set<string> | undefined) ?? [])];
+  slotHolders(tenant: string, workflow: string): Promise<string[]> {
+    return this.slots.holders(tenant, workflow);
   }
 
-  async addWaiting(tenant: string, workflow: string, runId: string, expiresAt: number): Promise<void> {
-    const Item = { pk: waitingPk(tenant, workflow), sk: runId, runId, expiresAt };
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item }));
+  addWaiting(tenant: string, workflow: string, runId: string, expiresAt: number): Promise<void> {
+    return this.slots.addWaiting(tenant, workflow, runId, expiresAt);
   }
 
-  async removeWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
-    await this.doc.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: waitingPk(tenant, workflow), sk: runId } }),
-    );
+  removeWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
+    return this.slots.removeWaiting(tenant, workflow, runId);
   }
 
-  async listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': waitingPk(tenant, workflow) },
-        ConsistentRead: true,
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map((item) => item.sk as string);
+  listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
+    return this.slots.listWaiting(tenant, workflow, limit);
   }
 
   private async get(Key: Key): Promise<Item | undefined> {
@@ -398,34 +370,9 @@ export class DynamoDbRunStore implements RunStore {
     }
   }
 
-  private async listIndex(
-    listing: { IndexName: string; indexPk: string; value: string; forward: boolean; filter?: RunStatus },
-    page: PageRequest,
-  ): Promise<Page<RunRecord>> {
-    const limit = Math.trunc(Math.min(Math.max(page.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE));
-    const { IndexName, indexPk, value, forward, filter } = listing;
-    const x = new Expr();
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
-      IndexName,
-      KeyConditionExpression: `${x.n(indexPk)} = ${x.v(value)}`,
-      ...(filter !== undefined && { FilterExpression: `${x.n('status')} = ${x.v(filter)}` }),
-      ScanIndexForward: forward,
-      ...x.params(),
-    };
-    const items: Item[] = [];
-    let start = page.cursor === undefined ? undefined : decodeCursor(page.cursor, indexPk, value);
-    for (let reads = 1; ; reads++) {
-      // One more than a page, so a cursor is returned only when another run exists.
-      const Limit = filter === undefined ? limit + 1 - items.length : 100;
-      const out = await this.doc.send(new QueryCommand({ ...input, Limit, ExclusiveStartKey: start }));
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-      if (items.length > limit || !start || (filter !== undefined && reads >= MAX_FILTERED_READS)) break;
-    }
-    const runs = items.slice(0, limit).map((item) => this.remember(toRun(item)));
-    const last = items.length > limit ? items[limit - 1] : start;
-    return last ? { items: runs, cursor: encodeCursor(last, indexPk) } : { items: runs };
+  private async listIndex(listing: RunListing, page: PageRequest): Promise<Page<RunRecord>> {
+    const found = await queryListing(this.doc, this.tableName, listing, page);
+    return { ...found, items: found.items.map((item) => this.remember(toRun(item))) };
   }
 
   private async tenantOf(runId: string): Promise<string | undefined> {

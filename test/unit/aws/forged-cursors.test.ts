@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbApiKeyStore } from '../../../shared/adapters/aws/dynamodb-api-key-store.ts';
 import { DynamoDbDefinitionStore } from '../../../shared/adapters/aws/dynamodb-definition-store.ts';
-import { decodeCursor } from '../../../shared/adapters/aws/dynamodb-run-items.ts';
+import { decodeCursor } from '../../../shared/adapters/aws/dynamodb-run-listing.ts';
 
 const cursorOf = (key: object) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 /** A client that must not be called: a forged cursor is refused before any request. */
