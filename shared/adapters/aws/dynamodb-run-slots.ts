@@ -6,6 +6,7 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -39,16 +40,9 @@ export class RunSlots {
   }
 
   async holders(tenant: string, workflow: string): Promise<string[]> {
-    const { Item } = await this.doc
-      .send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk = :sk',
-          ExpressionAttributeValues: { ':pk': slotsKey(tenant, workflow).pk, ':sk': 'SLOTS' },
-          ConsistentRead: true,
-        }),
-      )
-      .then((out) => ({ Item: out.Items?.[0] }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: slotsKey(tenant, workflow), ConsistentRead: true }),
+    );
     return [...((Item?.holders as Set<string> | undefined) ?? [])];
   }
 
