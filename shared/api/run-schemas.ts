@@ -32,7 +32,10 @@ export const startRunBodySchema = z
       .min(0, waitMessage)
       .max(MAX_WAIT_SECONDS, waitMessage)
       .optional()
-      .meta({ description: 'Seconds (0 to 30) to wait for the run to end; it is then returned whole.' }),
+      .meta({
+        description:
+          'Seconds (0 to 30) to wait for the run to end; it is then returned whole. On AWS the wait ends 1.5 s before the API function would time out.',
+      }),
   })
   .meta({ id: 'StartRun' });
 

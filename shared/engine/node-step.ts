@@ -1,4 +1,5 @@
 import { parseDuration } from '../domain/duration.ts';
+import { poolNodeTimeMs, poolOf } from '../domain/pool-time.ts';
 import { MAX_VISIBILITY_SECONDS } from '../ports/queue.ts';
 import type { NodeStatus, RunRecord } from '../ports/run-store.ts';
 import { type Claim, evaluate } from './claim.ts';
@@ -214,8 +215,16 @@ async function parkNode(cx: EngineContext, run: RunRecord, message: NodeMessage)
   return DONE;
 }
 
-/** The node's timeout: its own, else the definition's default, else the engine's. */
+/**
+ * The node's timeout: its own, else the definition's default, else the engine's, cut to what its
+ * pool's worker can run when the deployment says (`poolTimeoutsMs`).
+ */
 export function nodeTimeoutMs(cx: EngineContext, plan: Plan, nodeId: string): number {
-  const given = plan.node(nodeId)?.timeout ?? plan.definition.defaults?.timeout;
-  return (given === undefined ? undefined : parseDuration(given)) ?? cx.settings.defaultNodeTimeoutMs;
+  const node = plan.node(nodeId);
+  const given = node?.timeout ?? plan.definition.defaults?.timeout;
+  const parsed = given === undefined ? undefined : parseDuration(given);
+  if (parsed !== undefined) return parsed;
+  const pools = cx.settings.poolTimeoutsMs;
+  const poolLimit = pools && poolNodeTimeMs(poolOf(node?.pool, pools), pools);
+  return Math.min(cx.settings.defaultNodeTimeoutMs, poolLimit ?? Number.POSITIVE_INFINITY);
 }

@@ -171,6 +171,8 @@ export interface NodeRecord {
   readonly readyAt?: string;
   /** How often the sweeper re-sent the node's message (it waits longer each time). */
   readonly resends?: number;
+  /** How often a worker gave the node back unfinished because its own time ran out. */
+  readonly handBacks?: number;
   readonly expiresAt: number;
 }
 
@@ -208,6 +210,7 @@ export interface NodeChange {
       | 'wakeAt'
       | 'readyAt'
       | 'resends'
+      | 'handBacks'
       | 'expiresAt'
     >
   >;

@@ -106,6 +106,24 @@ describe('POST /v1/tenants/{tenant}/workflows/{workflow}/runs', () => {
     expect(sleeps).toEqual([100, 100, 50]);
   });
 
+  it('waits no longer than the Lambda has left, so the answer comes before the function times out', async () => {
+    // Prepare: 4 s left in the API function, a client asking for 30 s
+    const sleeps: number[] = [];
+    const api = await apiOnHarness({
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      env: { lambdaContext: { getRemainingTimeInMillis: () => 4_000 } },
+    });
+    await api.harness.publish(hello);
+    // Act
+    const { status, json } = await api.call('POST', start('hello'), { wait: 30 });
+    // Assess: 4 s minus the 1.5 s margin, then the 202 with the run id to poll
+    expect(status).toBe(202);
+    expect(json).toMatchObject({ status: 'RUNNING', created: true });
+    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(2_500);
+  });
+
   it('returns the first run with 200 for a repeated idempotencyKey, and the whole run once it ended', async () => {
     // Prepare
     const { harness, call } = await setup();

@@ -39,7 +39,9 @@ const NODE_ONLY = ['pk', 'sk', 'outputJson'];
 const NODE_SETS = ['arrived', 'failedParents', 'skippedParents'] as const;
 /** Optional node fields that `resetNode` clears. */
 const NODE_OPTIONAL =
-  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends'.split(' ');
+  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks'.split(
+    ' ',
+  );
 
 /** Outputs are stored as JSON text (see the adapter's notes); other fields under their own name. */
 const storedRunField = (field: string) => (field === 'outputs' ? 'outputsJson' : field);

@@ -20,6 +20,9 @@ export interface RunRouteDeps {
 /** How often a start with `wait` reads the run item. */
 export const POLL_INTERVAL_MS = 100;
 
+/** A start with `wait` answers this long before the API function would time out. */
+export const WAIT_MARGIN_MS = 1_500;
+
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -55,7 +58,7 @@ export function runRoutes(deps: RunRouteDeps) {
       });
     c.header('Location', `/v1/tenants/${tenant}/runs/${run.runId}`);
     if (wait !== undefined) {
-      const latest = await pollUntilEnded(engineOf(), run, wait * 1000, sleep, c);
+      const latest = await pollUntilEnded(engineOf(), run, waitBudgetMs(wait, c), sleep, c);
       if (isEnded(latest)) return c.json(await engineOf().getRun(tenant, run.runId), 200);
       return c.json(startedOf(latest, created), created ? 202 : 200);
     }
@@ -93,6 +96,18 @@ function runIdOf(c: Context<ApiEnv>): string {
   if (!RUN_ID.test(runId))
     throw new NotFoundError(`run ${JSON.stringify(runId.slice(0, 140))} does not exist`);
   return runId;
+}
+
+/**
+ * The time a start may wait: what the client asked for, cut to what the API function has left
+ * (minus a margin) on Lambda, so the client gets the run id instead of a timeout it would retry.
+ */
+function waitBudgetMs(wait: number, c: Context<ApiEnv>): number {
+  const env = c.env as { lambdaContext?: { getRemainingTimeInMillis?: () => number } } | undefined;
+  const remaining = env?.lambdaContext?.getRemainingTimeInMillis?.();
+  return remaining === undefined
+    ? wait * 1000
+    : Math.min(wait * 1000, Math.max(0, remaining - WAIT_MARGIN_MS));
 }
 
 const isEnded = (run: RunRecord) => TERMINAL_RUN_STATUSES.includes(run.status);
