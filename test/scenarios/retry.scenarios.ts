@@ -116,6 +116,39 @@ export function retryScenarios(makeHarness: MakeHarness) {
       expect(run.nodes.unlisted?.error?.message).toContain('try 1');
     });
 
+    it('retries a thrown script error under an explicit maxAttempts, and not one the script marks final', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      const retry = { maxAttempts: 3, backoff: 'fixed', initialDelay: '1s', jitter: false };
+      await harness.publish({
+        id: 'any-error',
+        nodes: {
+          js: js('if (ctx.attempt < 3) throw new Error("flaky " + ctx.attempt); return ctx.attempt;', { retry }),
+          lua: {
+            type: 'script',
+            language: 'lua',
+            code: 'if ctx.attempt < 2 then error("flaky") end return ctx.attempt',
+            retry,
+          },
+          final: js('throw new NonRetryableError("order 7 is malformed")', { retry, continueOnError: true }),
+          once: js('throw new Error("no retry asked for")', { continueOnError: true }),
+        },
+      });
+
+      // Act
+      const run = await harness.run('any-error');
+
+      // Assess
+      expect(run.nodes.js).toMatchObject({ status: 'SUCCEEDED', attempts: 3, output: 3 });
+      expect(run.nodes.lua).toMatchObject({ status: 'SUCCEEDED', attempts: 2, output: 2 });
+      expect(run.nodes.final).toMatchObject({
+        status: 'FAILED',
+        attempts: 1,
+        error: { code: 'SCRIPT_ERROR', message: 'NonRetryableError: order 7 is malformed' },
+      });
+      expect(run.nodes.once).toMatchObject({ status: 'FAILED', attempts: 1 });
+    });
+
     it('fails a non-retryable error at once, whatever maxAttempts says', async () => {
       // Prepare
       const { harness, probe } = await probeHarness(makeHarness);
