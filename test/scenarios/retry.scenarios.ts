@@ -123,7 +123,9 @@ export function retryScenarios(makeHarness: MakeHarness) {
       await harness.publish({
         id: 'any-error',
         nodes: {
-          js: js('if (ctx.attempt < 3) throw new Error("flaky " + ctx.attempt); return ctx.attempt;', { retry }),
+          js: js('if (ctx.attempt < 3) throw new Error("flaky " + ctx.attempt); return ctx.attempt;', {
+            retry,
+          }),
           lua: {
             type: 'script',
             language: 'lua',
