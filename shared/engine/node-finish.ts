@@ -37,7 +37,7 @@ export async function finishNode(cx: EngineContext, claim: Claim, change: Finish
       ...(fields.reason ? { reason: fields.reason } : {}),
     },
     remove: ['leaseUntil', 'wakeAt', ...(fields.error ? [] : (['error'] as const))],
-    ...(woken ? { addAttempt: -1 } : {}),
+    ...(woken || change.uncounted ? { addAttempt: -1 } : {}),
   });
   const saved = await saveOrFail(cx, claim, write(change.status, { ...change, error, reason }), (failure) =>
     write('FAILED', { error: failure }),

@@ -173,6 +173,39 @@ export function retryScenarios(makeHarness: MakeHarness) {
     });
   });
 
+  describe('retention', () => {
+    it("keeps an ended run for its definition's retentionDays, and a retried run as long as a new one", async () => {
+      // Prepare
+      const harness = await makeHarness();
+      const DAY = 86_400;
+      await harness.publish({
+        id: 'kept',
+        retentionDays: 3,
+        timeout: '2d',
+        nodes: { a: js('if (ctx.attempt === 1 && !inputs.ok) throw new Error("x"); return 1;') },
+      });
+      await harness.publish({ id: 'cut', nodes: { b: { type: 'noop' } } });
+      const runId = await harness.start('kept');
+      await harness.drain();
+      const now = () => Math.floor(harness.clock.now() / 1000);
+
+      // Act
+      const failed = await harness.runs.getRun(runId);
+      const cancelled = await harness.start('cut');
+      await harness.engine.cancel(TENANT, cancelled);
+      const stopped = await harness.runs.getRun(cancelled);
+      harness.clock.advance(HOUR);
+      const retried = await harness.engine.retry(TENANT, runId);
+
+      // Assess: 3 days after the end; 30 (the default) for a definition without retentionDays;
+      // a retry: its 2-day timeout plus 3 days from now
+      expect(failed?.status).toBe('FAILED');
+      expect(failed?.expiresAt).toBe(now() - 3600 + 3 * DAY);
+      expect(stopped?.expiresAt).toBe(now() - 3600 + 30 * DAY);
+      expect(retried.expiresAt).toBe(now() + (2 + 3) * DAY);
+    });
+  });
+
   describe('timeouts', () => {
     it('stops an endless js script at its node timeout with SCRIPT_TIMEOUT', async () => {
       // Prepare
