@@ -36,6 +36,16 @@ export const ENV = {
 /** Every deployment has this pool; nodes without `pool` run on it. */
 export const DEFAULT_POOL = 'default';
 
+/**
+ * Receives of a ready-node message before it moves to its pool's dead-letter queue, on AWS and
+ * in local mode alike. Infrastructure errors use none (the message is put back, see
+ * `deliverMessage`), so only a message that fails for another reason gets there.
+ */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** The EventBridge event that starts a run (cron rules and trusted producers send it). */
+export const START_RUN_EVENT = { source: 'skein', detailType: 'skein.start-run' } as const;
+
 export const LOCAL_TABLES = {
   definitions: 'skein-definitions',
   control: 'skein-control',

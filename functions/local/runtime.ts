@@ -5,6 +5,7 @@ import { isTransientAwsError } from '../../shared/adapters/aws/transient-errors.
 import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
+import { MAX_RECEIVE_COUNT } from '../../shared/config.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
@@ -60,7 +61,6 @@ export interface LocalRuntime {
 }
 
 /** Deliveries before a message is parked in the dead-letter queue, as the CDK stack configures. */
-const MAX_RECEIVE_COUNT = 10;
 const VISIBILITY_SECONDS = 60;
 
 /**

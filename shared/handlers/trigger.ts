@@ -1,10 +1,11 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { START_RUN_EVENT } from '../config.ts';
 import { SkeinError } from '../domain/problems.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
 
 /** The detail-type the trigger function starts runs for (the EventBridge rule matches it). */
-export const START_RUN_DETAIL_TYPE = 'skein.start-run';
+export const START_RUN_DETAIL_TYPE = START_RUN_EVENT.detailType;
 
 const detailSchema = z
   .object({
