@@ -1,5 +1,5 @@
 import { SkeinError } from '../domain/problems.ts';
-import type { NodeRecord, Outcome, RunRecord } from '../ports/run-store.ts';
+import type { NodeRecord, Outcome, RunRecord, SweepPosition } from '../ports/run-store.ts';
 import { repairSlots } from './concurrency.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
@@ -39,6 +39,15 @@ export interface SweepOptions {
   readonly remainingMs?: number;
 }
 
+/**
+ * Node items a run may have for the sweeper to read them every round (a round: one pass over the
+ * active runs, a minute while they fit in one sweep). A larger run is read once every
+ * `ceil(nodes / NODES_PER_ROUND)` rounds, at most MAX_ROUNDS_BETWEEN_READS, so a 10,000-node run
+ * costs the sweeper about as much a minute as a 1,000-node one; its stalls wait longer to be
+ * found, which for a lost message (`lostMessageMs`, 10 minutes) changes little.
+ */
+const NODES_PER_ROUND = 1_000;
+const MAX_ROUNDS_BETWEEN_READS = 10;
 /** Runs per page of the active listing; the lease records the cursor after each page. */
 const PAGE_SIZE = 50;
 /** Runs swept at once: on DynamoDB a quiet run is a query or two, so latency, not work, bounds a sweep. */
@@ -83,7 +92,7 @@ export async function sweep(cx: EngineContext, options: SweepOptions = {}): Prom
   const holder = cx.deps.ids.newId();
   const lease = await cx.runs.takeSweepLease(holder, started, until + LEASE_GRACE_MS);
   if (!lease) return { ...report, skipped: true };
-  let cursor = lease.cursor;
+  let { cursor, round } = lease;
   // A sweep that starts part-way goes round to where it began: `seen` tells it when it got there.
   let roundDone = cursor === undefined;
   const seen = new Set<string>();
@@ -104,7 +113,7 @@ export async function sweep(cx: EngineContext, options: SweepOptions = {}): Prom
       await inTurns(fresh, SWEEP_CONCURRENCY, async (run) => {
         report.runsChecked += 1;
         try {
-          const swept = await sweepRun(cx, run, quietMs, until);
+          const swept = await sweepRun(cx, run, { quietMs, until, round });
           report.timedOut += swept.timedOut;
           report.requeued += swept.requeued;
           report.released += swept.released;
@@ -116,17 +125,21 @@ export async function sweep(cx: EngineContext, options: SweepOptions = {}): Prom
       cursor = page.cursor;
       if (fresh.length < page.items.length) return report; // came round to where it began
       if (cursor === undefined) {
+        round += 1;
         if (roundDone) return report;
         roundDone = true;
       }
       // Progress is kept page by page, and a sweep whose lease was taken over stops here.
-      if (!(await cx.runs.saveSweepLease(holder, cursor, false))) return report;
+      if (!(await cx.runs.saveSweepLease(holder, positionOf(cursor, round), false))) return report;
     }
   } finally {
     // A failed release (the store is down) leaves the lease to lapse at its expiry.
-    await cx.runs.saveSweepLease(holder, cursor, true).catch(() => false);
+    await cx.runs.saveSweepLease(holder, positionOf(cursor, round), true).catch(() => false);
   }
 }
+
+const positionOf = (cursor: string | undefined, round: number): SweepPosition =>
+  cursor === undefined ? { round } : { cursor, round };
 
 /** A page of active runs, or `restart` when the stored cursor is no longer valid (a new format). */
 async function activePage(cx: EngineContext, cursor: string | undefined) {
@@ -148,7 +161,14 @@ async function inTurns<T>(items: readonly T[], concurrency: number, work: (item:
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
 }
 
-async function sweepRun(cx: EngineContext, run: RunRecord, quietMs: number, until: number) {
+interface SweepRunOptions {
+  readonly quietMs: number;
+  /** The sweep's budget ends here (epoch ms). */
+  readonly until: number;
+  readonly round: number;
+}
+
+async function sweepRun(cx: EngineContext, run: RunRecord, { quietMs, until, round }: SweepRunOptions) {
   const swept = { timedOut: 0, requeued: 0, released: 0, controls: 0 };
   const now = cx.now();
   // A control's slice ends with the sweep's budget; a control message carries on from there.
@@ -173,7 +193,10 @@ async function sweepRun(cx: EngineContext, run: RunRecord, quietMs: number, unti
   }
   if (run.status !== 'RUNNING') return swept;
   const plan = await cx.planFor(run);
-  const nodes = await cx.runs.listNodes(run.runId);
+  if (!dueForNodeReads(run.runId, plan.ids.length, round)) return swept;
+  // Half-price reads: every action below is a conditional write or a message a claim checks, and
+  // ending the run reads again, consistently.
+  const nodes = await cx.runs.listNodes(run.runId, { consistent: false });
   const stalledMessages = stalled(run, nodes, cx.iso(now), cx.iso(now - quietMs));
   await cx.enqueue(stalledMessages, plan);
   swept.requeued = stalledMessages.length;
@@ -182,6 +205,15 @@ async function sweepRun(cx: EngineContext, run: RunRecord, quietMs: number, unti
   swept.released = lost.arrivals;
   await finishIfDone(cx, run, plan, nodes);
   return swept;
+}
+
+/** Whether a run of `nodeCount` nodes is read node by node in `round` (large runs: every few rounds, spread by id). */
+function dueForNodeReads(runId: string, nodeCount: number, round: number): boolean {
+  const every = Math.min(MAX_ROUNDS_BETWEEN_READS, Math.max(1, Math.ceil(nodeCount / NODES_PER_ROUND)));
+  if (every === 1) return true;
+  let hash = 0x811c9dc5; // FNV-1a: the same phase in every process
+  for (let i = 0; i < runId.length; i++) hash = Math.imul(hash ^ runId.charCodeAt(i), 0x01000193);
+  return ((hash >>> 0) + round) % every === 0;
 }
 
 /** Nodes whose own state says a message is overdue: expired leases, wake-ups, parked nodes. */
@@ -291,10 +323,16 @@ function lastActivity(run: RunRecord, nodes: readonly NodeRecord[]): number {
  * Ends a run whose sinks have all ended although no sink count ended it (its last message was
  * lost), recording first the failures a dead worker did not record.
  */
-async function finishIfDone(cx: EngineContext, run: RunRecord, plan: Plan, nodes: readonly NodeRecord[]) {
-  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+async function finishIfDone(cx: EngineContext, run: RunRecord, plan: Plan, seen: readonly NodeRecord[]) {
   const sinks = plan.ids.filter((id) => plan.sinkSlot(id) !== undefined);
-  if (!sinks.every((id) => TERMINAL_NODE.has(byId.get(id)?.status))) return;
+  const ended = (nodes: readonly NodeRecord[]) => {
+    const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+    return sinks.every((id) => TERMINAL_NODE.has(byId.get(id)?.status));
+  };
+  if (!ended(seen)) return;
+  // `seen` may lag by a moment: the failures recorded below come from a consistent read.
+  const nodes = await cx.runs.listNodes(run.runId);
+  if (!ended(nodes)) return;
   for (const node of nodes) {
     if (node.status === 'FAILED' && !plan.node(node.nodeId)?.continueOnError) {
       const error = node.error ?? { code: 'FAILED', message: `node "${node.nodeId}" failed` };

@@ -229,6 +229,23 @@ export interface NodeChange {
   )[];
 }
 
+export interface NodeListOptions {
+  /**
+   * `false`: an eventually consistent read, half the price on DynamoDB, which may miss writes of
+   * the last moment (about a second). For a reader whose every action is a conditional write (the
+   * sweeper). @default true
+   */
+  readonly consistent?: boolean;
+}
+
+/** Where the sweeper is in the active runs, kept in its lease between sweeps. */
+export interface SweepPosition {
+  /** A cursor of `listActiveRuns`; absent: its start. */
+  readonly cursor?: string;
+  /** Times the sweeper has gone through the whole listing (runs read node by node every few rounds count on it). */
+  readonly round: number;
+}
+
 export interface RunQuery extends PageRequest {
   readonly workflow?: string;
   readonly status?: RunStatus;
@@ -274,22 +291,22 @@ export interface RunStore {
   /**
    * Takes the sweeper's lease for `holder` until `untilMs` (epoch ms) when nobody holds it at
    * `nowMs` (never taken, given up, or expired), so two sweeps never overlap. Returns where the
-   * previous sweep stopped (`cursor` of `listActiveRuns`, absent: at the start), or undefined,
-   * writing nothing, while another holder has it.
+   * previous sweep stopped (round 0 at the start when there was none), or undefined, writing
+   * nothing, while another holder has it.
    */
-  takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<{ cursor?: string } | undefined>;
+  takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined>;
   /**
-   * Records where `holder`'s sweep has got to (`cursor`; undefined: the start) and, with
-   * `release`, gives the lease up. False, writing nothing, when `holder` does not hold the lease
-   * (it gave it up, or it expired and another sweep took it).
+   * Records where `holder`'s sweep has got to and, with `release`, gives the lease up. False,
+   * writing nothing, when `holder` does not hold the lease (it gave it up, or it expired and
+   * another sweep took it).
    */
-  saveSweepLease(holder: string, cursor: string | undefined, release: boolean): Promise<boolean>;
+  saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean>;
 
   getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined>;
   /** The node items that exist among `nodeIds` (at most 100), in no particular order. */
   getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]>;
   /** Every node item of the run. O(run): for reads and run controls, never per node. */
-  listNodes(runId: string): Promise<NodeRecord[]>;
+  listNodes(runId: string, options?: NodeListOptions): Promise<NodeRecord[]>;
   /**
    * Records that `parentId` finished with `outcome`, creating the node item if needed, unless
    * that parent had already arrived or the node is of another epoch than `epoch` (default 0; an

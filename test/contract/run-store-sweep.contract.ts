@@ -33,21 +33,21 @@ export function describeRunStoreSweepContract(name: string, makeStore: () => Pro
         // Act
         const first = await store.takeSweepLease('one', t, t + 60_000);
         const meanwhile = await store.takeSweepLease('two', t + 1_000, t + 61_000);
-        const saved = await store.saveSweepLease('one', 'page-7', false);
+        const saved = await store.saveSweepLease('one', { cursor: 'page-7', round: 4 }, false);
         const beforeExpiry = await store.takeSweepLease('two', t + 59_999, t + 120_000);
         const afterExpiry = await store.takeSweepLease('two', t + 60_000, t + 120_000);
-        const lateSave = await store.saveSweepLease('one', 'page-9', true);
-        const next = await store.saveSweepLease('two', undefined, true);
+        const lateSave = await store.saveSweepLease('one', { cursor: 'page-9', round: 4 }, true);
+        const next = await store.saveSweepLease('two', { round: 5 }, true);
 
         // Assess
-        expect(first).toEqual({});
+        expect(first).toEqual({ round: 0 });
         expect(meanwhile).toBeUndefined();
         expect(saved).toBe(true);
         expect(beforeExpiry).toBeUndefined();
-        expect(afterExpiry).toEqual({ cursor: 'page-7' });
+        expect(afterExpiry).toEqual({ cursor: 'page-7', round: 4 });
         expect(lateSave).toBe(false);
         expect(next).toBe(true);
-        expect(await store.takeSweepLease('three', t + 60_001, t + 90_000)).toEqual({});
+        expect(await store.takeSweepLease('three', t + 60_001, t + 90_000)).toEqual({ round: 5 });
       });
 
       it('is free again at once when its holder gives it up, with the cursor it left', async () => {
@@ -57,14 +57,14 @@ export function describeRunStoreSweepContract(name: string, makeStore: () => Pro
         await store.takeSweepLease('one', t, t + 60_000);
 
         // Act
-        const released = await store.saveSweepLease('one', 'page-3', true);
-        const again = await store.saveSweepLease('one', 'page-4', false);
+        const released = await store.saveSweepLease('one', { cursor: 'page-3', round: 1 }, true);
+        const again = await store.saveSweepLease('one', { cursor: 'page-4', round: 1 }, false);
         const taken = await store.takeSweepLease('two', t + 1, t + 60_000);
 
         // Assess
         expect(released).toBe(true);
         expect(again).toBe(false);
-        expect(taken).toEqual({ cursor: 'page-3' });
+        expect(taken).toEqual({ cursor: 'page-3', round: 1 });
       });
 
       it('lets exactly one of 10 concurrent sweeps take it', async () => {
@@ -215,7 +215,7 @@ async function cleanLease(store: RunStore): Promise<number> {
   const t = laterEpoch();
   const holder = `clean-${t}`;
   expect(await store.takeSweepLease(holder, t, t + 1)).toBeDefined();
-  expect(await store.saveSweepLease(holder, undefined, true)).toBe(true);
+  expect(await store.saveSweepLease(holder, { round: 0 }, true)).toBe(true);
   return t + 10;
 }
 

@@ -35,7 +35,7 @@ export function activePkOf(runId: string): string {
   return `ACTIVE#${(hash >>> 0) % ACTIVE_SHARDS}`;
 }
 
-/** The sweeper's lease: `holder`, `leaseUntil` (epoch ms), `cursor` (see `takeSweepLease`). */
+/** The sweeper's lease: `holder`, `leaseUntil` (epoch ms), `cursor`, `round` (see `takeSweepLease`). */
 export const sweepLeaseKey: Key = { pk: 'SWEEPER', sk: 'LEASE' };
 
 /**

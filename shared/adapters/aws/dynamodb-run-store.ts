@@ -36,6 +36,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -46,6 +47,7 @@ import {
   ItemTooLargeError,
   type NodeChange,
   type NodeCondition,
+  type NodeListOptions,
   type NodeRecord,
   type Outcome,
   type RunChange,
@@ -55,6 +57,7 @@ import {
   type RunStatus,
   type RunStore,
   RunStoreError,
+  type SweepPosition,
 } from '../../ports/run-store.ts';
 import {
   arrivalUpdate,
@@ -206,11 +209,7 @@ export class DynamoDbRunStore implements RunStore {
     return { ...found, items: found.items.map((item) => this.remember(toRun(item))) };
   }
 
-  async takeSweepLease(
-    holder: string,
-    nowMs: number,
-    untilMs: number,
-  ): Promise<{ cursor?: string } | undefined> {
+  async takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
     const x = new Expr();
     const until = x.n('leaseUntil');
     const update = updateExpression({
@@ -219,12 +218,15 @@ export class DynamoDbRunStore implements RunStore {
     const free = `attribute_not_exists(${x.n('holder')}) OR ${until} <= ${x.v(nowMs)}`;
     const item = await this.update(sweepLeaseKey, x, update, free);
     if (!item) return undefined;
-    return typeof item.cursor === 'string' ? { cursor: item.cursor } : {};
+    const round = typeof item.round === 'number' ? item.round : 0;
+    return typeof item.cursor === 'string' ? { cursor: item.cursor, round } : { round };
   }
 
-  async saveSweepLease(holder: string, cursor: string | undefined, release: boolean): Promise<boolean> {
+  async saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
+    const { cursor, round } = position;
     const x = new Expr();
-    const set = cursor === undefined ? [] : [`${x.n('cursor')} = ${x.v(cursor)}`];
+    const set = [`${x.n('round')} = ${x.v(round)}`];
+    if (cursor !== undefined) set.push(`${x.n('cursor')} = ${x.v(cursor)}`);
     const remove = [
       ...(cursor === undefined ? [x.n('cursor')] : []),
       ...(release ? [x.n('holder'), x.n('leaseUntil')] : []),
@@ -256,8 +258,22 @@ export class DynamoDbRunStore implements RunStore {
     return nodes;
   }
 
-  async listNodes(runId: string): Promise<NodeRecord[]> {
-    return (await queryPrefix(this.doc, this.tableName, runKey(runId).pk, 'N#')).map(toNode);
+  async listNodes(runId: string, options: NodeListOptions = {}): Promise<NodeRecord[]> {
+    if (options.consistent !== false) {
+      return (await queryPrefix(this.doc, this.tableName, runKey(runId).pk, 'N#')).map(toNode);
+    }
+    const nodes: NodeRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':prefix': 'N#' },
+        ConsistentRead: false,
+      },
+    );
+    for await (const page of pages) nodes.push(...(page.Items ?? []).map(toNode));
+    return nodes;
   }
 
   async arrive(

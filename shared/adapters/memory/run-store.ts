@@ -7,6 +7,7 @@ import {
   MAX_ITEM_BYTES,
   type NodeChange,
   type NodeCondition,
+  type NodeListOptions,
   type NodeRecord,
   type Outcome,
   type RunChange,
@@ -15,6 +16,7 @@ import {
   type RunRecord,
   type RunStatus,
   type RunStore,
+  type SweepPosition,
 } from '../../ports/run-store.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -33,7 +35,10 @@ export class MemoryRunStore implements RunStore {
   private readonly done = new Map<string, Set<number>>();
   private readonly slots = new Map<string, Set<string>>();
   private readonly waiting = new Map<string, Set<string>>();
-  private sweepLease: { holder?: string; until: number; cursor?: string } = { until: 0 };
+  private sweepLease: { holder?: string; until: number; position: SweepPosition } = {
+    until: 0,
+    position: { round: 0 },
+  };
   /** Counts of calls, by method: the engine tests use them to check per-node costs. */
   readonly calls = new Map<string, number>();
 
@@ -119,26 +124,23 @@ export class MemoryRunStore implements RunStore {
     return withoutOutputs(pageAfter(all, page, 'active', 'oldest'));
   }
 
-  async takeSweepLease(
-    holder: string,
-    nowMs: number,
-    untilMs: number,
-  ): Promise<{ cursor?: string } | undefined> {
+  async takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
     this.count('takeSweepLease');
     const lease = this.sweepLease;
     if (lease.holder !== undefined && lease.until > nowMs) return undefined;
     this.sweepLease = { ...lease, holder, until: untilMs };
-    return lease.cursor === undefined ? {} : { cursor: lease.cursor };
+    return clone(lease.position);
   }
 
-  async saveSweepLease(holder: string, cursor: string | undefined, release: boolean): Promise<boolean> {
+  async saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
     this.count('saveSweepLease');
     const lease = this.sweepLease;
     if (lease.holder !== holder) return false;
+    const { cursor, round } = position;
     this.sweepLease = {
       until: release ? 0 : lease.until,
       ...(release ? {} : { holder }),
-      ...(cursor === undefined ? {} : { cursor }),
+      position: { round, ...(cursor === undefined ? {} : { cursor }) },
     };
     return true;
   }
@@ -157,7 +159,8 @@ export class MemoryRunStore implements RunStore {
     });
   }
 
-  async listNodes(runId: string): Promise<NodeRecord[]> {
+  /** Always consistent: `options.consistent: false` allows staleness, it does not require it. */
+  async listNodes(runId: string, _options?: NodeListOptions): Promise<NodeRecord[]> {
     this.count('listNodes');
     return [...(this.nodes.get(runId)?.values() ?? [])].map(clone);
   }
