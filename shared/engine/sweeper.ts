@@ -11,8 +11,8 @@ import { continueControl } from './run-controls.ts';
 import { stopRun } from './stop-run.ts';
 
 export interface SweepReport {
-  /** Another sweep held the lease: this one did nothing (sweeps never overlap). */
-  readonly skipped: boolean;
+  /** Present when another sweep held the lease: this one did nothing (sweeps never overlap). */
+  readonly skipped?: true;
   readonly runsChecked: number;
   readonly timedOut: number;
   /** Node messages sent again: expired leases, overdue wake-ups, lost messages. */
@@ -23,8 +23,8 @@ export interface SweepReport {
   readonly controls: number;
   /** Runs whose sweep failed (a store error); the next sweep tries them again. */
   readonly errors: number;
-  /** The time budget ran out before every active run was seen: the next sweep goes on from there. */
-  readonly cutShort: boolean;
+  /** Present when the time budget ran out before every active run was seen: the next sweep goes on from there. */
+  readonly cutShort?: true;
 }
 
 export interface SweepOptions {
@@ -79,15 +79,13 @@ export async function sweep(cx: EngineContext, options: SweepOptions = {}): Prom
   const started = cx.now();
   const room = (options.remainingMs ?? Number.POSITIVE_INFINITY) - REMAINING_MARGIN_MS;
   const until = started + Math.max(0, Math.min(options.budgetMs ?? DEFAULT_BUDGET_MS, room));
-  const report = {
-    skipped: false,
+  const report: { -readonly [K in keyof SweepReport]: SweepReport[K] } = {
     runsChecked: 0,
     timedOut: 0,
     requeued: 0,
     released: 0,
     controls: 0,
     errors: 0,
-    cutShort: false,
   };
   const holder = cx.deps.ids.newId();
   const lease = await cx.runs.takeSweepLease(holder, started, until + LEASE_GRACE_MS);

@@ -191,8 +191,6 @@ export function recoveryScenarios(makeHarness: MakeHarness) {
 
       // Assess
       expect(report).toEqual({
-        skipped: false,
-        cutShort: false,
         runsChecked: 1,
         timedOut: 0,
         requeued: 0,

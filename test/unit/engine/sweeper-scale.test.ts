@@ -78,7 +78,8 @@ describe('the sweeper at 10,000 active runs (memory store, simulated request lat
       const everyRun = new Set(seenBy.flatMap((seen) => [...seen]));
       expect(runIds.filter((runId) => !everyRun.has(runId))).toEqual([]);
       for (const { simulatedMs } of took) expect(simulatedMs).toBeLessThan(LAMBDA_TIMEOUT_MS);
-      for (const report of reports) expect(report).toMatchObject({ skipped: false, errors: 0, requeued: 0 });
+      for (const report of reports) expect(report).toMatchObject({ errors: 0, requeued: 0 });
+      for (const report of reports) expect(report.skipped).toBeUndefined();
       if (sweepsNeeded > 1) expect(reports[0]?.cutShort).toBe(true);
       console.info(
         `${ACTIVE_RUNS} active runs at ${latencyMs} ms a request: ` +
