@@ -13,13 +13,15 @@
  * |             |                             |              | arrival sets as string sets             |
  * | done-set    | `R#<runId>`                 | `E#<setKey>` | `done`: number set                      |
  * | slots, line | `T#<t>#W#<wf>` (`#WAIT`)    | `SLOTS`, id  | see `dynamodb-run-slots.ts`             |
+ * | sweep lease | `SWEEPER`                   | `LEASE`      | holder, leaseUntil, cursor, round       |
  *
- * - Indexes (projection ALL, sort key the run item's own `runId`: a ULID, so descending is newest
- *   first): `byTenant` on `gsi1pk = T#<tenant>`, `byWorkflow` on `gsi2pk = T#<tenant>#W#<wf>`,
- *   `byStatus` on `gsi3pk = T#<tenant>#S#<status>`, and the sparse `active` on `activePk =
- *   ACTIVE`, present while the run is QUEUED, RUNNING or PAUSED or a control is pending. `updateRun` rewrites
- *   `gsi3pk` and `activePk` with the status; it needs the run's tenant for that, which never
- *   changes, so it is remembered from earlier calls or read once.
+ * - Indexes (every run field but the outputs, `LISTED_RUN_ATTRIBUTES`; sort key the run item's own
+ *   `runId`: a ULID, so descending is newest first): `byTenant` on `gsi1pk = T#<tenant>`,
+ *   `byWorkflow` on `gsi2pk = T#<tenant>#W#<wf>`, `byStatus` on `gsi3pk = T#<tenant>#S#<status>`,
+ *   and the sparse `active` on `activePk = ACTIVE#<shard>` (`activePkOf`), present while the run is
+ *   QUEUED, RUNNING or PAUSED or a control is pending. `updateRun` rewrites `gsi3pk` and
+ *   `activePk` with the status; it needs the run's tenant for that, which never changes, so it is
+ *   remembered from earlier calls or read once.
  * - Listings read indexes, which are eventually consistent: a run may show up (or move between
  *   status listings) a moment after the write. Queries and cursors: `dynamodb-run-listing.ts`.
  * - Outputs are JSON text: a native map would refuse numbers beyond 2^53 or DynamoDB's range,
