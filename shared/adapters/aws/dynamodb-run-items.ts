@@ -66,6 +66,9 @@ export const LISTED_RUN_ATTRIBUTES = [
 export const runKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: 'RUN' });
 export const inputsKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: 'IN' });
 export const nodeKey = (runId: string, nodeId: string): Key => ({ pk: `R#${runId}`, sk: `N#${nodeId}` });
+/** Which kind of item a sort key names: the run item, a node item, or another (inputs, done-sets, ...). */
+export const itemKindOf = (sk: string | undefined): 'run' | 'node' | undefined =>
+  sk === 'RUN' ? 'run' : sk?.startsWith('N#') ? 'node' : undefined;
 export const doneKey = (runId: string, setKey: string): Key => ({ pk: `R#${runId}`, sk: `E#${setKey}` });
 export const idempotencyKeyOf = (tenant: string, key: string): Key => ({
   pk: `T#${tenant}#I#${key}`,
