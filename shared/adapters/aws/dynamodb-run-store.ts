@@ -138,8 +138,8 @@ export class DynamoDbRunStore implements RunStore {
       // A crash between them leaves an orphan inputs item, which TTL removes.
       const [runPut, inputsPut] = creationItems(this.tableName, run, body, undefined);
       if (runPut && inputsPut) {
-        await this.doc.send(new PutCommand(inputsPut.Put));
         try {
+          await this.doc.send(new PutCommand(inputsPut.Put));
           await this.doc.send(new PutCommand(runPut.Put));
         } catch (error) {
           if ((error as Error).name === 'ConditionalCheckFailedException') {

@@ -16,6 +16,7 @@ import {
   type RunRecord,
   type RunStatus,
   type RunStore,
+  RunStoreError,
   type SweepPosition,
 } from '../../ports/run-store.ts';
 
@@ -50,7 +51,8 @@ export class MemoryRunStore implements RunStore {
       const found = this.runs.get(existing);
       if (found) return { run: clone(found), created: false };
     }
-    if (this.runs.has(run.runId)) throw new Error(`run ${run.runId} already exists`);
+    if (this.runs.has(run.runId))
+      throw new RunStoreError(`cannot create run ${run.runId}: it already exists`);
     this.runs.set(run.runId, clone(run));
     this.inputs.set(run.runId, clone(inputs));
     if (idempotencyKey) this.idempotency.set(idempotencyKey, run.runId);
