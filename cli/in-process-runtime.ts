@@ -19,7 +19,6 @@ import type { RunStore } from '../shared/ports/run-store.ts';
 import type { Sandbox } from '../shared/ports/sandbox.ts';
 
 /** Where an in-process run keeps its state. */
-export type StoreKind = 'memory' | 'local';
 
 /** The ports of an in-process run and how to wait for more work. */
 export interface InProcessRuntime {

@@ -134,7 +134,7 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
  * `SKEIN_TENANT_MAX_ACTIVE_RUNS` as a whole number of at least 1, `undefined` when unset.
  * @example tenantQuotaFrom({ SKEIN_TENANT_MAX_ACTIVE_RUNS: '50' }) // 50
  */
-export function tenantQuotaFrom(env: NodeJS.ProcessEnv = process.env): number | undefined {
+function tenantQuotaFrom(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const raw = env[ENV.tenantMaxActiveRuns];
   if (raw === undefined || raw === '') return undefined;
   const quota = Number(raw);

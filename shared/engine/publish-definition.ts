@@ -140,7 +140,7 @@ function nextSummary(current: WorkflowRecord | undefined, record: VersionRecord)
 }
 
 /** `latest` is the greatest release; a prerelease is latest only while no release exists. */
-export function isPreferredLatest(candidate: string, latest: string): boolean {
+function isPreferredLatest(candidate: string, latest: string): boolean {
   const candidateIsRelease = semver.prerelease(candidate) === null;
   const latestIsRelease = semver.prerelease(latest) === null;
   if (candidateIsRelease !== latestIsRelease) return candidateIsRelease;

@@ -178,7 +178,7 @@ async function itemsOf(cx: EngineContext, run: RunRecord) {
  * run) — work that never ran is always rerun, or the run could end SUCCEEDED without it — and
  * everything downstream of them.
  */
-export function resetSet(
+function resetSet(
   plan: Plan,
   items: ReadonlyMap<string, NodeRecord>,
   named: readonly string[] | undefined,

@@ -18,7 +18,6 @@ const detailSchema = z
   .strict();
 
 /** The `detail` of a `skein.start-run` event. */
-export type StartRunDetail = z.infer<typeof detailSchema>;
 
 export type TriggerResult =
   | { readonly started: true; readonly runId: string; readonly created: boolean }

@@ -218,7 +218,7 @@ export function nodeCondition(when: NodeCondition, x: Expr): string | undefined 
 }
 
 /** The node is of `epoch`: an absent `epoch` attribute (or item) is epoch 0. */
-export function epochCondition(epoch: number, x: Expr): string {
+function epochCondition(epoch: number, x: Expr): string {
   const name = x.n('epoch');
   return epoch === 0 ? `(attribute_not_exists(${name}) OR ${name} = ${x.v(0)})` : `${name} = ${x.v(epoch)}`;
 }
