@@ -1,3 +1,4 @@
+import { refusalKindOf } from '../shared/api/errors.ts';
 import { SkeinError } from '../shared/domain/problems.ts';
 import { type ApiKeyDeps, createApiKey, listAllApiKeys, revokeApiKey } from '../shared/engine/api-keys.ts';
 import { UsageError } from './run-options.ts';
@@ -133,10 +134,9 @@ function apiBackend(base: string, key: string): KeysBackend {
     const json = parseJson(text);
     if (response.ok) return json;
     const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const status = response.status as SkeinError['status'];
     let message = error?.message ?? `HTTP ${response.status} ${text.slice(0, 200)}`;
     if (response.status === 401 || response.status === 403) message += ' (check --key and --tenant)';
-    throw new SkeinError(error?.code ?? `HTTP_${response.status}`, message, status);
+    throw new SkeinError(error?.code ?? `HTTP_${response.status}`, message, refusalKindOf(response.status));
   };
   return {
     create: async (tenant, label) => {

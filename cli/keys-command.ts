@@ -75,7 +75,7 @@ async function withBackend(options: KeysOptions, io: Io, command: (keys: KeysBac
     }
     if (error instanceof SkeinError) {
       io.err(`skein: ${error.code}: ${error.message}`);
-      return error.status === 400 ? EXIT.usage : EXIT.failed;
+      return error.kind === 'invalid' ? EXIT.usage : EXIT.failed;
     }
     if (error instanceof BackendError) {
       io.err(error.message);

@@ -65,7 +65,11 @@ export function createApp(deps: ApiDeps) {
     bodyLimit({
       maxSize: LIMITS.maxDefinitionBytes,
       onError: () => {
-        throw new SkeinError('TOO_LARGE', `the body is over ${LIMITS.maxDefinitionBytes} bytes (1 MB)`, 413);
+        throw new SkeinError(
+          'TOO_LARGE',
+          `the body is over ${LIMITS.maxDefinitionBytes} bytes (1 MB)`,
+          'too_large',
+        );
       },
     }),
   );

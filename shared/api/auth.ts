@@ -28,7 +28,7 @@ export interface AuthDeps {
 export function requireApiKey(deps: AuthDeps): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const header = apiKeyFromHeaders((name) => c.req.header(name));
-    if (!('key' in header)) throw new SkeinError('UNAUTHORIZED', header.message, 401);
+    if (!('key' in header)) throw new SkeinError('UNAUTHORIZED', header.message, 'unauthenticated');
     const source = sourceOf(deps.clientAddress(c));
     const wait = deps.limiter.retryAfter(source);
     if (wait > 0) {
@@ -41,12 +41,12 @@ export function requireApiKey(deps: AuthDeps): MiddlewareHandler<ApiEnv> {
       throw new SkeinError(
         'UNAUTHORIZED',
         'the API key is not valid (unknown or revoked); create one with `skein keys create`',
-        401,
+        'unauthenticated',
       );
     }
     const pathTenant = c.req.param('tenant');
     if (pathTenant !== undefined && pathTenant !== who.tenant) {
-      throw new SkeinError('NOT_FOUND', `no tenant "${pathTenant}"`, 404);
+      throw new SkeinError('NOT_FOUND', `no tenant "${pathTenant}"`, 'not_found');
     }
     c.set('tenant', who.tenant);
     c.set('keyId', who.keyId);

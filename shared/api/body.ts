@@ -16,7 +16,7 @@ function bodyFormat(c: Context): SourceFormat {
   throw new SkeinError(
     'UNSUPPORTED_MEDIA_TYPE',
     `content type "${type}" is not accepted; send application/json or application/yaml`,
-    415,
+    'unsupported_media',
   );
 }
 
@@ -47,7 +47,7 @@ export function bodyError(problems: readonly Problem[]): SkeinError {
   return new SkeinError(
     first?.code ?? 'PARSE',
     first?.message ?? 'unreadable body',
-    400,
+    'invalid',
     first?.path,
     problems,
   );
@@ -72,7 +72,11 @@ async function bodyText(c: Context): Promise<string> {
     text.length > LIMITS.maxDefinitionBytes &&
     Buffer.byteLength(text, 'utf8') > LIMITS.maxDefinitionBytes
   ) {
-    throw new SkeinError('TOO_LARGE', `the body is over ${LIMITS.maxDefinitionBytes} bytes (1 MB)`, 413);
+    throw new SkeinError(
+      'TOO_LARGE',
+      `the body is over ${LIMITS.maxDefinitionBytes} bytes (1 MB)`,
+      'too_large',
+    );
   }
   return text;
 }
@@ -85,7 +89,7 @@ async function bodyText(c: Context): Promise<string> {
 export function parseBody<T extends z.ZodObject>(schema: T, body: unknown): z.infer<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     const got = Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`;
-    throw new SkeinError('SCHEMA', `the body must be an object of fields, got ${got}`, 400, '$');
+    throw new SkeinError('SCHEMA', `the body must be an object of fields, got ${got}`, 'invalid', '$');
   }
   const result = schema.safeParse(body);
   if (result.success) return result.data;
@@ -105,5 +109,5 @@ export function parseBody<T extends z.ZodObject>(schema: T, body: unknown): z.in
     }));
   });
   const [first] = problems;
-  throw new SkeinError('SCHEMA', first?.message ?? 'invalid body', 400, first?.path ?? '$', problems);
+  throw new SkeinError('SCHEMA', first?.message ?? 'invalid body', 'invalid', first?.path ?? '$', problems);
 }

@@ -1,7 +1,27 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { SkeinError } from '../domain/problems.ts';
+import { type RefusalKind, SkeinError } from '../domain/problems.ts';
+
+/** The HTTP status of each kind of refusal: HTTP lives here, not in the domain. */
+export const REFUSAL_STATUS = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  too_large: 413,
+  unsupported_media: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+} as const satisfies Record<RefusalKind, ContentfulStatusCode>;
+
+/** The kind of refusal an HTTP error status means (a client reading the API's answers). */
+export function refusalKindOf(status: number): RefusalKind {
+  const found = Object.entries(REFUSAL_STATUS).find(([, code]) => code === status);
+  return found ? (found[0] as RefusalKind) : 'invalid';
+}
 
 /** The one error shape of the API: `{"error":{"code","message","path?","errors?"}}`. */
 export interface ErrorBody {
@@ -18,7 +38,10 @@ export function errorBody(code: string, message: string, path?: string, errors?:
 export function onError(log: (message: string, error: unknown) => void) {
   return (error: Error, c: Context) => {
     if (error instanceof SkeinError) {
-      return c.json(errorBody(error.code, error.message, error.path, error.details), error.status);
+      return c.json(
+        errorBody(error.code, error.message, error.path, error.details),
+        REFUSAL_STATUS[error.kind],
+      );
     }
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;

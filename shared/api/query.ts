@@ -10,7 +10,7 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: Record<string,
   throw new SkeinError(
     'INVALID_QUERY',
     `query parameter "${name}": ${issue?.message ?? 'invalid'}`,
-    400,
+    'invalid',
     toJsonPath(['query', name]),
   );
 }

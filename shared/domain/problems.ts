@@ -42,12 +42,28 @@ export function toJsonPath(segments: readonly PathSegment[]): string {
   return out;
 }
 
-/** Errors the API maps to a 4xx: a code, a message that says what to do, an optional JSON path. */
+/**
+ * What kind of refusal an error is, in the domain's terms; the API maps each kind to its HTTP
+ * status (`shared/api/errors.ts`), the CLI to its exit code.
+ */
+export type RefusalKind =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'too_large'
+  | 'unsupported_media'
+  | 'unprocessable'
+  | 'rate_limited';
+
+/** A refusal a user can act on: a code, a message that says what to do, an optional JSON path. */
 export class SkeinError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 = 400,
+    readonly kind: RefusalKind = 'invalid',
     readonly path?: string,
     readonly details?: unknown,
   ) {
@@ -58,12 +74,12 @@ export class SkeinError extends Error {
 
 export class NotFoundError extends SkeinError {
   constructor(message: string, path?: string) {
-    super('NOT_FOUND', message, 404, path);
+    super('NOT_FOUND', message, 'not_found', path);
   }
 }
 
 export class ConflictError extends SkeinError {
   constructor(code: string, message: string, path?: string) {
-    super(code, message, 409, path);
+    super(code, message, 'conflict', path);
   }
 }

@@ -51,7 +51,7 @@ export function effectiveRetryPolicy(
   const pathOf = (field: Field, level: Level) =>
     toJsonPath(level === 'node' ? [...nodePath, 'retry', field] : ['defaults', 'retry', field]);
   const fail = (field: Field, level: Level, message: string): never => {
-    throw new SkeinError('INVALID_RETRY_POLICY', message, 400, pathOf(field, level));
+    throw new SkeinError('INVALID_RETRY_POLICY', message, 'invalid', pathOf(field, level));
   };
   const duration = (field: 'initialDelay' | 'maxDelay', fallback: number) => {
     const { value, level } = pick(field);

@@ -74,13 +74,14 @@ export function resolveRunInputs(
  */
 export function runInputsError(problems: readonly Problem[]): SkeinError {
   const [first] = problems;
-  if (!first) return new SkeinError('INVALID_INPUTS', 'the run inputs are invalid', 400, '$.inputs', []);
+  if (!first)
+    return new SkeinError('INVALID_INPUTS', 'the run inputs are invalid', 'invalid', '$.inputs', []);
   const more =
     problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
   return new SkeinError(
     'INVALID_INPUTS',
     `invalid run inputs: ${first.path}: ${first.message}${more}`,
-    400,
+    'invalid',
     first.path,
     [...problems],
   );

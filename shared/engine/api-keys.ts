@@ -113,7 +113,7 @@ function assertLabel(label: string): void {
     throw new SkeinError(
       'INVALID_LABEL',
       `a label is 1 to ${MAX_LABEL_LENGTH} characters without control characters, got ${JSON.stringify(label.slice(0, MAX_LABEL_LENGTH + 1))}`,
-      400,
+      'invalid',
       '$.label',
     );
   }

@@ -38,7 +38,7 @@ export class ExpressionError extends SkeinError {
     readonly position?: number,
     code: ExpressionErrorCode = 'EXPRESSION',
   ) {
-    super(code, message, 422, path, position === undefined ? undefined : { position });
+    super(code, message, 'unprocessable', path, position === undefined ? undefined : { position });
     this.name = 'ExpressionError';
   }
 }

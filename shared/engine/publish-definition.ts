@@ -47,7 +47,7 @@ export class InvalidDefinitionError extends SkeinError {
     super(
       'INVALID_DEFINITION',
       `the definition has ${result.errors.length} problem(s)${first ? `; first: ${first.message}` : ''}`,
-      422,
+      'unprocessable',
       first?.path,
       result.errors,
     );
@@ -74,7 +74,7 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
     throw new SkeinError(
       'ID_MISMATCH',
       `the body says id "${definition.id}" but the URL says "${workflowId}"`,
-      400,
+      'invalid',
       '$.id',
     );
   }
@@ -82,7 +82,7 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
     throw new SkeinError(
       'VERSION_MISMATCH',
       `the body says version "${definition.version}" but the URL says "${version}"`,
-      400,
+      'invalid',
       '$.version',
     );
   }

@@ -36,13 +36,13 @@ export async function claimRetry(
       throw new SkeinError(
         'UNKNOWN_NODE',
         `node "${id}" is not in this workflow${didYouMean(id, plan.ids)}`,
-        422,
+        'unprocessable',
         `$.nodes[${index}]`,
       );
     }
   });
   if ((named?.length ?? 0) > MAX_NAMED_NODES) {
-    throw new SkeinError('SCHEMA', `name at most ${MAX_NAMED_NODES} nodes`, 422, '$.nodes');
+    throw new SkeinError('SCHEMA', `name at most ${MAX_NAMED_NODES} nodes`, 'unprocessable', '$.nodes');
   }
   const items = await itemsOf(cx, run);
   await cancelAbandoned(cx, run, items);

@@ -135,7 +135,7 @@ function offsetOf(cursor: string, total: number): number {
     throw new SkeinError(
       'INVALID_CURSOR',
       'cursor is not a nodes cursor of this run: pass `nodesCursor` as it came',
-      400,
+      'invalid',
       '$.query.cursor',
     );
   }

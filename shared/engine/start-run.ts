@@ -38,7 +38,7 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
     throw new SkeinError(
       'SCHEMA',
       'idempotencyKey must be 1 to 128 printable ASCII characters without spaces',
-      400,
+      'invalid',
       '$.idempotencyKey',
     );
   }
@@ -87,7 +87,7 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
       throw new SkeinError(
         'IDEMPOTENCY_KEY_REUSED',
         `idempotencyKey "${idempotencyKey}" was already used for a run of workflow ${result.run.workflow}`,
-        409,
+        'conflict',
         '$.idempotencyKey',
       );
     }
@@ -132,7 +132,7 @@ async function resolveVersion(
       throw new SkeinError(
         'SCHEMA',
         `version must be a version such as 1.2.0 or a range such as ^1.2.0, got "${wanted}"`,
-        400,
+        'invalid',
         '$.version',
       );
     }

@@ -73,7 +73,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
       });
       return { started: true, runId: run.runId, created };
     } catch (error) {
-      if (error instanceof SkeinError && error.status < 500) {
+      if (error instanceof SkeinError) {
         return drop(`the run was refused: ${error.code}: ${error.message}`, {
           tenant: request.tenant,
           workflow: request.workflow,

@@ -280,7 +280,7 @@ async function settle(
     else if (!run.control && (run.status === 'CANCELLED' || run.status === 'TIMED_OUT')) {
       await harness.engine.retry(TENANT, runId).catch((error: unknown) => {
         // A node of the stopped run still RUNNING: its lease must run out first (the clock moves on).
-        if (!(error instanceof SkeinError && error.status === 409)) throw error;
+        if (!(error instanceof SkeinError && error.kind === 'conflict')) throw error;
         harness.clock.advance(11 * MINUTE);
       });
     } else {

@@ -231,7 +231,7 @@ export function describeDefinitionStoreContract(name: string, makeStore: () => P
       const attempt = store.listWorkflows(`t-${randomUUID()}`, { cursor: 'not-a-cursor' });
 
       // Assess
-      await expect(attempt).rejects.toMatchObject({ code: 'INVALID_CURSOR', status: 400 });
+      await expect(attempt).rejects.toMatchObject({ code: 'INVALID_CURSOR', kind: 'invalid' });
     });
 
     it('lets exactly one of two racing publishes win', async () => {

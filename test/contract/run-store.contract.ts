@@ -386,8 +386,8 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
 
         // Assess
         expect(cursor).toEqual(expect.any(String));
-        await expect(garbage).rejects.toMatchObject({ code: 'INVALID_CURSOR', status: 400 });
-        await expect(foreign).rejects.toMatchObject({ code: 'INVALID_CURSOR', status: 400 });
+        await expect(garbage).rejects.toMatchObject({ code: 'INVALID_CURSOR', kind: 'invalid' });
+        await expect(foreign).rejects.toMatchObject({ code: 'INVALID_CURSOR', kind: 'invalid' });
       });
 
       it('lists active runs of every tenant, until they end', async () => {

@@ -100,7 +100,7 @@ export function controlScenarios(makeHarness: MakeHarness) {
       // Assess
       const states = ['SUCCEEDED', 'RUNNING', 'CANCELLED', 'SUCCEEDED', 'PAUSED', 'RUNNING'];
       refused.forEach((error, index) => {
-        expect(error).toMatchObject({ code: 'RUN_STATE', status: 409 });
+        expect(error).toMatchObject({ code: 'RUN_STATE', kind: 'conflict' });
         expect(error.message).toContain(`it is ${states[index]}`);
       });
       expect((await harness.view(done.runId)).status).toBe('SUCCEEDED');
@@ -126,7 +126,7 @@ export function controlScenarios(makeHarness: MakeHarness) {
       ];
 
       // Assess
-      for (const error of refused) expect(error).toMatchObject({ code: 'NOT_FOUND', status: 404 });
+      for (const error of refused) expect(error).toMatchObject({ code: 'NOT_FOUND', kind: 'not_found' });
       expect((await harness.view(runId)).status).toBe('RUNNING');
     });
   });

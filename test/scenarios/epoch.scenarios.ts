@@ -202,7 +202,7 @@ export function epochScenarios(makeHarness: MakeHarness) {
       await harness.drain();
 
       // Assess
-      expect(early).toMatchObject({ status: 409, code: 'RUN_STATE' });
+      expect(early).toMatchObject({ kind: 'conflict', code: 'RUN_STATE' });
       expect(retried.status).toBe('RUNNING');
       const run = await harness.view(runId);
       expect(run.status).toBe('SUCCEEDED');

@@ -143,7 +143,7 @@ export function raceScenarios(makeHarness: MakeHarness) {
       );
 
       // Assess
-      expect(refused).toMatchObject({ status: 422, path: '$.timeout' });
+      expect(refused).toMatchObject({ kind: 'unprocessable', path: '$.timeout' });
     });
   });
 }

@@ -63,7 +63,7 @@ export function rerunScenarios(makeHarness: MakeHarness) {
       await harness.drain();
 
       // Assess
-      expect(unknown).toMatchObject({ code: 'UNKNOWN_NODE', status: 422, path: '$.nodes[1]' });
+      expect(unknown).toMatchObject({ code: 'UNKNOWN_NODE', kind: 'unprocessable', path: '$.nodes[1]' });
       const run = await harness.view(failed.runId);
       expect(run.status).toBe('SUCCEEDED');
       expect(run.nodes.a).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
@@ -84,7 +84,7 @@ export function rerunScenarios(makeHarness: MakeHarness) {
       const refused = await refusal(harness.engine.retry(TENANT, failed.runId, ['ok']));
 
       // Assess
-      expect(refused).toMatchObject({ code: 'RUN_STATE', status: 409 });
+      expect(refused).toMatchObject({ code: 'RUN_STATE', kind: 'conflict' });
       expect(refused.message).toContain('"bad" failed');
       const run = await harness.view(failed.runId);
       expect(run.status).toBe('FAILED');
@@ -129,7 +129,7 @@ export function rerunScenarios(makeHarness: MakeHarness) {
       // Assess
       expect(run.status).toBe('CANCELLED');
       expect(run.nodes.a?.status).toBe('SUCCEEDED');
-      expect(refusals[0]).toMatchObject({ code: 'RUN_STATE', status: 409 });
+      expect(refusals[0]).toMatchObject({ code: 'RUN_STATE', kind: 'conflict' });
       expect(refusals[0]?.message).toContain('node "a" is still running');
     });
 

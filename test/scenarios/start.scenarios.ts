@@ -56,7 +56,7 @@ export function startScenarios(makeHarness: MakeHarness) {
 
       // Assess
       // The engine says 400; the HTTP layer answers 422 for INVALID_INPUTS (shared/api/routes/runs.ts).
-      expect(wrongType).toMatchObject({ code: 'INVALID_INPUTS', status: 400, path: '$.inputs.count' });
+      expect(wrongType).toMatchObject({ code: 'INVALID_INPUTS', kind: 'invalid', path: '$.inputs.count' });
       expect(wrongType.message).toContain('expected integer, got number 1.5');
       expect(missing).toMatchObject({ code: 'INVALID_INPUTS', path: '$.inputs.name' });
       expect(unknown).toMatchObject({ code: 'INVALID_INPUTS', path: '$.inputs.colour' });
@@ -105,10 +105,10 @@ export function startScenarios(makeHarness: MakeHarness) {
       const badKey = await refusal(harness.start('typed', { name: 'ada' }, { idempotencyKey: 'has space' }));
 
       // Assess
-      expect(reused).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', status: 409, path: '$.idempotencyKey' });
+      expect(reused).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', kind: 'conflict', path: '$.idempotencyKey' });
       expect(elsewhere.created).toBe(true);
       expect(elsewhere.run.runId).not.toBe(first.run.runId);
-      expect(badKey).toMatchObject({ status: 400, path: '$.idempotencyKey' });
+      expect(badKey).toMatchObject({ kind: 'invalid', path: '$.idempotencyKey' });
     });
 
     it('keeps a run on the version it started with when a newer one is published mid-run', async () => {
@@ -157,11 +157,11 @@ export function startScenarios(makeHarness: MakeHarness) {
       const malformed = await refusal(harness.start('pinned', undefined, { version: 'one' }));
 
       // Assess
-      expect(workflow).toMatchObject({ code: 'NOT_FOUND', status: 404 });
-      expect(version).toMatchObject({ code: 'NOT_FOUND', status: 404, path: '$.version' });
+      expect(workflow).toMatchObject({ code: 'NOT_FOUND', kind: 'not_found' });
+      expect(version).toMatchObject({ code: 'NOT_FOUND', kind: 'not_found', path: '$.version' });
       expect(version.message).toContain('latest is 1.0.0');
-      expect(range).toMatchObject({ code: 'NOT_FOUND', status: 404, path: '$.version' });
-      expect(malformed).toMatchObject({ status: 400, path: '$.version' });
+      expect(range).toMatchObject({ code: 'NOT_FOUND', kind: 'not_found', path: '$.version' });
+      expect(malformed).toMatchObject({ kind: 'invalid', path: '$.version' });
     });
   });
 

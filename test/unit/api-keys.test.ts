@@ -45,7 +45,7 @@ describe('createApiKey', () => {
   ])('refuses a label that is %s, naming $.label', async (_what, label) => {
     await expect(createApiKey(keyDeps(), 'acme', label)).rejects.toMatchObject({
       code: 'INVALID_LABEL',
-      status: 400,
+      kind: 'invalid',
       path: '$.label',
     });
   });
@@ -58,7 +58,7 @@ describe('createApiKey', () => {
     // Act
     const refused = createApiKey(deps, 'acme');
     // Assess
-    await expect(refused).rejects.toMatchObject({ code: 'TOO_MANY_KEYS', status: 409 });
+    await expect(refused).rejects.toMatchObject({ code: 'TOO_MANY_KEYS', kind: 'conflict' });
     await revokeApiKey(deps.apiKeys, 'acme', made[0]?.record.keyId as string);
     await expect(createApiKey(deps, 'acme')).resolves.toBeDefined();
     await expect(createApiKey(deps, 'other')).resolves.toBeDefined();
@@ -88,7 +88,7 @@ describe('revokeApiKey', () => {
     // Act
     const attempt = revokeApiKey(deps.apiKeys, tenant, keyId);
     // Assess
-    await expect(attempt).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+    await expect(attempt).rejects.toMatchObject({ code: 'NOT_FOUND', kind: 'not_found' });
     expect(await resolveApiKey(deps.apiKeys, key)).toBe('acme');
   });
 });

@@ -125,7 +125,7 @@ describe('evaluateTemplate', () => {
 
     // Assess
     expect(error.code).toBe('EXPRESSION');
-    expect(error.status).toBe(422);
+    expect(error.kind).toBe('unprocessable');
     expect(error.path).toBe('$.with.a[1]');
     expect(error.message).toMatch(/^invalid JSONata at position \d+: /);
     expect(error.position).toBeGreaterThan(4);

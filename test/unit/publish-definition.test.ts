@@ -34,7 +34,7 @@ describe('publishDefinition', () => {
     expect((await publish('1.0.0')).created).toBe(true);
     expect((await publish('1.0.0')).created).toBe(false);
     await expect(publish('1.0.0', body('changed'))).rejects.toMatchObject({
-      status: 409,
+      kind: 'conflict',
       code: 'VERSION_EXISTS',
     });
   });
@@ -43,7 +43,7 @@ describe('publishDefinition', () => {
     const { publish } = setup();
     await publish('1.5.0');
     await expect(publish('1.4.9')).rejects.toMatchObject({
-      status: 409,
+      kind: 'conflict',
       message: expect.stringContaining('1.5.0'),
     });
   });
@@ -60,7 +60,7 @@ describe('publishDefinition', () => {
     await expect(
       publish('1.0.0', { nodes: { a: { type: 'noop', needs: ['a', 'zz'] } } }),
     ).rejects.toMatchObject({
-      status: 422,
+      kind: 'unprocessable',
       code: 'INVALID_DEFINITION',
       details: [
         expect.objectContaining({ code: 'SELF_DEPENDENCY' }),
@@ -116,7 +116,7 @@ describe('publishDefinition', () => {
       await expect(
         publish({ nodes: { train: { type: 'noop', timeout: '10m' }, ok: { type: 'noop', timeout: '55s' } } }),
       ).rejects.toMatchObject({
-        status: 422,
+        kind: 'unprocessable',
         code: 'INVALID_DEFINITION',
         path: '$.nodes.train.timeout',
         details: [

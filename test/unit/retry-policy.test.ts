@@ -65,7 +65,7 @@ describe('effectiveRetryPolicy', () => {
     // Assess
     expect(error).toMatchObject({
       code: 'INVALID_RETRY_POLICY',
-      status: 400,
+      kind: 'invalid',
       path: '$.nodes.fetch.retry.maxAttempts',
     });
   });

@@ -209,7 +209,7 @@ describe('runInputsError', () => {
     // Assess
     expect(error).toMatchObject({
       code: 'INVALID_INPUTS',
-      status: 400,
+      kind: 'invalid',
       path: '$.inputs.a',
       details: problems,
     });

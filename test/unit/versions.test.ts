@@ -74,7 +74,7 @@ describe('decidePublish', () => {
   it('refuses a different body under an existing version with 409', () => {
     expect(() => decidePublish({ ...base, existingDigest: 'd0', majorHead: '1.3.0' })).toThrow(
       expect.objectContaining({
-        status: 409,
+        kind: 'conflict',
         code: 'VERSION_EXISTS',
         message: expect.stringContaining('1.3.0'),
       }),
@@ -84,7 +84,7 @@ describe('decidePublish', () => {
   it('refuses a version not greater than the latest of its major line, naming it', () => {
     expect(() => decidePublish({ ...base, existingDigest: undefined, majorHead: '1.4.0' })).toThrow(
       expect.objectContaining({
-        status: 409,
+        kind: 'conflict',
         code: 'VERSION_NOT_GREATER',
         message: expect.stringContaining('1.4.0'),
       }),

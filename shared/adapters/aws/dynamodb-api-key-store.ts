@@ -205,7 +205,7 @@ function decodeCursor(cursor: string, listing: { pk: string; prefix: string }): 
     throw new SkeinError(
       'INVALID_CURSOR',
       'the cursor is malformed or belongs to another listing; pass back the cursor of the previous page unchanged, or omit it to start from the first page',
-      400,
+      'invalid',
     );
   }
   return { pk: key.pk, sk: key.sk };

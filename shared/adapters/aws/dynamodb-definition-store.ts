@@ -273,7 +273,7 @@ const invalidCursor = () =>
   new SkeinError(
     'INVALID_CURSOR',
     'the cursor is malformed or belongs to another listing; pass back the cursor of the previous page unchanged, or omit it to start from the first page',
-    400,
+    'invalid',
   );
 
 function lostRace(error: unknown): boolean {

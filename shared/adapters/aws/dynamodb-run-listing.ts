@@ -151,5 +151,5 @@ const invalidCursor = () =>
   new SkeinError(
     'INVALID_CURSOR',
     'the cursor is malformed or belongs to another listing; pass back the cursor of the previous page unchanged, or omit it to start from the first page',
-    400,
+    'invalid',
   );

@@ -11,7 +11,7 @@ export function pageOf<T>(items: T[], page: PageRequest, keyOf: (item: T) => str
     throw new SkeinError(
       'INVALID_CURSOR',
       'the cursor is not valid for this listing; start again without it',
-      400,
+      'invalid',
     );
   }
   const start = index + 1;

@@ -403,7 +403,7 @@ function positionIn(cursor: string, listing: string): string {
     throw new SkeinError(
       'INVALID_CURSOR',
       'the cursor is not valid for this listing; start again without it',
-      400,
+      'invalid',
     );
   }
   return parsed.after;

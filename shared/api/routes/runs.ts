@@ -155,8 +155,8 @@ async function pollUntilEnded(
 
 /** Rejected run inputs are a 422 (like an invalid definition), every problem in `errors`. */
 function asUnprocessable(error: unknown): unknown {
-  if (error instanceof SkeinError && error.code === 'INVALID_INPUTS' && error.status === 400) {
-    return new SkeinError(error.code, error.message, 422, error.path, error.details);
+  if (error instanceof SkeinError && error.code === 'INVALID_INPUTS' && error.kind === 'invalid') {
+    return new SkeinError(error.code, error.message, 'unprocessable', error.path, error.details);
   }
   return error;
 }

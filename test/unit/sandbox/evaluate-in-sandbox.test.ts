@@ -108,7 +108,7 @@ describe('evaluateTemplate with a sandbox', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ExpressionError);
-    expect(error).toMatchObject({ code: 'EXPRESSION_MEMORY', path: '$.with', position: 3, status: 422 });
+    expect(error).toMatchObject({ code: 'EXPRESSION_MEMORY', path: '$.with', position: 3, kind: 'unprocessable' });
   });
 
   it('keeps the language’s own errors with their path and position', async () => {
