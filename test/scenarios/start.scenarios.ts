@@ -105,7 +105,11 @@ export function startScenarios(makeHarness: MakeHarness) {
       const badKey = await refusal(harness.start('typed', { name: 'ada' }, { idempotencyKey: 'has space' }));
 
       // Assess
-      expect(reused).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', kind: 'conflict', path: '$.idempotencyKey' });
+      expect(reused).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        kind: 'conflict',
+        path: '$.idempotencyKey',
+      });
       expect(elsewhere.created).toBe(true);
       expect(elsewhere.run.runId).not.toBe(first.run.runId);
       expect(badKey).toMatchObject({ kind: 'invalid', path: '$.idempotencyKey' });

@@ -29,7 +29,8 @@ describe('forged cursors with keys DynamoDB would refuse', () => {
     });
 
     // Assess
-    for (const refusal of refusals) expect(refusal).toMatchObject({ code: 'INVALID_CURSOR', kind: 'invalid' });
+    for (const refusal of refusals)
+      expect(refusal).toMatchObject({ code: 'INVALID_CURSOR', kind: 'invalid' });
   });
 
   it('refuses workflow, version and key listing cursors whose sort key is over 1,024 bytes', async () => {
@@ -45,6 +46,7 @@ describe('forged cursors with keys DynamoDB would refuse', () => {
     ]);
 
     // Assess
-    for (const refusal of refusals) expect(refusal).toMatchObject({ code: 'INVALID_CURSOR', kind: 'invalid' });
+    for (const refusal of refusals)
+      expect(refusal).toMatchObject({ code: 'INVALID_CURSOR', kind: 'invalid' });
   });
 });

@@ -108,7 +108,12 @@ describe('evaluateTemplate with a sandbox', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ExpressionError);
-    expect(error).toMatchObject({ code: 'EXPRESSION_MEMORY', path: '$.with', position: 3, kind: 'unprocessable' });
+    expect(error).toMatchObject({
+      code: 'EXPRESSION_MEMORY',
+      path: '$.with',
+      position: 3,
+      kind: 'unprocessable',
+    });
   });
 
   it('keeps the language’s own errors with their path and position', async () => {
