@@ -92,6 +92,11 @@ export interface EngineSettings {
    * `WORKER_TIME_EXCEEDED` at the next one, instead of looping through the queue forever.
    */
   readonly maxHandBacks: number;
+  /**
+   * A worker that finishes a node records the run's progress (`progressAt`) when the recorded one
+   * is older than this; the sweeper leaves runs that moved within this plus its quiet time alone.
+   */
+  readonly progressEveryMs: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -106,6 +111,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   controlSliceMs: 20_000,
   lostMessageMs: 10 * 60_000,
   maxHandBacks: 3,
+  progressEveryMs: 60_000,
 };
 
 export interface EngineDeps {

@@ -54,8 +54,21 @@ export async function finishNode(cx: EngineContext, claim: Claim, change: Finish
     ...(shown ? { error: shown } : {}),
     ...(reason && !failure ? { reason } : {}),
   });
+  await noteProgress(cx, run);
   await afterTerminal(cx, run, plan, written);
   return DONE;
+}
+
+/**
+ * Records that the run moved, when what the worker read of it says the last record is older than
+ * `progressEveryMs`: about one write per run per interval while it is busy, none for a run that
+ * ends within it. The sweeper leaves a run that moved recently alone instead of reading its nodes.
+ */
+async function noteProgress(cx: EngineContext, run: RunRecord): Promise<void> {
+  const every = cx.settings.progressEveryMs;
+  const now = cx.now();
+  if (run.progressAt !== undefined && Date.parse(run.progressAt) > now - every) return;
+  await cx.runs.markProgress(run.runId, cx.iso(now), cx.iso(now - every));
 }
 
 /** RETRY_WAIT or WAITING until `wakeAt`, then a message wakes the node. */

@@ -64,6 +64,7 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
     sinkCount: plan.sinkCount,
     createdAt: cx.iso(now),
     updatedAt: cx.iso(now),
+    progressAt: cx.iso(now),
     ...(admitted ? { epochStartedAt: cx.iso(now) } : {}),
     expiresAt: activeExpiry(cx, record.definition),
     ...(timeoutMs === undefined || !admitted ? {} : { deadline: cx.iso(now + timeoutMs) }),

@@ -190,6 +190,9 @@ async function sweepRun(cx: EngineContext, run: RunRecord, { quietMs, until, rou
     return swept;
   }
   if (run.status !== 'RUNNING') return swept;
+  // Its workers recorded progress lately: it is moving, and SQS redelivers a dead worker's node.
+  const moving = now - cx.settings.progressEveryMs - quietMs;
+  if (run.progressAt !== undefined && Date.parse(run.progressAt) > moving) return swept;
   const plan = await cx.planFor(run);
   if (!dueForNodeReads(run.runId, plan.ids.length, round)) return swept;
   // Half-price reads: every action below is a conditional write or a message a claim checks, and

@@ -94,6 +94,11 @@ export interface RunRecord {
   readonly idempotencyKey?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * When a worker last saw the run move (finished a node), recorded at most about once a minute
+   * (`markProgress`): the sweeper leaves a run that moved recently alone. Not in the indexes.
+   */
+  readonly progressAt?: string;
   readonly endedAt?: string;
   /** Run timeout: past this time the run is TIMED_OUT. */
   readonly deadline?: string;
@@ -288,6 +293,12 @@ export interface RunStore {
    * may lack `outputs` (the indexes do not carry them).
    */
   listActiveRuns(page?: PageRequest): Promise<Page<RunRecord>>;
+  /**
+   * Records that the run moved at `at`, unless its recorded progress is already at or after
+   * `ifBefore` (so busy workers write it about once per interval, not per node) or the run is
+   * gone. Touches no index.
+   */
+  markProgress(runId: string, at: string, ifBefore: string): Promise<void>;
   /**
    * Takes the sweeper's lease for `holder` until `untilMs` (epoch ms) when nobody holds it at
    * `nowMs` (never taken, given up, or expired), so two sweeps never overlap. Returns where the

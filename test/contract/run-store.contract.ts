@@ -61,6 +61,27 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
         expect(await store.getInputs(run.runId)).toEqual({ first: true });
       });
 
+      it('records progress only over an older mark, and not for a run that does not exist', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = runRecord({ progressAt: '2026-01-01T00:00:00.000Z' });
+        await store.createRun(run, {});
+
+        // Act
+        await store.markProgress(run.runId, '2026-01-01T00:01:00.000Z', '2026-01-01T00:00:00.001Z');
+        const first = (await store.getRun(run.runId))?.progressAt;
+        await store.markProgress(run.runId, '2026-01-01T00:01:30.000Z', '2026-01-01T00:00:30.000Z');
+        const second = (await store.getRun(run.runId))?.progressAt;
+        await store.markProgress(newId(), '2026-01-01T00:01:30.000Z', '2026-01-01T00:00:30.000Z');
+        const listed = (await store.listActiveRuns()).items.find((r) => r.runId === run.runId);
+
+        // Assess: the second mark found one newer than its bound and changed nothing
+        expect(first).toBe('2026-01-01T00:01:00.000Z');
+        expect(second).toBe('2026-01-01T00:01:00.000Z');
+        expect(await store.getRun(newId())).toBeUndefined();
+        expect(listed?.progressAt).toBe('2026-01-01T00:01:00.000Z');
+      });
+
       it('returns nothing for a run that does not exist', async () => {
         // Prepare
         const store = await makeStore();

@@ -86,4 +86,68 @@ export function sweeperScenarios(makeHarness: MakeHarness) {
       expect(harness.handled).toBe(60);
     });
   });
+
+  describe('a progress marker instead of node reads', () => {
+    it('leaves a run whose workers recorded progress lately alone, and reads its nodes once it stalls', async () => {
+      // Prepare: a chain whose first node finishes 5 minutes after the start
+      const harness = await makeHarness();
+      await harness.publish({
+        id: 'busy',
+        nodes: { a: js('return 1'), b: js('return 2', { needs: ['a'] }) },
+      });
+      const runId = await harness.start('busy');
+      const listNodes = harness.runs.listNodes.bind(harness.runs);
+      let nodeReads = 0;
+      harness.runs.listNodes = (id, options) => {
+        if (id === runId) nodeReads += 1;
+        return listNodes(id, options);
+      };
+      harness.clock.advance(5 * MINUTE);
+      const finishedAt = harness.clock.now();
+      await harness.step(); // a finishes; b is now queued
+
+      // Act
+      const marked = (await harness.runs.getRun(runId))?.progressAt;
+      harness.clock.advance(MINUTE + 30_000);
+      await harness.engine.sweep();
+      const readsWhileMoving = nodeReads;
+      harness.clock.advance(MINUTE);
+      await harness.engine.sweep();
+
+      // Assess: recorded by the worker; no node read 90 s later; read once it is 2.5 minutes old
+      expect(marked).toBe(new Date(finishedAt).toISOString());
+      expect(readsWhileMoving).toBe(0);
+      expect(nodeReads).toBe(1);
+      await harness.drain();
+      expect((await harness.view(runId)).status).toBe('SUCCEEDED');
+    });
+
+    it('records progress at most once a minute while nodes keep finishing', async () => {
+      // Prepare: 30 nodes in a chain, one finishing every 10 s
+      const harness = await makeHarness();
+      const nodes: Record<string, object> = {};
+      for (let i = 0; i < 30; i++) nodes[`n${i}`] = js('return 1', i === 0 ? {} : { needs: [`n${i - 1}`] });
+      await harness.publish({ id: 'steady', nodes });
+      const runId = await harness.start('steady');
+      const markProgress = harness.runs.markProgress.bind(harness.runs);
+      const marks: string[] = [];
+      harness.runs.markProgress = async (id, at, ifBefore) => {
+        const before = (await harness.runs.getRun(id))?.progressAt;
+        await markProgress(id, at, ifBefore);
+        if ((await harness.runs.getRun(id))?.progressAt !== before) marks.push(at);
+      };
+
+      // Act
+      for (let i = 0; i < 30; i++) {
+        harness.clock.advance(10_000);
+        await harness.step();
+      }
+
+      // Assess: 300 s of work, a mark once the last is a minute old (checked when a node finishes,
+      // every 10 s): 4 marks, 70 s apart, the first 70 s after the start
+      expect((await harness.view(runId)).status).toBe('SUCCEEDED');
+      const gaps = marks.map((at, i) => (Date.parse(at) - Date.parse(marks[i - 1] ?? at)) / 1000);
+      expect(gaps).toEqual([0, 70, 70, 70]);
+    });
+  });
 }

@@ -59,6 +59,7 @@ export const LISTED_RUN_ATTRIBUTES = [
   'endedAt',
   'deadline',
   'epochStartedAt',
+  'progressAt',
   'control',
   'expiresAt',
 ] as const;

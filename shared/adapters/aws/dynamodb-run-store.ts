@@ -196,6 +196,17 @@ export class DynamoDbRunStore implements RunStore {
     return item && this.remember(toRun(item));
   }
 
+  async markProgress(runId: string, at: string, ifBefore: string): Promise<void> {
+    const x = new Expr();
+    const progressAt = x.n('progressAt');
+    await this.update(
+      runKey(runId),
+      x,
+      `SET ${progressAt} = ${x.v(at)}`,
+      `attribute_exists(${x.n('pk')}) AND (attribute_not_exists(${progressAt}) OR ${progressAt} < ${x.v(ifBefore)})`,
+    );
+  }
+
   async recordFailure(runId: string, error: ErrorInfo, updatedAt: string): Promise<void> {
     const x = new Expr();
     const { update, condition } = failureUpdate(error, updatedAt, x);

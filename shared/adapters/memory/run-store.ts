@@ -98,6 +98,13 @@ export class MemoryRunStore implements RunStore {
     return clone(next);
   }
 
+  async markProgress(runId: string, at: string, ifBefore: string): Promise<void> {
+    this.count('markProgress');
+    const run = this.runs.get(runId);
+    if (!run || (run.progressAt !== undefined && run.progressAt >= ifBefore)) return;
+    this.runs.set(runId, { ...run, progressAt: at });
+  }
+
   async recordFailure(runId: string, error: ErrorInfo, updatedAt: string): Promise<void> {
     this.count('recordFailure');
     const run = this.runs.get(runId);
