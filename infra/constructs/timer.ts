@@ -24,8 +24,8 @@ export interface SkeinTimerProps {
  * deletes its schedules), and the group is deleted with the stack, schedules and all (they would
  * target queues that no longer exist).
  *
- * Cost: $1 per million deliveries on Scheduler against about $56 for the Step Functions Wait
- * state it replaces (see `shared/ARCHITECTURE.md`, "Timers").
+ * Cost: about $1.40 per million long waits (Scheduler and the SQS send) against about $57 for
+ * the Step Functions Wait state it replaces (see `shared/ARCHITECTURE.md`, "Timers on AWS").
  *
  * @example
  * const timer = new SkeinTimer(this, 'Timer', { stage, queues: pools.map((pool) => pool.queue) });
