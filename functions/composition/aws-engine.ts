@@ -2,13 +2,14 @@
  * The engine's composition on AWS: DynamoDB, one SQS queue per pool and the EventBridge Scheduler
  * timer, built once per cold start and only when first used (api, sweeper, trigger import it; the
  * worker adds its executors in `aws-worker.ts`; the authorizer and the monitor import neither).
- * Only workers run nodes, so {@link engine} has no executors: the api, sweeper and trigger bundles
- * carry no http client, script engines or EventBridge client.
+ * Only workers run nodes, so {@link engine} has no executors and the api, sweeper and trigger
+ * bundles no EventBridge client. (They still carry undici, 0.5 MB, because `ExecutorRegistry`
+ * shares `shared/executors/registry.ts` with the executors that import it.)
  *
- * The timer reads `SKEIN_TIMER_*` and `SKEIN_QUEUE_ARN_PREFIX` on the first delay over 15 minutes
- * (only workers schedule those; the worker checks them at cold start). The engine's `sandbox` starts its hosts only
- * when an expression or a script first runs: in the worker and the sweeper, whose bundles carry
- * the host entries.
+ * The timer reads `SKEIN_TIMER_*` and `SKEIN_QUEUE_ARN_PREFIX` on the first delay over 15
+ * minutes (only workers schedule those; the worker checks them at cold start). The engine's
+ * `sandbox` starts its hosts only when an expression or a script first runs: in the worker and the
+ * sweeper, whose bundles carry the host entries.
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
