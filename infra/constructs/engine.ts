@@ -49,17 +49,17 @@ export interface SkeinEngineProps {
 
 /**
  * The run engine: one {@link WorkerPool} per pool (queue, dead-letter queue, worker), the
- * {@link SkeinTimer} for long delays (EventBridge Scheduler), the sweeper (every minute: timed-out runs, expired leases,
- * lost messages) and the trigger function, which an EventBridge rule on the default bus feeds
- * with `skein.start-run` events from source `skein`.
+ * {@link SkeinTimer} for long delays (EventBridge Scheduler), the sweeper (every minute:
+ * timed-out runs, expired leases, lost messages) and the trigger function, which an EventBridge
+ * rule on the default bus feeds with `skein.start-run` events from source `skein`.
  *
  * Every engine function gets {@link environment}: the definitions and runs table names,
  * `SKEIN_POOL_QUEUES` (pool → queue *name*: a URL is `SKEIN_QUEUE_URL_PREFIX` and the name, so ~20
  * pools fit Lambda's 4 KB of environment; `resolvePools` refuses more than fit); workers also get
  * their own `SKEIN_QUEUE_URL`, the queue ARN prefix and the timer's group, role and dead-letter
- * queue, the event bus name and the http allow-list, if any (only workers run nodes). {@link grantEngineAccess} gives
- * another function (the API) the access every engine function has: run state, definitions,
- * enqueueing on every pool.
+ * queue, the event bus name and the http allow-list, if any (only workers run nodes).
+ * {@link grantEngineAccess} gives another function (the API) the access every engine function
+ * has: run state, definitions, enqueueing on every pool.
  *
  * @example
  * const engine = new SkeinEngine(this, 'Engine', { stage, definitionsTable, runsTable, pools: [{ name: 'default' }] });
