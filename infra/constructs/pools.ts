@@ -97,7 +97,7 @@ export function resolvePools(pools: readonly WorkerPoolSpec[]): ResolvedWorkerPo
 /**
  * The most bytes `SKEIN_POOL_QUEUES` (`{"<pool>":"<queue name>",...}`) can take for these pools,
  * whatever names CloudFormation gives the queues.
- * @example poolQueuesBytes(['default']) // 93
+ * @example poolQueuesBytes(['default']) // 94
  */
 export function poolQueuesBytes(names: readonly string[]): number {
   return (
