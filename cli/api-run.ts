@@ -84,9 +84,14 @@ export async function runViaApi(
           : `Interrupted: could not cancel run ${runId} (${cancelled ? `HTTP ${cancelled.status}` : 'no answer'}).`,
       );
     }
-    const polled = await call('GET', runPath);
-    if (polled.status !== 200) throw refusal('read', polled, workflowId, version);
-    const report = polled.json as RunReport;
+    const ended = interrupted;
+    let report = await readWhole(call, runPath, false, (polled) =>
+      refusal('read', polled, workflowId, version),
+    );
+    if (TERMINAL_RUN_STATUSES.includes(report.status) || ended) {
+      // The last read carries the outputs, which GET run leaves out unless asked.
+      report = await readWhole(call, runPath, true, (polled) => refusal('read', polled, workflowId, version));
+    }
     if (request.live)
       for (const line of nodeChanges(nodes, report.nodes ?? {}, new Date().toISOString())) printer.push(line);
     nodes = report.nodes ?? {};
@@ -96,6 +101,33 @@ export async function runViaApi(
     }
     await pause(request.pollMs ?? 250, request.signal);
   }
+}
+
+type Call = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; json: unknown; text: string }>;
+
+/** GET run, every page of nodes (1,000 at a time), with or without their outputs. */
+async function readWhole(
+  call: Call,
+  runPath: string,
+  outputs: boolean,
+  refused: (polled: Awaited<ReturnType<Call>>) => Error,
+): Promise<RunReport> {
+  let report: RunReport | undefined;
+  let cursor: string | undefined;
+  do {
+    const query = `?limit=1000&outputs=${outputs}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const polled = await call('GET', `${runPath}${query}`);
+    if (polled.status !== 200) throw refused(polled);
+    const page = polled.json as RunReport & { nodesCursor?: string };
+    report = report ? { ...page, nodes: { ...report.nodes, ...page.nodes } } : page;
+    cursor = page.nodesCursor;
+  } while (cursor);
+  const { nodesCursor: _c, ...whole } = report as RunReport & { nodesCursor?: string };
+  return whole;
 }
 
 async function send(request: ApiRunRequest, method: string, url: string, body?: unknown) {

@@ -7,6 +7,7 @@ import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
 import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
 import { LOCAL_TABLES } from '../shared/config.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
+import { deliverMessage } from '../shared/engine/delivery.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../shared/executors/registry.ts';
 import type { DeniedPort } from '../shared/executors/ssrf-guard.ts';
@@ -18,7 +19,6 @@ import type { RunStore } from '../shared/ports/run-store.ts';
 import type { Sandbox } from '../shared/ports/sandbox.ts';
 
 /** Where an in-process run keeps its state. */
-export type StoreKind = 'memory' | 'local';
 
 /** The ports of an in-process run and how to wait for more work. */
 export interface InProcessRuntime {
@@ -175,13 +175,12 @@ export async function drive(
   const aborted = new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve()));
   let lastSweep = Date.now();
   const deliver = async (message: ReceivedMessage) => {
-    try {
-      const result = await engine.handleMessage(message.body);
-      if (result.kind === 'done') await queue.delete(message.receipt);
-      else await queue.changeVisibility(message.receipt, result.afterSeconds);
-    } catch (error) {
-      options.onError?.(error);
-    }
+    const log = (level: 'warn' | 'error', _message: string, details: Readonly<Record<string, unknown>>) => {
+      if (level === 'error') options.onError?.(details.error);
+    };
+    const delivery = await deliverMessage({ engine, queue, log }, message);
+    if (delivery.kind === 'done')
+      await queue.delete(message.receipt).catch((error: unknown) => options.onError?.(error));
   };
   while (!options.done() && !options.signal?.aborted) {
     const room = MAX_IN_FLIGHT - inFlight.size;

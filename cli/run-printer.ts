@@ -46,14 +46,14 @@ export interface RunReport {
 }
 
 /** `12:00:01.234` in local time. */
-export function clockTime(iso: string): string {
+function clockTime(iso: string): string {
   const date = new Date(iso);
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }
 
 /** `2s`, `1.5s`, `3m 20s`: a short human duration. */
-export function shortDuration(ms: number): string {
+function shortDuration(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 100) / 10);
   if (seconds < 60) return `${seconds}s`;
   const whole = Math.round(seconds);
@@ -69,7 +69,7 @@ const describeError = (error: ErrorInfo | undefined) =>
  * One human line per node event.
  * @example formatNodeLine({ at, nodeId: 'fetch', kind: 'started', attempt: 1 }) // '12:00:01.234  ▶ fetch started (attempt 1)'
  */
-export function formatNodeLine(line: NodeLine): string {
+function formatNodeLine(line: NodeLine): string {
   const { nodeId: id } = line;
   const wait = line.wakeAt === undefined ? '' : shortDuration(Date.parse(line.wakeAt) - Date.parse(line.at));
   const reason = line.reason ? `: ${line.reason}` : '';

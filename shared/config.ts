@@ -47,6 +47,16 @@ export const ENV = {
 /** Every deployment has this pool; nodes without `pool` run on it. */
 export const DEFAULT_POOL = 'default';
 
+/**
+ * Receives of a ready-node message before it moves to its pool's dead-letter queue, on AWS and
+ * in local mode alike. Infrastructure errors use none (the message is put back, see
+ * `deliverMessage`), so only a message that fails for another reason gets there.
+ */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** The EventBridge event that starts a run (cron rules and trusted producers send it). */
+export const START_RUN_EVENT = { source: 'skein', detailType: 'skein.start-run' } as const;
+
 export const LOCAL_TABLES = {
   definitions: 'skein-definitions',
   control: 'skein-control',
@@ -146,7 +156,7 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
  * `SKEIN_TENANT_MAX_ACTIVE_RUNS` as a whole number of at least 1, `undefined` when unset.
  * @example tenantQuotaFrom({ SKEIN_TENANT_MAX_ACTIVE_RUNS: '50' }) // 50
  */
-export function tenantQuotaFrom(env: NodeJS.ProcessEnv = process.env): number | undefined {
+function tenantQuotaFrom(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const raw = env[ENV.tenantMaxActiveRuns];
   if (raw === undefined || raw === '') return undefined;
   const quota = Number(raw);

@@ -184,7 +184,7 @@ export function dynamoClients(endpoint: string, config: DynamoDBClientConfig = {
 }
 
 /** The folder holding `DynamoDBLocal.jar`, inside the installed `amplify-dynamodb-simulator`. */
-export function emulatorDir(): string {
+function emulatorDir(): string {
   const packageJson = createRequire(import.meta.url).resolve('amplify-dynamodb-simulator/package.json');
   const dir = join(dirname(packageJson), 'emulator');
   if (!existsSync(join(dir, 'DynamoDBLocal.jar'))) {
@@ -194,7 +194,7 @@ export function emulatorDir(): string {
 }
 
 /** A port that was free a moment ago (bind port 0, read it, release it). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);

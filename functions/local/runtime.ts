@@ -1,9 +1,11 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
+import { isTransientAwsError } from '../../shared/adapters/aws/transient-errors.ts';
 import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
+import { MAX_RECEIVE_COUNT } from '../../shared/config.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
@@ -59,7 +61,6 @@ export interface LocalRuntime {
 }
 
 /** Deliveries before a message is parked in the dead-letter queue, as the CDK stack configures. */
-const MAX_RECEIVE_COUNT = 10;
 const VISIBILITY_SECONDS = 60;
 
 /**
@@ -118,7 +119,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     source = startSqsEventSource({
       queue,
       queueArn: await queueArn(client, queueUrl),
-      handler: createWorkerHandler({ engine, queue }),
+      handler: createWorkerHandler({
+        engine,
+        queue,
+        isTransient: isTransientAwsError,
+        log: (level, message, details) => {
+          if (level === 'error') onError(details.error ?? message);
+          else console.warn(`skein worker: ${message}`, details);
+        },
+      }),
       concurrency: options.concurrency ?? 2,
       waitSeconds: 1,
       onError,

@@ -96,7 +96,9 @@ function skeinTable(scope: Construct, id: string, keys: TableDescription, settin
       indexName: index.indexName,
       partitionKey: { name: index.partitionKey.name, type: AttributeType.STRING },
       sortKey: { name: index.sortKey.name, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      ...(index.include === undefined
+        ? { projectionType: ProjectionType.ALL }
+        : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }),
     });
   }
   if (!settings.pointInTimeRecovery) {

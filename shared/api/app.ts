@@ -29,6 +29,8 @@ export interface ApiDeps {
   readonly clock: Clock;
   /** API keys: checked on every `/v1` route, and listed, created and revoked by the key routes. */
   readonly apiKeys: ApiKeyStore;
+  /** Each worker pool's function timeout: publishing refuses nodes longer than their pool can run. */
+  readonly poolTimeoutsMs?: Readonly<Record<string, number>> | undefined;
   /** Ids and secrets of keys created through the API. */
   readonly ids: Ids;
   /**

@@ -9,7 +9,7 @@ const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json$/i;
 const YAML_TYPES = /^(?:application|text)\/(?:x-)?yaml$/i;
 
 /** Which parser a request body needs, from its Content-Type (JSON when absent). */
-export function bodyFormat(c: Context): SourceFormat {
+function bodyFormat(c: Context): SourceFormat {
   const type = (c.req.header('content-type') ?? 'application/json').split(';')[0]?.trim() ?? '';
   if (JSON_TYPES.test(type)) return 'json';
   if (YAML_TYPES.test(type)) return 'yaml';

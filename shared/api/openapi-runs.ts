@@ -8,6 +8,7 @@ import {
   runParam,
   runStartedSchema,
   runStateSchema,
+  runViewQuerySchema,
   runViewSchema,
   startRunBodySchema,
 } from './run-schemas.ts';
@@ -38,7 +39,7 @@ export function documentRunRoutes(app: OpenAPIHono): void {
     summary: 'Start a run',
     description:
       'Starts a run pinned to one exact version. An empty body is `{}`. With `wait`, answers 200 with ' +
-      'the whole run (as GET run) once it has ended within `wait` seconds; otherwise the run summary: ' +
+      'the run (as GET run with `outputs=true`) once it has ended within `wait` seconds; otherwise the run summary: ' +
       '202 when this request created the run, 200 when `idempotencyKey` matched an existing run.',
     security,
     request: {
@@ -78,9 +79,12 @@ export function documentRunRoutes(app: OpenAPIHono): void {
   registry.registerPath({
     method: 'get',
     path: runPath,
-    summary: 'A run with every node’s state',
+    summary: 'A run: its progress and a page of its nodes',
+    description:
+      'Progress counts every node; `nodes` holds one page in definition order (`limit`, default 100), ' +
+      'without outputs unless `outputs=true`; `nodesCursor` is there while more nodes follow.',
     security,
-    request: { params: run },
+    request: { params: run, query: runViewQuerySchema },
     responses: { 200: json(runViewSchema, 'The run'), ...errors, ...unavailable },
   });
   const controls = [

@@ -116,8 +116,6 @@ export const nodeSchema = z.discriminatedUnion('type', [
 
 export const mapTemplateSchema = z.union([workflowRefSchema, nodeSchema]);
 
-export const NODE_TYPES = nodeSchema.options.map((option) => option.shape.type.value);
-
 export const inputTypeSchema = z.enum(['string', 'number', 'integer', 'boolean', 'object', 'array']);
 
 /** True when `value` has the declared input type. */
@@ -184,5 +182,4 @@ export const definitionSchema = z
 
 export type WorkflowDefinition = z.infer<typeof definitionSchema>;
 export type NodeDefinition = z.infer<typeof nodeSchema>;
-export type NodeType = NodeDefinition['type'];
 export type InputDefinition = z.infer<typeof inputSchema>;

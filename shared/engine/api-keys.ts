@@ -60,7 +60,7 @@ export async function createApiKey(
 }
 
 /** The stored key a string is, or undefined (also for strings that are not shaped like keys). */
-export async function findApiKey(apiKeys: ApiKeyStore, key: string): Promise<ApiKeyRecord | undefined> {
+async function findApiKey(apiKeys: ApiKeyStore, key: string): Promise<ApiKeyRecord | undefined> {
   return looksLikeApiKey(key) ? apiKeys.getByHash(hashApiKey(key)) : undefined;
 }
 

@@ -36,4 +36,6 @@ export interface FinishChange {
   readonly output?: unknown;
   readonly error?: { readonly code: string; readonly message: string };
   readonly reason?: string;
+  /** The claim started no attempt (a skip, a cancel before the start): it does not count one. */
+  readonly uncounted?: boolean;
 }

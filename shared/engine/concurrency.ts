@@ -23,7 +23,7 @@ const TENANT_LINE = '*';
  * leak a count; the sweeper gives back the slots of runs that have ended. Without caps, runs pay
  * nothing.
  */
-export const capOf = (plan: Plan): number | undefined => plan.definition.maxConcurrentRuns;
+const capOf = (plan: Plan): number | undefined => plan.definition.maxConcurrentRuns;
 
 interface Line {
   readonly key: string;

@@ -82,6 +82,16 @@ export interface EngineSettings {
    * QUEUED and start in order. A deployment setting (`SKEIN_TENANT_MAX_ACTIVE_RUNS`). @default none
    */
   readonly maxActiveRunsPerTenant?: number;
+  /**
+   * Each worker pool's function timeout (AWS): a node without a timeout of its own gets at most
+   * what its pool can run, so it is not cut by the function. @default none (local workers have no limit)
+   */
+  readonly poolTimeoutsMs?: Readonly<Record<string, number>>;
+  /**
+   * A node handed back this many times (the worker's time ran out before the node's) fails with
+   * `WORKER_TIME_EXCEEDED` at the next one, instead of looping through the queue forever.
+   */
+  readonly maxHandBacks: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -95,6 +105,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   controlSliceNodes: 2_000,
   controlSliceMs: 20_000,
   lostMessageMs: 10 * 60_000,
+  maxHandBacks: 3,
 };
 
 export interface EngineDeps {

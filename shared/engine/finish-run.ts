@@ -6,6 +6,7 @@ import { releaseSlot } from './concurrency.ts';
 import { ACTIVE_RUN, type EngineContext } from './context.ts';
 import { evaluateTemplate } from './evaluate.ts';
 import { type Plan, referencedNodes } from './plan.ts';
+import { endedExpiry } from './retention.ts';
 import { scopeFor } from './scope.ts';
 
 /** Ends a run whose sinks are all done: FAILED when a node failed, else SUCCEEDED with its outputs. */
@@ -13,7 +14,7 @@ export async function finishRun(cx: EngineContext, runId: string, plan: Plan): P
   const run = await cx.runs.getRun(runId);
   if (!run || !ACTIVE_RUN.includes(run.status)) return;
   const endedAt = cx.iso();
-  const expiresAt = Math.floor(cx.now() / 1000) + cx.settings.retentionDays * 86_400;
+  const expiresAt = endedExpiry(cx, plan.definition);
   if (run.failed) {
     const ended = await cx.runs.updateRun(runId, ACTIVE_RUN, {
       status: 'FAILED',

@@ -100,3 +100,22 @@ export function decodeMessage(body: string): DecodedMessage {
   if (relay.success) return { kind: 'relay', message: { at: relay.data.at, body: relay.data.b } };
   return { kind: 'invalid', reason: 'neither a node, a control nor a relay message' };
 }
+
+/** What a log line says of a message: its kind, and the run and node it is about. */
+export function peekMessage(
+  body: string,
+):
+  | { readonly kind: 'invalid'; readonly reason: string; readonly keys: Record<string, string> }
+  | { readonly kind: 'node' | 'control' | 'relay'; readonly keys: Record<string, string> } {
+  const decoded = decodeMessage(body);
+  switch (decoded.kind) {
+    case 'invalid':
+      return { kind: 'invalid', reason: decoded.reason, keys: {} };
+    case 'node':
+      return { kind: 'node', keys: { runId: decoded.message.runId, nodeId: decoded.message.nodeId } };
+    case 'control':
+      return { kind: 'control', keys: { runId: decoded.message.runId, control: decoded.message.action } };
+    case 'relay':
+      return { kind: 'relay', keys: {} };
+  }
+}

@@ -37,7 +37,7 @@ export async function finishNode(cx: EngineContext, claim: Claim, change: Finish
       ...(fields.reason ? { reason: fields.reason } : {}),
     },
     remove: ['leaseUntil', 'wakeAt', ...(fields.error ? [] : (['error'] as const))],
-    ...(woken ? { addAttempt: -1 } : {}),
+    ...(woken || change.uncounted ? { addAttempt: -1 } : {}),
   });
   const saved = await saveOrFail(cx, claim, write(change.status, { ...change, error, reason }), (failure) =>
     write('FAILED', { error: failure }),
@@ -101,14 +101,31 @@ export async function parkClaimed(
   return DONE;
 }
 
-/** The worker must stop: give the node back unfinished, not counting the attempt. */
+/**
+ * The worker must stop: give the node back unfinished, not counting the attempt. Bounded: the
+ * `maxHandBacks`-th hand-back of a node fails it with `WORKER_TIME_EXCEEDED` (its pool's worker
+ * never has the time it needs) instead of sending it round the queue for ever.
+ */
 export async function handBack(cx: EngineContext, claim: Claim): Promise<StepResult> {
   const { run, node } = claim;
+  const handBacks = (node.handBacks ?? 0) + 1;
+  if (handBacks >= cx.settings.maxHandBacks) {
+    const pool = claim.plan.node(node.nodeId)?.pool ?? 'default';
+    return finishNode(cx, claim, {
+      status: 'FAILED',
+      error: {
+        code: 'WORKER_TIME_EXCEEDED',
+        message:
+          `node "${node.nodeId}" was handed back ${handBacks} times: the workers of pool "${pool}" ran ` +
+          'out of time before it finished; lower its timeout or run it on a pool with a longer function timeout',
+      },
+    });
+  }
   const written = await cx.runs.updateNode(
     run.runId,
     node.nodeId,
     { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
-    { set: { status: 'READY', readyAt: cx.iso() }, addAttempt: -1, remove: ['leaseUntil'] },
+    { set: { status: 'READY', readyAt: cx.iso(), handBacks }, addAttempt: -1, remove: ['leaseUntil'] },
     run.expiresAt,
   );
   if (written) await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId, epoch: run.epoch }], claim.plan);

@@ -1,4 +1,5 @@
 import { parseDuration } from '../domain/duration.ts';
+import { poolNodeTimeMs, poolOf } from '../domain/pool-time.ts';
 import { MAX_VISIBILITY_SECONDS } from '../ports/queue.ts';
 import type { NodeStatus, RunRecord } from '../ports/run-store.ts';
 import { type Claim, evaluate } from './claim.ts';
@@ -104,10 +105,16 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
       : { failed: node.failedParents, skipped: node.skippedParents };
   const rule = definition.trigger ?? 'all_success';
   const verdict = decideTrigger(rule, parents, outcomes);
-  if (!verdict.run) return finishNode(cx, claim, { status: 'SKIPPED', reason: verdict.reason });
+  if (!verdict.run) {
+    const reason = (await branchNotTaken(cx, claim, outcomes.skipped)) ?? verdict.reason;
+    return finishNode(cx, claim, { status: 'SKIPPED', reason, uncounted: true });
+  }
   if (run.failed && rule !== 'all_done') {
-    const reason = `not started: node "${run.error?.nodeId ?? '?'}" failed, so the run is failing`;
-    return finishNode(cx, claim, { status: 'CANCELLED', reason });
+    const failed = `node "${run.error?.nodeId ?? '?'}" failed, so the run is failing`;
+    // A wait that started, or a node waiting to retry, did start: only the rest "did not".
+    const started = node.wakeAt !== undefined || node.attempt > 1;
+    const reason = started ? `stopped while waiting: ${failed}` : `not started: ${failed}`;
+    return finishNode(cx, claim, { status: 'CANCELLED', reason, uncounted: true });
   }
   cx.emit({ type: 'node.started', runId: run.runId, nodeId: node.nodeId, attempt: node.attempt });
   if (definition.when !== undefined) {
@@ -122,7 +129,9 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
       if (failedWhen.kind === 'finish') return finishNode(cx, claim, failedWhen.change);
       return handBack(cx, claim);
     }
-    if (!when.value) return finishNode(cx, claim, { status: 'SKIPPED', reason: '`when` is false' });
+    if (!when.value) {
+      return finishNode(cx, claim, { status: 'SKIPPED', reason: '`when` is false', uncounted: true });
+    }
   }
   const result = await runAttempt(cx, claim, timeoutMs, options.remainingMs);
   switch (result.kind) {
@@ -133,6 +142,21 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
     case 'hand-back':
       return handBack(cx, claim);
   }
+}
+
+/**
+ * Why a node skipped by its join rule was skipped, when the skipped parent is a `condition` that
+ * chose the other branch: "branch not taken" rather than "parent was skipped". One read, on the
+ * skip path only.
+ */
+async function branchNotTaken(cx: EngineContext, claim: Claim, skipped: readonly string[]) {
+  const { plan, node } = claim;
+  const condition = skipped.find((id) => plan.node(id)?.type === 'condition');
+  if (condition === undefined) return undefined;
+  const parent = await cx.runs.getNode(claim.run.runId, condition);
+  const chosen = (parent?.output as { branch?: unknown } | undefined)?.branch;
+  if (parent?.status !== 'SUCCEEDED' || typeof chosen !== 'string') return undefined;
+  return `branch not taken: condition "${condition}" chose "${chosen}", and "${node.nodeId}" is on the other branch`;
 }
 
 /** The claim's condition failed: a duplicate, a redelivery after a crash, or an early message. */
@@ -214,8 +238,16 @@ async function parkNode(cx: EngineContext, run: RunRecord, message: NodeMessage)
   return DONE;
 }
 
-/** The node's timeout: its own, else the definition's default, else the engine's. */
+/**
+ * The node's timeout: its own, else the definition's default, else the engine's, cut to what its
+ * pool's worker can run when the deployment says (`poolTimeoutsMs`).
+ */
 export function nodeTimeoutMs(cx: EngineContext, plan: Plan, nodeId: string): number {
-  const given = plan.node(nodeId)?.timeout ?? plan.definition.defaults?.timeout;
-  return (given === undefined ? undefined : parseDuration(given)) ?? cx.settings.defaultNodeTimeoutMs;
+  const node = plan.node(nodeId);
+  const given = node?.timeout ?? plan.definition.defaults?.timeout;
+  const parsed = given === undefined ? undefined : parseDuration(given);
+  if (parsed !== undefined) return parsed;
+  const pools = cx.settings.poolTimeoutsMs;
+  const poolLimit = pools && poolNodeTimeMs(poolOf(node?.pool, pools), pools);
+  return Math.min(cx.settings.defaultNodeTimeoutMs, poolLimit ?? Number.POSITIVE_INFINITY);
 }

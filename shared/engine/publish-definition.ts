@@ -3,6 +3,7 @@ import semver from 'semver';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { WORKFLOW_ID } from '../domain/definition-schema.ts';
 import { dependenciesOf } from '../domain/dependencies.ts';
+import { poolTimeProblems } from '../domain/pool-time.ts';
 import { ConflictError, SkeinError } from '../domain/problems.ts';
 import { type ValidationResult, validateDefinition } from '../domain/validate.ts';
 import { assertPublishableVersion, decidePublish } from '../domain/versions.ts';
@@ -17,6 +18,12 @@ import {
 export interface PublishDeps {
   readonly definitions: DefinitionStore;
   readonly clock: Clock;
+  /**
+   * Each worker pool's function timeout: a node whose timeout is longer than its pool can run
+   * (minus a margin for the worker's own work) is refused with the pool named. Absent where workers have
+   * no time limit (local mode).
+   */
+  readonly poolTimeoutsMs?: Readonly<Record<string, number>> | undefined;
 }
 
 export interface PublishRequest {
@@ -61,6 +68,8 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
   const validation = validateDefinition(body);
   if (!validation.valid || !validation.definition) throw new InvalidDefinitionError(validation);
   const definition = validation.definition;
+  const tooLong = deps.poolTimeoutsMs ? poolTimeProblems(definition, deps.poolTimeoutsMs) : [];
+  if (tooLong.length > 0) throw new InvalidDefinitionError({ valid: false, errors: tooLong, order: [] });
   if (definition.id !== undefined && definition.id !== workflowId) {
     throw new SkeinError(
       'ID_MISMATCH',
@@ -131,7 +140,7 @@ function nextSummary(current: WorkflowRecord | undefined, record: VersionRecord)
 }
 
 /** `latest` is the greatest release; a prerelease is latest only while no release exists. */
-export function isPreferredLatest(candidate: string, latest: string): boolean {
+function isPreferredLatest(candidate: string, latest: string): boolean {
   const candidateIsRelease = semver.prerelease(candidate) === null;
   const latestIsRelease = semver.prerelease(latest) === null;
   if (candidateIsRelease !== latestIsRelease) return candidateIsRelease;

@@ -55,7 +55,7 @@ export async function afterTerminal(cx: EngineContext, run: RunRecord, plan: Pla
  * Counts a finished sink in the done-sets of `epoch` (its shard, then the shard in the top set
  * once full). Idempotent. True when every sink of the run is counted.
  */
-export async function countSink(
+async function countSink(
   cx: EngineContext,
   run: Pick<RunRecord, 'runId' | 'expiresAt'>,
   epoch: number,

@@ -9,6 +9,7 @@ import { edgeOutcome } from './edges.ts';
 import { finishRun } from './finish-run.ts';
 import type { NodeMessage } from './messages.ts';
 import type { Plan } from './plan.ts';
+import { activeExpiry } from './retention.ts';
 
 export const RETRYABLE_RUN: readonly RunStatus[] = ['FAILED', 'CANCELLED', 'TIMED_OUT'];
 /** Nodes a retry may name: the list is kept on the run item while the retry is pending. */
@@ -86,6 +87,8 @@ export async function claimRetry(
       status: 'QUEUED',
       epoch,
       control,
+      // Active again: kept as long as a new run would be, then its retention from its new end.
+      expiresAt: activeExpiry(cx, plan.definition),
       updatedAt: cx.iso(),
       remove: ['error', 'endedAt', 'failed', 'outputs'],
     },
@@ -175,7 +178,7 @@ async function itemsOf(cx: EngineContext, run: RunRecord) {
  * run) — work that never ran is always rerun, or the run could end SUCCEEDED without it — and
  * everything downstream of them.
  */
-export function resetSet(
+function resetSet(
   plan: Plan,
   items: ReadonlyMap<string, NodeRecord>,
   named: readonly string[] | undefined,

@@ -4,7 +4,7 @@ import { EngineContext, type EngineDeps } from './context.ts';
 import { decodeMessage } from './messages.ts';
 import { handleNodeMessage, type StepOptions, type StepResult } from './node-step.ts';
 import { cancelRun, handleControlMessage, pauseRun, resumeRun, retryRun } from './run-controls.ts';
-import { getOwnRun, type RunView, viewRun } from './run-view.ts';
+import { getOwnRun, type RunView, type RunViewOptions, viewRun } from './run-view.ts';
 import { type StartRunRequest, type StartRunResult, startRun } from './start-run.ts';
 import { type SweepOptions, type SweepReport, sweep } from './sweeper.ts';
 
@@ -26,8 +26,9 @@ export class RunEngine {
     return startRun(this.cx, request);
   }
 
-  getRun(tenant: string, runId: string): Promise<RunView> {
-    return viewRun(this.cx, tenant, runId);
+  /** The run with its progress and nodes: every node with outputs unless `options` page them. */
+  getRun(tenant: string, runId: string, options?: RunViewOptions): Promise<RunView> {
+    return viewRun(this.cx, tenant, runId, options);
   }
 
   /** The run item only (status, outputs, error): cheap enough to poll. 404 for another tenant's run. */

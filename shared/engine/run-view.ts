@@ -1,4 +1,4 @@
-import { NotFoundError } from '../domain/problems.ts';
+import { NotFoundError, SkeinError } from '../domain/problems.ts';
 import type { ErrorInfo, NodeRecord, NodeStatus, RunControl, RunRecord } from '../ports/run-store.ts';
 import type { EngineContext } from './context.ts';
 import { TERMINAL_NODE } from './context.ts';
@@ -37,8 +37,27 @@ export interface RunView
   readonly control?: ControlView;
   readonly inputs: unknown;
   readonly progress: RunProgress;
+  /** The nodes of this page, in definition order (every node unless the view was paged). */
   readonly nodes: Record<string, NodeView>;
+  /** Present when more nodes follow: pass it as `cursor` for the next page. */
+  readonly nodesCursor?: string;
 }
+
+/** Which nodes a view shows. */
+export interface RunViewOptions {
+  /** Nodes per page. @default every node */
+  readonly limit?: number;
+  /** From a previous page's `nodesCursor`. */
+  readonly cursor?: string;
+  /** Include each node's output. @default true */
+  readonly outputs?: boolean;
+}
+
+/**
+ * A page with outputs stops growing past this many bytes of output, so a page of large outputs
+ * stays well under what one API response may carry (6 MB on Lambda).
+ */
+export const MAX_PAGE_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 /** A run of `tenant` (404 for another tenant's), or throws NotFoundError. */
 export async function getOwnRun(cx: EngineContext, tenant: string, runId: string): Promise<RunRecord> {
@@ -48,11 +67,16 @@ export async function getOwnRun(cx: EngineContext, tenant: string, runId: string
 }
 
 /**
- * The whole picture of a run: every node's state (nodes without an item yet are PENDING, or
- * CANCELLED once the run was stopped) and progress counted from them. One Query of the node
- * items: O(run), for reads only.
+ * The picture of a run: progress counted over every node (nodes without an item yet are PENDING,
+ * or CANCELLED once the run was stopped) and the nodes of one page, in definition order, with or
+ * without their outputs. One Query of the node items: O(run), for reads only.
  */
-export async function viewRun(cx: EngineContext, tenant: string, runId: string): Promise<RunView> {
+export async function viewRun(
+  cx: EngineContext,
+  tenant: string,
+  runId: string,
+  options: RunViewOptions = {},
+): Promise<RunView> {
   const run = await getOwnRun(cx, tenant, runId);
   const [plan, inputs, items] = await Promise.all([
     cx.planFor(run),
@@ -61,15 +85,14 @@ export async function viewRun(cx: EngineContext, tenant: string, runId: string):
   ]);
   const byId = new Map(items.map((item) => [item.nodeId, item]));
   const stopped = run.status === 'CANCELLED' || run.status === 'TIMED_OUT';
-  const nodes: Record<string, NodeView> = {};
+  const views = plan.ids.map((id) => [id, nodeView(byId.get(id), stopped)] as const);
   const byStatus: Partial<Record<NodeStatus, number>> = {};
   let done = 0;
-  for (const id of plan.ids) {
-    const view = nodeView(byId.get(id), stopped);
-    nodes[id] = view;
+  for (const [, view] of views) {
     byStatus[view.status] = (byStatus[view.status] ?? 0) + 1;
     if (TERMINAL_NODE.has(view.status)) done += 1;
   }
+  const page = pageOf(views, options);
   const { expiresAt: _e, epoch: _p, sinkCount: _s, failed: _f, control, epochStartedAt: _t, ...record } = run;
   const total = plan.ids.length;
   return {
@@ -77,8 +100,46 @@ export async function viewRun(cx: EngineContext, tenant: string, runId: string):
     ...(control && { control: controlView(control) }),
     inputs,
     progress: { total, done, percent: total === 0 ? 100 : Math.floor((done * 100) / total), byStatus },
-    nodes,
+    nodes: page.nodes,
+    ...(page.cursor !== undefined && { nodesCursor: page.cursor }),
   };
+}
+
+function pageOf(views: readonly (readonly [string, NodeView])[], options: RunViewOptions) {
+  const from = options.cursor === undefined ? 0 : offsetOf(options.cursor, views.length);
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const withOutputs = options.outputs ?? true;
+  const nodes: Record<string, NodeView> = {};
+  let outputBytes = 0;
+  let next = from;
+  for (; next < views.length && next - from < limit; next++) {
+    const [id, view] = views[next] as readonly [string, NodeView];
+    if (!withOutputs || view.output === undefined) {
+      const { output: _o, ...rest } = view;
+      nodes[id] = rest;
+      continue;
+    }
+    outputBytes += Buffer.byteLength(JSON.stringify(view.output));
+    if (outputBytes > MAX_PAGE_OUTPUT_BYTES && next > from && options.limit !== undefined) break;
+    nodes[id] = view;
+  }
+  return { nodes, ...(next < views.length && { cursor: cursorOf(next) }) };
+}
+
+const cursorOf = (offset: number) => Buffer.from(`nodes:${offset}`).toString('base64url');
+
+function offsetOf(cursor: string, total: number): number {
+  const match = /^nodes:(\d{1,7})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const offset = match ? Number(match[1]) : Number.NaN;
+  if (!(offset > 0 && offset < total)) {
+    throw new SkeinError(
+      'INVALID_CURSOR',
+      'cursor is not a nodes cursor of this run: pass `nodesCursor` as it came',
+      400,
+      '$.query.cursor',
+    );
+  }
+  return offset;
 }
 
 function nodeView(item: NodeRecord | undefined, stopped: boolean): NodeView {

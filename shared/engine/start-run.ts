@@ -6,6 +6,7 @@ import type { VersionRecord } from '../ports/definition-store.ts';
 import type { RunRecord } from '../ports/run-store.ts';
 import { admit, hasCaps, promote, releaseSlot } from './concurrency.ts';
 import type { EngineContext } from './context.ts';
+import { activeExpiry } from './retention.ts';
 
 export interface StartRunRequest {
   readonly tenant: string;
@@ -48,8 +49,6 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
   const now = cx.now();
   const timeoutMs =
     record.definition.timeout === undefined ? undefined : parseDuration(record.definition.timeout);
-  const activeDays = timeoutMs === undefined ? cx.settings.maxRunDays : Math.ceil(timeoutMs / 86_400_000);
-  const retentionDays = record.definition.retentionDays ?? cx.settings.retentionDays;
   const runId = cx.deps.ids.newId();
   // Under a cap (the workflow's maxConcurrentRuns, the tenant's quota) a run that finds no free
   // slot waits, QUEUED, in that cap's line.
@@ -66,7 +65,7 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
     createdAt: cx.iso(now),
     updatedAt: cx.iso(now),
     ...(admitted ? { epochStartedAt: cx.iso(now) } : {}),
-    expiresAt: Math.floor(now / 1000) + (activeDays + retentionDays) * 86_400,
+    expiresAt: activeExpiry(cx, record.definition),
     ...(timeoutMs === undefined || !admitted ? {} : { deadline: cx.iso(now + timeoutMs) }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
   };

@@ -3,6 +3,7 @@ import { releaseSlot } from './concurrency.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE } from './context.ts';
 import { type ControlProgress, type Pace, refOf, writePaced } from './control-pace.ts';
 import type { Plan } from './plan.ts';
+import { endedExpiry } from './retention.ts';
 
 /** Node states that have not started (`ABSENT`: no status yet): a stopped run cancels them. */
 export const NOT_STARTED: readonly (NodeStatus | 'ABSENT')[] = [
@@ -32,7 +33,7 @@ export async function stopRun(
   pace: Pace = {},
 ): Promise<RunRecord | undefined> {
   const endedAt = cx.iso();
-  const expiresAt = Math.floor(cx.now() / 1000) + cx.settings.retentionDays * 86_400;
+  const expiresAt = endedExpiry(cx, (await cx.planFor(run)).definition);
   const error =
     status === 'TIMED_OUT'
       ? { code: 'RUN_TIMEOUT', message: `the run did not finish by its deadline ${run.deadline ?? ''}` }

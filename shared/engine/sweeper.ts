@@ -1,4 +1,5 @@
-import type { NodeRecord, Outcome, RunRecord } from '../ports/run-store.ts';
+import { SkeinError } from '../domain/problems.ts';
+import type { NodeRecord, Outcome, RunRecord, SweepPosition } from '../ports/run-store.ts';
 import { repairSlots } from './concurrency.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
@@ -10,6 +11,8 @@ import { continueControl } from './run-controls.ts';
 import { stopRun } from './stop-run.ts';
 
 export interface SweepReport {
+  /** Present when another sweep held the lease: this one did nothing (sweeps never overlap). */
+  readonly skipped?: true;
   readonly runsChecked: number;
   readonly timedOut: number;
   /** Node messages sent again: expired leases, overdue wake-ups, lost messages. */
@@ -20,12 +23,40 @@ export interface SweepReport {
   readonly controls: number;
   /** Runs whose sweep failed (a store error); the next sweep tries them again. */
   readonly errors: number;
+  /** Present when the time budget ran out before every active run was seen: the next sweep goes on from there. */
+  readonly cutShort?: true;
 }
 
 export interface SweepOptions {
   /** Only runs whose last change is older than this are inspected node by node. @default 60_000 */
   readonly quietMs?: number;
+  /**
+   * No new page of runs is started after this long; the next sweep goes on where this one
+   * stopped. @default 30_000 (a 60 s Lambda: one page in flight and a control slice still fit)
+   */
+  readonly budgetMs?: number;
+  /** The caller's own time left (a Lambda's `getRemainingTimeInMillis()`), which caps the budget. */
+  readonly remainingMs?: number;
 }
+
+/**
+ * Node items a run may have for the sweeper to read them every round (a round: one pass over the
+ * active runs, a minute while they fit in one sweep). A larger run is read once every
+ * `ceil(nodes / NODES_PER_ROUND)` rounds, at most MAX_ROUNDS_BETWEEN_READS, so a 10,000-node run
+ * costs the sweeper about as much a minute as a 1,000-node one; its stalls wait longer to be
+ * found, which for a lost message (`lostMessageMs`, 10 minutes) changes little.
+ */
+const NODES_PER_ROUND = 1_000;
+const MAX_ROUNDS_BETWEEN_READS = 10;
+/** Runs per page of the active listing; the lease records the cursor after each page. */
+const PAGE_SIZE = 50;
+/** Runs swept at once: on DynamoDB a quiet run is a query or two, so latency, not work, bounds a sweep. */
+const SWEEP_CONCURRENCY = 10;
+const DEFAULT_BUDGET_MS = 30_000;
+/** Kept from `remainingMs`: the last page's runs and the lease's release happen after the budget. */
+const REMAINING_MARGIN_MS = 20_000;
+/** A lease outlives its sweep's budget by this much: a crashed sweep blocks the next one at most this long. */
+const LEASE_GRACE_MS = 30_000;
 
 /**
  * The safety net behind SQS redelivery, run every minute: goes on with controls that stopped
@@ -36,34 +67,110 @@ export interface SweepOptions {
  * are re-sent only when the run has shown no activity for `lostMessageMs` (doubled per re-send),
  * each marked READY first, so a backlog that merely delays messages is not multiplied. Duplicates
  * are harmless: claims are conditional. Reads O(run) per inspected run, never per node.
+ *
+ * One sweep at a time: a sweep takes the store's sweeper lease first and returns at once
+ * (`skipped`) while another holds it. A sweep stops starting pages after `budgetMs` and records
+ * where it got to in the lease; the next one goes on from there, to the end of the listing and
+ * round from its start to where it began, so every active run is seen within a bounded number of
+ * sweeps however many there are (see "Sweeper" in shared/ARCHITECTURE.md for the figures).
  */
 export async function sweep(cx: EngineContext, options: SweepOptions = {}): Promise<SweepReport> {
   const quietMs = options.quietMs ?? 60_000;
-  const report = { runsChecked: 0, timedOut: 0, requeued: 0, released: 0, controls: 0, errors: 0 };
-  let cursor: string | undefined;
-  do {
-    const page = await cx.runs.listActiveRuns({ limit: 100, ...(cursor ? { cursor } : {}) });
-    cursor = page.cursor;
-    for (const run of page.items) {
-      report.runsChecked += 1;
-      try {
-        const swept = await sweepRun(cx, run, quietMs);
-        report.timedOut += swept.timedOut;
-        report.requeued += swept.requeued;
-        report.released += swept.released;
-        report.controls += swept.controls;
-      } catch {
-        report.errors += 1; // one broken run must not stop the sweep of the others
+  const started = cx.now();
+  const room = (options.remainingMs ?? Number.POSITIVE_INFINITY) - REMAINING_MARGIN_MS;
+  const until = started + Math.max(0, Math.min(options.budgetMs ?? DEFAULT_BUDGET_MS, room));
+  const report: { -readonly [K in keyof SweepReport]: SweepReport[K] } = {
+    runsChecked: 0,
+    timedOut: 0,
+    requeued: 0,
+    released: 0,
+    controls: 0,
+    errors: 0,
+  };
+  const holder = cx.deps.ids.newId();
+  const lease = await cx.runs.takeSweepLease(holder, started, until + LEASE_GRACE_MS);
+  if (!lease) return { ...report, skipped: true };
+  let { cursor, round } = lease;
+  // A sweep that starts part-way goes round to where it began: `seen` tells it when it got there.
+  let roundDone = cursor === undefined;
+  const seen = new Set<string>();
+  try {
+    for (;;) {
+      if (cx.now() >= until) {
+        report.cutShort = true;
+        return report;
       }
+      const page = await activePage(cx, cursor);
+      if (page === 'restart') {
+        cursor = undefined;
+        roundDone = true;
+        continue;
+      }
+      const fresh = page.items.filter((run) => !seen.has(run.runId));
+      for (const run of fresh) seen.add(run.runId);
+      await inTurns(fresh, SWEEP_CONCURRENCY, async (run) => {
+        report.runsChecked += 1;
+        try {
+          const swept = await sweepRun(cx, run, { quietMs, until, round });
+          report.timedOut += swept.timedOut;
+          report.requeued += swept.requeued;
+          report.released += swept.released;
+          report.controls += swept.controls;
+        } catch {
+          report.errors += 1; // one broken run must not stop the sweep of the others
+        }
+      });
+      cursor = page.cursor;
+      if (fresh.length < page.items.length) return report; // came round to where it began
+      if (cursor === undefined) {
+        round += 1;
+        if (roundDone) return report;
+        roundDone = true;
+      }
+      // Progress is kept page by page, and a sweep whose lease was taken over stops here.
+      if (!(await cx.runs.saveSweepLease(holder, positionOf(cursor, round), false))) return report;
     }
-  } while (cursor);
-  return report;
+  } finally {
+    // A failed release (the store is down) leaves the lease to lapse at its expiry.
+    await cx.runs.saveSweepLease(holder, positionOf(cursor, round), true).catch(() => false);
+  }
 }
 
-async function sweepRun(cx: EngineContext, run: RunRecord, quietMs: number) {
+const positionOf = (cursor: string | undefined, round: number): SweepPosition =>
+  cursor === undefined ? { round } : { cursor, round };
+
+/** A page of active runs, or `restart` when the stored cursor is no longer valid (a new format). */
+async function activePage(cx: EngineContext, cursor: string | undefined) {
+  try {
+    return await cx.runs.listActiveRuns({ limit: PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) });
+  } catch (error) {
+    if (cursor !== undefined && error instanceof SkeinError && error.code === 'INVALID_CURSOR')
+      return 'restart';
+    throw error;
+  }
+}
+
+/** Calls `work` on every item, at most `concurrency` at a time. */
+async function inTurns<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    for (let item = items[next++]; item !== undefined; item = items[next++]) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+interface SweepRunOptions {
+  readonly quietMs: number;
+  /** The sweep's budget ends here (epoch ms). */
+  readonly until: number;
+  readonly round: number;
+}
+
+async function sweepRun(cx: EngineContext, run: RunRecord, { quietMs, until, round }: SweepRunOptions) {
   const swept = { timedOut: 0, requeued: 0, released: 0, controls: 0 };
   const now = cx.now();
-  const slice = slicePace(cx);
+  // A control's slice ends with the sweep's budget; a control message carries on from there.
+  const slice = slicePace(cx, Math.max(0, until - now) + cx.settings.handBackMarginMs);
   if (run.control) {
     if (Date.parse(run.updatedAt) > now - quietMs) return swept; // being worked on
     swept.controls = 1;
@@ -84,7 +191,10 @@ async function sweepRun(cx: EngineContext, run: RunRecord, quietMs: number) {
   }
   if (run.status !== 'RUNNING') return swept;
   const plan = await cx.planFor(run);
-  const nodes = await cx.runs.listNodes(run.runId);
+  if (!dueForNodeReads(run.runId, plan.ids.length, round)) return swept;
+  // Half-price reads: every action below is a conditional write or a message a claim checks, and
+  // ending the run reads again, consistently.
+  const nodes = await cx.runs.listNodes(run.runId, { consistent: false });
   const stalledMessages = stalled(run, nodes, cx.iso(now), cx.iso(now - quietMs));
   await cx.enqueue(stalledMessages, plan);
   swept.requeued = stalledMessages.length;
@@ -93,6 +203,15 @@ async function sweepRun(cx: EngineContext, run: RunRecord, quietMs: number) {
   swept.released = lost.arrivals;
   await finishIfDone(cx, run, plan, nodes);
   return swept;
+}
+
+/** Whether a run of `nodeCount` nodes is read node by node in `round` (large runs: every few rounds, spread by id). */
+function dueForNodeReads(runId: string, nodeCount: number, round: number): boolean {
+  const every = Math.min(MAX_ROUNDS_BETWEEN_READS, Math.max(1, Math.ceil(nodeCount / NODES_PER_ROUND)));
+  if (every === 1) return true;
+  let hash = 0x811c9dc5; // FNV-1a: the same phase in every process
+  for (let i = 0; i < runId.length; i++) hash = Math.imul(hash ^ runId.charCodeAt(i), 0x01000193);
+  return ((hash >>> 0) + round) % every === 0;
 }
 
 /** Nodes whose own state says a message is overdue: expired leases, wake-ups, parked nodes. */
@@ -202,10 +321,16 @@ function lastActivity(run: RunRecord, nodes: readonly NodeRecord[]): number {
  * Ends a run whose sinks have all ended although no sink count ended it (its last message was
  * lost), recording first the failures a dead worker did not record.
  */
-async function finishIfDone(cx: EngineContext, run: RunRecord, plan: Plan, nodes: readonly NodeRecord[]) {
-  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+async function finishIfDone(cx: EngineContext, run: RunRecord, plan: Plan, seen: readonly NodeRecord[]) {
   const sinks = plan.ids.filter((id) => plan.sinkSlot(id) !== undefined);
-  if (!sinks.every((id) => TERMINAL_NODE.has(byId.get(id)?.status))) return;
+  const ended = (nodes: readonly NodeRecord[]) => {
+    const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+    return sinks.every((id) => TERMINAL_NODE.has(byId.get(id)?.status));
+  };
+  if (!ended(seen)) return;
+  // `seen` may lag by a moment: the failures recorded below come from a consistent read.
+  const nodes = await cx.runs.listNodes(run.runId);
+  if (!ended(nodes)) return;
   for (const node of nodes) {
     if (node.status === 'FAILED' && !plan.node(node.nodeId)?.continueOnError) {
       const error = node.error ?? { code: 'FAILED', message: `node "${node.nodeId}" failed` };

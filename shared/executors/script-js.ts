@@ -10,7 +10,7 @@ import type { NodeDefinition } from '../domain/definition-schema.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { boundedOutput, type ExecutionResult, failure, messageOf } from '../ports/executor.ts';
 import type { ScriptJob } from '../ports/sandbox.ts';
-import { aborted, outOfMemory, type Stop, timedOut, tooLarge } from './script-results.ts';
+import { aborted, outOfMemory, type Stop, scriptError, timedOut, tooLarge } from './script-results.ts';
 
 export type ScriptNode = Extract<NodeDefinition, { type: 'script' }>;
 
@@ -78,7 +78,16 @@ try {
 } catch {
   message = 'a value that cannot be printed';
 }
-throw { name, message };`;
+let retryable = true;
+try {
+  if (e !== null && typeof e === 'object' && e.retryable === false) retryable = false;
+} catch {}
+throw { name, message, retryable };`;
+
+/** Scripts may throw this (or any error with \`retryable: false\`) to fail without a retry. */
+const NON_RETRYABLE = `class NonRetryableError extends Error {
+  constructor(message) { super(message); this.name = 'NonRetryableError'; this.retryable = false; }
+}`;
 /** QuickJS's own stack limit, well inside the WebAssembly stack, so deep recursion is a clean error. */
 const MAX_STACK_BYTES = 256 * 1024;
 
@@ -138,7 +147,7 @@ export const runJsScript: ScriptRunner = async (job, hooks) => {
     // The interrupt handler may stop the host-side setup too (reading the inputs): a stop still.
     if (stop === 'aborted') return aborted(ctx.nodeId);
     if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
-    return failure('SCRIPT_ERROR', `script of node "${ctx.nodeId}" failed: ${messageOf(error)}`);
+    return scriptError(`script of node "${ctx.nodeId}" failed: ${messageOf(error)}`, true);
   } finally {
     release(vm, runtime);
   }
@@ -168,7 +177,7 @@ function evaluate(
   setGlobalFromJson(vm, 'ctx', ctx);
   // The body runs as a strict function so `return` works; the result crosses as JSON text, and a
   // thrown value as a short { name, message } (a 60 MB message must not reach the thread's heap).
-  const wrapped = `'use strict';\n(function () {\ntry {\nreturn JSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);\n} catch (e) {\n${BOUND_ERROR}\n}\n})();`;
+  const wrapped = `'use strict';\n${NON_RETRYABLE}\n(function () {\ntry {\nreturn JSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);\n} catch (e) {\n${BOUND_ERROR}\n}\n})();`;
   const result = vm.evalCode(wrapped, 'script.js');
   return unwrap(vm, result);
 }
@@ -220,7 +229,9 @@ function textLength(vm: QuickJSContext, text: QuickJSHandle): number {
 function classify(nodeId: string, error: unknown, memoryMb: number): ExecutionResult {
   const message = errorMessage(error);
   if (/out of memory/i.test(message)) return outOfMemory(nodeId, memoryMb);
-  return failure('SCRIPT_ERROR', message);
+  const final =
+    typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false;
+  return scriptError(message, !final);
 }
 
 function errorMessage(error: unknown): string {

@@ -2,10 +2,12 @@ import { type LuaEngine, LuaEventMasks, LuaFactory, LuaLibraries } from 'wasmoon
 import { LIMITS } from '../domain/limits.ts';
 import { boundedOutput, failure, messageOf } from '../ports/executor.ts';
 import type { ScriptRunner } from './script-js.ts';
-import { aborted, outOfMemory, type Stop, timedOut, tooLarge } from './script-results.ts';
+import { aborted, outOfMemory, type Stop, scriptError, timedOut, tooLarge } from './script-results.ts';
 
 /** Raised from the instruction hook; pcall and friends re-raise it so a script cannot swallow it. */
 const STOP = 'skein: script stopped';
+/** Starts the message of an error the script raised with `NonRetryableError`. */
+const FINAL_MARK = 'skein: final: ';
 /** Instructions between two deadline checks: about 10 µs of Lua, a negligible JS call each. */
 const HOOK_EVERY = 1000;
 
@@ -49,8 +51,14 @@ local function size(v, limit, seen)
   end
   return n
 end
+local FINAL = {}
+-- error(NonRetryableError('...')) fails the node without a retry.
+NonRetryableError = function(message) return setmetatable({ message = message }, FINAL) end
 local function bounded(e)
+  local final = type(e) == 'table' and getmetatable(e) == FINAL
+  if final then e = e.message end
   if type(e) ~= 'string' then e = tostring(e) end
+  if final then e = '${FINAL_MARK}' .. e end
   if #e > ${MAX_ERROR_CHARS} then e = sub(e, 1, ${MAX_ERROR_CHARS - 96}) .. '… (truncated: ' .. #e .. ' bytes in all)' end
   return e
 end
@@ -140,7 +148,8 @@ export const runLuaScript: ScriptRunner = async (job, hooks) => {
     if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     const message = messageOf(error).split('\nstack traceback:')[0] ?? '';
     if (message.includes('not enough memory')) return outOfMemory(ctx.nodeId, job.memoryMb);
-    return failure('SCRIPT_ERROR', message);
+    const final = message.startsWith(FINAL_MARK);
+    return scriptError(final ? message.slice(FINAL_MARK.length) : message, !final);
   } finally {
     global.close();
     lua.module.removeFunction(hook);

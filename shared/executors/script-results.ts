@@ -3,10 +3,12 @@ import { type ExecutionResult, failure } from '../ports/executor.ts';
 
 /**
  * The failures of a script attempt, shared by the runners (inside the sandbox's thread) and the
- * sandbox (when it kills the thread). Retry policy: SCRIPT_TIMEOUT, SCRIPT_MEMORY, SCRIPT_ERROR
- * and OUTPUT_TOO_LARGE are the script's own doing and would happen again, so they are not
- * retryable (a node's `retryOn` may still list them); SCRIPT_ABORTED (the attempt was stopped
- * from outside) and SCRIPT_ENGINE (the sandbox itself failed) are.
+ * sandbox (when it kills the thread). Retry policy (with an explicit `maxAttempts`): a thrown
+ * error (SCRIPT_ERROR), an abort and a sandbox failure are retried, as Airflow and Temporal retry
+ * any failure; limits are not (SCRIPT_TIMEOUT, SCRIPT_MEMORY, OUTPUT_TOO_LARGE: a script does no
+ * I/O, so it would hit them again), nor is an error the script marks final (`NonRetryableError`,
+ * or `retryable: false`).
+ * A node's `retryOn` still narrows the retried codes.
  */
 
 /** Why a running script was asked to stop. */
@@ -17,6 +19,11 @@ export function timedOut(nodeId: string, timeoutMs: number): ExecutionResult {
     'SCRIPT_TIMEOUT',
     `script of node "${nodeId}" ran longer than ${timeoutMs} ms and was stopped: look for an endless loop or do less work per node`,
   );
+}
+
+/** An error the script raised: retried unless the script marked it final. */
+export function scriptError(message: string, retryable: boolean): ExecutionResult {
+  return failure('SCRIPT_ERROR', message, retryable);
 }
 
 export function aborted(nodeId: string, why = 'the attempt was aborted'): ExecutionResult {

@@ -59,7 +59,7 @@ export interface GuardOptions {
   readonly resolver?: Resolver;
 }
 
-export const defaultResolver: Resolver = (host) => lookup(host, { all: true });
+const defaultResolver: Resolver = (host) => lookup(host, { all: true });
 
 const FORBIDDEN_NAMES = new Set(['metadata.google.internal', 'metadata', 'instance-data']);
 const GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
@@ -79,7 +79,7 @@ export function isForbiddenAddress(address: string): boolean {
  * `public`, or the name of the special range an address belongs to (`loopback`, `private`,
  * `teredo`, `ipv4Mapped private`, ...), for messages.
  */
-export function rangeOf(address: string): string {
+function rangeOf(address: string): string {
   if (isIP(address) === 0) return 'not an address';
   let ip: ipaddr.IPv4 | ipaddr.IPv6;
   try {

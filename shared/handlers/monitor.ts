@@ -1,10 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { runTableChange } from '../adapters/aws/dynamodb-run-stream.ts';
 import { METRICS } from '../config.ts';
-import { eventsOf, type Image, type ItemChange } from '../monitor/events.ts';
+import { eventsOf } from '../monitor/events.ts';
 import { metricsOf } from '../monitor/metrics.ts';
 import { type RunContextLookup, RunContexts, runContextOf } from '../monitor/run-context.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -52,8 +51,8 @@ export function createMonitorHandler(deps: MonitorDeps) {
     const failures = new Map<DynamoDBRecord, string>();
     const changes = records.map((record) => {
       try {
-        const change = changeOf(record, deps.clock);
-        contexts.remember(runContextOf(change?.newImage ?? change?.oldImage));
+        const change = runTableChange(record, deps.clock);
+        contexts.remember(runContextOf(change));
         return change;
       } catch (error) {
         log('skein monitor: dropped a stream record whose images cannot be read', { record, error });
@@ -86,25 +85,6 @@ export function createMonitorHandler(deps: MonitorDeps) {
     );
   };
 }
-
-/** The record as an `ItemChange`, or undefined for items that make no events (inputs, done-sets, keys). */
-function changeOf(record: DynamoDBRecord, clock: Clock): ItemChange | undefined {
-  const data = record.dynamodb;
-  const sk = data?.Keys?.sk?.S ?? data?.NewImage?.sk?.S ?? data?.OldImage?.sk?.S;
-  if (sk !== 'RUN' && !sk?.startsWith('N#')) return undefined;
-  const eventName = record.eventName;
-  if (eventName === undefined) return undefined;
-  const seconds = data?.ApproximateCreationDateTime;
-  const at = new Date(seconds === undefined ? clock.now() : seconds * 1000).toISOString();
-  return {
-    eventName,
-    at,
-    ...(data?.OldImage && { oldImage: image(data.OldImage) }),
-    ...(data?.NewImage && { newImage: image(data.NewImage) }),
-  };
-}
-
-const image = (attributes: object): Image => unmarshall(attributes as Record<string, AttributeValue>);
 
 async function publish(
   notifier: Notifier,

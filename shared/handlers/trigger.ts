@@ -1,10 +1,11 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { START_RUN_EVENT } from '../config.ts';
 import { SkeinError } from '../domain/problems.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
 
 /** The detail-type the trigger function starts runs for (the EventBridge rule matches it). */
-export const START_RUN_DETAIL_TYPE = 'skein.start-run';
+export const START_RUN_DETAIL_TYPE = START_RUN_EVENT.detailType;
 
 const detailSchema = z
   .object({
@@ -17,7 +18,6 @@ const detailSchema = z
   .strict();
 
 /** The `detail` of a `skein.start-run` event. */
-export type StartRunDetail = z.infer<typeof detailSchema>;
 
 export type TriggerResult =
   | { readonly started: true; readonly runId: string; readonly created: boolean }

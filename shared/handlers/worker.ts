@@ -1,13 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { RunEngine } from '../engine/run-engine.ts';
-import type { Queue } from '../ports/queue.ts';
+import { type DeliveryDeps, deliverMessage } from '../engine/delivery.ts';
+import type { ReceivedMessage } from '../ports/queue.ts';
 
-export interface WorkerDeps {
-  readonly engine: RunEngine;
-  /** For handing a message back with a precise delay (ChangeMessageVisibility). */
-  readonly queue: Queue;
-}
+/** The engine, its own pool queue, and how to log, count and classify errors (`DeliveryDeps`). */
+export type WorkerDeps = DeliveryDeps;
 
 /** Thrown for a record to redeliver, so the batch utility reports it in `batchItemFailures`. */
 class RedeliverLater extends Error {
@@ -19,11 +16,12 @@ class RedeliverLater extends Error {
 
 /**
  * The engine worker's Lambda handler: each SQS record is one node message, handled concurrently
- * through Powertools' batch utility; records to redeliver (the node's lease is still held
- * elsewhere, or the store was unreachable) come back in `batchItemFailures`, the others are
- * deleted by Lambda. The Lambda's remaining time bounds each attempt, so an unfinished node is
- * handed back instead of being lost when the function times out.
- * @example export const handler = createWorkerHandler({ engine, queue });
+ * through Powertools' batch utility and settled by `deliverMessage` (the one delivery path of
+ * every runtime): records to redeliver come back in `batchItemFailures`, the others are deleted
+ * by Lambda. The Lambda's remaining time bounds each attempt, so an unfinished node is handed
+ * back instead of being lost when the function times out. Anything the batch utility caught
+ * other than a redelivery is logged.
+ * @example export const handler = createWorkerHandler({ engine, queue, isTransient, log });
  */
 export function createWorkerHandler(deps: WorkerDeps) {
   return async (
@@ -33,15 +31,31 @@ export function createWorkerHandler(deps: WorkerDeps) {
     const processor = new BatchProcessor(EventType.SQS);
     const handleRecord = async (record: SQSRecord) => {
       const remainingMs = context?.getRemainingTimeInMillis();
-      const result = await deps.engine.handleMessage(
-        record.body,
+      const delivery = await deliverMessage(
+        deps,
+        receivedOf(record),
         remainingMs === undefined ? {} : { remainingMs },
       );
-      if (result.kind === 'retry') {
-        await deps.queue.changeVisibility(record.receiptHandle, result.afterSeconds);
-        throw new RedeliverLater(result.afterSeconds);
-      }
+      if (delivery.kind === 'redeliver') throw new RedeliverLater(delivery.afterSeconds);
     };
-    return processPartialResponse(event, handleRecord, processor, { throwOnFullBatchFailure: false });
+    const response = await processPartialResponse(event, handleRecord, processor, {
+      throwOnFullBatchFailure: false,
+    });
+    for (const error of processor.errors) {
+      if (!(error instanceof RedeliverLater))
+        deps.log?.('error', 'a record failed in the batch utility', { error });
+    }
+    return response;
+  };
+}
+
+function receivedOf(record: SQSRecord): ReceivedMessage {
+  const group = (record.attributes as { MessageGroupId?: string }).MessageGroupId;
+  return {
+    id: record.messageId,
+    body: record.body,
+    receipt: record.receiptHandle,
+    receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1),
+    ...(group ? { group } : {}),
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Run and node events from the runs table's stream (NEW_AND_OLD_IMAGES), as pure functions of
- * one change: the unmarshalled old and new images of one item (layout: `dynamodb-run-items.ts`).
- * Only run items (`sk = RUN`) and node items (`sk = N#<id>`) make events, and only on a status
- * transition; removals (TTL expiry) make none.
+ * one change: the unmarshalled old and new images of one run or node item (the DynamoDB adapter,
+ * `dynamodb-run-stream.ts`, tells which; no table key is read here). Only status transitions make
+ * events; removals (TTL expiry) make none.
  *
  * | item | old → new status                                     | event                     |
  * | ---- | ---------------------------------------------------- | ------------------------- |
@@ -26,6 +26,8 @@ export type Image = Readonly<Record<string, unknown>>;
 
 /** One stream record, its images unmarshalled. */
 export interface ItemChange {
+  /** A run item or a node item (other items make no changes). */
+  readonly kind: 'run' | 'node';
   readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
   readonly oldImage?: Image;
   readonly newImage?: Image;
@@ -43,17 +45,16 @@ const ENDED_NODE = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);
 /**
  * The events of one change of the runs table (none for most changes).
  * @example
- * eventsOf({ eventName: 'MODIFY', at, oldImage: { sk: 'N#a', runId: 'r1', status: 'RUNNING', attempt: 1 },
- *            newImage: { sk: 'N#a', runId: 'r1', status: 'SUCCEEDED', attempt: 1, endedAt } })
+ * eventsOf({ kind: 'node', eventName: 'MODIFY', at, oldImage: { runId: 'r1', nodeId: 'a', status: 'RUNNING', attempt: 1 },
+ *            newImage: { runId: 'r1', nodeId: 'a', status: 'SUCCEEDED', attempt: 1, endedAt } })
  * // [{ type: 'node.succeeded', severity: 'info', runId: 'r1', nodeId: 'a', attempt: 1, time: endedAt }]
  */
 export function eventsOf(change: ItemChange): SkeinEvent[] {
   const item = change.newImage;
   if (change.eventName === 'REMOVE' || item === undefined) return [];
-  if (item.sk === 'RUN') return runEvents(change.oldImage, item, change.at);
-  if (typeof item.sk === 'string' && item.sk.startsWith('N#'))
-    return nodeEvents(change.oldImage, item, change.at);
-  return [];
+  return change.kind === 'run'
+    ? runEvents(change.oldImage, item, change.at)
+    : nodeEvents(change.oldImage, item, change.at);
 }
 
 /**
@@ -102,8 +103,8 @@ function nodeEvents(old: Image | undefined, item: Image, at: string): SkeinEvent
   const from = str(old?.status);
   const to = str(item.status);
   const runId = str(item.runId);
-  const nodeId = str(item.nodeId) ?? String(item.sk).slice(2);
-  if (to === undefined || runId === undefined) return [];
+  const nodeId = str(item.nodeId);
+  if (to === undefined || runId === undefined || nodeId === undefined) return [];
   const attempt = num(item.attempt);
   const newAttempt = attempt !== undefined && attempt > (num(old?.attempt) ?? 0);
   let type: SkeinEventType | undefined;

@@ -1,5 +1,5 @@
 import type { SkeinEvent } from '../ports/notifier.ts';
-import type { Image } from './events.ts';
+import type { ItemChange } from './events.ts';
 
 /** What node events borrow from their run item. */
 export interface RunContext {
@@ -12,11 +12,12 @@ export interface RunContext {
 export type RunContextLookup = (runId: string) => Promise<RunContext | undefined>;
 
 /**
- * The context held by a run item's image, if it is one.
- * @example runContextOf({ sk: 'RUN', runId: 'r1', tenant: 'acme', workflow: 'orders', version: '1.0.0' })
+ * The context held by a change of a run item, if it is one.
+ * @example runContextOf({ kind: 'run', eventName: 'INSERT', at, newImage: { runId: 'r1', tenant: 'acme', workflow: 'orders', version: '1.0.0' } })
  */
-export function runContextOf(image: Image | undefined): (RunContext & { runId: string }) | undefined {
-  if (image?.sk !== 'RUN') return undefined;
+export function runContextOf(change: ItemChange | undefined): (RunContext & { runId: string }) | undefined {
+  const image = change?.newImage ?? change?.oldImage;
+  if (change?.kind !== 'run' || image === undefined) return undefined;
   const { runId, tenant, workflow, version } = image;
   if (typeof runId !== 'string' || typeof tenant !== 'string' || typeof workflow !== 'string')
     return undefined;

@@ -20,6 +20,8 @@ export interface ReceivedMessage {
   readonly receipt: string;
   /** 1 on first delivery. */
   readonly receiveCount: number;
+  /** The fairness group it was sent with, when the queue tells (SQS `MessageGroupId`). */
+  readonly group?: string;
 }
 
 export interface ReceiveOptions {

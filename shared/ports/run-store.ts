@@ -171,6 +171,8 @@ export interface NodeRecord {
   readonly readyAt?: string;
   /** How often the sweeper re-sent the node's message (it waits longer each time). */
   readonly resends?: number;
+  /** How often a worker gave the node back unfinished because its own time ran out. */
+  readonly handBacks?: number;
   readonly expiresAt: number;
 }
 
@@ -208,6 +210,7 @@ export interface NodeChange {
       | 'wakeAt'
       | 'readyAt'
       | 'resends'
+      | 'handBacks'
       | 'expiresAt'
     >
   >;
@@ -224,6 +227,23 @@ export interface NodeChange {
     | 'reason'
     | 'endedAt'
   )[];
+}
+
+export interface NodeListOptions {
+  /**
+   * `false`: an eventually consistent read, half the price on DynamoDB, which may miss writes of
+   * the last moment (about a second). For a reader whose every action is a conditional write (the
+   * sweeper). @default true
+   */
+  readonly consistent?: boolean;
+}
+
+/** Where the sweeper is in the active runs, kept in its lease between sweeps. */
+export interface SweepPosition {
+  /** A cursor of `listActiveRuns`; absent: its start. */
+  readonly cursor?: string;
+  /** Times the sweeper has gone through the whole listing (runs read node by node every few rounds count on it). */
+  readonly round: number;
 }
 
 export interface RunQuery extends PageRequest {
@@ -261,14 +281,32 @@ export interface RunStore {
    * listing is refused with `SkeinError('INVALID_CURSOR')`.
    */
   listRuns(tenant: string, query?: RunQuery): Promise<Page<RunRecord>>;
-  /** Runs in QUEUED, RUNNING or PAUSED, or with a pending control, any tenant (for the sweeper), oldest first. */
+  /**
+   * Runs in QUEUED, RUNNING or PAUSED, or with a pending control, any tenant (for the sweeper).
+   * Every active run is listed once across the pages; the order is the adapter's (memory: oldest
+   * first; DynamoDB: shard after shard of the `active` index, each oldest first). A listed run
+   * may lack `outputs` (the indexes do not carry them).
+   */
   listActiveRuns(page?: PageRequest): Promise<Page<RunRecord>>;
+  /**
+   * Takes the sweeper's lease for `holder` until `untilMs` (epoch ms) when nobody holds it at
+   * `nowMs` (never taken, given up, or expired), so two sweeps never overlap. Returns where the
+   * previous sweep stopped (round 0 at the start when there was none), or undefined, writing
+   * nothing, while another holder has it.
+   */
+  takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined>;
+  /**
+   * Records where `holder`'s sweep has got to and, with `release`, gives the lease up. False,
+   * writing nothing, when `holder` does not hold the lease (it gave it up, or it expired and
+   * another sweep took it).
+   */
+  saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean>;
 
   getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined>;
   /** The node items that exist among `nodeIds` (at most 100), in no particular order. */
   getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]>;
   /** Every node item of the run. O(run): for reads and run controls, never per node. */
-  listNodes(runId: string): Promise<NodeRecord[]>;
+  listNodes(runId: string, options?: NodeListOptions): Promise<NodeRecord[]>;
   /**
    * Records that `parentId` finished with `outcome`, creating the node item if needed, unless
    * that parent had already arrived or the node is of another epoch than `epoch` (default 0; an
@@ -294,6 +332,19 @@ export interface RunStore {
     change: NodeChange,
     expiresAt: number,
   ): Promise<NodeRecord | undefined>;
+  /**
+   * `updateNode` that also says what refused the change: the item after the write with
+   * `applied: true`, or the item as it was when the condition failed (`node` absent: no item)
+   * with `applied: false`, from the same request (DynamoDB: `ReturnValuesOnConditionCheckFailure`),
+   * so a writer that lost a race needs no second read.
+   */
+  tryUpdateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<{ applied: true; node: NodeRecord } | { applied: false; node?: NodeRecord }>;
   /**
    * Puts a node back to "no status" in `epoch` for a `retry` control: stamps `epoch`, keeps
    * `attempt`, bumps `fence`, replaces the arrival sets with `arrivals` and removes everything

@@ -5,6 +5,7 @@ import { MemoryRunStore } from '../adapters/memory/run-store.ts';
 import { sharedSandbox } from '../adapters/sandbox/sandbox-pool.ts';
 import { parseSource } from '../domain/source.ts';
 import type { EngineEvent, EngineSettings } from '../engine/context.ts';
+import { deliverMessage } from '../engine/delivery.ts';
 import { publishDefinition } from '../engine/publish-definition.ts';
 import { RunEngine } from '../engine/run-engine.ts';
 import type { RunView } from '../engine/run-view.ts';
@@ -37,6 +38,8 @@ export interface HarnessOptions {
    * back after the visibility timeout), `duplicate` sends a copy and then handles it.
    */
   readonly intercept?: (message: ReceivedMessage) => 'handle' | 'skip' | 'duplicate' | undefined;
+  /** The node queue (on `clock`). @default a MemoryQueue with a 60 s visibility timeout */
+  readonly queue?: MemoryQueue;
 }
 
 export const TENANT = 'test';
@@ -65,7 +68,7 @@ export class WorkflowHarness {
 
   constructor(private readonly options: HarnessOptions = {}) {
     this.clock = options.clock ?? new FakeClock();
-    this.queue = new MemoryQueue({ clock: this.clock, visibilitySeconds: 60 });
+    this.queue = options.queue ?? new MemoryQueue({ clock: this.clock, visibilitySeconds: 60 });
     this.runs = options.runs ?? new MemoryRunStore();
     this.definitions = options.definitions ?? new MemoryDefinitionStore();
     const sandbox = options.sandbox ?? sharedSandbox();
@@ -138,8 +141,19 @@ export class WorkflowHarness {
     const action = this.options.intercept?.(message) ?? 'handle';
     if (action === 'skip') return;
     if (action === 'duplicate') await this.queue.send([{ body: message.body }]);
-    const result = await this.engine.handleMessage(message.body);
-    if (result.kind === 'done') await this.queue.delete(message.receipt);
-    else await this.queue.changeVisibility(message.receipt, result.afterSeconds);
+    let failure: unknown;
+    const delivery = await deliverMessage(
+      {
+        engine: this.engine,
+        queue: this.queue,
+        // A test wants the engine's own error, not a redelivery that would hide it.
+        log: (level, _message, details) => {
+          if (level === 'error') failure ??= details.error;
+        },
+      },
+      message,
+    );
+    if (failure !== undefined) throw failure;
+    if (delivery.kind === 'done') await this.queue.delete(message.receipt);
   }
 }

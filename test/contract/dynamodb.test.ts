@@ -9,6 +9,7 @@ import { describeApiKeyStoreContract } from './api-key-store.contract.ts';
 import { describeDefinitionStoreContract } from './definition-store.contract.ts';
 import { describeRunStoreContract } from './run-store.contract.ts';
 import { describeRunStoreConditionContract } from './run-store-conditions.contract.ts';
+import { describeRunStoreSweepContract } from './run-store-sweep.contract.ts';
 
 let local: Awaited<ReturnType<typeof localTables>>;
 // A document client with default marshalling: the adapters must not rely on removeUndefinedValues.
@@ -31,6 +32,10 @@ describeRunStoreContract(
   async () => new DynamoDbRunStore({ client: plainDoc, tableName: local.tables.runs }),
 );
 describeRunStoreConditionContract(
+  'DynamoDB',
+  async () => new DynamoDbRunStore({ client: plainDoc, tableName: local.tables.runs }),
+);
+describeRunStoreSweepContract(
   'DynamoDB',
   async () => new DynamoDbRunStore({ client: plainDoc, tableName: local.tables.runs }),
 );

@@ -220,8 +220,13 @@ describe('skein run --api', () => {
       body: { version: '0.0.0-local', inputs: { times: 1 } },
     });
     expect(
-      api.received.slice(2).every((r) => r.method === 'GET' && r.path === '/v1/tenants/demo/runs/run-1'),
+      api.received
+        .slice(2)
+        .every(
+          (r) => r.method === 'GET' && r.path.startsWith('/v1/tenants/demo/runs/run-1?limit=1000&outputs='),
+        ),
     ).toBe(true);
+    expect(api.received.at(-1)?.path).toBe('/v1/tenants/demo/runs/run-1?limit=1000&outputs=true');
     expect(result.stdout).toMatch(/▶ hello started \(attempt 1\)/);
     expect(result.stdout).toMatch(/↻ count retrying in [12](\.\d)?s \(attempt 1: HTTP_503 unavailable\)/);
     expect(result.stdout).toMatch(/✔ join succeeded/);

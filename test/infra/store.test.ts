@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { SkeinStore } from '../../infra/constructs/store.ts';
 import { stageFrom } from '../../infra/skein-stack.ts';
+import { LISTED_RUN_ATTRIBUTES } from '../../shared/adapters/aws/dynamodb-run-items.ts';
 import { ENV } from '../../shared/config.ts';
 import { synthStack, testApp } from './helpers.ts';
 
@@ -30,14 +31,17 @@ const KEYS = {
   ]),
 };
 
-/** A run index: all attributes, sorted by the ULID `runId` (newest first when read backwards). */
+/**
+ * A run index, sorted by the ULID `runId` (newest first when read backwards), carrying the run's
+ * fields but not its outputs, so a large output is not copied into every index at run end.
+ */
 const runIndex = (IndexName: string, partitionKey: string) => ({
   IndexName,
   KeySchema: [
     { AttributeName: partitionKey, KeyType: 'HASH' },
     { AttributeName: 'runId', KeyType: 'RANGE' },
   ],
-  Projection: { ProjectionType: 'ALL' },
+  Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...LISTED_RUN_ATTRIBUTES] },
 });
 
 describe('SkeinStack', () => {

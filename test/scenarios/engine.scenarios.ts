@@ -11,6 +11,7 @@ import { resumableControlScenarios } from './resumable-controls.scenarios.ts';
 import { retryScenarios } from './retry.scenarios.ts';
 import type { MakeHarness } from './scenario-kit.ts';
 import { startScenarios } from './start.scenarios.ts';
+import { sweeperScenarios } from './sweeper.scenarios.ts';
 
 export type { MakeHarness } from './scenario-kit.ts';
 
@@ -37,4 +38,5 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   resumableControlScenarios(makeHarness);
   boundsScenarios(makeHarness);
   concurrencyScenarios(makeHarness);
+  sweeperScenarios(makeHarness);
 }

@@ -149,11 +149,13 @@ export function flowScenarios(makeHarness: MakeHarness) {
       expect(run.nodes.review).toMatchObject({ status: 'SUCCEEDED', output: 'reviewed' });
       expect(run.nodes.small).toMatchObject({
         status: 'SKIPPED',
-        reason: 'parent "check" was skipped (trigger all_success)',
+        attempts: 0,
+        reason: 'branch not taken: condition "check" chose "then", and "small" is on the other branch',
       });
       expect(run.nodes.merge).toMatchObject({ status: 'SUCCEEDED', output: 'reviewed' });
       expect(run.nodes.strict).toMatchObject({
         status: 'SKIPPED',
+        attempts: 0,
         reason: 'parent "small" was skipped (trigger all_success)',
       });
       expect(run.outputs).toEqual({ path: 'reviewed' });
@@ -220,9 +222,15 @@ export function flowScenarios(makeHarness: MakeHarness) {
       expect(run.nodes.sibling).toMatchObject({ status: 'SUCCEEDED', output: 'done' });
       expect(run.nodes.next).toMatchObject({
         status: 'CANCELLED',
-        reason: expect.stringContaining('node "bad" failed'),
+        attempts: 0,
+        reason: 'not started: node "bad" failed, so the run is failing',
       });
-      expect(run.nodes.slow).toMatchObject({ status: 'CANCELLED', attempts: 1 });
+      // The wait had started: it says so, and keeps its one attempt.
+      expect(run.nodes.slow).toMatchObject({
+        status: 'CANCELLED',
+        attempts: 1,
+        reason: 'stopped while waiting: node "bad" failed, so the run is failing',
+      });
       expect(run.nodes.after).toMatchObject({
         status: 'SKIPPED',
         reason: 'parent "bad" failed (trigger all_success)',

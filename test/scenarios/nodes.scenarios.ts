@@ -125,7 +125,7 @@ export function nodeScenarios(makeHarness: MakeHarness) {
       expect(run.nodes.huge?.output).toBeUndefined();
       expect(run.nodes.script).toMatchObject({ status: 'FAILED', error: { code: 'OUTPUT_TOO_LARGE' } });
       expect(run.nodes.script?.error?.message).toContain('node "script"');
-      expect(run.nodes.after).toMatchObject({ status: 'SKIPPED', attempts: 1 });
+      expect(run.nodes.after).toMatchObject({ status: 'SKIPPED', attempts: 0 });
     });
   });
 

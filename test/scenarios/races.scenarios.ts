@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import type { ExecutionRequest, ExecutionResult } from '../../shared/ports/executor.ts';
 import { TENANT } from '../../shared/testing/workflow-harness.ts';
-import { type MakeHarness, MINUTE, refusal } from './scenario-kit.ts';
+import { type MakeHarness, MINUTE, refusal, until } from './scenario-kit.ts';
 
 /** Registers a `lambda` executor (not available by default) that runs `behaviour`. */
 function lambdaExecutors(behaviour: (request: ExecutionRequest<unknown>) => Promise<ExecutionResult>) {
@@ -49,7 +49,7 @@ export function raceScenarios(makeHarness: MakeHarness) {
       const runId = await harness.start('dead');
       const [message] = await harness.queue.receive({ max: 1 });
       void harness.engine.handleMessage(message?.body ?? ''); // claims a, then hangs: a dead worker
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await until(() => calls === 1); // the executor runs only once the claim has landed
       await harness.engine.cancel(TENANT, runId);
       harness.clock.advance(10 * MINUTE);
 

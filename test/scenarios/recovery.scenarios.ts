@@ -240,5 +240,59 @@ export function recoveryScenarios(makeHarness: MakeHarness) {
       expect(run.nodes.spin).toMatchObject({ status: 'READY', attempts: 0 });
       expect(run.nodes.spin?.error).toBeUndefined();
     });
+
+    it('fails a node handed back maxHandBacks times with WORKER_TIME_EXCEEDED, naming its pool', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      await harness.publish({ id: 'never-time', nodes: { slow: { type: 'noop', pool: 'gpu' } } });
+      const runId = await harness.start('never-time');
+      const states: string[] = [];
+
+      // Act: every worker that gets the node has 1 s left, less than the hand-back margin
+      for (let delivery = 0; delivery < 5; delivery++) {
+        const [message] = await harness.queue.receive({ max: 1 });
+        if (!message) break;
+        await harness.engine.handleMessage(message.body, { remainingMs: 1_000 });
+        await harness.queue.delete(message.receipt);
+        states.push((await harness.view(runId)).nodes.slow?.status ?? '?');
+      }
+
+      // Assess
+      expect(states).toEqual(['READY', 'READY', 'FAILED']);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('FAILED');
+      expect(run.nodes.slow?.error?.code).toBe('WORKER_TIME_EXCEEDED');
+      expect(run.nodes.slow?.error?.message).toContain('pool "gpu"');
+      expect(probe.count('slow')).toBe(0);
+    });
+
+    it('gives a node without a timeout at most what its pool can run', async () => {
+      // Prepare: pools of 60 s and 900 s; the engine default (300 s) would outlast the first
+      const settings = { poolTimeoutsMs: { default: 60_000, long: 900_000 } };
+      const { harness, probe } = await probeHarness(makeHarness, { settings });
+      const budgets: Record<string, number> = {};
+      for (const nodeId of ['short', 'long', 'own']) {
+        probe.on(nodeId, (request) => {
+          budgets[nodeId] = request.ctx.timeoutMs ?? -1;
+          return { ok: true, output: null };
+        });
+      }
+      await harness.publish({
+        id: 'pool-time',
+        nodes: {
+          short: { type: 'noop' },
+          long: { type: 'noop', pool: 'long' },
+          own: { type: 'noop', timeout: '20s' },
+        },
+      });
+
+      // Act
+      const runId = await harness.start('pool-time');
+      await harness.drain();
+
+      // Assess: the pool's function timeout minus the 5 s margin; the engine default; its own
+      expect((await harness.view(runId)).status).toBe('SUCCEEDED');
+      expect(budgets).toEqual({ short: 55_000, long: 300_000, own: 20_000 });
+    });
   });
 }

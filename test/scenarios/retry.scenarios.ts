@@ -116,6 +116,41 @@ export function retryScenarios(makeHarness: MakeHarness) {
       expect(run.nodes.unlisted?.error?.message).toContain('try 1');
     });
 
+    it('retries a thrown script error under an explicit maxAttempts, and not one the script marks final', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      const retry = { maxAttempts: 3, backoff: 'fixed', initialDelay: '1s', jitter: false };
+      await harness.publish({
+        id: 'any-error',
+        nodes: {
+          js: js('if (ctx.attempt < 3) throw new Error("flaky " + ctx.attempt); return ctx.attempt;', {
+            retry,
+          }),
+          lua: {
+            type: 'script',
+            language: 'lua',
+            code: 'if ctx.attempt < 2 then error("flaky") end return ctx.attempt',
+            retry,
+          },
+          final: js('throw new NonRetryableError("order 7 is malformed")', { retry, continueOnError: true }),
+          once: js('throw new Error("no retry asked for")', { continueOnError: true }),
+        },
+      });
+
+      // Act
+      const run = await harness.run('any-error');
+
+      // Assess
+      expect(run.nodes.js).toMatchObject({ status: 'SUCCEEDED', attempts: 3, output: 3 });
+      expect(run.nodes.lua).toMatchObject({ status: 'SUCCEEDED', attempts: 2, output: 2 });
+      expect(run.nodes.final).toMatchObject({
+        status: 'FAILED',
+        attempts: 1,
+        error: { code: 'SCRIPT_ERROR', message: 'NonRetryableError: order 7 is malformed' },
+      });
+      expect(run.nodes.once).toMatchObject({ status: 'FAILED', attempts: 1 });
+    });
+
     it('fails a non-retryable error at once, whatever maxAttempts says', async () => {
       // Prepare
       const { harness, probe } = await probeHarness(makeHarness);
@@ -135,6 +170,39 @@ export function retryScenarios(makeHarness: MakeHarness) {
       });
       expect(probe.count('strict')).toBe(1);
       expect(harness.clock.now()).toBe(startedAt);
+    });
+  });
+
+  describe('retention', () => {
+    it("keeps an ended run for its definition's retentionDays, and a retried run as long as a new one", async () => {
+      // Prepare
+      const harness = await makeHarness();
+      const DAY = 86_400;
+      await harness.publish({
+        id: 'kept',
+        retentionDays: 3,
+        timeout: '2d',
+        nodes: { a: js('if (ctx.attempt === 1 && !inputs.ok) throw new Error("x"); return 1;') },
+      });
+      await harness.publish({ id: 'cut', nodes: { b: { type: 'noop' } } });
+      const runId = await harness.start('kept');
+      await harness.drain();
+      const now = () => Math.floor(harness.clock.now() / 1000);
+
+      // Act
+      const failed = await harness.runs.getRun(runId);
+      const cancelled = await harness.start('cut');
+      await harness.engine.cancel(TENANT, cancelled);
+      const stopped = await harness.runs.getRun(cancelled);
+      harness.clock.advance(HOUR);
+      const retried = await harness.engine.retry(TENANT, runId);
+
+      // Assess: 3 days after the end; 30 (the default) for a definition without retentionDays;
+      // a retry: its 2-day timeout plus 3 days from now
+      expect(failed?.status).toBe('FAILED');
+      expect(failed?.expiresAt).toBe(now() - 3600 + 3 * DAY);
+      expect(stopped?.expiresAt).toBe(now() - 3600 + 30 * DAY);
+      expect(retried.expiresAt).toBe(now() + (2 + 3) * DAY);
     });
   });
 

@@ -14,6 +14,8 @@ export interface ApiOnHarnessOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Engine settings of the harness. */
   readonly settings?: HarnessOptions['settings'];
+  /** The app's environment per request, as an adapter passes it (`lambdaContext` on AWS). */
+  readonly env?: Record<string, unknown>;
 }
 
 /**
@@ -45,7 +47,8 @@ export async function apiOnHarness(options: ApiOnHarnessOptions = {}) {
   ) => {
     const text = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
     const headers = { authorization: `Bearer ${key}`, 'content-type': type };
-    const response = await app.request(path, { method, headers, ...(text !== undefined && { body: text }) });
+    const init = { method, headers, ...(text !== undefined && { body: text }) };
+    const response = await app.request(path, init, options.env);
     return { status: response.status, json: (await response.json()) as Json, headers: response.headers };
   };
   return { harness, call, logged, otherKey: other.key };

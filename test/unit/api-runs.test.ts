@@ -83,7 +83,7 @@ describe('POST /v1/tenants/{tenant}/workflows/{workflow}/runs', () => {
     const { status, json } = await api.call('POST', start('hello'), { inputs: { name: 'ada' }, wait: 5 });
     // Assess
     expect(status).toBe(200);
-    expect(json).toEqual((await api.call('GET', runs(`/${json.runId}`))).json);
+    expect(json).toEqual((await api.call('GET', runs(`/${json.runId}?outputs=true`))).json);
     expect(json).toMatchObject({
       status: 'SUCCEEDED',
       outputs: { greeting: 'ada' },
@@ -104,6 +104,24 @@ describe('POST /v1/tenants/{tenant}/workflows/{workflow}/runs', () => {
     expect(status).toBe(202);
     expect(json).toMatchObject({ status: 'RUNNING', workflow: 'hello', created: true });
     expect(sleeps).toEqual([100, 100, 50]);
+  });
+
+  it('waits no longer than the Lambda has left, so the answer comes before the function times out', async () => {
+    // Prepare: 4 s left in the API function, a client asking for 30 s
+    const sleeps: number[] = [];
+    const api = await apiOnHarness({
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      env: { lambdaContext: { getRemainingTimeInMillis: () => 4_000 } },
+    });
+    await api.harness.publish(hello);
+    // Act
+    const { status, json } = await api.call('POST', start('hello'), { wait: 30 });
+    // Assess: 4 s minus the 1.5 s margin, then the 202 with the run id to poll
+    expect(status).toBe(202);
+    expect(json).toMatchObject({ status: 'RUNNING', created: true });
+    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(2_500);
   });
 
   it('returns the first run with 200 for a repeated idempotencyKey, and the whole run once it ended', async () => {
@@ -223,13 +241,13 @@ describe('GET /v1/tenants/{tenant}/runs', () => {
 });
 
 describe('GET /v1/tenants/{tenant}/runs/{run}', () => {
-  it("returns the run with every node's status, attempts, output and error", async () => {
+  it("returns the run with every node's status, attempts, output and error (outputs=true)", async () => {
     // Prepare
     const { harness, call } = await setup();
     const { runId } = (await call('POST', start('flaky'))).json;
     await harness.drain();
     // Act
-    const { status, json } = await call('GET', runs(`/${runId}`));
+    const { status, json } = await call('GET', runs(`/${runId}?outputs=true`));
     // Assess
     expect(status).toBe(200);
     expect(json).toMatchObject({
@@ -246,6 +264,52 @@ describe('GET /v1/tenants/{tenant}/runs/{run}', () => {
     });
     expect(json.nodes.b).toHaveProperty('startedAt');
     expect(json).toHaveProperty('endedAt');
+  });
+
+  it('pages the nodes in definition order, leaving outputs out unless asked', async () => {
+    // Prepare: 250 nodes with 1 KB outputs
+    const { harness, call } = await setup();
+    const nodes: Record<string, unknown> = {};
+    for (let i = 0; i < 250; i++)
+      nodes[`n${String(i).padStart(3, '0')}`] = { type: 'noop', with: { pad: 'x'.repeat(1000) } };
+    await harness.publish({ id: 'wide', nodes });
+    const { runId } = (await call('POST', start('wide'))).json;
+    await harness.drain();
+    // Act
+    const first = await call('GET', runs(`/${runId}`));
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await call(
+        'GET',
+        runs(`/${runId}?limit=100${cursor ? `&cursor=${cursor}` : ''}&outputs=true`),
+      );
+      ids.push(...Object.keys(page.json.nodes));
+      expect(
+        Object.values(page.json.nodes).every((node) => (node as { output?: unknown }).output !== undefined),
+      ).toBe(true);
+      cursor = page.json.nodesCursor;
+      pages += 1;
+    } while (cursor);
+    const forged = await call(
+      'GET',
+      runs(`/${runId}?cursor=${Buffer.from('nodes:999').toString('base64url')}`),
+    );
+    const tooMany = await call('GET', runs(`/${runId}?limit=5000`));
+    // Assess
+    expect(first.status).toBe(200);
+    expect(Object.keys(first.json.nodes)).toHaveLength(100);
+    expect(Object.values(first.json.nodes).some((node) => 'output' in (node as object))).toBe(false);
+    expect(first.json.progress).toMatchObject({ total: 250, done: 250 });
+    expect(first.json.nodesCursor).toEqual(expect.any(String));
+    expect(pages).toBe(3);
+    expect(ids).toEqual(Object.keys(nodes));
+    expect(forged).toMatchObject({
+      status: 400,
+      json: { error: { code: 'INVALID_CURSOR', path: '$.query.cursor' } },
+    });
+    expect(tooMany).toMatchObject({ status: 400 });
   });
 
   it("answers 404 for another tenant's run, whichever tenant the path names", async () => {

@@ -99,4 +99,61 @@ describe('publishDefinition', () => {
     });
     expect(result.record.dependencies).toEqual([{ workflowId: 'billing', range: '^1.2.0', nodeId: 'child' }]);
   });
+
+  describe('against the pools’ function timeouts', () => {
+    const pooled = () => {
+      const deps = {
+        definitions: new MemoryDefinitionStore(),
+        clock: new FakeClock(),
+        poolTimeoutsMs: { default: 60_000, gpu: 900_000 },
+      };
+      return (b: unknown) =>
+        publishDefinition(deps, { tenant: 't1', workflowId: 'wf', version: '1.0.0', body: b });
+    };
+
+    it('refuses a node whose timeout is longer than its pool can run, naming the pool and the path', async () => {
+      const publish = pooled();
+      await expect(
+        publish({ nodes: { train: { type: 'noop', timeout: '10m' }, ok: { type: 'noop', timeout: '55s' } } }),
+      ).rejects.toMatchObject({
+        status: 422,
+        code: 'INVALID_DEFINITION',
+        path: '$.nodes.train.timeout',
+        details: [
+          expect.objectContaining({
+            code: 'LIMIT',
+            path: '$.nodes.train.timeout',
+            message: expect.stringMatching(
+              /pool "default" can run a node \(55 s.*pools: default 60 s, gpu 900 s/,
+            ),
+          }),
+        ],
+      });
+    });
+
+    it('refuses an inherited defaults.timeout once, listing the nodes that use it', async () => {
+      const publish = pooled();
+      await expect(
+        publish({ defaults: { timeout: '5m' }, nodes: { a: { type: 'noop' }, b: { type: 'noop' } } }),
+      ).rejects.toMatchObject({
+        details: [
+          expect.objectContaining({
+            path: '$.defaults.timeout',
+            message: expect.stringContaining('"a", "b"'),
+          }),
+        ],
+      });
+    });
+
+    it('accepts a long node on a pool that can hold it, and waits of any length', async () => {
+      const publish = pooled();
+      const result = await publish({
+        nodes: {
+          train: { type: 'noop', timeout: '10m', pool: 'gpu' },
+          nap: { type: 'wait', timeout: '2h', with: { seconds: 3600 } },
+        },
+      });
+      expect(result.created).toBe(true);
+    });
+  });
 });

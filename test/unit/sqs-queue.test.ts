@@ -66,11 +66,17 @@ describe('SqsQueue', () => {
     expect(sqs.calls()).toHaveLength(0);
   });
 
-  it('receives with the receive count attribute and maps the messages', async () => {
+  it('receives with the receive count and group attributes and maps the messages', async () => {
     // Prepare
     sqs.on(ReceiveMessageCommand).resolves({
       Messages: [
         { MessageId: 'id1', Body: 'b', ReceiptHandle: 'r1', Attributes: { ApproximateReceiveCount: '3' } },
+        {
+          MessageId: 'id2',
+          Body: 'c',
+          ReceiptHandle: 'r2',
+          Attributes: { ApproximateReceiveCount: '1', MessageGroupId: 'acme' },
+        },
       ],
     });
 
@@ -83,9 +89,12 @@ describe('SqsQueue', () => {
       MaxNumberOfMessages: 5,
       WaitTimeSeconds: 20,
       VisibilityTimeout: 60,
-      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
     });
-    expect(messages).toEqual([{ id: 'id1', body: 'b', receipt: 'r1', receiveCount: 3 }]);
+    expect(messages).toEqual([
+      { id: 'id1', body: 'b', receipt: 'r1', receiveCount: 3 },
+      { id: 'id2', body: 'c', receipt: 'r2', receiveCount: 1, group: 'acme' },
+    ]);
   });
 
   it('deletes and changes visibility by receipt', async () => {

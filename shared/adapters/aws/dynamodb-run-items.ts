@@ -13,12 +13,62 @@ import {
 export type Item = Record<string, unknown>;
 export type Key = { readonly pk: string; readonly sk: string };
 
-/** Value of `activePk` while a run is active; the attribute is removed when it ends. */
-export const ACTIVE_PK = 'ACTIVE';
+/**
+ * Partitions of the sparse `active` index. One constant key would put every run start and end of
+ * the account on one index partition (1,000 writes a second at most); a run's shard is a hash of
+ * its id, so the writes spread over ACTIVE_SHARDS partitions.
+ */
+export const ACTIVE_SHARDS = 16;
+/** The key every active run had before the index was sharded: listed until their next status change moves them. */
+const UNSHARDED_ACTIVE_PK = 'ACTIVE';
+/** Every `activePk` value, in the order `listActiveRuns` reads them. */
+export const ACTIVE_PKS: readonly string[] = [
+  ...Array.from({ length: ACTIVE_SHARDS }, (_, shard) => `ACTIVE#${shard}`),
+  UNSHARDED_ACTIVE_PK,
+];
+
+/** Value of `activePk` while the run is active (`ACTIVE#<0..15>`); the attribute is removed when it ends. */
+export function activePkOf(runId: string): string {
+  // FNV-1a: stable across processes and releases, unlike anything seeded.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < runId.length; i++) hash = Math.imul(hash ^ runId.charCodeAt(i), 0x01000193);
+  return `ACTIVE#${(hash >>> 0) % ACTIVE_SHARDS}`;
+}
+
+/** The sweeper's lease: `holder`, `leaseUntil` (epoch ms), `cursor`, `round` (see `takeSweepLease`). */
+export const sweepLeaseKey: Key = { pk: 'SWEEPER', sk: 'LEASE' };
+
+/**
+ * The run attributes the indexes carry (besides the keys): every RunRecord field but `outputs`,
+ * so ending a run with a large output does not copy it into each index. What a listing needs (the
+ * API's summaries, the sweeper's runs) is a few hundred bytes, under the 1 KB an index write is
+ * billed by, so carrying only the summary's fields would cost the same.
+ */
+export const LISTED_RUN_ATTRIBUTES = [
+  'tenant',
+  'workflow',
+  'version',
+  'status',
+  'sinkCount',
+  'epoch',
+  'failed',
+  'error',
+  'idempotencyKey',
+  'createdAt',
+  'updatedAt',
+  'endedAt',
+  'deadline',
+  'epochStartedAt',
+  'control',
+  'expiresAt',
+] as const;
 
 export const runKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: 'RUN' });
 export const inputsKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: 'IN' });
 export const nodeKey = (runId: string, nodeId: string): Key => ({ pk: `R#${runId}`, sk: `N#${nodeId}` });
+/** Which kind of item a sort key names: the run item, a node item, or another (inputs, done-sets, ...). */
+export const itemKindOf = (sk: string | undefined): 'run' | 'node' | undefined =>
+  sk === 'RUN' ? 'run' : sk?.startsWith('N#') ? 'node' : undefined;
 export const doneKey = (runId: string, setKey: string): Key => ({ pk: `R#${runId}`, sk: `E#${setKey}` });
 export const idempotencyKeyOf = (tenant: string, key: string): Key => ({
   pk: `T#${tenant}#I#${key}`,
@@ -39,7 +89,9 @@ const NODE_ONLY = ['pk', 'sk', 'outputJson'];
 const NODE_SETS = ['arrived', 'failedParents', 'skippedParents'] as const;
 /** Optional node fields that `resetNode` clears. */
 const NODE_OPTIONAL =
-  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends'.split(' ');
+  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks'.split(
+    ' ',
+  );
 
 /** Outputs are stored as JSON text (see the adapter's notes); other fields under their own name. */
 const storedRunField = (field: string) => (field === 'outputs' ? 'outputsJson' : field);
@@ -58,7 +110,7 @@ export function runItem(run: RunRecord): Item {
     gsi1pk: tenantPk(run.tenant),
     gsi2pk: workflowPk(run.tenant, run.workflow),
     gsi3pk: statusPk(run.tenant, run.status),
-    ...((ACTIVE_RUN_STATUSES.includes(run.status) || run.control) && { activePk: ACTIVE_PK }),
+    ...((ACTIVE_RUN_STATUSES.includes(run.status) || run.control) && { activePk: activePkOf(run.runId) }),
   };
   for (const [field, value] of Object.entries(run)) {
     if (value !== undefined) item[storedRunField(field)] = stored(field, value);
@@ -166,7 +218,7 @@ export function nodeCondition(when: NodeCondition, x: Expr): string | undefined 
 }
 
 /** The node is of `epoch`: an absent `epoch` attribute (or item) is epoch 0. */
-export function epochCondition(epoch: number, x: Expr): string {
+function epochCondition(epoch: number, x: Expr): string {
   const name = x.n('epoch');
   return epoch === 0 ? `(attribute_not_exists(${name}) OR ${name} = ${x.v(0)})` : `${name} = ${x.v(epoch)}`;
 }
@@ -260,6 +312,7 @@ export function resetUpdate(
  * the byStatus key, and `activePk` is set or removed so the sparse `active` index follows.
  */
 export function runUpdate(
+  runId: string,
   change: RunChange & { readonly updatedAt: string },
   tenant: string | undefined,
   x: Expr,
@@ -279,7 +332,7 @@ export function runUpdate(
     set.push(`${x.n('gsi3pk')} = ${x.v(statusPk(tenant, change.status))}`);
     const pending = change.control !== undefined && !removed.has('control');
     if (ACTIVE_RUN_STATUSES.includes(change.status) || pending) {
-      set.push(`${x.n('activePk')} = ${x.v(ACTIVE_PK)}`);
+      set.push(`${x.n('activePk')} = ${x.v(activePkOf(runId))}`);
     } else {
       remove.push(x.n('activePk'));
     }

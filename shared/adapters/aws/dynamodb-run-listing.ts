@@ -6,7 +6,7 @@ import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } fro
 import { SkeinError } from '../../domain/problems.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageRequest } from '../../ports/page.ts';
 import type { RunQuery, RunStatus } from '../../ports/run-store.ts';
-import { Expr, type Item, runKey, statusPk, tenantPk, workflowPk } from './dynamodb-run-items.ts';
+import { ACTIVE_PKS, Expr, type Item, runKey, statusPk, tenantPk, workflowPk } from './dynamodb-run-items.ts';
 
 /** Queries a workflow-and-status listing may spend looking for a full page. */
 const MAX_FILTERED_READS = 8;
@@ -54,6 +54,56 @@ export async function queryListing(
   return last
     ? { items: items.slice(0, limit), cursor: encodeCursor(last, indexPk) }
     : { items: items.slice(0, limit) };
+}
+
+/**
+ * One page of the `active` index across its shards: shard after shard, each oldest first, so a
+ * page costs one query per shard it touches rather than one per shard to merge by age. The cursor
+ * names the shard and, within it, the last key. A page may be short (the end of a shard) and
+ * still carry a cursor; only a page without one ends the listing.
+ */
+export async function queryActive(
+  doc: DynamoDBDocumentClient,
+  TableName: string,
+  page: PageRequest,
+): Promise<{ items: Item[]; cursor?: string }> {
+  const limit = Math.trunc(Math.min(Math.max(page.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE));
+  let { shard, key } =
+    page.cursor === undefined ? { shard: 0, key: undefined } : decodeActiveCursor(page.cursor);
+  const items: Item[] = [];
+  while (items.length < limit) {
+    const value = ACTIVE_PKS[shard];
+    if (value === undefined) return { items };
+    const listing = { IndexName: 'active', indexPk: 'activePk', value, forward: true };
+    const found = await queryListing(doc, TableName, listing, {
+      limit: limit - items.length,
+      ...(key === undefined ? {} : { cursor: key }),
+    });
+    items.push(...found.items);
+    key = found.cursor;
+    if (key === undefined) shard += 1;
+  }
+  if (key === undefined && shard >= ACTIVE_PKS.length) return { items };
+  const cursor = { listing: 'active', shard, ...(key === undefined ? {} : { key }) };
+  return { items, cursor: Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url') };
+}
+
+function decodeActiveCursor(cursor: string): { shard: number; key: string | undefined } {
+  let parsed: { listing?: unknown; shard?: unknown; key?: unknown } | undefined;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const shard = parsed?.shard;
+  const value = typeof shard === 'number' ? ACTIVE_PKS[shard] : undefined;
+  const key = parsed?.key;
+  if (parsed?.listing !== 'active' || value === undefined || (key !== undefined && typeof key !== 'string')) {
+    throw invalidCursor();
+  }
+  // The key must belong to this shard's listing (decodeCursor throws otherwise).
+  if (key !== undefined) decodeCursor(key, 'activePk', value);
+  return { shard: shard as number, key };
 }
 
 /** The index a run listing reads; workflow and status together filter `byWorkflow` on status. */

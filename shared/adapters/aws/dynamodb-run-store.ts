@@ -13,13 +13,15 @@
  * |             |                             |              | arrival sets as string sets             |
  * | done-set    | `R#<runId>`                 | `E#<setKey>` | `done`: number set                      |
  * | slots, line | `T#<t>#W#<wf>` (`#WAIT`)    | `SLOTS`, id  | see `dynamodb-run-slots.ts`             |
+ * | sweep lease | `SWEEPER`                   | `LEASE`      | holder, leaseUntil, cursor, round       |
  *
- * - Indexes (projection ALL, sort key the run item's own `runId`: a ULID, so descending is newest
- *   first): `byTenant` on `gsi1pk = T#<tenant>`, `byWorkflow` on `gsi2pk = T#<tenant>#W#<wf>`,
- *   `byStatus` on `gsi3pk = T#<tenant>#S#<status>`, and the sparse `active` on `activePk =
- *   ACTIVE`, present while the run is QUEUED, RUNNING or PAUSED or a control is pending. `updateRun` rewrites
- *   `gsi3pk` and `activePk` with the status; it needs the run's tenant for that, which never
- *   changes, so it is remembered from earlier calls or read once.
+ * - Indexes (every run field but the outputs, `LISTED_RUN_ATTRIBUTES`; sort key the run item's own
+ *   `runId`: a ULID, so descending is newest first): `byTenant` on `gsi1pk = T#<tenant>`,
+ *   `byWorkflow` on `gsi2pk = T#<tenant>#W#<wf>`, `byStatus` on `gsi3pk = T#<tenant>#S#<status>`,
+ *   and the sparse `active` on `activePk = ACTIVE#<shard>` (`activePkOf`), present while the run is
+ *   QUEUED, RUNNING or PAUSED or a control is pending. `updateRun` rewrites `gsi3pk` and
+ *   `activePk` with the status; it needs the run's tenant for that, which never changes, so it is
+ *   remembered from earlier calls or read once.
  * - Listings read indexes, which are eventually consistent: a run may show up (or move between
  *   status listings) a moment after the write. Queries and cursors: `dynamodb-run-listing.ts`.
  * - Outputs are JSON text: a native map would refuse numbers beyond 2^53 or DynamoDB's range,
@@ -30,20 +32,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Page, PageRequest } from '../../ports/page.ts';
 import {
   type ErrorInfo,
   ItemTooLargeError,
   type NodeChange,
   type NodeCondition,
+  type NodeListOptions,
   type NodeRecord,
   type Outcome,
   type RunChange,
@@ -53,9 +59,9 @@ import {
   type RunStatus,
   type RunStore,
   RunStoreError,
+  type SweepPosition,
 } from '../../ports/run-store.ts';
 import {
-  ACTIVE_PK,
   arrivalUpdate,
   creationItems,
   doneKey,
@@ -73,11 +79,12 @@ import {
   runCondition,
   runKey,
   runUpdate,
+  sweepLeaseKey,
   toNode,
   toRun,
   updateExpression,
 } from './dynamodb-run-items.ts';
-import { queryListing, type RunListing, runListing } from './dynamodb-run-listing.ts';
+import { queryActive, queryListing, type RunListing, runListing } from './dynamodb-run-listing.ts';
 import { RunSlots } from './dynamodb-run-slots.ts';
 import { queryPrefix } from './query-prefix.ts';
 
@@ -131,8 +138,8 @@ export class DynamoDbRunStore implements RunStore {
       // A crash between them leaves an orphan inputs item, which TTL removes.
       const [runPut, inputsPut] = creationItems(this.tableName, run, body, undefined);
       if (runPut && inputsPut) {
-        await this.doc.send(new PutCommand(inputsPut.Put));
         try {
+          await this.doc.send(new PutCommand(inputsPut.Put));
           await this.doc.send(new PutCommand(runPut.Put));
         } catch (error) {
           if ((error as Error).name === 'ConditionalCheckFailedException') {
@@ -184,7 +191,7 @@ export class DynamoDbRunStore implements RunStore {
     const tenant = change.status === undefined ? undefined : await this.tenantOf(runId);
     if (change.status !== undefined && tenant === undefined) return undefined;
     const x = new Expr();
-    const update = runUpdate(change, tenant, x);
+    const update = runUpdate(runId, change, tenant, x);
     const item = await this.update(runKey(runId), x, update, runCondition(ifStatus, change, when, x));
     return item && this.remember(toRun(item));
   }
@@ -200,10 +207,35 @@ export class DynamoDbRunStore implements RunStore {
   }
 
   async listActiveRuns(page: PageRequest = {}): Promise<Page<RunRecord>> {
-    return this.listIndex(
-      { IndexName: 'active', indexPk: 'activePk', value: ACTIVE_PK, forward: true },
-      page,
-    );
+    const found = await queryActive(this.doc, this.tableName, page);
+    return { ...found, items: found.items.map((item) => this.remember(toRun(item))) };
+  }
+
+  async takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
+    const x = new Expr();
+    const until = x.n('leaseUntil');
+    const update = updateExpression({
+      set: [`${x.n('holder')} = ${x.v(holder)}`, `${until} = ${x.v(untilMs)}`],
+    });
+    const free = `attribute_not_exists(${x.n('holder')}) OR ${until} <= ${x.v(nowMs)}`;
+    const item = await this.update(sweepLeaseKey, x, update, free);
+    if (!item) return undefined;
+    const round = typeof item.round === 'number' ? item.round : 0;
+    return typeof item.cursor === 'string' ? { cursor: item.cursor, round } : { round };
+  }
+
+  async saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
+    const { cursor, round } = position;
+    const x = new Expr();
+    const set = [`${x.n('round')} = ${x.v(round)}`];
+    if (cursor !== undefined) set.push(`${x.n('cursor')} = ${x.v(cursor)}`);
+    const remove = [
+      ...(cursor === undefined ? [x.n('cursor')] : []),
+      ...(release ? [x.n('holder'), x.n('leaseUntil')] : []),
+    ];
+    const update = updateExpression({ set, remove });
+    const mine = `${x.n('holder')} = ${x.v(holder)}`;
+    return (await this.update(sweepLeaseKey, x, update, mine)) !== undefined;
   }
 
   async getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
@@ -228,8 +260,22 @@ export class DynamoDbRunStore implements RunStore {
     return nodes;
   }
 
-  async listNodes(runId: string): Promise<NodeRecord[]> {
-    return (await queryPrefix(this.doc, this.tableName, runKey(runId).pk, 'N#')).map(toNode);
+  async listNodes(runId: string, options: NodeListOptions = {}): Promise<NodeRecord[]> {
+    if (options.consistent !== false) {
+      return (await queryPrefix(this.doc, this.tableName, runKey(runId).pk, 'N#')).map(toNode);
+    }
+    const nodes: NodeRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':prefix': 'N#' },
+        ConsistentRead: false,
+      },
+    );
+    for await (const page of pages) nodes.push(...(page.Items ?? []).map(toNode));
+    return nodes;
   }
 
   async arrive(
@@ -243,10 +289,9 @@ export class DynamoDbRunStore implements RunStore {
     const x = new Expr();
     const outcomeSet = { SUCCEEDED: undefined, FAILED: 'failedParents', SKIPPED: 'skippedParents' }[outcome];
     const { update, condition } = arrivalUpdate(runId, nodeId, parentId, outcomeSet, expiresAt, epoch, x);
-    const key = nodeKey(runId, nodeId);
-    const item = await this.update(key, x, update, condition);
-    if (item) return { applied: true, node: toNode(item) };
-    const current = await this.get(key);
+    const written = await this.write(nodeKey(runId, nodeId), x, update, condition);
+    if (written.applied) return { applied: true, node: toNode(written.item) };
+    const current = written.item;
     if (!current && epoch === 0) {
       throw new RunStoreError(`node ${nodeId} of run ${runId} refused an arrival but does not exist`);
     }
@@ -272,6 +317,25 @@ export class DynamoDbRunStore implements RunStore {
     return item && toNode(item);
   }
 
+  async tryUpdateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<{ applied: true; node: NodeRecord } | { applied: false; node?: NodeRecord }> {
+    const x = new Expr();
+    const condition = nodeCondition(when, x);
+    if (condition === undefined) {
+      const current = await this.getNode(runId, nodeId);
+      return current ? { applied: false, node: current } : { applied: false };
+    }
+    const update = nodeUpdate(runId, nodeId, change, expiresAt, x);
+    const written = await this.write(nodeKey(runId, nodeId), x, update, condition);
+    if (written.applied) return { applied: true, node: toNode(written.item) };
+    return written.item ? { applied: false, node: toNode(written.item) } : { applied: false };
+  }
+
   async resetNode(
     runId: string,
     nodeId: string,
@@ -287,9 +351,9 @@ export class DynamoDbRunStore implements RunStore {
   async addDone(runId: string, setKey: string, member: number, expiresAt: number) {
     const x = new Expr();
     const { update, condition } = doneUpdate(member, expiresAt, x);
-    const item = await this.update(doneKey(runId, setKey), x, update, condition);
-    const current = item ?? (await this.get(doneKey(runId, setKey)));
-    return { applied: item !== undefined, size: (current?.done as Set<number> | undefined)?.size ?? 0 };
+    // A refused add returns the set as it is: its size needs no second read.
+    const { applied, item } = await this.write(doneKey(runId, setKey), x, update, condition);
+    return { applied, size: (item?.done as Set<number> | undefined)?.size ?? 0 };
   }
 
   async addDoneAll(runId: string, setKey: string, members: readonly number[], expiresAt: number) {
@@ -336,6 +400,21 @@ export class DynamoDbRunStore implements RunStore {
 
   /** A conditional UpdateItem returning the new item, or undefined when the condition failed. */
   private async update(Key: Key, x: Expr, UpdateExpression: string, ConditionExpression: string | undefined) {
+    const written = await this.write(Key, x, UpdateExpression, ConditionExpression);
+    return written.applied ? written.item : undefined;
+  }
+
+  /**
+   * A conditional UpdateItem: the item after the write, or, when the condition failed, the item
+   * as it was (absent: no item), which DynamoDB returns in the same response at no extra cost
+   * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so a lost race needs no second read.
+   */
+  private async write(
+    Key: Key,
+    x: Expr,
+    UpdateExpression: string,
+    ConditionExpression: string | undefined,
+  ): Promise<{ applied: true; item: Item } | { applied: false; item?: Item }> {
     const input = {
       TableName: this.tableName,
       Key,
@@ -344,9 +423,20 @@ export class DynamoDbRunStore implements RunStore {
       ...x.params(),
     };
     try {
-      return (await this.doc.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' }))).Attributes;
+      const out = await this.doc.send(
+        new UpdateCommand({
+          ...input,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { applied: true, item: out.Attributes ?? {} };
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+        // The document client leaves the error's item in DynamoDB's attribute-value form.
+        const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+        return old ? { applied: false, item: unmarshall(old) } : { applied: false };
+      }
       if (
         error instanceof Error &&
         error.name === 'ValidationException' &&

@@ -85,7 +85,7 @@ export class SqsQueue implements Queue {
           ...(options.visibilitySeconds === undefined
             ? {}
             : { VisibilityTimeout: options.visibilitySeconds }),
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
         }),
       ),
     );
@@ -94,6 +94,7 @@ export class SqsQueue implements Queue {
       body: message.Body ?? '',
       receipt: message.ReceiptHandle ?? '',
       receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+      ...(message.Attributes?.MessageGroupId ? { group: message.Attributes.MessageGroupId } : {}),
     }));
   }
 

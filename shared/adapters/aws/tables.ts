@@ -10,17 +10,20 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { LISTED_RUN_ATTRIBUTES } from './dynamodb-run-items.ts';
 
 export interface KeyAttribute {
   readonly name: string;
   readonly type: 'S';
 }
 
-/** A global secondary index; every index of Skein's tables projects all attributes. */
+/** A global secondary index. */
 export interface IndexDescription {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
+  /** Attributes the index carries besides the keys. @default every attribute (ALL) */
+  readonly include?: readonly string[];
 }
 
 export interface TableDescription {
@@ -47,8 +50,9 @@ export const CONTROL_TABLE: TableDescription = {
 
 /**
  * Runs, their inputs, nodes, done-sets and idempotency keys: see `dynamodb-run-store.ts`. Every
- * index sorts by the run's ULID `runId` (newest first when read backwards) and projects ALL.
- * TTL is on `expiresAt`; the stream (NEW_AND_OLD_IMAGES) feeds the monitor.
+ * index sorts by the run's ULID `runId` (newest first when read backwards) and carries the run's
+ * fields except its outputs (`LISTED_RUN_ATTRIBUTES`). TTL is on `expiresAt`; the stream
+ * (NEW_AND_OLD_IMAGES) feeds the monitor.
  */
 export const RUNS_TABLE: TableDescription = {
   partitionKey: { name: 'pk', type: 'S' },
@@ -58,22 +62,27 @@ export const RUNS_TABLE: TableDescription = {
       indexName: 'byTenant',
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'runId', type: 'S' },
+      include: LISTED_RUN_ATTRIBUTES,
     },
     {
       indexName: 'byWorkflow',
       partitionKey: { name: 'gsi2pk', type: 'S' },
       sortKey: { name: 'runId', type: 'S' },
+      include: LISTED_RUN_ATTRIBUTES,
     },
     {
       indexName: 'byStatus',
       partitionKey: { name: 'gsi3pk', type: 'S' },
       sortKey: { name: 'runId', type: 'S' },
+      include: LISTED_RUN_ATTRIBUTES,
     },
-    // Sparse: only QUEUED, RUNNING and PAUSED runs carry `activePk`.
+    // Sparse: only runs that are QUEUED, RUNNING or PAUSED or have a pending control carry
+    // `activePk`, one of ACTIVE_SHARDS values (a hash of the run id).
     {
       indexName: 'active',
       partitionKey: { name: 'activePk', type: 'S' },
       sortKey: { name: 'runId', type: 'S' },
+      include: LISTED_RUN_ATTRIBUTES,
     },
   ],
   timeToLiveAttribute: 'expiresAt',
@@ -141,7 +150,10 @@ export function createTableInput(tableName: string, table: TableDescription): Cr
       GlobalSecondaryIndexes: globalIndexes.map((index) => ({
         IndexName: index.indexName,
         KeySchema: keySchema(index.partitionKey, index.sortKey),
-        Projection: { ProjectionType: 'ALL' },
+        Projection:
+          index.include === undefined
+            ? { ProjectionType: 'ALL' as const }
+            : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] },
       })),
     }),
     ...(stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: stream } }),

@@ -132,6 +132,7 @@ export class MemoryQueue implements Queue {
           body: message.body,
           receipt: message.receipt,
           receiveCount: message.receiveCount,
+          ...(message.group ? { group: message.group } : {}),
         });
       }
     }

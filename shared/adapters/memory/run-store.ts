@@ -7,6 +7,7 @@ import {
   MAX_ITEM_BYTES,
   type NodeChange,
   type NodeCondition,
+  type NodeListOptions,
   type NodeRecord,
   type Outcome,
   type RunChange,
@@ -15,6 +16,8 @@ import {
   type RunRecord,
   type RunStatus,
   type RunStore,
+  RunStoreError,
+  type SweepPosition,
 } from '../../ports/run-store.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -28,10 +31,15 @@ export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, RunRecord>();
   private readonly inputs = new Map<string, unknown>();
   private readonly idempotency = new Map<string, string>();
-  private readonly nodes = new Map<string, NodeRecord>();
+  /** Node items by run, then by node id: `listNodes` reads one run's items only. */
+  private readonly nodes = new Map<string, Map<string, NodeRecord>>();
   private readonly done = new Map<string, Set<number>>();
   private readonly slots = new Map<string, Set<string>>();
   private readonly waiting = new Map<string, Set<string>>();
+  private sweepLease: { holder?: string; until: number; position: SweepPosition } = {
+    until: 0,
+    position: { round: 0 },
+  };
   /** Counts of calls, by method: the engine tests use them to check per-node costs. */
   readonly calls = new Map<string, number>();
 
@@ -43,7 +51,8 @@ export class MemoryRunStore implements RunStore {
       const found = this.runs.get(existing);
       if (found) return { run: clone(found), created: false };
     }
-    if (this.runs.has(run.runId)) throw new Error(`run ${run.runId} already exists`);
+    if (this.runs.has(run.runId))
+      throw new RunStoreError(`cannot create run ${run.runId}: it already exists`);
     this.runs.set(run.runId, clone(run));
     this.inputs.set(run.runId, clone(inputs));
     if (idempotencyKey) this.idempotency.set(idempotencyKey, run.runId);
@@ -106,7 +115,7 @@ export class MemoryRunStore implements RunStore {
           (query.status === undefined || run.status === query.status),
       )
       .sort((a, b) => (a.runId < b.runId ? 1 : -1));
-    return pageAfter(all, query, `runs:${tenant}`, 'newest');
+    return withoutOutputs(pageAfter(all, query, `runs:${tenant}`, 'newest'));
   }
 
   async listActiveRuns(page: PageRequest = {}): Promise<Page<RunRecord>> {
@@ -114,26 +123,48 @@ export class MemoryRunStore implements RunStore {
     const all = [...this.runs.values()]
       .filter((run) => ACTIVE_RUN_STATUSES.includes(run.status) || run.control !== undefined)
       .sort((a, b) => (a.runId < b.runId ? -1 : 1));
-    return pageAfter(all, page, 'active', 'oldest');
+    return withoutOutputs(pageAfter(all, page, 'active', 'oldest'));
+  }
+
+  async takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
+    this.count('takeSweepLease');
+    const lease = this.sweepLease;
+    if (lease.holder !== undefined && lease.until > nowMs) return undefined;
+    this.sweepLease = { ...lease, holder, until: untilMs };
+    return clone(lease.position);
+  }
+
+  async saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
+    this.count('saveSweepLease');
+    const lease = this.sweepLease;
+    if (lease.holder !== holder) return false;
+    const { cursor, round } = position;
+    this.sweepLease = {
+      until: release ? 0 : lease.until,
+      ...(release ? {} : { holder }),
+      position: { round, ...(cursor === undefined ? {} : { cursor }) },
+    };
+    return true;
   }
 
   async getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
     this.count('getNode');
-    return clone(this.nodes.get(key(runId, nodeId)));
+    return clone(this.nodes.get(runId)?.get(nodeId));
   }
 
   async getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]> {
     this.count('getNodes');
     if (nodeIds.length > 100) throw new RangeError(`getNodes takes at most 100 ids, got ${nodeIds.length}`);
     return [...new Set(nodeIds)].flatMap((nodeId) => {
-      const node = this.nodes.get(key(runId, nodeId));
+      const node = this.nodes.get(runId)?.get(nodeId);
       return node ? [clone(node)] : [];
     });
   }
 
-  async listNodes(runId: string): Promise<NodeRecord[]> {
+  /** Always consistent: `options.consistent: false` allows staleness, it does not require it. */
+  async listNodes(runId: string, _options?: NodeListOptions): Promise<NodeRecord[]> {
     this.count('listNodes');
-    return [...this.nodes.values()].filter((node) => node.runId === runId).map(clone);
+    return [...(this.nodes.get(runId)?.values() ?? [])].map(clone);
   }
 
   async arrive(
@@ -145,7 +176,7 @@ export class MemoryRunStore implements RunStore {
     epoch = 0,
   ) {
     this.count('arrive');
-    const existing = this.nodes.get(key(runId, nodeId));
+    const existing = this.nodes.get(runId)?.get(nodeId);
     const current = existing ?? blankNode(runId, nodeId, expiresAt);
     if (current.arrived.includes(parentId) || (current.epoch ?? 0) !== epoch || (!existing && epoch !== 0)) {
       return { applied: false, node: clone(current) };
@@ -156,7 +187,7 @@ export class MemoryRunStore implements RunStore {
       failedParents: outcome === 'FAILED' ? [...current.failedParents, parentId] : current.failedParents,
       skippedParents: outcome === 'SKIPPED' ? [...current.skippedParents, parentId] : current.skippedParents,
     };
-    this.nodes.set(key(runId, nodeId), next);
+    this.setNode(next);
     return { applied: true, node: clone(next) };
   }
 
@@ -168,8 +199,33 @@ export class MemoryRunStore implements RunStore {
     expiresAt: number,
   ): Promise<NodeRecord | undefined> {
     this.count('updateNode');
-    const current = this.nodes.get(key(runId, nodeId));
-    if (!matches(current, when)) return undefined;
+    const written = this.writeNode(runId, nodeId, when, change, expiresAt);
+    return written.applied ? written.node : undefined;
+  }
+
+  async tryUpdateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<{ applied: true; node: NodeRecord } | { applied: false; node?: NodeRecord }> {
+    this.count('tryUpdateNode');
+    const written = this.writeNode(runId, nodeId, when, change, expiresAt);
+    if (written.applied) return written;
+    const { node } = written;
+    return node ? { applied: false, node } : { applied: false };
+  }
+
+  private writeNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): { applied: true; node: NodeRecord } | { applied: false; node: NodeRecord | undefined } {
+    const current = this.nodes.get(runId)?.get(nodeId);
+    if (!matches(current, when)) return { applied: false, node: clone(current) };
     const next: Mutable<NodeRecord> = {
       ...(current ?? blankNode(runId, nodeId, expiresAt)),
       ...clone(change.set ?? {}),
@@ -181,8 +237,8 @@ export class MemoryRunStore implements RunStore {
     if (change.bumpFence) next.fence += 1;
     for (const field of change.remove ?? []) delete next[field];
     assertItemSize(next, `node ${nodeId} of run ${runId}`);
-    this.nodes.set(key(runId, nodeId), next);
-    return clone(next);
+    this.setNode(next);
+    return { applied: true, node: clone(next) };
   }
 
   async resetNode(
@@ -193,9 +249,9 @@ export class MemoryRunStore implements RunStore {
     epoch: number,
   ): Promise<boolean> {
     this.count('resetNode');
-    const current = this.nodes.get(key(runId, nodeId));
+    const current = this.nodes.get(runId)?.get(nodeId);
     if (current?.status === 'RUNNING' || (current?.epoch ?? 0) >= epoch) return false;
-    this.nodes.set(key(runId, nodeId), {
+    this.setNode({
       runId,
       nodeId,
       attempt: current?.attempt ?? 0,
@@ -263,6 +319,12 @@ export class MemoryRunStore implements RunStore {
     return [...(this.waiting.get(key(tenant, workflow)) ?? [])].sort().slice(0, limit);
   }
 
+  private setNode(node: NodeRecord) {
+    const ofRun = this.nodes.get(node.runId) ?? new Map<string, NodeRecord>();
+    this.nodes.set(node.runId, ofRun);
+    ofRun.set(node.nodeId, node);
+  }
+
   private count(method: string) {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
   }
@@ -276,6 +338,11 @@ function assertItemSize(item: object, what: string): void {
       `${what} would be ${bytes} bytes, over the ${MAX_ITEM_BYTES}-byte item limit`,
     );
   }
+}
+
+/** Listings leave `outputs` out, as the DynamoDB indexes do (they do not project them). */
+function withoutOutputs(page: Page<RunRecord>): Page<RunRecord> {
+  return { ...page, items: page.items.map(({ outputs: _outputs, ...run }) => run) };
 }
 
 function matches(node: NodeRecord | undefined, when: NodeCondition): boolean {

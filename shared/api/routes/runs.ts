@@ -8,7 +8,13 @@ import type { ApiEnv } from '../auth.ts';
 import { parseBody, readOptionalBody } from '../body.ts';
 import { errorBody } from '../errors.ts';
 import { parseQuery } from '../query.ts';
-import { retryBodySchema, runListQuerySchema, startRunInputSchema } from '../run-schemas.ts';
+import {
+  DEFAULT_NODE_PAGE,
+  retryBodySchema,
+  runListQuerySchema,
+  runViewQuerySchema,
+  startRunInputSchema,
+} from '../run-schemas.ts';
 
 export interface RunRouteDeps {
   /** Absent while a deployment has no engine wired: the run routes then answer 503. */
@@ -19,6 +25,9 @@ export interface RunRouteDeps {
 
 /** How often a start with `wait` reads the run item. */
 export const POLL_INTERVAL_MS = 100;
+
+/** A start with `wait` answers this long before the API function would time out. */
+export const WAIT_MARGIN_MS = 1_500;
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -55,8 +64,8 @@ export function runRoutes(deps: RunRouteDeps) {
       });
     c.header('Location', `/v1/tenants/${tenant}/runs/${run.runId}`);
     if (wait !== undefined) {
-      const latest = await pollUntilEnded(engineOf(), run, wait * 1000, sleep, c);
-      if (isEnded(latest)) return c.json(await engineOf().getRun(tenant, run.runId), 200);
+      const latest = await pollUntilEnded(engineOf(), run, waitBudgetMs(wait, c), sleep, c);
+      if (isEnded(latest)) return c.json(await engineOf().getRun(tenant, run.runId, FIRST_PAGE), 200);
       return c.json(startedOf(latest, created), created ? 202 : 200);
     }
     return c.json(startedOf(run, created), created ? 202 : 200);
@@ -69,7 +78,14 @@ export function runRoutes(deps: RunRouteDeps) {
   });
 
   app.get('/runs/:run', async (c) => {
-    return c.json(await engineOf().getRun(c.get('tenant'), runIdOf(c)));
+    const runId = runIdOf(c);
+    const { limit, cursor, outputs } = parseQuery(runViewQuerySchema, c.req.query());
+    const options = {
+      limit: limit ?? DEFAULT_NODE_PAGE,
+      outputs: outputs === 'true',
+      ...(cursor && { cursor }),
+    };
+    return c.json(await engineOf().getRun(c.get('tenant'), runId, options));
   });
 
   app.post('/runs/:run/:action{pause|resume|cancel}', async (c) => {
@@ -94,6 +110,21 @@ function runIdOf(c: Context<ApiEnv>): string {
     throw new NotFoundError(`run ${JSON.stringify(runId.slice(0, 140))} does not exist`);
   return runId;
 }
+
+/**
+ * The time a start may wait: what the client asked for, cut to what the API function has left
+ * (minus a margin) on Lambda, so the client gets the run id instead of a timeout it would retry.
+ */
+function waitBudgetMs(wait: number, c: Context<ApiEnv>): number {
+  const env = c.env as { lambdaContext?: { getRemainingTimeInMillis?: () => number } } | undefined;
+  const remaining = env?.lambdaContext?.getRemainingTimeInMillis?.();
+  return remaining === undefined
+    ? wait * 1000
+    : Math.min(wait * 1000, Math.max(0, remaining - WAIT_MARGIN_MS));
+}
+
+/** What a start with `wait` returns once the run ended: the first page of nodes, with outputs. */
+const FIRST_PAGE = { limit: DEFAULT_NODE_PAGE, outputs: true };
 
 const isEnded = (run: RunRecord) => TERMINAL_RUN_STATUSES.includes(run.status);
 

@@ -12,6 +12,8 @@ import { pageQuerySchema } from '../schemas.ts';
 export interface WorkflowRouteDeps {
   readonly definitions: DefinitionStore;
   readonly clock: Clock;
+  /** Each pool's function timeout, to refuse nodes longer than their pool can run (AWS only). */
+  readonly poolTimeoutsMs?: Readonly<Record<string, number>> | undefined;
 }
 
 /** Versioned definitions of a tenant: `/v1/tenants/{tenant}/workflows/...`. */

@@ -28,14 +28,32 @@ describe('ScriptExecutor with JavaScript', () => {
     expect(result).toEqual({ ok: true, output: { sum: 5, node: 'compute', attempt: 1 } });
   });
 
-  it('fails with SCRIPT_ERROR and the message of a thrown error', async () => {
+  it('fails with SCRIPT_ERROR and the message of a thrown error, retryable under an explicit maxAttempts', async () => {
     // Act
     const result = await run('throw new Error("no customer")');
 
     // Assess
     expect(result).toEqual({
       ok: false,
-      error: { code: 'SCRIPT_ERROR', message: 'no customer', retryable: false },
+      error: { code: 'SCRIPT_ERROR', message: 'no customer', retryable: true },
+    });
+  });
+
+  it('fails without a retry when the script throws NonRetryableError or an error with retryable: false', async () => {
+    // Act
+    const typed = await run('throw new NonRetryableError("order 7 is malformed")');
+    const marked = await run('throw Object.assign(new Error("bad"), { retryable: false })');
+    const plainObject = await run('throw { message: "nope", retryable: false }');
+
+    // Assess
+    expect(typed).toEqual({
+      ok: false,
+      error: { code: 'SCRIPT_ERROR', message: 'NonRetryableError: order 7 is malformed', retryable: false },
+    });
+    expect(marked).toEqual({ ok: false, error: { code: 'SCRIPT_ERROR', message: 'bad', retryable: false } });
+    expect(plainObject).toEqual({
+      ok: false,
+      error: { code: 'SCRIPT_ERROR', message: 'nope', retryable: false },
     });
   });
 

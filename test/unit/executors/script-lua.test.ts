@@ -32,14 +32,32 @@ describe('ScriptExecutor with Lua', () => {
     expect(result).toEqual({ ok: true, output: { sum: 5, list: [1, 2], node: 'compute', attempt: 1 } });
   });
 
-  it('fails with SCRIPT_ERROR and the message given to error()', async () => {
+  it('fails with SCRIPT_ERROR and the message given to error(), retryable under an explicit maxAttempts', async () => {
     // Act
     const result = await run('error("no customer")');
 
     // Assess
     expect(result).toEqual({
       ok: false,
-      error: { code: 'SCRIPT_ERROR', message: 'script:1: no customer', retryable: false },
+      error: { code: 'SCRIPT_ERROR', message: 'script:1: no customer', retryable: true },
+    });
+  });
+
+  it('fails without a retry on error(NonRetryableError(...)), even through pcall re-raising it', async () => {
+    // Act
+    const direct = await run('error(NonRetryableError("order 7 is malformed"))');
+    const rethrown = await run(
+      'local ok, e = pcall(function() error(NonRetryableError("deep")) end) error(e)',
+    );
+
+    // Assess
+    expect(direct).toEqual({
+      ok: false,
+      error: { code: 'SCRIPT_ERROR', message: 'order 7 is malformed', retryable: false },
+    });
+    expect(rethrown).toEqual({
+      ok: false,
+      error: { code: 'SCRIPT_ERROR', message: 'deep', retryable: false },
     });
   });
 
