@@ -5,15 +5,13 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULT_POOL, ENV } from '../../shared/config.ts';
+import { DEFAULT_POOL, ENV, START_RUN_EVENT } from '../../shared/config.ts';
 import { formatHttpAllowEntry, parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { acknowledgeIndexAccess, skeinFunction } from './lambda.ts';
 import { DEFAULT_POOLS, pascalCase, resolvePools, type WorkerPoolSpec } from './pools.ts';
 import { SkeinTimer } from './timer.ts';
 import { WorkerPool } from './worker-pool.ts';
 
-/** The EventBridge `source` and `detail-type` of a start-run request on the default bus. */
-export const START_RUN_EVENT = { source: 'skein', detailType: 'skein.start-run' } as const;
 /** The bus `event` nodes put events on. */
 export const EVENT_BUS_NAME = 'default';
 

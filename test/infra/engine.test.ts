@@ -1,8 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { START_RUN_EVENT } from '../../infra/constructs/engine.ts';
-import { MAX_RECEIVE_COUNT } from '../../infra/constructs/worker-pool.ts';
-import { ENV } from '../../shared/config.ts';
+import { ENV, MAX_RECEIVE_COUNT, START_RUN_EVENT } from '../../shared/config.ts';
 import { getAtt, logicalId, ref, synthStack } from './helpers.ts';
 
 const POOLS = [
