@@ -2,7 +2,8 @@ import { AWS_KEY_CACHE_MS } from '../shared/api/key-resolver.ts';
 import { createApiHandler } from '../shared/handlers/api.ts';
 import { systemClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
-import { apiKeys, definitions, engine, logError } from './composition/aws.ts';
+import { apiKeys } from './composition/aws-api-keys.ts';
+import { definitions, engine, logError } from './composition/aws-engine.ts';
 
 /** API Gateway HTTP API (payload 2.0) → the Hono app. */
 export const handler = createApiHandler({

@@ -1,5 +1,5 @@
 import { createSweeperHandler } from '../shared/handlers/sweeper.ts';
-import { engine, logger } from './composition/aws.ts';
+import { engine, logger } from './composition/aws-engine.ts';
 
 const sweep = createSweeperHandler({ engine: engine() });
 
@@ -11,4 +11,4 @@ export const handler = async () => {
 };
 
 /** The sandbox's hosts run from files next to this bundle; exported so the synth test can run them. */
-export { sandbox } from './composition/aws.ts';
+export { sandbox } from './composition/aws-engine.ts';

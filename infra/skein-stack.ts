@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { RUNS_TABLE } from '../shared/adapters/aws/tables.ts';
 import { SkeinApi } from './constructs/api.ts';
 import { SkeinDashboard } from './constructs/dashboard.ts';
 import { SkeinEngine } from './constructs/engine.ts';
@@ -111,9 +112,23 @@ export class SkeinStack extends Stack {
     this.dashboard = new SkeinDashboard(this, 'Dashboard', {
       stage,
       pools: this.engine.pools,
-      deadLetterQueues: { MonitorStream: this.monitor.streamFailureQueue },
+      deadLetterQueues: {
+        MonitorStream: this.monitor.streamFailureQueue,
+        Timer: this.engine.timer.deadLetterQueue,
+      },
       functions,
       alarmTopic: this.monitor.alarmTopic,
+      tables: {
+        Runs: {
+          table: this.store.runsTable,
+          indexNames: (RUNS_TABLE.globalIndexes ?? []).map((index) => index.indexName),
+        },
+        Definitions: { table: this.store.definitionsTable },
+        Control: { table: this.store.controlTable },
+      },
+      httpApi: this.api.httpApi,
+      streamConsumer: this.monitor.monitor,
+      timerGroup: this.engine.timer.group,
     });
     this.outputs();
   }
@@ -140,7 +155,16 @@ export class SkeinStack extends Stack {
       this.store.controlTable.tableName,
     );
     output('RunsTableName', 'DynamoDB table of run state', this.store.runsTable.tableName);
-    output('TimerStateMachineArn', 'Step Functions timer', this.engine.timer.stateMachine.stateMachineArn);
+    output(
+      'TimerScheduleGroupName',
+      'EventBridge Scheduler group of the timer (one-time schedules for delays over 15 minutes)',
+      this.engine.timer.group.scheduleGroupName,
+    );
+    output(
+      'TimerDeadLetterQueueUrl',
+      'Timer messages EventBridge Scheduler could not deliver',
+      this.engine.timer.deadLetterQueue.queueUrl,
+    );
     for (const pool of this.engine.pools) {
       const name = pascalCase(pool.name);
       output(`${name}PoolQueueUrl`, `Ready-node queue of pool "${pool.name}"`, pool.queue.queueUrl);

@@ -8,14 +8,25 @@ export const ENV = {
   definitionsTable: 'SKEIN_DEFINITIONS_TABLE',
   controlTable: 'SKEIN_CONTROL_TABLE',
   runsTable: 'SKEIN_RUNS_TABLE',
-  /** JSON object pool name → SQS queue URL; always has `default`. Set on every engine-facing function. */
+  /**
+   * JSON object pool name → SQS queue *name* (not URL: names keep the environment of ~20 pools under
+   * Lambda's 4 KB); always has `default`. Set on every engine-facing function.
+   */
   poolQueues: 'SKEIN_POOL_QUEUES',
+  /** `https://sqs.<region>.<domain>/<account>/`: a pool's queue URL is this and its queue name. */
+  queueUrlPrefix: 'SKEIN_QUEUE_URL_PREFIX',
+  /** `arn:<partition>:sqs:<region>:<account>:`: a pool's queue ARN (the timer's target) is this and its name. */
+  queueArnPrefix: 'SKEIN_QUEUE_ARN_PREFIX',
   /** The worker's own pool queue URL (for ChangeMessageVisibility on hand-back). */
   queueUrl: 'SKEIN_QUEUE_URL',
   /** The SNS topic the monitor publishes run and node events to. */
   eventsTopicArn: 'SKEIN_EVENTS_TOPIC_ARN',
-  /** The Step Functions state machine backing the timer port (delays over 15 minutes). */
-  timerStateMachineArn: 'SKEIN_TIMER_STATE_MACHINE_ARN',
+  /** The EventBridge Scheduler schedule group of the timer port's one-time schedules (delays over 15 minutes). */
+  timerGroup: 'SKEIN_TIMER_GROUP',
+  /** The role EventBridge Scheduler assumes to deliver a timer's message to a pool queue. */
+  timerRoleArn: 'SKEIN_TIMER_ROLE_ARN',
+  /** The queue a timer's message goes to when Scheduler gives up delivering it. */
+  timerDeadLetterArn: 'SKEIN_TIMER_DEAD_LETTER_ARN',
   /** EventBridge bus for `event` nodes. @default "default" */
   eventBusName: 'SKEIN_EVENT_BUS_NAME',
   stage: 'SKEIN_STAGE',
@@ -58,11 +69,12 @@ export const LOCAL_TABLES = {
  *
  * | function   | needs                                                                              |
  * | ---------- | ---------------------------------------------------------------------------------- |
- * | api        | stage, definitions, control, runs tables, pool queues (timer ARN, bus: optional)   |
+ * | api        | stage, definitions, control, runs tables, pool queues + URL prefix                 |
  * | authorizer | stage, control table                                                               |
- * | worker     | stage, definitions + runs tables, pool queues, own queue URL, timer ARN (bus opt.) |
- * | sweeper    | stage, definitions + runs tables, pool queues (timer ARN, bus: optional)           |
- * | trigger    | stage, definitions + runs tables, pool queues (timer ARN, bus: optional)           |
+ * | worker     | stage, definitions + runs tables, pool queues + URL and ARN prefixes, own queue    |
+ * |            | URL, timer group, role and dead-letter ARN (bus: optional)                         |
+ * | sweeper    | stage, definitions + runs tables, pool queues + URL prefix                         |
+ * | trigger    | stage, definitions + runs tables, pool queues + URL prefix                         |
  * | monitor    | stage, events topic ARN, runs table (read: tenant and workflow of node events)     |
  */
 export interface AwsConfig {
@@ -71,12 +83,15 @@ export interface AwsConfig {
   readonly definitionsTable: string;
   readonly controlTable: string;
   readonly runsTable: string;
-  /** `SKEIN_POOL_QUEUES`: pool name → SQS queue URL, always with a `default` pool. */
+  /** Pool name → SQS queue URL (`SKEIN_QUEUE_URL_PREFIX` + the name in `SKEIN_POOL_QUEUES`), with `default`. */
   readonly poolQueues: Readonly<Record<string, string>>;
+  /** Pool name → SQS queue ARN (`SKEIN_QUEUE_ARN_PREFIX` + the name in `SKEIN_POOL_QUEUES`): the timer's targets. */
+  readonly poolQueueArns: Readonly<Record<string, string>>;
   /** `SKEIN_QUEUE_URL`: the worker's own pool queue (hand-backs). */
   readonly queueUrl: string;
   readonly eventsTopicArn: string;
-  readonly timerStateMachineArn: string;
+  /** `SKEIN_TIMER_GROUP`, `SKEIN_TIMER_ROLE_ARN`, `SKEIN_TIMER_DEAD_LETTER_ARN`: the Scheduler timer. */
+  readonly timer: { readonly group: string; readonly roleArn: string; readonly deadLetterArn: string };
   /** `SKEIN_EVENT_BUS_NAME`, `default` when unset. */
   readonly eventBusName: string;
   /** `SKEIN_HTTP_ALLOW`: `host:port` entries for the http executor's allow-list, none when unset. */
@@ -107,7 +122,10 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
       return required(env, ENV.runsTable);
     },
     get poolQueues() {
-      return parsePoolQueues(required(env, ENV.poolQueues));
+      return prefixed(parsePoolQueueNames(required(env, ENV.poolQueues)), required(env, ENV.queueUrlPrefix));
+    },
+    get poolQueueArns() {
+      return prefixed(parsePoolQueueNames(required(env, ENV.poolQueues)), required(env, ENV.queueArnPrefix));
     },
     get queueUrl() {
       return required(env, ENV.queueUrl);
@@ -115,8 +133,12 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     get eventsTopicArn() {
       return required(env, ENV.eventsTopicArn);
     },
-    get timerStateMachineArn() {
-      return required(env, ENV.timerStateMachineArn);
+    get timer() {
+      return {
+        group: required(env, ENV.timerGroup),
+        roleArn: required(env, ENV.timerRoleArn),
+        deadLetterArn: required(env, ENV.timerDeadLetterArn),
+      };
     },
     get eventBusName() {
       return env[ENV.eventBusName] || 'default';
@@ -157,12 +179,15 @@ export function httpAllowFrom(env: NodeJS.ProcessEnv = process.env): readonly st
   }
 }
 
+/** What SQS accepts as a queue name (standard queues). */
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
 /**
- * Parses `SKEIN_POOL_QUEUES`: a JSON object of pool name → queue URL with a `default` pool.
- * @example parsePoolQueues('{"default":"https://sqs.eu-west-1.amazonaws.com/1/skein-default"}')
+ * Parses `SKEIN_POOL_QUEUES`: a JSON object of pool name → SQS queue name with a `default` pool.
+ * @example parsePoolQueueNames('{"default":"Skein-prod-EngineDefaultPoolQueue-AbC123"}')
  */
-export function parsePoolQueues(raw: string): Readonly<Record<string, string>> {
-  const expected = `${ENV.poolQueues} must be a JSON object of pool name to SQS queue URL with a "${DEFAULT_POOL}" pool`;
+export function parsePoolQueueNames(raw: string): Readonly<Record<string, string>> {
+  const expected = `${ENV.poolQueues} must be a JSON object of pool name to SQS queue name with a "${DEFAULT_POOL}" pool`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -173,10 +198,10 @@ export function parsePoolQueues(raw: string): Readonly<Record<string, string>> {
     throw new Error(`${expected}, got ${raw.slice(0, 200)}`);
   }
   const entries = Object.entries(parsed);
-  const bad = entries.filter(([, url]) => typeof url !== 'string' || !/^https:\/\/\S+$/.test(url));
+  const bad = entries.filter(([, name]) => typeof name !== 'string' || !QUEUE_NAME.test(name));
   if (bad.length > 0) {
     throw new Error(
-      `${expected}; not an https URL for pool(s) ${bad.map(([pool]) => `"${pool}"`).join(', ')}`,
+      `${expected}; not a queue name (${QUEUE_NAME}) for pool(s) ${bad.map(([pool]) => `"${pool}"`).join(', ')}`,
     );
   }
   if (!Object.hasOwn(parsed, DEFAULT_POOL)) {
@@ -185,6 +210,13 @@ export function parsePoolQueues(raw: string): Readonly<Record<string, string>> {
     );
   }
   return Object.freeze(Object.fromEntries(entries) as Record<string, string>);
+}
+
+/** Each name with `prefix` in front (a queue URL or ARN prefix ends with its separator). */
+function prefixed(names: Readonly<Record<string, string>>, prefix: string): Readonly<Record<string, string>> {
+  return Object.freeze(
+    Object.fromEntries(Object.entries(names).map(([pool, name]) => [pool, `${prefix}${name}`])),
+  );
 }
 
 export interface LocalConfig {

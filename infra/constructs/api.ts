@@ -32,6 +32,9 @@ export const PUBLIC_ROUTES = [
  */
 export const IDENTITY_SOURCES = ['$request.header.Authorization', '$context.identity.sourceIp'] as const;
 
+/** Memory (and so CPU) of the authorizer, whose cold start comes before the api function's. */
+export const AUTHORIZER_MEMORY_MB = 1024;
+
 /** Stage-wide throttling of every route. */
 export interface ApiThrottle {
   /** Steady-state requests per second. */
@@ -125,7 +128,10 @@ export class SkeinApi extends Construct {
       handler: 'authorizer',
       stage: props.stage,
       description: 'Skein API key authorizer: key hash → tenant',
-      memoryMb: 256,
+      // Its cold start runs before the api function's, in series: CPU scales with memory, so it
+      // gets the api's 1024 MB (4× the CPU of 256 MB). Answers are cached per key and address, so
+      // it runs rarely: about $0.40 per million authorizations at 30 ms, against $0.10 at 256 MB.
+      memoryMb: AUTHORIZER_MEMORY_MB,
       timeout: Duration.seconds(10),
       environment: { [ENV.controlTable]: props.controlTable.tableName },
       logRetention: retention,

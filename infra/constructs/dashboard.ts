@@ -1,4 +1,5 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -7,15 +8,18 @@ import {
   GraphWidget,
   type IMetric,
   MathExpression,
-  Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS } from '../../shared/config.ts';
+import { MAX_DELAY_SECONDS } from '../../shared/ports/queue.ts';
+import { FIVE_MINUTES, skeinMetric, tableThrottleEvents } from './metrics.ts';
 import { pascalCase } from './pools.ts';
 
 /** A pool as the dashboard sees it. */
@@ -39,11 +43,26 @@ export interface SkeinDashboardProps {
   readonly functions: Readonly<Record<string, IFunction>>;
   /** Every alarm notifies this topic. */
   readonly alarmTopic: ITopic;
+  /** DynamoDB tables (label → table and the names of its global secondary indexes): throttles. */
+  readonly tables: Readonly<Record<string, DashboardTable>>;
+  /** The HTTP API: 5xx answers. */
+  readonly httpApi: IHttpApi;
+  /** The function reading the runs table's stream: its iterator age. */
+  readonly streamConsumer: IFunction;
+  /** The timer's schedule group: deliveries that failed or were dropped. */
+  readonly timerGroup: IScheduleGroup;
   /**
-   * Alarm when the oldest message of a pool queue is older than this.
+   * Alarm when a pool's message waited this long after it was due. The alarm's threshold is this
+   * plus SQS's longest delay (15 minutes), so that a delayed message, which is as old as its delay
+   * when it becomes visible, never sets it off.
    * @default 5 minutes
    */
   readonly maxMessageAge?: Duration;
+  /**
+   * Alarm when the monitor lags this far behind the runs table's stream (events and metrics late).
+   * @default 5 minutes
+   */
+  readonly maxIteratorAge?: Duration;
   /**
    * Alarm when more than this percentage of the runs that ended in 5 minutes failed.
    * @default 10
@@ -56,16 +75,30 @@ export interface SkeinDashboardProps {
   readonly minRunsForFailureRate?: number;
 }
 
-const FIVE_MINUTES = Duration.minutes(5);
+/** A DynamoDB table as the dashboard sees it. */
+export interface DashboardTable {
+  readonly table: ITable;
+  /** Its global secondary indexes (their throttles hold back writes to the table). */
+  readonly indexNames?: readonly string[];
+}
+
+const ONE_MINUTE = Duration.minutes(1);
 
 /**
- * The CloudWatch dashboard `Skein-<stage>` and the alarms that go with it, all notifying the
- * alarm topic:
- * - each dead-letter queue holds a message (pools' and the extra ones);
+ * The CloudWatch dashboard `Skein-<stage>-<region>` (dashboard names are global to the account, so
+ * the same stage in two regions needs two names) and the alarms that go with it, all notifying
+ * the alarm topic:
+ * - each dead-letter queue holds a message (pools', the timer's and the extra ones);
  * - more than {@link SkeinDashboardProps.maxFailurePercent}% of the runs ending in 5 minutes
  *   failed, once at least {@link SkeinDashboardProps.minRunsForFailureRate} ended;
- * - a pool's oldest message is older than {@link SkeinDashboardProps.maxMessageAge};
- * - a function reported an error in 5 minutes.
+ * - a pool's message waited more than {@link SkeinDashboardProps.maxMessageAge} after it was due:
+ *   the oldest message is older than that plus 15 minutes (the longest SQS delay), so delayed
+ *   wake-ups never set it off;
+ * - a function reported an error, or was throttled, in 5 minutes;
+ * - a DynamoDB table or one of its indexes throttled a request in 5 minutes;
+ * - the API answered 5xx in 5 minutes;
+ * - the monitor lags more than {@link SkeinDashboardProps.maxIteratorAge} behind the stream;
+ * - the timer failed to deliver (target errors), or dropped a delivery.
  *
  * Widgets: runs started/succeeded/failed and the failure rate, node duration p50/p99, per pool
  * queue depth and age of the oldest message, dead-letter queue depth, and Lambda errors,
@@ -73,13 +106,15 @@ const FIVE_MINUTES = Duration.minutes(5);
  * (`METRICS` in `shared/config.ts`) with the single dimension `stage`.
  *
  * @example
- * new SkeinDashboard(this, 'Dashboard', { stage, pools, functions: { Api: api.handler }, alarmTopic });
+ * new SkeinDashboard(this, 'Dashboard', { stage, pools, functions, alarmTopic, tables, httpApi, streamConsumer, timerGroup });
  */
 export class SkeinDashboard extends Construct {
   /** The dashboard. */
   public readonly dashboard: Dashboard;
   /** Every alarm, by construct id. */
   public readonly alarms: readonly Alarm[];
+  /** The dashboard's name: `Skein-<stage>-<region>`. */
+  public readonly dashboardName: string;
   /** The console URL of the dashboard. */
   public readonly url: string;
 
@@ -101,6 +136,12 @@ export class SkeinDashboard extends Construct {
       alarms.push(created);
       return created;
     };
+    const anyOf = (alarmId: string, description: string, metric: IMetric) =>
+      alarm(alarmId, description, {
+        metric,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
 
     const runs = (metricName: string, label: string) => skeinMetric(stage, metricName, 'Sum', label);
     const started = runs(METRICS.runsStarted, 'started');
@@ -120,14 +161,14 @@ export class SkeinDashboard extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
 
-    const maxAge = props.maxMessageAge ?? FIVE_MINUTES;
+    const maxWait = props.maxMessageAge ?? FIVE_MINUTES;
     const depth: IMetric[] = [];
     const age: IMetric[] = [];
     const deadLetters: Record<string, IQueue> = {};
     for (const pool of props.pools) {
       const oldest = pool.queue.metricApproximateAgeOfOldestMessage({
         statistic: 'Maximum',
-        period: Duration.minutes(1),
+        period: ONE_MINUTE,
         label: pool.name,
       });
       depth.push(
@@ -136,10 +177,11 @@ export class SkeinDashboard extends Construct {
       age.push(oldest);
       alarm(
         `${pascalCase(pool.name)}PoolOldestMessage`,
-        `Pool "${pool.name}" has a message older than ${maxAge.toHumanString()}`,
+        `Pool "${pool.name}" has a message that waited more than ${maxWait.toHumanString()} after it was due ` +
+          `(older than that plus ${MAX_DELAY_SECONDS / 60} minutes, the longest SQS delay)`,
         {
           metric: oldest,
-          threshold: maxAge.toSeconds(),
+          threshold: MAX_DELAY_SECONDS + maxWait.toSeconds(),
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         },
       );
@@ -149,7 +191,7 @@ export class SkeinDashboard extends Construct {
     const deadLetterDepth = Object.entries(deadLetters).map(([label, queue]) => {
       const visible = queue.metricApproximateNumberOfMessagesVisible({
         statistic: 'Maximum',
-        period: Duration.minutes(1),
+        period: ONE_MINUTE,
         label,
       });
       alarm(`${label}DeadLetters`, `The dead-letter queue of ${label} holds messages`, {
@@ -164,21 +206,71 @@ export class SkeinDashboard extends Construct {
     const throttles: IMetric[] = [];
     const durations: IMetric[] = [];
     for (const [label, fn] of Object.entries(props.functions)) {
+      const name = label.replace(/-/g, '');
       const fnErrors = fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES, label });
+      const fnThrottles = fn.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES, label });
       errors.push(fnErrors);
-      throttles.push(fn.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES, label }));
+      throttles.push(fnThrottles);
       durations.push(fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES, label }));
-      alarm(`${label.replace(/-/g, '')}Errors`, `Function ${label} reported errors`, {
-        metric: fnErrors,
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      });
+      anyOf(`${name}Errors`, `Function ${label} reported errors`, fnErrors);
+      anyOf(`${name}Throttles`, `Function ${label} was throttled (concurrency exhausted)`, fnThrottles);
     }
+
+    const tableThrottles = Object.entries(props.tables).map(([label, { table, indexNames = [] }]) => {
+      const throttled = tableThrottleEvents(table, indexNames, label);
+      anyOf(
+        `${label}Throttles`,
+        `DynamoDB throttled requests to the ${label} table${indexNames.length > 0 ? ' or its indexes' : ''}`,
+        throttled,
+      );
+      return throttled;
+    });
+    const api5xx = props.httpApi.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES, label: '5xx' });
+    anyOf('Api5xx', 'The HTTP API answered with 5xx', api5xx);
+    const maxIteratorAge = props.maxIteratorAge ?? FIVE_MINUTES;
+    const iteratorAge = props.streamConsumer.metric('IteratorAge', {
+      statistic: 'Maximum',
+      period: ONE_MINUTE,
+      label: 'monitor iterator age',
+    });
+    alarm(
+      'MonitorIteratorAge',
+      `The monitor is more than ${maxIteratorAge.toHumanString()} behind the runs stream`,
+      {
+        metric: iteratorAge,
+        threshold: maxIteratorAge.toMilliseconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      },
+    );
+    const timerErrors = props.timerGroup.metricTargetErrors({
+      period: FIVE_MINUTES,
+      label: 'timer target errors',
+    });
+    anyOf(
+      'TimerTargetErrors',
+      'The timer failed to deliver a message to a pool queue (Scheduler retries it)',
+      timerErrors,
+    );
+    const timerDropped = new MathExpression({
+      expression: 'FILL(d, 0) + FILL(x, 0)',
+      usingMetrics: {
+        d: props.timerGroup.metricDropped({ period: FIVE_MINUTES }),
+        x: props.timerGroup.metricFailedToBeSentToDLQ(undefined, { period: FIVE_MINUTES }),
+      },
+      label: 'timer messages lost',
+      period: FIVE_MINUTES,
+    });
+    anyOf(
+      'TimerDropped',
+      'The timer gave up a message without putting it in its dead-letter queue',
+      timerDropped,
+    );
     this.alarms = alarms;
 
     const graph = (title: string, left: IMetric[], width = 8) => new GraphWidget({ title, left, width });
+    this.dashboardName = `Skein-${stage}-${Stack.of(this).region}`;
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `Skein-${stage}`,
+      dashboardName: this.dashboardName,
       defaultInterval: Duration.hours(3),
       widgets: [
         [
@@ -199,12 +291,17 @@ export class SkeinDashboard extends Construct {
           graph('Lambda throttles', throttles),
           graph('Lambda duration p99 (ms)', durations),
         ],
+        [
+          graph('DynamoDB throttled requests', tableThrottles),
+          graph('API 5xx and timer failures', [api5xx, timerErrors, timerDropped]),
+          graph('Monitor iterator age (ms)', [iteratorAge]),
+        ],
         [new AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 })],
       ],
     });
     this.url =
       `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}` +
-      `#dashboards:name=Skein-${stage}`;
+      `#dashboards:name=${this.dashboardName}`;
   }
 }
 
@@ -214,18 +311,3 @@ type AlarmInput = {
   readonly comparisonOperator: ComparisonOperator;
   readonly description: string;
 };
-
-/**
- * A Skein metric as the monitor writes it (EMF, namespace `Skein`, one dimension `stage`).
- * @example skeinMetric('prod', METRICS.runsFailed, 'Sum', 'failed')
- */
-export function skeinMetric(stage: string, metricName: string, statistic: string, label: string): Metric {
-  return new Metric({
-    namespace: METRICS.namespace,
-    metricName,
-    dimensionsMap: { [METRICS.dimension]: stage },
-    statistic,
-    label,
-    period: FIVE_MINUTES,
-  });
-}

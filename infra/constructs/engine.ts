@@ -1,19 +1,17 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULT_POOL, ENV } from '../../shared/config.ts';
+import { DEFAULT_POOL, ENV, START_RUN_EVENT } from '../../shared/config.ts';
 import { formatHttpAllowEntry, parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { acknowledgeIndexAccess, skeinFunction } from './lambda.ts';
 import { DEFAULT_POOLS, pascalCase, resolvePools, type WorkerPoolSpec } from './pools.ts';
 import { SkeinTimer } from './timer.ts';
 import { WorkerPool } from './worker-pool.ts';
 
-/** The EventBridge `source` and `detail-type` of a start-run request on the default bus. */
-export const START_RUN_EVENT = { source: 'skein', detailType: 'skein.start-run' } as const;
 /** The bus `event` nodes put events on. */
 export const EVENT_BUS_NAME = 'default';
 
@@ -30,7 +28,7 @@ export interface SkeinEngineProps {
    */
   readonly pools?: readonly WorkerPoolSpec[];
   /**
-   * How long function and state machine logs are kept.
+   * How long function logs are kept.
    * @default one week for `dev`, three months otherwise
    */
   readonly logRetention?: RetentionDays;
@@ -49,15 +47,17 @@ export interface SkeinEngineProps {
 
 /**
  * The run engine: one {@link WorkerPool} per pool (queue, dead-letter queue, worker), the
- * {@link SkeinTimer} for long delays, the sweeper (every minute: timed-out runs, expired leases,
- * lost messages) and the trigger function, which an EventBridge rule on the default bus feeds
- * with `skein.start-run` events from source `skein`.
+ * {@link SkeinTimer} for long delays (EventBridge Scheduler), the sweeper (every minute:
+ * timed-out runs, expired leases, lost messages) and the trigger function, which an EventBridge
+ * rule on the default bus feeds with `skein.start-run` events from source `skein`.
  *
- * Every engine function gets {@link environment}: the definitions and runs table names and
- * `SKEIN_POOL_QUEUES` (pool → queue URL); workers also get their own `SKEIN_QUEUE_URL`, the
- * timer's ARN, the event bus name and the http allow-list, if any (only workers run nodes). {@link grantEngineAccess} gives
- * another function (the API) the access every engine function has: run state, definitions,
- * enqueueing on every pool.
+ * Every engine function gets {@link environment}: the definitions and runs table names,
+ * `SKEIN_POOL_QUEUES` (pool → queue *name*: a URL is `SKEIN_QUEUE_URL_PREFIX` and the name, so ~20
+ * pools fit Lambda's 4 KB of environment; `resolvePools` refuses more than fit); workers also get
+ * their own `SKEIN_QUEUE_URL`, the queue ARN prefix and the timer's group, role and dead-letter
+ * queue, the event bus name and the http allow-list, if any (only workers run nodes).
+ * {@link grantEngineAccess} gives another function (the API) the access every engine function
+ * has: run state, definitions, enqueueing on every pool.
  *
  * @example
  * const engine = new SkeinEngine(this, 'Engine', { stage, definitionsTable, runsTable, pools: [{ name: 'default' }] });
@@ -93,13 +93,13 @@ export class SkeinEngine extends Construct {
     this.timer = new SkeinTimer(this, 'Timer', {
       stage: props.stage,
       queues: built.map((pool) => pool.queue),
-      ...retention,
     });
-    const poolQueues = Object.fromEntries(built.map((pool) => [pool.name, pool.queue.queueUrl]));
+    const queueNames = Object.fromEntries(built.map((pool) => [pool.name, pool.queue.queueName]));
     const shared: Record<string, string> = {
       [ENV.definitionsTable]: props.definitionsTable.tableName,
       [ENV.runsTable]: props.runsTable.tableName,
-      [ENV.poolQueues]: Stack.of(this).toJsonString(poolQueues),
+      [ENV.poolQueues]: Stack.of(this).toJsonString(queueNames),
+      [ENV.queueUrlPrefix]: `https://sqs.${Aws.REGION}.${Aws.URL_SUFFIX}/${Aws.ACCOUNT_ID}/`,
     };
     const quota = props.tenantMaxActiveRuns;
     if (quota !== undefined) {
@@ -111,7 +111,10 @@ export class SkeinEngine extends Construct {
     this.environment = shared;
     const httpAllow = parseHttpAllow(props.httpAllow ?? []).map(formatHttpAllowEntry);
     const workerOnly = {
-      [ENV.timerStateMachineArn]: this.timer.stateMachine.stateMachineArn,
+      [ENV.queueArnPrefix]: `arn:${Aws.PARTITION}:sqs:${Aws.REGION}:${Aws.ACCOUNT_ID}:`,
+      [ENV.timerGroup]: this.timer.group.scheduleGroupName,
+      [ENV.timerRoleArn]: this.timer.role.roleArn,
+      [ENV.timerDeadLetterArn]: this.timer.deadLetterQueue.queueArn,
       [ENV.eventBusName]: EVENT_BUS_NAME,
       ...(httpAllow.length > 0 && { [ENV.httpAllow]: httpAllow.join(',') }),
     };
@@ -160,7 +163,7 @@ export class SkeinEngine extends Construct {
     const bus = EventBus.fromEventBusName(this, 'DefaultBus', EVENT_BUS_NAME);
     for (const pool of built) {
       this.grantEngineAccess(pool.worker);
-      this.timer.grantStart(pool.worker);
+      this.timer.grantSchedule(pool.worker);
       bus.grantPutEventsTo(pool.worker);
     }
   }
@@ -168,7 +171,7 @@ export class SkeinEngine extends Construct {
   /**
    * What every engine function may do: read and write run state (table and indexes), read
    * definitions and send to every pool queue (children may run on another pool). Workers may
-   * also start timers and put events on the default bus.
+   * also create timer schedules and put events on the default bus.
    */
   public grantEngineAccess(fn: IFunction): void {
     this.props.runsTable.grantReadWriteData(fn);

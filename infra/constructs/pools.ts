@@ -31,6 +31,14 @@ export interface WorkerPoolSpec {
   readonly batchingWindowSeconds?: number;
 }
 
+/** The longest name SQS gives a queue (CloudFormation-generated names are up to this long). */
+export const MAX_QUEUE_NAME = 80;
+/**
+ * Bytes `SKEIN_POOL_QUEUES` may take at most: every engine function carries it, and with it the
+ * other variables (tables, prefixes, timer, Powertools) must stay under Lambda's 4 KB.
+ */
+export const POOL_QUEUES_BUDGET = 2_560;
+
 /** A pool with every default filled in. */
 export type ResolvedWorkerPool = Required<WorkerPoolSpec>;
 
@@ -58,7 +66,7 @@ export function resolvePools(pools: readonly WorkerPoolSpec[]): ResolvedWorkerPo
     );
   }
   const seen = new Set<string>();
-  return pools.map((pool) => {
+  const resolved = pools.map((pool) => {
     if (typeof pool.name !== 'string' || !POOL_NAME.test(pool.name)) {
       throw new Error(`pool name must match ${POOL_NAME}, got ${JSON.stringify(pool.name)}`);
     }
@@ -82,6 +90,36 @@ export function resolvePools(pools: readonly WorkerPoolSpec[]): ResolvedWorkerPo
     }
     return resolved;
   });
+  assertPoolQueuesFit(resolved.map((pool) => pool.name));
+  return resolved;
+}
+
+/**
+ * The most bytes `SKEIN_POOL_QUEUES` (`{"<pool>":"<queue name>",...}`) can take for these pools,
+ * whatever names CloudFormation gives the queues.
+ * @example poolQueuesBytes(['default']) // 94
+ */
+export function poolQueuesBytes(names: readonly string[]): number {
+  return (
+    2 + names.reduce((sum, name) => sum + name.length + MAX_QUEUE_NAME + 6, 0) - (names.length > 0 ? 1 : 0)
+  );
+}
+
+/**
+ * Throws when the pools' queue names could push a function's environment past Lambda's 4 KB,
+ * saying how many pools of these names fit.
+ */
+function assertPoolQueuesFit(names: readonly string[]): void {
+  const bytes = poolQueuesBytes(names);
+  if (bytes <= POOL_QUEUES_BUDGET) return;
+  const average = (bytes - 1) / names.length;
+  const fit = Math.floor((POOL_QUEUES_BUDGET - 1) / average);
+  throw new Error(
+    `${names.length} worker pools need up to ${bytes} bytes of SKEIN_POOL_QUEUES on every engine function ` +
+      `(each pool: its name and a queue name of up to ${MAX_QUEUE_NAME} characters), more than the ` +
+      `${POOL_QUEUES_BUDGET} that keep the functions' environment under Lambda's 4 KB: use at most ${fit} pools ` +
+      'with names this long, or shorter pool names',
+  );
 }
 
 /**

@@ -4,12 +4,10 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../shared/config.ts';
+import { ENV, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
 import { skeinFunction } from './lambda.ts';
 import type { ResolvedWorkerPool } from './pools.ts';
 
-/** Receives before a message moves to the dead-letter queue: 5 deliveries that all failed. */
-export const MAX_RECEIVE_COUNT = 5;
 /** Messages per worker invocation (the SQS maximum for standard queues without a window cap). */
 export const WORKER_BATCH_SIZE = 10;
 

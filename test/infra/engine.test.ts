@@ -1,8 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { START_RUN_EVENT } from '../../infra/constructs/engine.ts';
-import { MAX_RECEIVE_COUNT } from '../../infra/constructs/worker-pool.ts';
-import { ENV } from '../../shared/config.ts';
+import { ENV, MAX_RECEIVE_COUNT, START_RUN_EVENT } from '../../shared/config.ts';
 import { getAtt, logicalId, ref, synthStack } from './helpers.ts';
 
 const POOLS = [
@@ -11,16 +9,12 @@ const POOLS = [
 ];
 const twoPools = () => synthStack('prod', { pools: POOLS });
 
-/** A `Fn::Join` rendered with `<token>` in place of every intrinsic, parsed as JSON. */
-const joined = (value: { 'Fn::Join': [string, unknown[]] }) =>
-  JSON.parse(value['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<token>')).join(''));
-
 describe('SkeinEngine', () => {
   it('gives each pool an encrypted queue that redrives to a 14-day dead-letter queue after 5 receives', () => {
     // Prepare / Act
     const { stack, template } = twoPools();
     // Assess
-    template.resourceCountIs('AWS::SQS::Queue', 5); // two pools × (queue + DLQ) + monitor failures
+    template.resourceCountIs('AWS::SQS::Queue', 6); // two pools × (queue + DLQ), monitor failures, timer DLQ
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     for (const pool of stack.engine.pools) {
       template.hasResourceProperties('AWS::SQS::Queue', {
@@ -80,19 +74,17 @@ describe('SkeinEngine', () => {
     },
   );
 
-  it('tells every engine function the queue URL of each pool', () => {
+  it('tells every engine function the queue name (not URL) of each pool', () => {
     // Prepare
     const { stack, template } = twoPools();
     const [main, heavy] = stack.engine.pools;
     if (main === undefined || heavy === undefined) throw new Error('expected two pools');
+    const name = (queue: typeof main.queue) => getAtt(stack, queue, 'QueueName');
     // Act
     const sweeper = template.toJSON().Resources[logicalId(stack, stack.engine.sweeper)];
     // Assess
     expect(sweeper.Properties.Environment.Variables.SKEIN_POOL_QUEUES).toEqual({
-      'Fn::Join': [
-        '',
-        ['{"default":"', ref(stack, main.queue), '","gpu-heavy":"', ref(stack, heavy.queue), '"}'],
-      ],
+      'Fn::Join': ['', ['{"default":"', name(main.queue), '","gpu-heavy":"', name(heavy.queue), '"}']],
     });
   });
 
@@ -123,57 +115,58 @@ describe('SkeinEngine', () => {
     });
   });
 
-  it('has a Standard timer state machine that waits until $.at, then sends $.body to $.queueUrl', () => {
-    // Prepare
-    const { stack, template } = synthStack('prod');
-    const machine = template.toJSON().Resources[logicalId(stack, stack.engine.timer.stateMachine)];
-    // Act
-    const definition = joined(machine.Properties.DefinitionString);
+  it('has no Step Functions timer: EventBridge Scheduler one-time schedules replace it', () => {
+    // Prepare / Act
+    const { template } = synthStack('prod');
     // Assess
-    expect(machine.Properties).toMatchObject({
-      StateMachineType: 'STANDARD',
-      TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: { Level: 'ALL' },
-    });
-    const wait = definition.States[definition.StartAt];
-    expect(wait).toMatchObject({ Type: 'Wait', TimestampPath: '$.at' });
-    expect(definition.States[wait.Next]).toMatchObject({
-      Type: 'Task',
-      Resource: 'arn:<token>:states:::aws-sdk:sqs:sendMessage',
-      Parameters: { 'QueueUrl.$': '$.queueUrl', 'MessageBody.$': '$.body' },
-      Retry: [expect.objectContaining({ ErrorEquals: ['States.ALL'] })],
-      End: true,
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    // Schedules are created at run time by the workers, never by the template.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+
+  it('gives the timer a schedule group with a generated name, deleted with the stack', () => {
+    // Prepare / Act
+    const { template } = synthStack('prod');
+    // Assess
+    template.hasResource('AWS::Scheduler::ScheduleGroup', {
+      Properties: Match.objectLike({ Name: Match.absent() }),
+      DeletionPolicy: 'Delete',
     });
   });
 
-  it('lets the timer send to the pool queues only', () => {
+  it('lets Scheduler, for this account only, send to the pool queues and the timer’s dead-letter queue only', () => {
     // Prepare
     const { stack, template } = twoPools();
+    const { timer } = stack.engine;
     // Act
+    const role = template.toJSON().Resources[logicalId(stack, timer.role)];
     const statements = Object.values(
-      template.findResources('AWS::IAM::Policy', {
-        Properties: { Roles: [ref(stack, stack.engine.timer.stateMachine.role)] },
-      }),
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [ref(stack, timer.role)] } }),
     ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     // Assess
-    const sends = statements.filter((statement) => JSON.stringify(statement.Action).includes('sqs:'));
-    expect(sends).toEqual([
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       {
-        Action: 'sqs:SendMessage',
+        Action: 'sts:AssumeRole',
         Effect: 'Allow',
-        Resource: stack.engine.pools.map((pool) => getAtt(stack, pool.queue)),
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
       },
     ]);
+    const queues = [...stack.engine.pools.map((pool) => pool.queue), timer.deadLetterQueue];
+    expect(statements).toEqual(
+      queues.map((queue) => ({
+        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Effect: 'Allow',
+        Resource: getAtt(stack, queue),
+      })),
+    );
   });
 
-  it('lets workers, and only workers, start timers and put events on the default bus', () => {
+  it('lets workers, and only workers, create schedules in the timer’s group, pass its role and put events', () => {
     // Prepare
     const { stack, template } = synthStack('prod');
     const { engine, api } = stack;
-    const startTimer = Match.objectLike({
-      Action: 'states:StartExecution',
-      Resource: ref(stack, engine.timer.stateMachine),
-    });
     const policyOf = (fn: { role?: unknown }) =>
       Object.values(
         template.findResources('AWS::IAM::Policy', { Properties: { Roles: [ref(stack, fn.role as never)] } }),
@@ -183,13 +176,27 @@ describe('SkeinEngine', () => {
     const others = [engine.sweeper, engine.trigger, api.handler].map((fn) => JSON.stringify(policyOf(fn)));
     // Assess
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([startTimer]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'scheduler:CreateSchedule',
+            Resource: {
+              'Fn::Join': [
+                '',
+                Match.arrayWith([':schedule/', { Ref: Match.stringLikeRegexp('^EngineTimerGroup') }, '/*']),
+              ],
+            },
+          }),
+          Match.objectLike({ Action: 'iam:PassRole', Resource: getAtt(stack, engine.timer.role) }),
+        ]),
+      },
       Roles: [ref(stack, engine.defaultPool.worker.role as never)],
     });
     expect(worker).toContain('events:PutEvents');
     expect(worker).toContain(':event-bus/default');
     for (const policy of others) {
-      expect(policy).not.toContain('states:StartExecution');
+      expect(policy).not.toContain('scheduler:');
+      expect(policy).not.toContain('iam:PassRole');
       expect(policy).not.toContain('events:PutEvents');
       expect(policy).toContain('sqs:SendMessage');
     }

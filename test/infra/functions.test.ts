@@ -1,19 +1,23 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { AUTHORIZER_MEMORY_MB } from '../../infra/constructs/api.ts';
 import type { SkeinStack } from '../../infra/skein-stack.ts';
 import { ENV, METRICS } from '../../shared/config.ts';
 import { getAtt, logicalId, ref, synthStack } from './helpers.ts';
+
+const ENGINE = ['RUNS', 'POOLS', 'URL_PREFIX'] as const;
+const TIMER = ['ARN_PREFIX', 'TIMER_GROUP', 'TIMER_ROLE', 'TIMER_DLQ'] as const;
 
 /** Each function with its handler name, memory (MB), timeout (s) and the `SKEIN_*` variables it gets. */
 const FUNCTIONS = (stack: SkeinStack) => {
   const worker = stack.engine.defaultPool.worker;
   return [
-    ['api', stack.api.handler, 1024, 29, ['STAGE', 'DEFINITIONS', 'CONTROL', 'RUNS', 'POOLS']],
-    ['authorizer', stack.api.authorizer, 256, 10, ['STAGE', 'CONTROL']],
-    ['worker', worker, 1024, 60, ['STAGE', 'DEFINITIONS', 'RUNS', 'POOLS', 'QUEUE', 'TIMER', 'BUS']],
-    ['sweeper', stack.engine.sweeper, 512, 60, ['STAGE', 'DEFINITIONS', 'RUNS', 'POOLS']],
-    ['trigger', stack.engine.trigger, 512, 30, ['STAGE', 'DEFINITIONS', 'RUNS', 'POOLS']],
+    ['api', stack.api.handler, 1024, 29, ['STAGE', 'DEFINITIONS', 'CONTROL', ...ENGINE]],
+    ['authorizer', stack.api.authorizer, AUTHORIZER_MEMORY_MB, 10, ['STAGE', 'CONTROL']],
+    ['worker', worker, 1024, 60, ['STAGE', 'DEFINITIONS', ...ENGINE, 'QUEUE', ...TIMER, 'BUS']],
+    ['sweeper', stack.engine.sweeper, 512, 60, ['STAGE', 'DEFINITIONS', ...ENGINE]],
+    ['trigger', stack.engine.trigger, 512, 30, ['STAGE', 'DEFINITIONS', ...ENGINE]],
     ['monitor', stack.monitor.monitor, 512, 60, ['STAGE', 'RUNS', 'TOPIC']],
   ] as const satisfies readonly (readonly [string, IFunction, number, number, readonly string[]])[];
 };
@@ -24,8 +28,12 @@ const VARIABLE = {
   CONTROL: ENV.controlTable,
   RUNS: ENV.runsTable,
   POOLS: ENV.poolQueues,
+  URL_PREFIX: ENV.queueUrlPrefix,
+  ARN_PREFIX: ENV.queueArnPrefix,
   QUEUE: ENV.queueUrl,
-  TIMER: ENV.timerStateMachineArn,
+  TIMER_GROUP: ENV.timerGroup,
+  TIMER_ROLE: ENV.timerRoleArn,
+  TIMER_DLQ: ENV.timerDeadLetterArn,
   BUS: ENV.eventBusName,
   TOPIC: ENV.eventsTopicArn,
 } as const;
@@ -46,7 +54,7 @@ describe('Skein functions', () => {
   });
 
   it.each(['prod', 'dev'])(
-    'give each function its memory, timeout, Powertools settings and stage (%s)',
+    'give each function its memory, timeout, Powertools settings and stage, and no source-map flag (%s)',
     (stage) => {
       // Prepare
       const { stack, template } = synthStack(stage);
@@ -60,8 +68,8 @@ describe('Skein functions', () => {
           POWERTOOLS_SERVICE_NAME: `skein-${name}`,
           POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
         });
+        expect(properties.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
       }
     },
   );
@@ -81,7 +89,17 @@ describe('Skein functions', () => {
     }
   });
 
-  it('point the variables at the stack’s own tables, queues, timer and topic', () => {
+  it('run the authorizer, in series with the api’s cold start, with the api’s memory', () => {
+    // Prepare
+    const { stack, template } = synthStack('prod');
+    // Act
+    const memory = (fn: IFunction) => template.toJSON().Resources[logicalId(stack, fn)].Properties.MemorySize;
+    // Assess
+    expect(memory(stack.api.authorizer)).toBe(memory(stack.api.handler));
+    expect(AUTHORIZER_MEMORY_MB).toBeGreaterThanOrEqual(1024);
+  });
+
+  it('point the variables at the stack’s own tables, queue names, timer and topic', () => {
     // Prepare
     const { stack, template } = synthStack('prod');
     const { store, engine, monitor } = stack;
@@ -93,9 +111,41 @@ describe('Skein functions', () => {
       [ENV.definitionsTable]: ref(stack, store.definitionsTable),
       [ENV.runsTable]: ref(stack, store.runsTable),
       [ENV.queueUrl]: ref(stack, engine.defaultPool.queue),
-      [ENV.timerStateMachineArn]: ref(stack, engine.timer.stateMachine),
+      [ENV.timerGroup]: { Ref: expect.stringMatching(/^EngineTimerGroup/) },
+      [ENV.timerRoleArn]: getAtt(stack, engine.timer.role),
+      [ENV.timerDeadLetterArn]: getAtt(stack, engine.timer.deadLetterQueue),
       [ENV.eventBusName]: 'default',
-      [ENV.poolQueues]: { 'Fn::Join': ['', ['{"default":"', ref(stack, engine.defaultPool.queue), '"}']] },
+      [ENV.poolQueues]: {
+        'Fn::Join': ['', ['{"default":"', getAtt(stack, engine.defaultPool.queue, 'QueueName'), '"}']],
+      },
+      [ENV.queueUrlPrefix]: {
+        'Fn::Join': [
+          '',
+          [
+            'https://sqs.',
+            { Ref: 'AWS::Region' },
+            '.',
+            { Ref: 'AWS::URLSuffix' },
+            '/',
+            { Ref: 'AWS::AccountId' },
+            '/',
+          ],
+        ],
+      },
+      [ENV.queueArnPrefix]: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':sqs:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':',
+          ],
+        ],
+      },
     });
     expect(monitorFn.Properties.Environment.Variables[ENV.eventsTopicArn]).toEqual(
       ref(stack, monitor.eventsTopic),
@@ -111,7 +161,7 @@ describe('Skein functions', () => {
       // Prepare / Act
       const { stack, template } = synthStack(stage);
       // Assess
-      template.resourceCountIs('AWS::Logs::LogGroup', 8); // six functions, the timer, API access logs
+      template.resourceCountIs('AWS::Logs::LogGroup', 7); // six functions, API access logs
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: days });
       template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: policy });
       template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });

@@ -1,3 +1,4 @@
+import type { CfnElement } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
@@ -47,11 +48,13 @@ describe('cdk-nag AWS Solutions checks', () => {
     const found = acknowledgements(stack);
     // Assess
     const runsTable = logicalId(stack, stack.store.runsTable);
+    const timerGroup = stack.resolve((stack.engine.timer.node.findChild('Group') as CfnElement).logicalId);
     expect([...found.keys()].sort()).toEqual([
       'AwsSolutions-APIG4',
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'AwsSolutions-IAM5[Resource::*]',
       `AwsSolutions-IAM5[Resource::<${runsTable}.Arn>/index/*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${timerGroup}>/*]`,
       'AwsSolutions-SQS3',
     ]);
     for (const reasons of found.values()) {

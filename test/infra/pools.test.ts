@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { pascalCase, poolsFrom, resolvePools } from '../../infra/constructs/pools.ts';
+import {
+  POOL_QUEUES_BUDGET,
+  pascalCase,
+  poolQueuesBytes,
+  poolsFrom,
+  resolvePools,
+} from '../../infra/constructs/pools.ts';
 
 describe('resolvePools', () => {
   it('fills in the documented defaults', () => {
@@ -26,6 +32,30 @@ describe('resolvePools', () => {
   ])('refuses %j and shows the bad value', (pools, message) => {
     // Act / Assess
     expect(() => resolvePools(pools as never)).toThrow(message);
+  });
+});
+
+describe('resolvePools and Lambda’s 4 KB environment', () => {
+  /** `default` and `count - 1` pools with the longest names allowed (32 characters). */
+  const longNamed = (count: number) => [
+    { name: 'default' },
+    ...Array.from({ length: count - 1 }, (_, index) => ({ name: `p${String(index).padStart(31, '0')}` })),
+  ];
+
+  it('accepts 21 pools whatever their names, and refuses 22 of the longest names, saying 21 fit', () => {
+    // Act
+    const accepted = resolvePools(longNamed(21));
+    const refusing = () => resolvePools(longNamed(22));
+    // Assess
+    expect(accepted).toHaveLength(21);
+    expect(poolQueuesBytes(longNamed(21).map((pool) => pool.name))).toBeLessThanOrEqual(POOL_QUEUES_BUDGET);
+    expect(refusing).toThrow('22 worker pools need up to');
+    expect(refusing).toThrow('use at most 21 pools with names this long, or shorter pool names');
+  });
+
+  it('counts each pool as its name, an 80-character queue name and the JSON around them', () => {
+    expect(poolQueuesBytes(['default'])).toBe('{"default":""}'.length + 80);
+    expect(poolQueuesBytes(['default', 'gpu'])).toBe('{"default":"","gpu":""}'.length + 160);
   });
 });
 

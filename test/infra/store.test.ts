@@ -199,7 +199,9 @@ describe('infra/app.ts', () => {
     ).filter(
       (resource) =>
         resource.Type === 'AWS::Lambda::Function' &&
-        JSON.stringify(resource.Properties.Environment).includes(ENV.queueUrl),
+        Object.keys((resource.Properties.Environment as unknown as { Variables: object }).Variables).includes(
+          ENV.queueUrl,
+        ),
     );
     expect(workers).toHaveLength(1);
     expect(workers[0]?.Properties).toMatchObject({

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { awsConfig, ENV, parsePoolQueues } from '../../../shared/config.ts';
+import { awsConfig, ENV, parsePoolQueueNames } from '../../../shared/config.ts';
 
-const pools =
-  '{"default":"https://sqs.eu-west-1.amazonaws.com/1/skein-default","gpu":"https://sqs.eu-west-1.amazonaws.com/1/skein-gpu"}';
+const pools = '{"default":"Skein-prod-EngineDefaultPoolQueue-AbC","gpu":"Skein-prod-EngineGpuPoolQueue-DeF"}';
 
 describe('awsConfig', () => {
   it('reads each variable when its property is used', () => {
@@ -11,6 +10,8 @@ describe('awsConfig', () => {
       [ENV.stage]: 'prod',
       [ENV.runsTable]: 'skein-runs',
       [ENV.poolQueues]: pools,
+      [ENV.queueUrlPrefix]: 'https://sqs.eu-west-1.amazonaws.com/1/',
+      [ENV.queueArnPrefix]: 'arn:aws:sqs:eu-west-1:1:',
       [ENV.eventsTopicArn]: 'arn:aws:sns:eu-west-1:1:skein-events',
     });
 
@@ -18,7 +19,8 @@ describe('awsConfig', () => {
     const read = {
       stage: config.stage,
       runsTable: config.runsTable,
-      pools: Object.keys(config.poolQueues),
+      pools: config.poolQueues,
+      arns: config.poolQueueArns,
       topic: config.eventsTopicArn,
       bus: config.eventBusName,
     };
@@ -27,7 +29,14 @@ describe('awsConfig', () => {
     expect(read).toEqual({
       stage: 'prod',
       runsTable: 'skein-runs',
-      pools: ['default', 'gpu'],
+      pools: {
+        default: 'https://sqs.eu-west-1.amazonaws.com/1/Skein-prod-EngineDefaultPoolQueue-AbC',
+        gpu: 'https://sqs.eu-west-1.amazonaws.com/1/Skein-prod-EngineGpuPoolQueue-DeF',
+      },
+      arns: {
+        default: 'arn:aws:sqs:eu-west-1:1:Skein-prod-EngineDefaultPoolQueue-AbC',
+        gpu: 'arn:aws:sqs:eu-west-1:1:Skein-prod-EngineGpuPoolQueue-DeF',
+      },
       topic: 'arn:aws:sns:eu-west-1:1:skein-events',
       bus: 'default',
     });
@@ -38,24 +47,29 @@ describe('awsConfig', () => {
     const config = awsConfig({ [ENV.stage]: 'dev' });
 
     // Act
-    const reading = () => config.timerStateMachineArn;
+    const reading = () => config.timer;
 
     // Assess
     expect(config.stage).toBe('dev');
-    expect(reading).toThrow(`environment variable ${ENV.timerStateMachineArn} is not set`);
+    expect(reading).toThrow(`environment variable ${ENV.timerGroup} is not set`);
   });
 });
 
-describe('parsePoolQueues', () => {
+describe('parsePoolQueueNames', () => {
   it.each([
     ['not JSON', '{default:', 'it is not JSON'],
-    ['an array', '["https://x"]', 'got ["https://x"]'],
-    ['without the default pool', '{"gpu":"https://sqs/gpu"}', 'the "default" pool is missing (pools: gpu)'],
-    ['a URL that is not https', '{"default":"sqs/default"}', 'not an https URL for pool(s) "default"'],
-    ['a URL that is not a string', '{"default":7}', 'not an https URL for pool(s) "default"'],
+    ['an array', '["q"]', 'got ["q"]'],
+    ['without the default pool', '{"gpu":"skein-gpu"}', 'the "default" pool is missing (pools: gpu)'],
+    [
+      'a URL instead of a name',
+      '{"default":"https://sqs.eu-west-1.amazonaws.com/1/q"}',
+      'not a queue name (/^[A-Za-z0-9_-]{1,80}$/) for pool(s) "default"',
+    ],
+    ['a name that is not a string', '{"default":7}', 'not a queue name'],
+    ['a name longer than SQS allows', `{"default":"${'q'.repeat(81)}"}`, 'for pool(s) "default"'],
   ])('refuses %s, naming the variable', (_what, raw, message) => {
     // Act
-    const parsing = () => parsePoolQueues(raw);
+    const parsing = () => parsePoolQueueNames(raw);
 
     // Assess
     expect(parsing).toThrow(ENV.poolQueues);

@@ -2,12 +2,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ENV } from '../../../shared/config.ts';
 
 /** The variables each function gets from the CDK app (besides SKEIN_STAGE). */
+const ENGINE = [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues, ENV.queueUrlPrefix];
+const TIMER = [ENV.queueArnPrefix, ENV.timerGroup, ENV.timerRoleArn, ENV.timerDeadLetterArn];
 const NEEDS: Record<string, string[]> = {
-  api: [ENV.definitionsTable, ENV.controlTable, ENV.runsTable, ENV.poolQueues],
+  api: [...ENGINE, ENV.controlTable],
   authorizer: [ENV.controlTable],
-  worker: [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues, ENV.queueUrl, ENV.timerStateMachineArn],
-  sweeper: [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues],
-  trigger: [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues],
+  worker: [...ENGINE, ENV.queueUrl, ...TIMER],
+  sweeper: ENGINE,
+  trigger: ENGINE,
   monitor: [ENV.eventsTopicArn, ENV.runsTable],
 };
 
@@ -15,9 +17,13 @@ const VALUES: Record<string, string> = {
   [ENV.definitionsTable]: 'skein-definitions',
   [ENV.controlTable]: 'skein-control',
   [ENV.runsTable]: 'skein-runs',
-  [ENV.poolQueues]: '{"default":"https://sqs.eu-west-1.amazonaws.com/123456789012/skein-default"}',
+  [ENV.poolQueues]: '{"default":"skein-default"}',
+  [ENV.queueUrlPrefix]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/',
+  [ENV.queueArnPrefix]: 'arn:aws:sqs:eu-west-1:123456789012:',
   [ENV.queueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/skein-default',
-  [ENV.timerStateMachineArn]: 'arn:aws:states:eu-west-1:123456789012:stateMachine:skein-timer',
+  [ENV.timerGroup]: 'Skein-dev-TimerGroup-AbC',
+  [ENV.timerRoleArn]: 'arn:aws:iam::123456789012:role/skein-timer',
+  [ENV.timerDeadLetterArn]: 'arn:aws:sqs:eu-west-1:123456789012:skein-timer-dlq',
   [ENV.eventsTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:skein-events',
 };
 
@@ -48,15 +54,15 @@ describe('the AWS entry points', () => {
     expect(typeof entry.handler).toBe('function');
   });
 
-  it('fails the worker at cold start without the timer state machine, naming the variable', async () => {
+  it.each(TIMER)('fails the worker at cold start without the timer’s %s, naming it', async (missing) => {
     // Prepare
-    stubOnly(NEEDS.worker?.filter((name) => name !== ENV.timerStateMachineArn) ?? []);
+    stubOnly(NEEDS.worker?.filter((name) => name !== missing) ?? []);
 
     // Act
     const importing = import('../../../functions/worker.ts');
 
     // Assess
-    await expect(importing).rejects.toThrow(ENV.timerStateMachineArn);
+    await expect(importing).rejects.toThrow(missing);
   });
 
   it('fails every function at cold start without the stage', async () => {
@@ -74,7 +80,7 @@ describe('the AWS entry points', () => {
   it('builds the engine once per cold start', async () => {
     // Prepare
     stubOnly(NEEDS.trigger ?? []);
-    const composition = await import('../../../functions/composition/aws.ts');
+    const composition = await import('../../../functions/composition/aws-engine.ts');
 
     // Act
     const [first, second] = [composition.engine(), composition.engine()];

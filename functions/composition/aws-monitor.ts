@@ -1,0 +1,27 @@
+/**
+ * The monitor's composition: SNS for events, EMF metrics, and the run lookup that gives node
+ * events their tenant and workflow. No engine, SQS or Scheduler client in its bundle.
+ */
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
+import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
+import { monitorMetrics } from '../../shared/handlers/monitor.ts';
+import type { RunContextLookup } from '../../shared/monitor/run-context.ts';
+import { config, dynamo, once, tracer } from './aws-common.ts';
+
+export { logError } from './aws-common.ts';
+
+const sns = once(() => tracer.captureAWSv3Client(new SNSClient({})));
+
+export const notifier = once(() => new SnsNotifier({ client: sns(), topicArn: config.eventsTopicArn }));
+
+export const metrics = once(() => monitorMetrics(config.stage));
+
+/** Tenant, workflow and version of a run, for node events (one read per run per instance). */
+export const runContext = once((): RunContextLookup => {
+  const store = new DynamoDbRunStore({ client: dynamo(), tableName: config.runsTable });
+  return async (runId) => {
+    const run = await store.getRun(runId);
+    return run && { tenant: run.tenant, workflow: run.workflow, version: run.version };
+  };
+});

@@ -1,0 +1,35 @@
+/**
+ * The worker's composition: the engine of `aws-engine.ts` with every executor (http, script,
+ * wait, noop, and `event` on EventBridge), and the worker's own pool queue for hand-backs. Only
+ * the worker bundle carries undici, the script executor and the EventBridge client.
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge-publisher.ts';
+import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
+import { defaultExecutors } from '../../shared/executors/registry.ts';
+import { config, once, tracer } from './aws-common.ts';
+import { buildEngine, checkTimer, sandbox, sqs } from './aws-engine.ts';
+
+export { sandbox } from './aws-engine.ts';
+
+const eventBridge = once(() => tracer.captureAWSv3Client(new EventBridgeClient({})));
+
+/** The engine with every executor: `SKEIN_HTTP_ALLOW` and `SKEIN_EVENT_BUS_NAME` (default bus) read here. */
+export const engine = once(() =>
+  buildEngine(
+    defaultExecutors({
+      // SKEIN_HTTP_ALLOW (CDK context `httpAllow`): host:port entries, none by default.
+      http: { allow: config.httpAllow },
+      event: {
+        publisher: new EventBridgePublisher({ client: eventBridge(), eventBusName: config.eventBusName }),
+      },
+      script: { sandbox: sandbox() },
+    }),
+  ),
+);
+
+/** The worker's own pool queue, for hand-backs; checks the timer's variables too, so a worker fails at cold start. */
+export const workerQueue = once(() => {
+  checkTimer();
+  return new SqsQueue({ client: sqs(), queueUrl: config.queueUrl });
+});
