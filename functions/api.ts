@@ -3,7 +3,7 @@ import { createApiHandler } from '../shared/handlers/api.ts';
 import { systemClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
 import { apiKeys } from './composition/aws-api-keys.ts';
-import { definitions, engine, logError } from './composition/aws-engine.ts';
+import { config, definitions, engine, logError } from './composition/aws-engine.ts';
 
 /** API Gateway HTTP API (payload 2.0) → the Hono app. */
 export const handler = createApiHandler({
@@ -16,4 +16,6 @@ export const handler = createApiHandler({
   keyCacheMs: AWS_KEY_CACHE_MS,
   storeName: 'dynamodb',
   log: logError,
+  // SKEIN_POOL_TIMEOUTS: publishing refuses a node longer than its pool's worker can run.
+  poolTimeoutsMs: config.poolTimeoutsMs,
 });

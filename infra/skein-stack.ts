@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { RUNS_TABLE } from '../shared/adapters/aws/tables.ts';
+import { ENV } from '../shared/config.ts';
 import { SkeinApi } from './constructs/api.ts';
 import { SkeinDashboard } from './constructs/dashboard.ts';
 import { SkeinEngine } from './constructs/engine.ts';
@@ -90,7 +91,7 @@ export class SkeinStack extends Stack {
     });
     this.api = new SkeinApi(this, 'Api', {
       stage,
-      environment: this.engine.environment,
+      environment: { ...this.engine.environment, [ENV.poolTimeouts]: this.engine.poolTimeouts },
       controlTable: this.store.controlTable,
       ...(props.corsOrigins !== undefined && { corsOrigins: props.corsOrigins }),
     });

@@ -13,6 +13,8 @@ export const ENV = {
    * Lambda's 4 KB); always has `default`. Set on every engine-facing function.
    */
   poolQueues: 'SKEIN_POOL_QUEUES',
+  /** `pool=seconds,...`: each pool's function timeout (the api: every pool; a worker: its own). */
+  poolTimeouts: 'SKEIN_POOL_TIMEOUTS',
   /** `https://sqs.<region>.<domain>/<account>/`: a pool's queue URL is this and its queue name. */
   queueUrlPrefix: 'SKEIN_QUEUE_URL_PREFIX',
   /** `arn:<partition>:sqs:<region>:<account>:`: a pool's queue ARN (the timer's target) is this and its name. */
@@ -85,6 +87,8 @@ export interface AwsConfig {
   readonly runsTable: string;
   /** Pool name → SQS queue URL (`SKEIN_QUEUE_URL_PREFIX` + the name in `SKEIN_POOL_QUEUES`), with `default`. */
   readonly poolQueues: Readonly<Record<string, string>>;
+  /** `SKEIN_POOL_TIMEOUTS`: pool name → function timeout in ms; absent where not set. */
+  readonly poolTimeoutsMs: Readonly<Record<string, number>> | undefined;
   /** Pool name → SQS queue ARN (`SKEIN_QUEUE_ARN_PREFIX` + the name in `SKEIN_POOL_QUEUES`): the timer's targets. */
   readonly poolQueueArns: Readonly<Record<string, string>>;
   /** `SKEIN_QUEUE_URL`: the worker's own pool queue (hand-backs). */
@@ -123,6 +127,10 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     },
     get poolQueues() {
       return prefixed(parsePoolQueueNames(required(env, ENV.poolQueues)), required(env, ENV.queueUrlPrefix));
+    },
+    get poolTimeoutsMs() {
+      const raw = env[ENV.poolTimeouts];
+      return raw === undefined || raw === '' ? undefined : parsePoolTimeouts(raw);
     },
     get poolQueueArns() {
       return prefixed(parsePoolQueueNames(required(env, ENV.poolQueues)), required(env, ENV.queueArnPrefix));
@@ -297,3 +305,22 @@ export const SANDBOX_ENTRIES = {
 
 /** A lane of the sandbox: its hosts run expressions or scripts. */
 export type SandboxLane = keyof typeof SANDBOX_ENTRIES;
+
+/**
+ * Parses `SKEIN_POOL_TIMEOUTS`: `pool=seconds` entries separated by commas (compact: it sits in
+ * Lambda's 4 KB environment), into milliseconds.
+ * @example parsePoolTimeouts('default=60,gpu=900') // { default: 60000, gpu: 900000 }
+ */
+export function parsePoolTimeouts(raw: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of raw.split(',')) {
+    const match = /^([a-z][a-z0-9-]{0,39})=(\d{1,4})$/.exec(entry.trim());
+    if (!match) {
+      throw new Error(
+        `${ENV.poolTimeouts} must be pool=seconds entries separated by commas, got ${JSON.stringify(entry)}`,
+      );
+    }
+    out[match[1] as string] = Number(match[2]) * 1000;
+  }
+  return out;
+}

@@ -3,8 +3,7 @@
  * timer, built once per cold start and only when first used (api, sweeper, trigger import it; the
  * worker adds its executors in `aws-worker.ts`; the authorizer and the monitor import neither).
  * Only workers run nodes, so {@link engine} has no executors and the api, sweeper and trigger
- * bundles no EventBridge client. (They still carry undici, 0.5 MB, because `ExecutorRegistry`
- * shares `shared/executors/registry.ts` with the executors that import it.)
+ * bundles no EventBridge client, and no executor code (`ExecutorRegistry` has a file of its own).
  *
  * The timer reads `SKEIN_TIMER_*` and `SKEIN_QUEUE_ARN_PREFIX` on the first delay over 15
  * minutes (only workers schedule those; the worker checks them at cold start). The engine's
@@ -20,11 +19,11 @@ import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
-import { ExecutorRegistry } from '../../shared/executors/registry.ts';
+import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
 import type { Timer } from '../../shared/ports/timer.ts';
-import { config, dynamo, once, tracer } from './aws-common.ts';
+import { config, dynamo, logger, once, tracer } from './aws-common.ts';
 
 export { config, logError, logger } from './aws-common.ts';
 
@@ -77,12 +76,31 @@ export function buildEngine(executors: ExecutorRegistry): RunEngine {
     executors,
     sandbox: sandbox(),
     random: Math.random,
-    // SKEIN_TENANT_MAX_ACTIVE_RUNS (CDK context `tenantMaxActiveRuns`): the tenant quota, none by default.
-    ...(config.tenantMaxActiveRuns === undefined
-      ? {}
-      : { settings: { maxActiveRunsPerTenant: config.tenantMaxActiveRuns } }),
+    // Failures and retries are logged with their run, node and attempt; other events are not
+    // (a log line per node would cost more than the node).
+    observer: (event) => {
+      if (LOGGED_EVENTS.has(event.type)) logger.info(event.type, { ...event });
+    },
+    log: (message, details) => logger.warn(message, { ...details }),
+    settings: {
+      // SKEIN_TENANT_MAX_ACTIVE_RUNS (CDK context `tenantMaxActiveRuns`): the tenant quota, none by default.
+      ...(config.tenantMaxActiveRuns === undefined
+        ? {}
+        : { maxActiveRunsPerTenant: config.tenantMaxActiveRuns }),
+      // SKEIN_POOL_TIMEOUTS (a worker: its own pool's): a node without a timeout fits its worker.
+      ...(config.poolTimeoutsMs === undefined ? {} : { poolTimeoutsMs: config.poolTimeoutsMs }),
+    },
   });
 }
+
+/** Engine events worth a log line: failures, retries and stops, never the happy path. */
+const LOGGED_EVENTS: ReadonlySet<string> = new Set([
+  'node.failed',
+  'node.retrying',
+  'run.failed',
+  'run.timed_out',
+  'run.cancelled',
+]);
 
 /** The engine of the functions that start, control and sweep runs but never run a node. */
 export const engine = once(() => buildEngine(new ExecutorRegistry()));

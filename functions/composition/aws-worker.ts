@@ -3,14 +3,33 @@
  * wait, noop, and `event` on EventBridge), and the worker's own pool queue for hand-backs. Only
  * the worker bundle carries undici, the script executor and the EventBridge client.
  */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge-publisher.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
+import { METRICS } from '../../shared/config.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import { config, once, tracer } from './aws-common.ts';
+
+export { logger } from './aws-common.ts';
+
 import { buildEngine, checkTimer, sandbox, sqs } from './aws-engine.ts';
 
 export { sandbox } from './aws-engine.ts';
+
+const metrics = once(
+  () =>
+    new Metrics({
+      namespace: METRICS.namespace,
+      serviceName: 'skein',
+      defaultDimensions: { stage: config.stage },
+    }),
+);
+
+/** Counts a delivery event (`BadMessage`, `PutBack`, `DeliveryError`) as a CloudWatch metric, at once (EMF). */
+export const countMetric = (name: string): void => {
+  metrics().singleMetric().addMetric(name, MetricUnit.Count, 1);
+};
 
 const eventBridge = once(() => tracer.captureAWSv3Client(new EventBridgeClient({})));
 

@@ -78,6 +78,11 @@ export class SkeinEngine extends Construct {
   public readonly startRunRule: Rule;
   /** Environment variables every engine-facing function needs: definitions and runs tables, pool queues. */
   public readonly environment: Readonly<Record<string, string>>;
+  /**
+   * `SKEIN_POOL_TIMEOUTS` of every pool (`pool=seconds,...`), for the api: publishing refuses a
+   * node whose timeout its pool's worker cannot hold.
+   */
+  public readonly poolTimeouts: string;
   private readonly props: SkeinEngineProps;
 
   constructor(scope: Construct, id: string, props: SkeinEngineProps) {
@@ -122,7 +127,10 @@ export class SkeinEngine extends Construct {
       for (const [name, value] of Object.entries({ ...shared, ...workerOnly })) {
         pool.worker.addEnvironment(name, value);
       }
+      // Its own pool only: a node without a timeout gets at most what this function can run.
+      pool.worker.addEnvironment(ENV.poolTimeouts, `${pool.name}=${pool.timeoutSeconds}`);
     }
+    this.poolTimeouts = built.map((pool) => `${pool.name}=${pool.timeoutSeconds}`).join(',');
 
     this.sweeper = skeinFunction(this, 'Sweeper', {
       handler: 'sweeper',

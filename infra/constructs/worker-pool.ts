@@ -41,11 +41,14 @@ export class WorkerPool extends Construct {
   public readonly deadLetterQueue: Queue;
   /** The worker draining {@link queue}. */
   public readonly worker: LambdaFunction;
+  /** The worker's function timeout: the longest a node of this pool can run (minus a margin). */
+  public readonly timeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: WorkerPoolProps) {
     super(scope, id);
     const { pool } = props;
     this.name = pool.name;
+    this.timeoutSeconds = pool.timeoutSeconds;
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

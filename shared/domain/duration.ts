@@ -5,7 +5,7 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
 /**
  * The longest duration a definition may give (a run timeout, a wait, a retry delay): 364 days,
- * under the one-year limit of the Step Functions executions behind long waits.
+ * so a run's active life and its node items' expiry stay within a year (`maxRunDays` 365).
  */
 export const MAX_DURATION_MS = 364 * UNIT_MS.d;
 

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../domain/problems.ts';
-import type { ExecutorRegistry } from '../executors/registry.ts';
+import type { ExecutorRegistry } from '../executors/executor-registry.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
 import type { Ids } from '../ports/ids.ts';

@@ -7,7 +7,7 @@
  * oracles of `reference.ts` and by what the store applied.
  */
 import { SkeinError } from '../../shared/domain/problems.ts';
-import { ExecutorRegistry } from '../../shared/executors/registry.ts';
+import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { ScriptExecutor } from '../../shared/executors/script.ts';
 import { WaitExecutor } from '../../shared/executors/wait.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExecutorRegistry } from '../../shared/executors/registry.ts';
+import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';

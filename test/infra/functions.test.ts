@@ -13,9 +13,15 @@ const TIMER = ['ARN_PREFIX', 'TIMER_GROUP', 'TIMER_ROLE', 'TIMER_DLQ'] as const;
 const FUNCTIONS = (stack: SkeinStack) => {
   const worker = stack.engine.defaultPool.worker;
   return [
-    ['api', stack.api.handler, 1024, 29, ['STAGE', 'DEFINITIONS', 'CONTROL', ...ENGINE]],
+    ['api', stack.api.handler, 1024, 29, ['STAGE', 'DEFINITIONS', 'CONTROL', ...ENGINE, 'POOL_TIMEOUTS']],
     ['authorizer', stack.api.authorizer, AUTHORIZER_MEMORY_MB, 10, ['STAGE', 'CONTROL']],
-    ['worker', worker, 1024, 60, ['STAGE', 'DEFINITIONS', ...ENGINE, 'QUEUE', ...TIMER, 'BUS']],
+    [
+      'worker',
+      worker,
+      1024,
+      60,
+      ['STAGE', 'DEFINITIONS', ...ENGINE, 'QUEUE', ...TIMER, 'BUS', 'POOL_TIMEOUTS'],
+    ],
     ['sweeper', stack.engine.sweeper, 512, 60, ['STAGE', 'DEFINITIONS', ...ENGINE]],
     ['trigger', stack.engine.trigger, 512, 30, ['STAGE', 'DEFINITIONS', ...ENGINE]],
     ['monitor', stack.monitor.monitor, 512, 60, ['STAGE', 'RUNS', 'TOPIC']],
@@ -28,6 +34,7 @@ const VARIABLE = {
   CONTROL: ENV.controlTable,
   RUNS: ENV.runsTable,
   POOLS: ENV.poolQueues,
+  POOL_TIMEOUTS: ENV.poolTimeouts,
   URL_PREFIX: ENV.queueUrlPrefix,
   ARN_PREFIX: ENV.queueArnPrefix,
   QUEUE: ENV.queueUrl,
@@ -115,6 +122,8 @@ describe('Skein functions', () => {
       [ENV.timerRoleArn]: getAtt(stack, engine.timer.role),
       [ENV.timerDeadLetterArn]: getAtt(stack, engine.timer.deadLetterQueue),
       [ENV.eventBusName]: 'default',
+      // Its own pool's function timeout only; the api gets every pool's.
+      [ENV.poolTimeouts]: 'default=60',
       [ENV.poolQueues]: {
         'Fn::Join': ['', ['{"default":"', getAtt(stack, engine.defaultPool.queue, 'QueueName'), '"}']],
       },
@@ -199,5 +208,23 @@ describe('Skein functions', () => {
       },
       Roles: [ref(stack, monitor.monitor.role as NonNullable<IFunction['role']>)],
     });
+  });
+
+  it('give the api every pool’s function timeout and each worker its own, for the node-time checks', () => {
+    // Prepare
+    const pools = [{ name: 'default' }, { name: 'gpu', timeoutSeconds: 900 }];
+    const { stack, template } = synthStack('prod', { pools });
+    const variables = (fn: IFunction) =>
+      template.toJSON().Resources[logicalId(stack, fn)].Properties.Environment.Variables as Record<
+        string,
+        unknown
+      >;
+    // Act
+    const [defaultPool, gpuPool] = stack.engine.pools;
+    // Assess
+    expect(variables(stack.api.handler)[ENV.poolTimeouts]).toBe('default=60,gpu=900');
+    expect(variables(defaultPool?.worker as IFunction)[ENV.poolTimeouts]).toBe('default=60');
+    expect(variables(gpuPool?.worker as IFunction)[ENV.poolTimeouts]).toBe('gpu=900');
+    expect(variables(stack.engine.sweeper)[ENV.poolTimeouts]).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { SkeinError } from '../../shared/domain/problems.ts';
-import { ExecutorRegistry } from '../../shared/executors/registry.ts';
+import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { ScriptExecutor } from '../../shared/executors/script.ts';
 import { WaitExecutor } from '../../shared/executors/wait.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';

@@ -6,7 +6,7 @@ import type { Timer } from '../../ports/timer.ts';
 /**
  * A durable timer without extra infrastructure: the message hops through the ready queue in
  * delays of at most 15 minutes, wrapped as a relay message that the engine re-schedules until it
- * is due. Used locally and in tests; on AWS a Step Functions Wait state backs the timer port.
+ * is due. Used locally and in tests; on AWS an EventBridge Scheduler one-time schedule backs the timer port.
  * @example await new QueueRelayTimer(queue, systemClock).schedule(body, Date.now() + 3_600_000)
  */
 export class QueueRelayTimer implements Timer {

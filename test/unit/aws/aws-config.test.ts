@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsConfig, ENV, parsePoolQueueNames } from '../../../shared/config.ts';
+import { awsConfig, ENV, parsePoolQueueNames, parsePoolTimeouts } from '../../../shared/config.ts';
 
 const pools = '{"default":"Skein-prod-EngineDefaultPoolQueue-AbC","gpu":"Skein-prod-EngineGpuPoolQueue-DeF"}';
 
@@ -75,4 +75,18 @@ describe('parsePoolQueueNames', () => {
     expect(parsing).toThrow(ENV.poolQueues);
     expect(parsing).toThrow(message);
   });
+});
+
+describe('parsePoolTimeouts', () => {
+  it('reads pool=seconds entries into milliseconds, and is absent when unset', () => {
+    expect(parsePoolTimeouts('default=60,gpu-heavy=900')).toEqual({ default: 60_000, 'gpu-heavy': 900_000 });
+    expect(awsConfig({ [ENV.stage]: 'dev' }).poolTimeoutsMs).toBeUndefined();
+  });
+
+  it.each(['default', 'default=', 'default=1m', 'Default=60', 'default=60;gpu=900'])(
+    'refuses %j, naming the variable',
+    (raw) => {
+      expect(() => parsePoolTimeouts(raw)).toThrow(/SKEIN_POOL_TIMEOUTS must be pool=seconds entries/);
+    },
+  );
 });

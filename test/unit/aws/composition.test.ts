@@ -5,9 +5,9 @@ import { ENV } from '../../../shared/config.ts';
 const ENGINE = [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues, ENV.queueUrlPrefix];
 const TIMER = [ENV.queueArnPrefix, ENV.timerGroup, ENV.timerRoleArn, ENV.timerDeadLetterArn];
 const NEEDS: Record<string, string[]> = {
-  api: [...ENGINE, ENV.controlTable],
+  api: [...ENGINE, ENV.controlTable, ENV.poolTimeouts],
   authorizer: [ENV.controlTable],
-  worker: [...ENGINE, ENV.queueUrl, ...TIMER],
+  worker: [...ENGINE, ENV.queueUrl, ...TIMER, ENV.poolTimeouts],
   sweeper: ENGINE,
   trigger: ENGINE,
   monitor: [ENV.eventsTopicArn, ENV.runsTable],
@@ -25,6 +25,7 @@ const VALUES: Record<string, string> = {
   [ENV.timerRoleArn]: 'arn:aws:iam::123456789012:role/skein-timer',
   [ENV.timerDeadLetterArn]: 'arn:aws:sqs:eu-west-1:123456789012:skein-timer-dlq',
   [ENV.eventsTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:skein-events',
+  [ENV.poolTimeouts]: 'default=60',
 };
 
 function stubOnly(names: readonly string[]) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ExecutorRegistry } from '../../../shared/executors/executor-registry.ts';
 import { NoopExecutor } from '../../../shared/executors/noop.ts';
-import { defaultExecutors, ExecutorRegistry } from '../../../shared/executors/registry.ts';
+import { defaultExecutors } from '../../../shared/executors/registry.ts';
 import { ScriptExecutor } from '../../../shared/executors/script.ts';
 import { testContext } from './test-context.ts';
 
