@@ -33,7 +33,10 @@ export interface ControlView {
 }
 
 export interface RunView
-  extends Omit<RunRecord, 'expiresAt' | 'epoch' | 'sinkCount' | 'failed' | 'control' | 'epochStartedAt'> {
+  extends Omit<
+    RunRecord,
+    'expiresAt' | 'epoch' | 'sinkCount' | 'failed' | 'control' | 'epochStartedAt' | 'progressAt'
+  > {
   readonly control?: ControlView;
   readonly inputs: unknown;
   readonly progress: RunProgress;
@@ -93,7 +96,16 @@ export async function viewRun(
     if (TERMINAL_NODE.has(view.status)) done += 1;
   }
   const page = pageOf(views, options);
-  const { expiresAt: _e, epoch: _p, sinkCount: _s, failed: _f, control, epochStartedAt: _t, ...record } = run;
+  const {
+    expiresAt: _e,
+    epoch: _p,
+    sinkCount: _s,
+    failed: _f,
+    control,
+    epochStartedAt: _t,
+    progressAt: _g,
+    ...record
+  } = run;
   const total = plan.ids.length;
   return {
     ...record,
