@@ -69,56 +69,37 @@ export async function finishStop(cx: EngineContext, run: RunRecord, pace: Pace):
   if (!control || control.action === 'retry') return 'gone';
   const status = run.status as 'CANCELLED' | 'TIMED_OUT';
   const plan = await cx.planFor(run);
-  const nodes = await cx.runs.listNodes(run.runId);
-  const now = cx.iso();
-  const targets = stopTargets(plan, nodes, control.epoch, now);
-  const total = (control.done ?? 0) + targets.length;
-  const stopping = { ...run, control: { ...control, total } };
   const reason = `the run was ${status === 'TIMED_OUT' ? 'timed out' : 'cancelled'}`;
-  const { outcome } = await writePaced(
-    cx,
-    stopping,
-    status,
-    targets,
-    control.done ?? 0,
-    pace,
-    async ({ nodeId, from }) => {
-      const abandoned = from === 'RUNNING';
-      const cancelled = await cx.runs.updateNode(
-        run.runId,
-        nodeId,
-        abandoned
-          ? { status: [], orLeaseExpiredBefore: now, epoch: control.epoch }
-          : { status: [from], epoch: control.epoch },
-        {
-          set: {
-            status: 'CANCELLED',
-            endedAt: now,
-            reason: abandoned ? `${reason}; its worker had stopped` : reason,
-          },
-          // A worker that still holds an expired claim cannot complete the node.
-          ...(abandoned ? { bumpFence: true } : {}),
-          remove: ['leaseUntil', 'wakeAt', 'readyAt'],
-        },
-        run.expiresAt,
-      );
-      if (cancelled) cx.emit({ type: 'node.cancelled', runId: run.runId, nodeId });
-    },
-  );
-  if (outcome !== 'done') return outcome;
-  // A node still RUNNING under a live lease may belong to a dead worker, and nothing else would
-  // end it once the run has stopped: the stop stays pending (the run in the sweeper's listing)
-  // until it ends or its lease runs out and the sweeper marks it. Read again: a claim decided
-  // before the flip may have landed on a node between the listing and its mark.
-  const after = targets.length > 0 ? await cx.runs.listNodes(run.runId) : nodes;
-  const running = after.some(
-    (node) =>
-      (node.epoch ?? 0) === control.epoch &&
-      node.status === 'RUNNING' &&
-      node.leaseUntil !== undefined &&
-      node.leaseUntil >= now,
-  );
-  if (running) return 'wait';
+  let nodes = await cx.runs.listNodes(run.runId);
+  let done = control.done ?? 0;
+  for (let round = 1; ; round += 1) {
+    const now = cx.iso();
+    const targets = stopTargets(plan, nodes, control.epoch, now);
+    const stopping = { ...run, control: { ...control, done, total: done + targets.length } };
+    const { written, outcome } = await writePaced(cx, stopping, status, targets, done, pace, (target) =>
+      markStopped(cx, run, control.epoch, target, now, reason),
+    );
+    if (outcome !== 'done') return outcome;
+    done += written;
+    // A node still RUNNING under a live lease may belong to a dead worker, and nothing else would
+    // end it once the run has stopped: the stop stays pending (the run in the sweeper's listing)
+    // until it ends or its lease runs out and the sweeper marks it. Read again: a claim decided
+    // before the flip may have landed on a node between the listing and its mark, and a node that
+    // was RUNNING at the listing may have been parked, handed back or given arrivals since (it is
+    // claimable again, so it is marked in another round before the stop closes).
+    const after = await cx.runs.listNodes(run.runId);
+    const running = after.some(
+      (node) =>
+        (node.epoch ?? 0) === control.epoch &&
+        node.status === 'RUNNING' &&
+        node.leaseUntil !== undefined &&
+        node.leaseUntil >= now,
+    );
+    if (running) return 'wait';
+    if (stopTargets(plan, after, control.epoch, cx.iso()).length === 0) break;
+    if (round >= MAX_STOP_ROUNDS) return 'wait'; // nodes keep changing: the sweeper goes on
+    nodes = after;
+  }
   const cleared = await cx.runs.updateRun(
     run.runId,
     [status],
@@ -126,6 +107,38 @@ export async function finishStop(cx: EngineContext, run: RunRecord, pace: Pace):
     { control: refOf(control) },
   );
   return cleared ? 'done' : 'gone';
+}
+
+/** Rounds of marking one stop slice makes before it leaves the rest to the sweeper. */
+const MAX_STOP_ROUNDS = 3;
+
+/** Marks one node of a stopped run CANCELLED, if it is still in the state it was listed in. */
+async function markStopped(
+  cx: EngineContext,
+  run: RunRecord,
+  epoch: number,
+  { nodeId, from }: { nodeId: string; from: NodeStatus | 'ABSENT' },
+  now: string,
+  reason: string,
+): Promise<void> {
+  const abandoned = from === 'RUNNING';
+  const cancelled = await cx.runs.updateNode(
+    run.runId,
+    nodeId,
+    abandoned ? { status: [], orLeaseExpiredBefore: now, epoch } : { status: [from], epoch },
+    {
+      set: {
+        status: 'CANCELLED',
+        endedAt: now,
+        reason: abandoned ? `${reason}; its worker had stopped` : reason,
+      },
+      // A worker that still holds an expired claim cannot complete the node.
+      ...(abandoned ? { bumpFence: true } : {}),
+      remove: ['leaseUntil', 'wakeAt', 'readyAt'],
+    },
+    run.expiresAt,
+  );
+  if (cancelled) cx.emit({ type: 'node.cancelled', runId: run.runId, nodeId });
 }
 
 /**

@@ -179,6 +179,45 @@ export function epochScenarios(makeHarness: MakeHarness) {
       expect(run.progress.byStatus).toEqual({ CANCELLED: 2 });
     });
 
+    it('marks a node that left RUNNING during the stop (parked to retry) before the stop closes', async () => {
+      // Prepare: a fails once (to RETRY_WAIT) only after the cancel has listed it RUNNING
+      let failA: () => void = () => undefined;
+      const aFails = new Promise<ExecutionResult>((resolve) => {
+        failA = () => resolve({ ok: false, error: { code: 'TRANSIENT', message: 'again', retryable: true } });
+      });
+      const { harness: made } = lambdaHarness(makeHarness, { a: () => aFails });
+      const harness = await made;
+      const retry = { maxAttempts: 3, backoff: 'fixed', initialDelay: '1s', jitter: false };
+      await harness.publish({ id: 'parks', nodes: { a: lambda({ retry }), b: lambda() } });
+      const runId = await harness.start('parks');
+      const aMessage = await takeMessage(harness, 'a');
+      const aDone = harness.engine.handleMessage(aMessage.body);
+      await until(async () => (await harness.runs.getNode(runId, 'a'))?.status === 'RUNNING');
+      const runs: RunStore = harness.runs;
+      const listNodes = runs.listNodes.bind(runs);
+      let listings = 0;
+      runs.listNodes = async (id, options) => {
+        const listed = await listNodes(id, options);
+        listings += 1;
+        if (listings === 1) {
+          // The stop has listed a RUNNING; now its worker parks it to retry.
+          failA();
+          await aDone;
+        }
+        return listed;
+      };
+
+      // Act
+      const cancelled = await harness.engine.cancel(TENANT, runId);
+      runs.listNodes = listNodes;
+
+      // Assess: the stop closed only once a was marked too: nothing of epoch 0 is claimable
+      expect(cancelled.status).toBe('CANCELLED');
+      expect((await harness.runs.getRun(runId))?.control).toBeUndefined();
+      expect(await harness.runs.getNode(runId, 'a')).toMatchObject({ status: 'CANCELLED' });
+      expect((await harness.view(runId)).progress.byStatus).toEqual({ CANCELLED: 2 });
+    });
+
     it('retries a run whose node was abandoned RUNNING by a dead worker as soon as its lease ends', async () => {
       // Prepare
       let calls = 0;
