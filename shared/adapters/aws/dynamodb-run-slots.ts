@@ -9,9 +9,9 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { Expr, slotsKey, updateExpression, waitingPk } from './dynamodb-run-items.ts';
+import { conditionalUpdate } from './dynamodb-conditional-write.ts';
+import { Expr, type Key, slotsKey, updateExpression, waitingPk } from './dynamodb-run-items.ts';
 
 export class RunSlots {
   constructor(
@@ -70,26 +70,8 @@ export class RunSlots {
   }
 
   /** A conditional update: false when the condition failed. */
-  private async update(
-    Key: { pk: string; sk: string },
-    x: Expr,
-    UpdateExpression: string,
-    ConditionExpression: string,
-  ) {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key,
-          UpdateExpression,
-          ConditionExpression,
-          ...x.params(),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+  private async update(Key: Key, x: Expr, UpdateExpression: string, ConditionExpression: string) {
+    return (await conditionalUpdate(this.doc, this.tableName, Key, x, UpdateExpression, ConditionExpression))
+      .applied;
   }
 }

@@ -32,7 +32,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -40,13 +39,10 @@ import {
   PutCommand,
   paginateQuery,
   TransactWriteCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Page, PageRequest } from '../../ports/page.ts';
 import {
   type ErrorInfo,
-  ItemTooLargeError,
   type NodeChange,
   type NodeCondition,
   type NodeListOptions,
@@ -61,6 +57,7 @@ import {
   RunStoreError,
   type SweepPosition,
 } from '../../ports/run-store.ts';
+import { conditionalUpdate } from './dynamodb-conditional-write.ts';
 import {
   arrivalUpdate,
   creationItems,
@@ -79,13 +76,13 @@ import {
   runCondition,
   runKey,
   runUpdate,
-  sweepLeaseKey,
   toNode,
   toRun,
   updateExpression,
 } from './dynamodb-run-items.ts';
 import { queryActive, queryListing, type RunListing, runListing } from './dynamodb-run-listing.ts';
 import { RunSlots } from './dynamodb-run-slots.ts';
+import { SweepLease } from './dynamodb-sweep-lease.ts';
 import { queryPrefix } from './query-prefix.ts';
 
 /** A node item with no writes yet, as `toNode` reads it. */
@@ -122,11 +119,13 @@ export class DynamoDbRunStore implements RunStore {
   private readonly tableName: string;
   private readonly tenants = new Map<string, string>();
   private readonly slots: RunSlots;
+  private readonly lease: SweepLease;
 
   constructor(options: DynamoDbRunStoreOptions) {
     this.doc = options.client;
     this.tableName = options.tableName;
     this.slots = new RunSlots(options.client, options.tableName);
+    this.lease = new SweepLease(options.client, options.tableName);
   }
 
   async createRun(run: RunRecord, inputs: unknown): Promise<{ run: RunRecord; created: boolean }> {
@@ -222,31 +221,12 @@ export class DynamoDbRunStore implements RunStore {
     return { ...found, items: found.items.map((item) => this.remember(toRun(item))) };
   }
 
-  async takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
-    const x = new Expr();
-    const until = x.n('leaseUntil');
-    const update = updateExpression({
-      set: [`${x.n('holder')} = ${x.v(holder)}`, `${until} = ${x.v(untilMs)}`],
-    });
-    const free = `attribute_not_exists(${x.n('holder')}) OR ${until} <= ${x.v(nowMs)}`;
-    const item = await this.update(sweepLeaseKey, x, update, free);
-    if (!item) return undefined;
-    const round = typeof item.round === 'number' ? item.round : 0;
-    return typeof item.cursor === 'string' ? { cursor: item.cursor, round } : { round };
+  takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
+    return this.lease.take(holder, nowMs, untilMs);
   }
 
-  async saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
-    const { cursor, round } = position;
-    const x = new Expr();
-    const set = [`${x.n('round')} = ${x.v(round)}`];
-    if (cursor !== undefined) set.push(`${x.n('cursor')} = ${x.v(cursor)}`);
-    const remove = [
-      ...(cursor === undefined ? [x.n('cursor')] : []),
-      ...(release ? [x.n('holder'), x.n('leaseUntil')] : []),
-    ];
-    const update = updateExpression({ set, remove });
-    const mine = `${x.n('holder')} = ${x.v(holder)}`;
-    return (await this.update(sweepLeaseKey, x, update, mine)) !== undefined;
+  saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
+    return this.lease.save(holder, position, release);
   }
 
   async getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
@@ -415,48 +395,9 @@ export class DynamoDbRunStore implements RunStore {
     return written.applied ? written.item : undefined;
   }
 
-  /**
-   * A conditional UpdateItem: the item after the write, or, when the condition failed, the item
-   * as it was (absent: no item), which DynamoDB returns in the same response at no extra cost
-   * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so a lost race needs no second read.
-   */
-  private async write(
-    Key: Key,
-    x: Expr,
-    UpdateExpression: string,
-    ConditionExpression: string | undefined,
-  ): Promise<{ applied: true; item: Item } | { applied: false; item?: Item }> {
-    const input = {
-      TableName: this.tableName,
-      Key,
-      UpdateExpression,
-      ...(ConditionExpression === undefined ? {} : { ConditionExpression }),
-      ...x.params(),
-    };
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          ...input,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { applied: true, item: out.Attributes ?? {} };
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
-        // The document client leaves the error's item in DynamoDB's attribute-value form.
-        const old = (error as { Item?: Record<string, AttributeValue> }).Item;
-        return old ? { applied: false, item: unmarshall(old) } : { applied: false };
-      }
-      if (
-        error instanceof Error &&
-        error.name === 'ValidationException' &&
-        /item size/i.test(error.message)
-      ) {
-        throw new ItemTooLargeError(`${Key.sk} of ${Key.pk}: ${error.message}`, { cause: error });
-      }
-      throw error;
-    }
+  /** A conditional UpdateItem (see `conditionalUpdate`). */
+  private write(Key: Key, x: Expr, UpdateExpression: string, ConditionExpression: string | undefined) {
+    return conditionalUpdate(this.doc, this.tableName, Key, x, UpdateExpression, ConditionExpression);
   }
 
   /** Writes the transaction; returns undefined, or the cancellation reason codes by item. */
