@@ -2,7 +2,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ItemTooLargeError } from '../../ports/run-store.ts';
-import type { Expr, Item, Key } from './dynamodb-run-items.ts';
+import type { Expr } from './dynamodb-expr.ts';
+import type { Item, Key } from './dynamodb-run-items.ts';
 
 export type ConditionalWrite = { applied: true; item: Item } | { applied: false; item?: Item };
 

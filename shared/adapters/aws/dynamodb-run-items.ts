@@ -10,6 +10,8 @@ import {
   type RunStatus,
 } from '../../ports/run-store.ts';
 
+import { type Expr, updateExpression } from './dynamodb-expr.ts';
+
 export type Item = Record<string, unknown>;
 export type Key = { readonly pk: string; readonly sk: string };
 
@@ -135,44 +137,6 @@ export function toNode(item: Item): NodeRecord {
 
 function omit(item: Item, names: readonly string[]): Item {
   return Object.fromEntries(Object.entries(item).filter(([name]) => !names.includes(name)));
-}
-
-/** Placeholders for one expression set: `#name` for every attribute, `:vN` for every value. */
-export class Expr {
-  private readonly names: Record<string, string> = {};
-  private readonly values: Record<string, unknown> = {};
-  private count = 0;
-
-  n(attribute: string): string {
-    this.names[`#${attribute}`] = attribute;
-    return `#${attribute}`;
-  }
-
-  v(value: unknown): string {
-    const placeholder = `:v${this.count++}`;
-    this.values[placeholder] = value;
-    return placeholder;
-  }
-
-  list(values: readonly unknown[]): string {
-    return values.map((value) => this.v(value)).join(', ');
-  }
-
-  /** Only what the expressions used: DynamoDB rejects unused names and values. */
-  params() {
-    return {
-      ExpressionAttributeNames: this.names,
-      ...(this.count > 0 && { ExpressionAttributeValues: this.values }),
-    };
-  }
-}
-
-/** `SET a, b ADD c REMOVE d`, leaving out empty clauses. */
-export function updateExpression(clauses: { set?: string[]; add?: string[]; remove?: string[] }): string {
-  return (['set', 'add', 'remove'] as const)
-    .filter((clause) => (clauses[clause]?.length ?? 0) > 0)
-    .map((clause) => `${clause.toUpperCase()} ${clauses[clause]?.join(', ')}`)
-    .join(' ');
 }
 
 /**

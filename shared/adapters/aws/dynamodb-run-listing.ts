@@ -6,7 +6,8 @@ import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } fro
 import { SkeinError } from '../../domain/problems.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageRequest } from '../../ports/page.ts';
 import type { RunQuery, RunStatus } from '../../ports/run-store.ts';
-import { ACTIVE_PKS, Expr, type Item, runKey, statusPk, tenantPk, workflowPk } from './dynamodb-run-items.ts';
+import { Expr } from './dynamodb-expr.ts';
+import { ACTIVE_PKS, type Item, runKey, statusPk, tenantPk, workflowPk } from './dynamodb-run-items.ts';
 
 /** Queries a workflow-and-status listing may spend looking for a full page. */
 const MAX_FILTERED_READS = 8;

@@ -11,7 +11,8 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { conditionalUpdate } from './dynamodb-conditional-write.ts';
-import { Expr, type Key, slotsKey, updateExpression, waitingPk } from './dynamodb-run-items.ts';
+import { Expr, updateExpression } from './dynamodb-expr.ts';
+import { type Key, slotsKey, waitingPk } from './dynamodb-run-items.ts';
 
 export class RunSlots {
   constructor(

@@ -58,12 +58,12 @@ import {
   type SweepPosition,
 } from '../../ports/run-store.ts';
 import { conditionalUpdate } from './dynamodb-conditional-write.ts';
+import { Expr, updateExpression } from './dynamodb-expr.ts';
 import {
   arrivalUpdate,
   creationItems,
   doneKey,
   doneUpdate,
-  Expr,
   failureUpdate,
   type Item,
   idempotencyKeyOf,
@@ -78,7 +78,6 @@ import {
   runUpdate,
   toNode,
   toRun,
-  updateExpression,
 } from './dynamodb-run-items.ts';
 import { queryActive, queryListing, type RunListing, runListing } from './dynamodb-run-listing.ts';
 import { RunSlots } from './dynamodb-run-slots.ts';

@@ -5,7 +5,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SweepPosition } from '../../ports/run-store.ts';
 import { conditionalUpdate } from './dynamodb-conditional-write.ts';
-import { Expr, sweepLeaseKey, updateExpression } from './dynamodb-run-items.ts';
+import { Expr, updateExpression } from './dynamodb-expr.ts';
+import { sweepLeaseKey } from './dynamodb-run-items.ts';
 
 export class SweepLease {
   constructor(

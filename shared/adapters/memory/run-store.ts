@@ -19,6 +19,7 @@ import {
   RunStoreError,
   type SweepPosition,
 } from '../../ports/run-store.ts';
+import { MemoryRunSlots, MemorySweepLease } from './run-slots.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -34,12 +35,9 @@ export class MemoryRunStore implements RunStore {
   /** Node items by run, then by node id: `listNodes` reads one run's items only. */
   private readonly nodes = new Map<string, Map<string, NodeRecord>>();
   private readonly done = new Map<string, Set<number>>();
-  private readonly slots = new Map<string, Set<string>>();
-  private readonly waiting = new Map<string, Set<string>>();
-  private sweepLease: { holder?: string; until: number; position: SweepPosition } = {
-    until: 0,
-    position: { round: 0 },
-  };
+  /** Concurrency slots and waiting lines (`engine/concurrency.ts`). */
+  private readonly lines = new MemoryRunSlots();
+  private readonly lease = new MemorySweepLease();
   /** Counts of calls, by method: the engine tests use them to check per-node costs. */
   readonly calls = new Map<string, number>();
 
@@ -133,25 +131,14 @@ export class MemoryRunStore implements RunStore {
     return withoutOutputs(pageAfter(all, page, 'active', 'oldest'));
   }
 
-  async takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
+  takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
     this.count('takeSweepLease');
-    const lease = this.sweepLease;
-    if (lease.holder !== undefined && lease.until > nowMs) return undefined;
-    this.sweepLease = { ...lease, holder, until: untilMs };
-    return clone(lease.position);
+    return this.lease.take(holder, nowMs, untilMs);
   }
 
-  async saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
+  saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
     this.count('saveSweepLease');
-    const lease = this.sweepLease;
-    if (lease.holder !== holder) return false;
-    const { cursor, round } = position;
-    this.sweepLease = {
-      until: release ? 0 : lease.until,
-      ...(release ? {} : { holder }),
-      position: { round, ...(cursor === undefined ? {} : { cursor }) },
-    };
-    return true;
+    return this.lease.save(holder, position, release);
   }
 
   async getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
@@ -290,40 +277,34 @@ export class MemoryRunStore implements RunStore {
     return set.size;
   }
 
-  async acquireSlot(tenant: string, workflow: string, runId: string, max: number): Promise<boolean> {
+  acquireSlot(tenant: string, workflow: string, runId: string, max: number): Promise<boolean> {
     this.count('acquireSlot');
-    const holders = this.slots.get(key(tenant, workflow)) ?? new Set<string>();
-    if (!holders.has(runId) && holders.size >= max) return false;
-    holders.add(runId);
-    this.slots.set(key(tenant, workflow), holders);
-    return true;
+    return this.lines.acquire(tenant, workflow, runId, max);
   }
 
-  async releaseSlot(tenant: string, workflow: string, runId: string): Promise<void> {
+  releaseSlot(tenant: string, workflow: string, runId: string): Promise<void> {
     this.count('releaseSlot');
-    this.slots.get(key(tenant, workflow))?.delete(runId);
+    return this.lines.release(tenant, workflow, runId);
   }
 
-  async slotHolders(tenant: string, workflow: string): Promise<string[]> {
+  slotHolders(tenant: string, workflow: string): Promise<string[]> {
     this.count('slotHolders');
-    return [...(this.slots.get(key(tenant, workflow)) ?? [])];
+    return this.lines.holders(tenant, workflow);
   }
 
-  async addWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
+  addWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
     this.count('addWaiting');
-    const line = this.waiting.get(key(tenant, workflow)) ?? new Set<string>();
-    line.add(runId);
-    this.waiting.set(key(tenant, workflow), line);
+    return this.lines.addWaiting(tenant, workflow, runId);
   }
 
-  async removeWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
+  removeWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
     this.count('removeWaiting');
-    this.waiting.get(key(tenant, workflow))?.delete(runId);
+    return this.lines.removeWaiting(tenant, workflow, runId);
   }
 
-  async listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
+  listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
     this.count('listWaiting');
-    return [...(this.waiting.get(key(tenant, workflow)) ?? [])].sort().slice(0, limit);
+    return this.lines.listWaiting(tenant, workflow, limit);
   }
 
   private setNode(node: NodeRecord) {
