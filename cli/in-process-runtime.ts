@@ -178,7 +178,7 @@ export async function drive(
     const log = (level: 'warn' | 'error', _message: string, details: Readonly<Record<string, unknown>>) => {
       if (level === 'error') options.onError?.(details.error);
     };
-    const delivery = await deliverMessage({ engine, queue, log }, message);
+    const delivery = await deliverMessage({ engine, queue, log, random: Math.random }, message);
     if (delivery.kind === 'done')
       await queue.delete(message.receipt).catch((error: unknown) => options.onError?.(error));
   };

@@ -13,6 +13,7 @@ export const handler = createWorkerHandler({
   isTransient: isTransientAwsError,
   log: (level, message, details) => logger[level](message, { ...details }),
   count: countMetric,
+  random: Math.random,
 });
 
 /** The sandbox's hosts run from files next to this bundle; exported so the synth test can run them. */

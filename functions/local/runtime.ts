@@ -123,6 +123,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         engine,
         queue,
         isTransient: isTransientAwsError,
+        random: Math.random,
         log: (level, message, details) => {
           if (level === 'error') onError(details.error ?? message);
           else console.warn(`skein worker: ${message}`, details);

@@ -24,8 +24,8 @@ export interface DeliveryDeps {
   readonly log?: DeliveryLog;
   /** Counts a named event (`BadMessage`, `PutBack`, `DeliveryError`), e.g. as a CloudWatch metric. */
   readonly count?: (name: 'BadMessage' | 'PutBack' | 'DeliveryError') => void;
-  /** Random numbers in [0, 1) for the back-off's jitter. @default Math.random */
-  readonly random?: () => number;
+  /** Random numbers in [0, 1) for the back-off's jitter (the core takes randomness as a dependency). */
+  readonly random: () => number;
 }
 
 /**
@@ -93,7 +93,7 @@ export async function deliverMessage(
       return redeliverAfter(deps, message, ERROR_REDELIVERY_SECONDS);
     }
     const putBacks = (envelope?.pb ?? 0) + 1;
-    const delaySeconds = putBackDelay(putBacks, deps.random ?? Math.random);
+    const delaySeconds = putBackDelay(putBacks, deps.random);
     try {
       const copy = JSON.stringify({ pb: putBacks, m: body });
       await deps.queue.send([

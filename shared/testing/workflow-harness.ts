@@ -147,6 +147,7 @@ export class WorkflowHarness {
       {
         engine: this.engine,
         queue: this.queue,
+        random: this.options.random ?? (() => 0.5),
         // A test wants the engine's own error, not a redelivery that would hide it.
         log: (level, _message, details) => {
           if (level === 'error') failure ??= details.error;

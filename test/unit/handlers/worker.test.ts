@@ -73,7 +73,7 @@ describe('the worker handler on an SQS event', () => {
     await harness.publish({ id: 'pair', nodes: { a: { type: 'noop' }, b: { type: 'noop' } } });
     const runId = await harness.start('pair');
     const messages = await harness.queue.receive({ max: 10 });
-    const handler = createWorkerHandler({ engine: harness.engine, queue: harness.queue });
+    const handler = createWorkerHandler({ engine: harness.engine, queue: harness.queue, random: () => 0.5 });
 
     // Act
     const response = await handler({ Records: messages.map(recordOf) }, lambdaContext());
@@ -93,7 +93,7 @@ describe('the worker handler on an SQS event', () => {
     await harness.start('one');
     const [message] = await harness.queue.receive({ max: 1 });
     if (!message) throw new Error('no message');
-    const handler = createWorkerHandler({ engine: harness.engine, queue: harness.queue });
+    const handler = createWorkerHandler({ engine: harness.engine, queue: harness.queue, random: () => 0.5 });
     const first = handler({ Records: [{ ...recordOf(message), messageId: 'first' }] }, lambdaContext());
     await gate.started;
 
@@ -127,6 +127,7 @@ describe('the worker handler on an SQS event', () => {
     const handler = createWorkerHandler({
       engine: harness.engine,
       queue: harness.queue,
+      random: () => 0.5,
       isTransient: isTransientAwsError,
       log: (level, message, details) => logs.push({ level, message, details: { ...details } }),
     });
@@ -161,6 +162,7 @@ describe('the worker handler on an SQS event', () => {
     const handler = createWorkerHandler({
       engine: harness.engine,
       queue: harness.queue,
+      random: () => 0.5,
       log: (level, message, details) => logs.push({ level, message, details }),
       count: (name) => counted.push(name),
     });
@@ -228,7 +230,7 @@ describe('deliverMessage on infrastructure errors', () => {
     await harness.publish({ id: 'one', nodes: { a: { type: 'noop' } } });
     await harness.start('one');
     runs.failing = true;
-    const deps = { engine: harness.engine, queue, isTransient: isTransientAwsError };
+    const deps = { engine: harness.engine, queue, isTransient: isTransientAwsError, random: () => 0.5 };
     const receivedAt: number[] = [];
 
     // Act
