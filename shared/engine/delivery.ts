@@ -69,26 +69,30 @@ export async function deliverMessage(
 ): Promise<Delivery> {
   const envelope = putBackOf(message.body);
   const body = envelope?.m ?? message.body;
-  const peeked = peekMessage(body);
-  const keys = { messageId: message.id, receiveCount: message.receiveCount, ...peeked.keys };
-  if (peeked.kind === 'invalid') {
-    deps.log?.('warn', 'dropped a queue message that is not a Skein message', {
-      ...keys,
-      reason: peeked.reason,
-      body: body.slice(0, 200),
-    });
-    deps.count?.('BadMessage');
-    return { kind: 'done' };
-  }
+  // Only a message to log is decoded here; the engine decodes the others itself.
+  const keys = () => ({
+    messageId: message.id,
+    receiveCount: message.receiveCount,
+    ...peekMessage(body).keys,
+  });
   try {
     const result = await deps.engine.handleMessage(body, options);
     if (result.kind === 'done') return { kind: 'done' };
+    if (result.kind === 'dropped') {
+      deps.log?.('warn', 'dropped a queue message that is not a Skein message', {
+        ...keys(),
+        reason: result.reason,
+        body: body.slice(0, 200),
+      });
+      deps.count?.('BadMessage');
+      return { kind: 'done' };
+    }
     await deps.queue.changeVisibility(message.receipt, result.afterSeconds);
     return { kind: 'redeliver', afterSeconds: result.afterSeconds };
   } catch (error) {
     const transient = deps.isTransient?.(error) ?? false;
     if (!transient) {
-      deps.log?.('error', 'a queue message failed; it comes back after a short delay', { ...keys, error });
+      deps.log?.('error', 'a queue message failed; it comes back after a short delay', { ...keys(), error });
       deps.count?.('DeliveryError');
       return redeliverAfter(deps, message, ERROR_REDELIVERY_SECONDS);
     }
@@ -100,7 +104,7 @@ export async function deliverMessage(
         { body: copy, delaySeconds, ...(message.group ? { group: message.group } : {}) },
       ]);
       deps.log?.('warn', 'infrastructure error: the message was put back', {
-        ...keys,
+        ...keys(),
         putBacks,
         delaySeconds,
         error,
@@ -109,7 +113,7 @@ export async function deliverMessage(
       return { kind: 'done', putBack: delaySeconds };
     } catch (sendError) {
       deps.log?.('error', 'infrastructure error, and the message could not be put back', {
-        ...keys,
+        ...keys(),
         error,
         sendError,
       });

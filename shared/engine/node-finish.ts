@@ -11,6 +11,8 @@ import { afterTerminal } from './release.ts';
 /** `done`: delete the message. `retry`: hand it back to the queue for redelivery after a while. */
 export type StepResult =
   | { readonly kind: 'done' }
+  /** Not a Skein message (it is dropped: the caller logs and deletes it). */
+  | { readonly kind: 'dropped'; readonly reason: string }
   | { readonly kind: 'retry'; readonly afterSeconds: number };
 
 export const DONE: StepResult = { kind: 'done' };

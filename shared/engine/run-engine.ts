@@ -59,11 +59,12 @@ export class RunEngine {
   /**
    * Handles one queue message body. Resolves `done` (delete the message) or `retry` (leave it for
    * redelivery); throws only on infrastructure errors (store or queue down), which also mean retry.
-   * A body that is not a Skein message is logged by the caller and dropped (`done`).
+   * A body that is not a Skein message is `dropped`, with the reason: the caller logs it and
+   * deletes it.
    */
   async handleMessage(body: string, options: StepOptions = {}): Promise<StepResult> {
     const decoded = decodeMessage(body);
-    if (decoded.kind === 'invalid') return { kind: 'done' };
+    if (decoded.kind === 'invalid') return { kind: 'dropped', reason: decoded.reason };
     if (decoded.kind === 'relay') {
       const { at, body: inner } = decoded.message;
       if (at > this.cx.now()) {

@@ -54,8 +54,9 @@ export async function driveWithFaults(harness: WorkflowHarness, options: DriveOp
       if (action === 'duplicate') await harness.queue.send([{ body: message.body }]);
       try {
         const result = await harness.engine.handleMessage(message.body);
-        if (result.kind === 'done') await harness.queue.delete(message.receipt);
-        else await harness.queue.changeVisibility(message.receipt, result.afterSeconds);
+        if (result.kind === 'retry')
+          await harness.queue.changeVisibility(message.receipt, result.afterSeconds);
+        else await harness.queue.delete(message.receipt);
       } catch (error) {
         if (!(error instanceof InjectedCrash)) throw error;
         crashes += 1;
