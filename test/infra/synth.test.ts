@@ -274,7 +274,7 @@ describe('npx cdk synth -c stage=dev', () => {
     }
   });
 
-  it('imports the authorizer, which runs before the api’s cold start, in under half the api’s time (Node 20)', async () => {
+  it('imports the authorizer, which runs before the api’s cold start, in well under the api’s time (Node 20)', async () => {
     // Prepare
     const byLabel = (label: string) => functions.find((fn) => labelOf(fn.path) === label)?.assetDir ?? '';
     const samples = { authorizer: [] as number[], api: [] as number[] };
@@ -287,8 +287,10 @@ describe('npx cdk synth -c stage=dev', () => {
     console.info(
       `import on ${process.version}: authorizer ${authorizer.toFixed(0)} ms, api ${api.toFixed(0)} ms`,
     );
-    // Assess
-    expect(authorizer).toBeLessThan(api / 2);
+    // Assess: measured 45–53 ms against 105–138 ms (0.43–0.47); an authorizer that carried the
+    // engine again would take as long as the api (1.0). 0.75 leaves room for a loaded machine
+    // (0.6 seen under load), since both are timed in turns.
+    expect(authorizer).toBeLessThan(api * 0.75);
   });
 
   it.skipIf(NODE24 === undefined)(
