@@ -1,11 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import type { NodeRecord, RunRecord, RunStatus, RunStore } from '../../shared/ports/run-store.ts';
-
-const EXPIRES = 4_102_444_800;
-const newId = monotonicFactory();
-const newTenant = () => `t-${randomUUID().slice(0, 8)}`;
+import { EXPIRES, newId, newTenant, runRecord } from './run-fixtures.ts';
 
 /**
  * Lease times far apart per test: the lease is one item per store, and the DynamoDB suite shares
@@ -230,20 +225,4 @@ async function activeRun(store: RunStore, runId: string): Promise<RunRecord | un
     if (cursor === undefined) return undefined;
   }
   throw new Error('the active listing never ended');
-}
-
-function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    runId: newId(),
-    tenant: newTenant(),
-    workflow: 'orders',
-    version: '1.2.0',
-    status: 'RUNNING',
-    sinkCount: 2,
-    epoch: 0,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: EXPIRES,
-    ...overrides,
-  };
 }

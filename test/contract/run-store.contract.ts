@@ -1,5 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Page, PageRequest } from '../../shared/ports/page.ts';
 import {
@@ -10,11 +9,9 @@ import {
   type RunStore,
   RunStoreError,
 } from '../../shared/ports/run-store.ts';
+import { EXPIRES, newId, newTenant, runRecord } from './run-fixtures.ts';
 
 /** TTL far in the future (2100-01-01), so no store expires the items of a test. */
-const EXPIRES = 4_102_444_800;
-const newId = monotonicFactory();
-const newTenant = () => `t-${randomUUID().slice(0, 8)}`;
 
 /**
  * The RunStore contract, run against every adapter. Each test works on fresh run ids and
@@ -1141,22 +1138,6 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
       });
     });
   });
-}
-
-function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    runId: newId(),
-    tenant: newTenant(),
-    workflow: 'orders',
-    version: '1.2.0',
-    status: 'RUNNING',
-    sinkCount: 2,
-    epoch: 0,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: EXPIRES,
-    ...overrides,
-  };
 }
 
 async function created(store: RunStore, run: RunRecord): Promise<RunRecord> {

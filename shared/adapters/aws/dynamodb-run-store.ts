@@ -57,7 +57,7 @@ import {
   RunStoreError,
   type SweepPosition,
 } from '../../ports/run-store.ts';
-import { conditionalUpdate } from './dynamodb-conditional-write.ts';
+import { type ConditionalWrite, conditionalUpdate } from './dynamodb-conditional-write.ts';
 import { Expr, updateExpression } from './dynamodb-expr.ts';
 import {
   arrivalUpdate,
@@ -295,16 +295,8 @@ export class DynamoDbRunStore implements RunStore {
     change: NodeChange,
     expiresAt: number,
   ): Promise<NodeRecord | undefined> {
-    const x = new Expr();
-    const condition = nodeCondition(when, x);
-    if (condition === undefined) return undefined;
-    const item = await this.update(
-      nodeKey(runId, nodeId),
-      x,
-      nodeUpdate(runId, nodeId, change, expiresAt, x),
-      condition,
-    );
-    return item && toNode(item);
+    const written = await this.writeNode(runId, nodeId, when, change, expiresAt);
+    return written?.applied ? toNode(written.item) : undefined;
   }
 
   async tryUpdateNode(
@@ -314,16 +306,28 @@ export class DynamoDbRunStore implements RunStore {
     change: NodeChange,
     expiresAt: number,
   ): Promise<{ applied: true; node: NodeRecord } | { applied: false; node?: NodeRecord }> {
-    const x = new Expr();
-    const condition = nodeCondition(when, x);
-    if (condition === undefined) {
+    const written = await this.writeNode(runId, nodeId, when, change, expiresAt);
+    if (written === undefined) {
       const current = await this.getNode(runId, nodeId);
       return current ? { applied: false, node: current } : { applied: false };
     }
-    const update = nodeUpdate(runId, nodeId, change, expiresAt, x);
-    const written = await this.write(nodeKey(runId, nodeId), x, update, condition);
     if (written.applied) return { applied: true, node: toNode(written.item) };
     return written.item ? { applied: false, node: toNode(written.item) } : { applied: false };
+  }
+
+  /** The node's conditional write; undefined, writing nothing, when `when` can match no state. */
+  private async writeNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<ConditionalWrite | undefined> {
+    const x = new Expr();
+    const condition = nodeCondition(when, x);
+    if (condition === undefined) return undefined;
+    const update = nodeUpdate(runId, nodeId, change, expiresAt, x);
+    return this.write(nodeKey(runId, nodeId), x, update, condition);
   }
 
   async resetNode(
