@@ -6,7 +6,8 @@
  * `alarmEmail` (subscribed to the alarm topic), `corsOrigins` (comma-separated origins),
  * `httpAllow` (comma-separated `host:port` destinations http nodes may call although private,
  * e.g. `-c httpAllow=10.0.3.7:8443,orders.internal:80`; none by default), `tenantMaxActiveRuns`
- * (the tenant quota: active runs per tenant at most; none by default).
+ * (the tenant quota: active runs per tenant at most; none by default), `nodeEvents` (`failures`
+ * by default, `all` or `none`: which node events the monitor publishes).
  *
  * cdk-nag's AWS Solutions pack runs as a policy validation plugin on every synth; a finding
  * fails the synth unless it is fixed or acknowledged with `Validations.of(construct).acknowledge`
@@ -15,6 +16,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { formatHttpAllowEntry, parseHttpAllow } from '../shared/executors/http-allow.ts';
+import { type NodeEventLevel, nodeEventLevelOf } from '../shared/monitor/events.ts';
 import { poolsFrom } from './constructs/pools.ts';
 import { SkeinStack, stageFrom } from './skein-stack.ts';
 
@@ -27,6 +29,7 @@ const corsOrigins = optionalString(app.node.tryGetContext('corsOrigins'), 'corsO
   .map((origin) => origin.trim())
   .filter((origin) => origin !== '');
 const httpAllow = httpAllowFrom(optionalString(app.node.tryGetContext('httpAllow'), 'httpAllow'));
+const nodeEvents = nodeEventsFrom(optionalString(app.node.tryGetContext('nodeEvents'), 'nodeEvents'));
 const quota: unknown = app.node.tryGetContext('tenantMaxActiveRuns');
 const tenantMaxActiveRuns =
   typeof quota === 'number'
@@ -44,6 +47,7 @@ new SkeinStack(app, `Skein-${stage}`, {
   ...(corsOrigins !== undefined && { corsOrigins }),
   ...(httpAllow.length > 0 && { httpAllow }),
   ...(tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns }),
+  ...(nodeEvents !== undefined && { nodeEvents }),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -54,6 +58,15 @@ function httpAllowFrom(raw: string | undefined): string[] {
     return parseHttpAllow(raw === undefined ? [] : [raw]).map(formatHttpAllowEntry);
   } catch (error) {
     throw new Error(`context "httpAllow": ${(error as Error).message}`);
+  }
+}
+
+/** `-c nodeEvents=all`; a value other than none, failures or all fails the synth naming them. */
+function nodeEventsFrom(raw: string | undefined): NodeEventLevel | undefined {
+  try {
+    return raw === undefined ? undefined : nodeEventLevelOf(raw);
+  } catch (error) {
+    throw new Error(`context "nodeEvents": ${(error as Error).message}`);
   }
 }
 

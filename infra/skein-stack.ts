@@ -3,6 +3,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { RUNS_TABLE } from '../shared/adapters/aws/tables.ts';
 import { ENV } from '../shared/config.ts';
+import { DEFAULT_NODE_EVENTS, type NodeEventLevel } from '../shared/monitor/events.ts';
 import { SkeinApi } from './constructs/api.ts';
 import { SkeinDashboard } from './constructs/dashboard.ts';
 import { SkeinEngine } from './constructs/engine.ts';
@@ -61,6 +62,12 @@ export interface SkeinStackProps extends StackProps {
    * @default none
    */
   readonly tenantMaxActiveRuns?: number;
+  /**
+   * Which node events the monitor publishes (`-c nodeEvents=all`): `failures`, `all` or `none`;
+   * run events always. `all` costs a monitor invocation per stream batch of node writes.
+   * @default 'failures'
+   */
+  readonly nodeEvents?: NodeEventLevel;
 }
 
 /**
@@ -101,6 +108,7 @@ export class SkeinStack extends Stack {
       stage,
       runsTable: this.store.runsTable,
       ...(props.alarmEmail !== undefined && { alarmEmail: props.alarmEmail }),
+      ...(props.nodeEvents !== undefined && { nodeEvents: props.nodeEvents }),
     });
     const functions: Record<string, IFunction> = {
       Api: this.api.handler,
@@ -130,6 +138,7 @@ export class SkeinStack extends Stack {
       httpApi: this.api.httpApi,
       streamConsumer: this.monitor.monitor,
       timerGroup: this.engine.timer.group,
+      nodeEvents: props.nodeEvents ?? DEFAULT_NODE_EVENTS,
     });
     this.outputs();
   }

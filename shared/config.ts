@@ -1,4 +1,5 @@
 import { formatHttpAllowEntry, parseHttpAllow } from './executors/http-allow.ts';
+import { type NodeEventLevel, nodeEventLevelOf } from './monitor/events.ts';
 
 /**
  * The only module that reads the environment. Variable names are constants shared with `infra/`
@@ -23,6 +24,11 @@ export const ENV = {
   queueUrl: 'SKEIN_QUEUE_URL',
   /** The SNS topic the monitor publishes run and node events to. */
   eventsTopicArn: 'SKEIN_EVENTS_TOPIC_ARN',
+  /**
+   * Which node events the monitor publishes: `none`, `failures` or `all` (CDK context
+   * `nodeEvents`). @default failures
+   */
+  nodeEvents: 'SKEIN_NODE_EVENTS',
   /** The EventBridge Scheduler schedule group of the timer port's one-time schedules (delays over 15 minutes). */
   timerGroup: 'SKEIN_TIMER_GROUP',
   /** The role EventBridge Scheduler assumes to deliver a timer's message to a pool queue. */
@@ -94,6 +100,8 @@ export interface AwsConfig {
   /** `SKEIN_QUEUE_URL`: the worker's own pool queue (hand-backs). */
   readonly queueUrl: string;
   readonly eventsTopicArn: string;
+  /** `SKEIN_NODE_EVENTS`: which node events the monitor publishes (checked on read). */
+  readonly nodeEvents: NodeEventLevel;
   /** `SKEIN_TIMER_GROUP`, `SKEIN_TIMER_ROLE_ARN`, `SKEIN_TIMER_DEAD_LETTER_ARN`: the Scheduler timer. */
   readonly timer: { readonly group: string; readonly roleArn: string; readonly deadLetterArn: string };
   /** `SKEIN_EVENT_BUS_NAME`, `default` when unset. */
@@ -140,6 +148,13 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     },
     get eventsTopicArn() {
       return required(env, ENV.eventsTopicArn);
+    },
+    get nodeEvents() {
+      try {
+        return nodeEventLevelOf(env[ENV.nodeEvents]);
+      } catch (error) {
+        throw new Error(`${ENV.nodeEvents}: ${(error as Error).message}`);
+      }
     },
     get timer() {
       return {

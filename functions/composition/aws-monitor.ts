@@ -17,6 +17,9 @@ export const notifier = once(() => new SnsNotifier({ client: sns(), topicArn: co
 
 export const metrics = once(() => monitorMetrics(config.stage));
 
+/** `SKEIN_NODE_EVENTS`: which node events to publish (`failures` unless set). */
+export const nodeEvents = () => config.nodeEvents;
+
 /** Tenant, workflow and version of a run, for node events (one read per run per instance). */
 export const runContext = once((): RunContextLookup => {
   const store = new DynamoDbRunStore({ client: dynamo(), tableName: config.runsTable });

@@ -18,6 +18,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS } from '../../shared/config.ts';
+import { DEFAULT_NODE_EVENTS, type NodeEventLevel } from '../../shared/monitor/events.ts';
 import { MAX_DELAY_SECONDS } from '../../shared/ports/queue.ts';
 import { FIVE_MINUTES, skeinMetric, tableThrottleEvents } from './metrics.ts';
 import { pascalCase } from './pools.ts';
@@ -51,6 +52,12 @@ export interface SkeinDashboardProps {
   readonly streamConsumer: IFunction;
   /** The timer's schedule group: deliveries that failed or were dropped. */
   readonly timerGroup: IScheduleGroup;
+  /**
+   * The monitor's node-event level: node durations come from `node.succeeded` events, so below
+   * `all` the dashboard charts the messages each pool handled (SQS's own metric) instead.
+   * @default 'failures'
+   */
+  readonly nodeEvents?: NodeEventLevel;
   /**
    * Alarm when a pool's message waited this long after it was due. The alarm's threshold is this
    * plus SQS's longest delay (15 minutes), so that a delayed message, which is as old as its delay
@@ -163,6 +170,7 @@ export class SkeinDashboard extends Construct {
 
     const maxWait = props.maxMessageAge ?? FIVE_MINUTES;
     const depth: IMetric[] = [];
+    const handled: IMetric[] = [];
     const age: IMetric[] = [];
     const deadLetters: Record<string, IQueue> = {};
     for (const pool of props.pools) {
@@ -175,6 +183,7 @@ export class SkeinDashboard extends Construct {
         pool.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label: pool.name }),
       );
       age.push(oldest);
+      handled.push(pool.queue.metricNumberOfMessagesDeleted({ statistic: 'Sum', label: pool.name }));
       alarm(
         `${pascalCase(pool.name)}PoolOldestMessage`,
         `Pool "${pool.name}" has a message that waited more than ${maxWait.toHumanString()} after it was due ` +
@@ -276,10 +285,12 @@ export class SkeinDashboard extends Construct {
         [
           graph('Runs', [started, succeeded, failed]),
           graph('Run failure rate (%)', [failureRate]),
-          graph('Node duration (ms)', [
-            skeinMetric(stage, METRICS.nodeDuration, 'p50', 'p50'),
-            skeinMetric(stage, METRICS.nodeDuration, 'p99', 'p99'),
-          ]),
+          (props.nodeEvents ?? DEFAULT_NODE_EVENTS) === 'all'
+            ? graph('Node duration (ms)', [
+                skeinMetric(stage, METRICS.nodeDuration, 'p50', 'p50'),
+                skeinMetric(stage, METRICS.nodeDuration, 'p99', 'p99'),
+              ])
+            : graph('Node messages handled, per pool', handled),
         ],
         [
           graph('Ready nodes waiting, per pool', depth),

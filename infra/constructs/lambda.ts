@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { CfnElement, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  type IFunction,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -65,6 +73,13 @@ export interface SkeinFunctionProps {
    * @default none
    */
   readonly sandbox?: readonly SandboxLane[];
+  /**
+   * Invoked about once per node (the workers): X-Ray active tracing only when `traced`, and
+   * Lambda's platform log lines (START, END, REPORT: some 300 bytes an invocation) only at WARN,
+   * in Lambda's JSON log format. Duration, errors and throttles stay in Lambda's own metrics.
+   * @default false: traced, platform lines at INFO
+   */
+  readonly perNode?: { readonly traced: boolean };
 }
 
 /** The log retention of a stage when none is given. */
@@ -82,7 +97,7 @@ const requireFromRoot = createRequire(join(PROJECT_ROOT, 'package.json'));
 /**
  * Creates one Skein Lambda function: the `functions/` entry bundled by local esbuild as one
  * minified ESM file (`index.mjs`, AWS SDK included so the version is the tested one), ARM64,
- * X-Ray active tracing, its own log group with a retention, and its own role that may write only
+ * X-Ray active tracing (but on per-node functions, see `perNode`), its own log group with a retention, and its own role that may write only
  * to that log group (instead of the AWS managed `AWSLambdaBasicExecutionRole`, whose logs
  * permissions cover every log group).
  *
@@ -112,6 +127,7 @@ export function skeinFunction(scope: Construct, id: string, props: SkeinFunction
   logGroup.grantWrite(role);
   const copies = (props.copyFiles ?? []).map((spec) => relative(PROJECT_ROOT, requireFromRoot.resolve(spec)));
   const lanes = props.sandbox ?? [];
+  const traced = props.perNode?.traced ?? true;
   const fn = new NodejsFunction(scope, id, {
     entry: join(PROJECT_ROOT, HANDLER_ENTRIES[props.handler]),
     handler: 'handler',
@@ -122,7 +138,12 @@ export function skeinFunction(scope: Construct, id: string, props: SkeinFunction
     description: props.description,
     memorySize: props.memoryMb,
     timeout: props.timeout,
-    tracing: Tracing.ACTIVE,
+    tracing: traced ? Tracing.ACTIVE : Tracing.DISABLED,
+    ...(props.perNode !== undefined && {
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+    }),
     logGroup,
     role,
     environment: {
@@ -130,6 +151,8 @@ export function skeinFunction(scope: Construct, id: string, props: SkeinFunction
       POWERTOOLS_SERVICE_NAME: `skein-${props.handler}`,
       POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      // Powertools' tracer would record subsegments without a trace to put them in.
+      ...(!traced && { POWERTOOLS_TRACE_ENABLED: 'false' }),
       ...props.environment,
     },
     bundling: {

@@ -2,14 +2,16 @@ import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { type Function as LambdaFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, type Function as LambdaFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { monitorStreamFilters } from '../../shared/adapters/aws/dynamodb-run-stream.ts';
 import { ENV } from '../../shared/config.ts';
+import { DEFAULT_NODE_EVENTS, type NodeEventLevel } from '../../shared/monitor/events.ts';
 import { acknowledgeIndexAccess, removalPolicyOf, skeinFunction } from './lambda.ts';
 
 /** Stream records per monitor invocation. */
@@ -37,11 +39,20 @@ export interface SkeinMonitorProps {
    * @default one week for `dev`, three months otherwise
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Which node events are published (run events always are): `failures` (`node.failed`,
+   * `node.retrying`), `all` (adds started, succeeded, skipped: a monitor invocation per stream
+   * batch of node writes and an SNS publish per ten events) or `none`.
+   * @default 'failures'
+   */
+  readonly nodeEvents?: NodeEventLevel;
 }
 
 /**
  * Run and node events: the monitor function reads the runs table's stream (from the latest
- * record; batches of {@link MONITOR_BATCH_SIZE}, bisected on error, {@link MONITOR_RETRY_ATTEMPTS}
+ * record; only the records that can make a published event, by the mapping's filter criteria
+ * (`monitorStreamFilters`), so a successful node invokes nothing unless `nodeEvents` is `all`;
+ * batches of {@link MONITOR_BATCH_SIZE}, bisected on error, {@link MONITOR_RETRY_ATTEMPTS}
  * retries, partial batch failures) and publishes events to {@link eventsTopic} with message
  * attributes for subscription filters, writing CloudWatch metrics as EMF. Records that still
  * fail are described in {@link streamFailureQueue} (the record itself stays in the stream for
@@ -128,6 +139,7 @@ export class SkeinMonitor extends Construct {
         "monitor's DynamoDB stream event source mapping.",
     });
 
+    const nodeEvents = props.nodeEvents ?? DEFAULT_NODE_EVENTS;
     this.monitor = skeinFunction(this, 'Handler', {
       handler: 'monitor',
       stage: props.stage,
@@ -137,6 +149,7 @@ export class SkeinMonitor extends Construct {
       environment: {
         [ENV.runsTable]: props.runsTable.tableName,
         [ENV.eventsTopicArn]: this.eventsTopic.topicArn,
+        [ENV.nodeEvents]: nodeEvents,
       },
       ...(props.logRetention !== undefined && { logRetention: props.logRetention }),
     });
@@ -149,6 +162,7 @@ export class SkeinMonitor extends Construct {
         retryAttempts: MONITOR_RETRY_ATTEMPTS,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.streamFailureQueue),
+        filters: monitorStreamFilters(nodeEvents).map((pattern) => FilterCriteria.filter(pattern)),
       }),
     );
     props.runsTable.grantReadData(this.monitor);

@@ -72,6 +72,7 @@ export class WorkerPool extends Construct {
       copyFiles: ['@jitl/quickjs-wasmfile-release-sync/wasm', 'wasmoon/dist/glue.wasm'],
       // Expressions (`with`, `when`, `if`, outputs) and scripts run in the sandbox's hosts.
       sandbox: ['expressions', 'scripts'],
+      perNode: { traced: pool.tracing },
     });
     worker.addEventSource(
       new SqsEventSource(this.queue, {

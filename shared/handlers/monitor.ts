@@ -3,7 +3,13 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { runTableChange } from '../adapters/aws/dynamodb-run-stream.ts';
 import { METRICS } from '../config.ts';
-import { eventsOf } from '../monitor/events.ts';
+import {
+  DEFAULT_NODE_EVENTS,
+  eventsOf,
+  type ItemChange,
+  type NodeEventLevel,
+  publishedAt,
+} from '../monitor/events.ts';
 import { metricsOf } from '../monitor/metrics.ts';
 import { type RunContextLookup, RunContexts, runContextOf } from '../monitor/run-context.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -18,6 +24,11 @@ export interface MonitorDeps {
   /** For records without an approximate creation time. */
   readonly clock: Clock;
   readonly log?: (message: string, details: unknown) => void;
+  /**
+   * Which node events to publish (and count as metrics); the stream's filter criteria on AWS let
+   * only their records through already. @default 'failures'
+   */
+  readonly nodeEvents?: NodeEventLevel;
 }
 
 /**
@@ -34,7 +45,8 @@ export function monitorMetrics(stage: string): Metrics {
 
 /**
  * The monitor's Lambda handler, on the runs table's stream (NEW_AND_OLD_IMAGES): maps each
- * record to run and node events (`shared/monitor/events.ts`), fills in node events' tenant,
+ * record to run and node events (`shared/monitor/events.ts`), keeps the node events of its level
+ * (`nodeEvents`), fills in node events' tenant,
  * workflow and version from their run, publishes all events of the batch through the notifier
  * (SNS PublishBatch, 10 per request), and writes EMF metrics. A record whose run could not be
  * read or whose events were not published is reported in `batchItemFailures` (its sequence
@@ -46,6 +58,8 @@ export function monitorMetrics(stage: string): Metrics {
 export function createMonitorHandler(deps: MonitorDeps) {
   const contexts = new RunContexts(deps.runContext);
   const log = deps.log ?? ((message: string, details: unknown) => console.error(message, details));
+  const level = deps.nodeEvents ?? DEFAULT_NODE_EVENTS;
+  const wanted = (change: ItemChange) => eventsOf(change).filter((event) => publishedAt(level, event.type));
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const records = event.Records;
     const failures = new Map<DynamoDBRecord, string>();
@@ -63,7 +77,8 @@ export function createMonitorHandler(deps: MonitorDeps) {
       changes.map(async (change, index) => {
         const record = records[index] as DynamoDBRecord;
         try {
-          return change ? await contexts.fill(eventsOf(change)) : [];
+          const events = change ? wanted(change) : [];
+          return events.length > 0 ? await contexts.fill(events) : [];
         } catch (error) {
           failures.set(record, `the run of record ${record.eventID} could not be read: ${String(error)}`);
           log('skein monitor: reading a run for its node events failed', { eventID: record.eventID, error });

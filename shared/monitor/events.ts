@@ -38,6 +38,67 @@ export interface ItemChange {
 /** Longest error message carried by an event, so ten events always fit one SNS batch. */
 export const MAX_ERROR_MESSAGE = 1_000;
 
+/**
+ * Which node events the monitor publishes (`SKEIN_NODE_EVENTS`, CDK context `nodeEvents`): run
+ * events are always published. `failures` (the default) publishes `node.failed` and
+ * `node.retrying`; `all` adds `node.started`, `node.succeeded` and `node.skipped`; `none`
+ * publishes no node event. Each published event costs an SNS publish share and, with `all`, a
+ * monitor invocation per stream batch of every node's writes: `bench/all-in.bench.ts` counts both.
+ */
+export const NODE_EVENT_LEVELS = ['none', 'failures', 'all'] as const;
+export type NodeEventLevel = (typeof NODE_EVENT_LEVELS)[number];
+export const DEFAULT_NODE_EVENTS: NodeEventLevel = 'failures';
+
+/** The node statuses whose transitions make a level's events (for the stream's filter criteria). */
+const NODE_STATUSES_OF: Readonly<Record<NodeEventLevel, readonly string[]>> = {
+  none: [],
+  failures: ['FAILED', 'RETRY_WAIT'],
+  all: ['RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED', 'RETRY_WAIT'],
+};
+
+/**
+ * The statuses a node item must change to for one of the level's events (the stream filter lets
+ * only those through; `eventsOf` still decides whether a change is an event).
+ * @example nodeEventStatuses('failures') // ['FAILED', 'RETRY_WAIT']
+ */
+export function nodeEventStatuses(level: NodeEventLevel): readonly string[] {
+  return NODE_STATUSES_OF[level];
+}
+
+/**
+ * Whether the monitor publishes an event at a node-event level (run events: always).
+ * @example publishedAt('failures', 'node.succeeded') // false
+ */
+export function publishedAt(level: NodeEventLevel, type: SkeinEventType): boolean {
+  if (!type.startsWith('node.')) return true;
+  const status = NODE_STATUS_OF_EVENT[type];
+  return status !== undefined && NODE_STATUSES_OF[level].includes(status);
+}
+
+const NODE_STATUS_OF_EVENT: Partial<Record<SkeinEventType, string>> = {
+  'node.started': 'RUNNING',
+  'node.succeeded': 'SUCCEEDED',
+  'node.failed': 'FAILED',
+  'node.skipped': 'SKIPPED',
+  'node.retrying': 'RETRY_WAIT',
+};
+
+/**
+ * The run statuses a run item changes to (or, for `run.resumed`, from) in a run event, besides
+ * its insertion: for the stream's filter criteria.
+ */
+export const RUN_EVENT_STATUSES: readonly string[] = ['PAUSED', ...TERMINAL_RUN_STATUSES];
+
+/**
+ * Reads a node-event level (`SKEIN_NODE_EVENTS`); empty or absent is the default.
+ * @example nodeEventLevelOf('all') // 'all'
+ */
+export function nodeEventLevelOf(raw: string | undefined): NodeEventLevel {
+  if (raw === undefined || raw === '') return DEFAULT_NODE_EVENTS;
+  if ((NODE_EVENT_LEVELS as readonly string[]).includes(raw)) return raw as NodeEventLevel;
+  throw new Error(`node events must be one of ${NODE_EVENT_LEVELS.join(', ')}, got "${raw}"`);
+}
+
 const TERMINAL_RUN: ReadonlySet<string> = new Set(TERMINAL_RUN_STATUSES);
 const ACTIVE_RUN = new Set(['QUEUED', 'RUNNING']);
 const ENDED_NODE = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);

@@ -6,9 +6,23 @@ import { getAtt, onlyResource, ref, synthStack } from './helpers.ts';
 const alarmNamed = (name: string) => ({ AlarmName: name });
 
 describe('SkeinDashboard', () => {
+  it.each([
+    ['the node durations of node events', 'all', METRICS.nodeDuration, 'NumberOfMessagesDeleted'],
+    ['the messages each pool handled', 'failures', 'NumberOfMessagesDeleted', METRICS.nodeDuration],
+  ] as const)('charts %s when nodeEvents is %s', (_what, nodeEvents, shown, absent) => {
+    // Prepare / Act
+    const { template } = synthStack('prod', { nodeEvents });
+    const body = JSON.stringify(
+      onlyResource(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody,
+    );
+    // Assess
+    expect(body).toContain(`\\"${shown}\\"`);
+    expect(body).not.toContain(`\\"${absent}\\"`);
+  });
+
   it('charts runs, node duration, queues, dead letters and every function on the Skein-<stage>-<region> dashboard', () => {
     // Prepare
-    const { template } = synthStack('prod');
+    const { template } = synthStack('prod', { nodeEvents: 'all' });
     // Act
     const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard');
     const body = JSON.stringify(dashboard.Properties.DashboardBody);

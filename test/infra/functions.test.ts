@@ -24,7 +24,7 @@ const FUNCTIONS = (stack: SkeinStack) => {
     ],
     ['sweeper', stack.engine.sweeper, 512, 60, ['STAGE', 'DEFINITIONS', ...ENGINE]],
     ['trigger', stack.engine.trigger, 512, 30, ['STAGE', 'DEFINITIONS', ...ENGINE]],
-    ['monitor', stack.monitor.monitor, 512, 60, ['STAGE', 'RUNS', 'TOPIC']],
+    ['monitor', stack.monitor.monitor, 512, 60, ['STAGE', 'RUNS', 'TOPIC', 'NODE_EVENTS']],
   ] as const satisfies readonly (readonly [string, IFunction, number, number, readonly string[]])[];
 };
 
@@ -43,10 +43,11 @@ const VARIABLE = {
   TIMER_DLQ: ENV.timerDeadLetterArn,
   BUS: ENV.eventBusName,
   TOPIC: ENV.eventsTopicArn,
+  NODE_EVENTS: ENV.nodeEvents,
 } as const;
 
 describe('Skein functions', () => {
-  it('are six Node.js 24 functions on arm64 with active tracing, bundled as index.mjs', () => {
+  it('are six Node.js 24 functions on arm64, bundled as index.mjs', () => {
     // Prepare / Act
     const { template } = synthStack('prod');
     // Assess
@@ -55,9 +56,45 @@ describe('Skein functions', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
     });
+  });
+
+  it('trace every function but the per-node workers, whose platform log lines stay at WARN', () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod');
+    const resources = template.toJSON().Resources;
+    const properties = (fn: IFunction) => resources[logicalId(stack, fn)].Properties;
+    const worker = stack.engine.pools[0]?.worker as IFunction;
+    // Assess
+    for (const fn of [
+      stack.api.handler,
+      stack.api.authorizer,
+      stack.engine.sweeper,
+      stack.engine.trigger,
+      stack.monitor.monitor,
+    ]) {
+      expect(properties(fn).TracingConfig).toEqual({ Mode: 'Active' });
+      expect(properties(fn).LoggingConfig).not.toHaveProperty('SystemLogLevel');
+    }
+    expect(properties(worker).TracingConfig).toBeUndefined();
+    expect(properties(worker).Environment.Variables).toMatchObject({ POWERTOOLS_TRACE_ENABLED: 'false' });
+    expect(properties(worker).LoggingConfig).toMatchObject({
+      LogFormat: 'JSON',
+      ApplicationLogLevel: 'INFO',
+      SystemLogLevel: 'WARN',
+    });
+  });
+
+  it('trace a pool that asks for it', () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod', { pools: [{ name: 'default', tracing: true }] });
+    const worker = stack.engine.pools[0]?.worker as IFunction;
+    const properties = template.toJSON().Resources[logicalId(stack, worker)].Properties;
+    // Assess
+    expect(properties.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(properties.Environment.Variables).not.toHaveProperty('POWERTOOLS_TRACE_ENABLED');
+    expect(properties.LoggingConfig).toMatchObject({ SystemLogLevel: 'WARN' });
   });
 
   it.each(['prod', 'dev'])(

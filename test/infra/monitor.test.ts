@@ -3,7 +3,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { SkeinMonitor } from '../../infra/constructs/monitor.ts';
 import { SkeinStore } from '../../infra/constructs/store.ts';
-import { getAtt, ref, synthStack, testApp } from './helpers.ts';
+import { monitorStreamFilters } from '../../shared/adapters/aws/dynamodb-run-stream.ts';
+import { ENV } from '../../shared/config.ts';
+import { getAtt, logicalId, ref, synthStack, testApp } from './helpers.ts';
 
 describe('SkeinMonitor', () => {
   it('reads the runs table stream from LATEST, bisecting and retrying failed batches, failures to a queue', () => {
@@ -20,6 +22,28 @@ describe('SkeinMonitor', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: getAtt(stack, stack.monitor.streamFailureQueue) } },
     });
+  });
+
+  it.each([
+    [undefined, 'failures'],
+    ['all', 'all'],
+    ['none', 'none'],
+  ] as const)('filters the stream to the records that make events (nodeEvents %s)', (given, level) => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod', given === undefined ? {} : { nodeEvents: given });
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (resource) =>
+        JSON.stringify(resource.Properties.FunctionName) ===
+        JSON.stringify(ref(stack, stack.monitor.monitor)),
+    );
+    const monitor = template.toJSON().Resources[logicalId(stack, stack.monitor.monitor)].Properties;
+    // Assess
+    const patterns = mapping?.Properties.FilterCriteria.Filters.map((filter: { Pattern: string }) =>
+      JSON.parse(filter.Pattern),
+    );
+    expect(patterns).toEqual(monitorStreamFilters(level));
+    expect(patterns.length).toBeLessThanOrEqual(5); // Lambda's default quota of filters per mapping
+    expect(monitor.Environment.Variables).toMatchObject({ [ENV.nodeEvents]: level });
   });
 
   it('encrypts both topics with a rotated customer key that CloudWatch alarms may use, and refuses non-TLS publishing', () => {

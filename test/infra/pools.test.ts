@@ -13,8 +13,22 @@ describe('resolvePools', () => {
     const pools = resolvePools([{ name: 'default' }, { name: 'heavy', memoryMb: 4096 }]);
     // Assess
     expect(pools).toEqual([
-      { name: 'default', memoryMb: 1024, maxConcurrency: 50, timeoutSeconds: 60, batchingWindowSeconds: 1 },
-      { name: 'heavy', memoryMb: 4096, maxConcurrency: 50, timeoutSeconds: 60, batchingWindowSeconds: 1 },
+      {
+        name: 'default',
+        memoryMb: 1024,
+        maxConcurrency: 50,
+        timeoutSeconds: 60,
+        batchingWindowSeconds: 1,
+        tracing: false,
+      },
+      {
+        name: 'heavy',
+        memoryMb: 4096,
+        maxConcurrency: 50,
+        timeoutSeconds: 60,
+        batchingWindowSeconds: 1,
+        tracing: false,
+      },
     ]);
   });
 
@@ -29,6 +43,7 @@ describe('resolvePools', () => {
     [[{ name: 'default', maxConcurrency: 1 }], 'maxConcurrency must be a whole number from 2 to 1000, got 1'],
     [[{ name: 'default', memoryMb: 100.5 }], 'memoryMb must be a whole number from 128 to 10240, got 100.5'],
     [[{ name: 'default', memory: 512 }], 'unknown settings memory'],
+    [[{ name: 'default', tracing: 'yes' }], 'tracing must be true or false, got "yes"'],
   ])('refuses %j and shows the bad value', (pools, message) => {
     // Act / Assess
     expect(() => resolvePools(pools as never)).toThrow(message);

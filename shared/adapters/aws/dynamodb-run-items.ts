@@ -66,12 +66,18 @@ export const LISTED_RUN_ATTRIBUTES = [
   'expiresAt',
 ] as const;
 
-export const runKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: 'RUN' });
+/** The sort key of a run item, and the prefix of a node item's (`N#<node id>`). */
+export const RUN_SK = 'RUN';
+export const NODE_SK_PREFIX = 'N#';
+export const runKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: RUN_SK });
 export const inputsKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: 'IN' });
-export const nodeKey = (runId: string, nodeId: string): Key => ({ pk: `R#${runId}`, sk: `N#${nodeId}` });
+export const nodeKey = (runId: string, nodeId: string): Key => ({
+  pk: `R#${runId}`,
+  sk: `${NODE_SK_PREFIX}${nodeId}`,
+});
 /** Which kind of item a sort key names: the run item, a node item, or another (inputs, done-sets, ...). */
 export const itemKindOf = (sk: string | undefined): 'run' | 'node' | undefined =>
-  sk === 'RUN' ? 'run' : sk?.startsWith('N#') ? 'node' : undefined;
+  sk === RUN_SK ? 'run' : sk?.startsWith(NODE_SK_PREFIX) ? 'node' : undefined;
 export const doneKey = (runId: string, setKey: string): Key => ({ pk: `R#${runId}`, sk: `E#${setKey}` });
 export const idempotencyKeyOf = (tenant: string, key: string): Key => ({
   pk: `T#${tenant}#I#${key}`,

@@ -90,3 +90,14 @@ describe('parsePoolTimeouts', () => {
     },
   );
 });
+
+describe('SKEIN_NODE_EVENTS', () => {
+  it('is failures unless set, and one of none, failures or all', () => {
+    expect(awsConfig({}).nodeEvents).toBe('failures');
+    expect(awsConfig({ [ENV.nodeEvents]: '' }).nodeEvents).toBe('failures');
+    expect(awsConfig({ [ENV.nodeEvents]: 'all' }).nodeEvents).toBe('all');
+    expect(() => awsConfig({ [ENV.nodeEvents]: 'some' }).nodeEvents).toThrow(
+      'SKEIN_NODE_EVENTS: node events must be one of none, failures, all, got "some"',
+    );
+  });
+});

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SnsNotifier } from '../../../shared/adapters/aws/sns-notifier.ts';
 import { createMonitorHandler, monitorMetrics } from '../../../shared/handlers/monitor.ts';
+import type { NodeEventLevel } from '../../../shared/monitor/events.ts';
 import type { RunContextLookup } from '../../../shared/monitor/run-context.ts';
 import { FakeClock } from '../../../shared/ports/clock.ts';
 import { streamRecord } from './fixtures.ts';
@@ -14,7 +15,11 @@ const sns = mockClient(SNSClient);
 const ENDED = '2026-01-01T12:00:05.500Z';
 const failure = { code: 'HTTP_500', message: 'upstream failed', nodeId: 'charge' };
 
-function setup(runContext?: RunContextLookup) {
+/** The handler at a node-event level (`all` by default here, to see every mapping; AWS's default is `failures`). */
+function setup(
+  runContext?: RunContextLookup,
+  { nodeEvents }: { nodeEvents?: NodeEventLevel } = { nodeEvents: 'all' },
+) {
   const metrics = monitorMetrics('prod');
   const emitted: Record<string, unknown>[] = [];
   vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
@@ -29,6 +34,7 @@ function setup(runContext?: RunContextLookup) {
     clock: new FakeClock(),
     log: (message) => logged.push(message),
     ...(runContext && { runContext }),
+    ...(nodeEvents && { nodeEvents }),
   });
   return { handler, emitted, logged };
 }
@@ -223,5 +229,56 @@ describe('the monitor handler on a DynamoDB stream batch', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(sns.calls()).toHaveLength(0);
     expect(emitted).toEqual([]);
+  });
+
+  it('publishes no node event but failures and retries by default, and reads no run for the others', async () => {
+    // Prepare
+    const lookup = vi.fn<RunContextLookup>(async () => ({ tenant: 'acme', workflow: 'orders', version: '1.0.0' }));
+    const { handler, emitted } = setup(lookup, {});
+    const transitions: [string, string][] = [
+      ['a', 'SUCCEEDED'],
+      ['b', 'SKIPPED'],
+      ['c', 'RETRY_WAIT'],
+      ['d', 'FAILED'],
+    ];
+    const event: DynamoDBStreamEvent = {
+      Records: [
+        streamRecord({
+          eventName: 'MODIFY',
+          oldItem: nodeAt('s', undefined),
+          newItem: nodeAt('s', 'RUNNING'),
+        }),
+        ...transitions.map(([id, status]) =>
+          streamRecord({ eventName: 'MODIFY', oldItem: nodeAt(id, 'RUNNING'), newItem: nodeAt(id, status) }),
+        ),
+      ],
+    };
+
+    // Act
+    const response = await handler(event);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(published().map((entry) => entry.MessageAttributes?.type?.StringValue)).toEqual([
+      'node.retrying',
+      'node.failed',
+    ]);
+    expect(lookup).toHaveBeenCalledTimes(1);
+    expect(emitted[0]).toMatchObject({ NodesFailed: 1 });
+    expect(emitted[0]).not.toHaveProperty('NodesSucceeded');
+  });
+
+  it('publishes the run events only at "none"', async () => {
+    // Prepare
+    const { handler } = setup(undefined, { nodeEvents: 'none' });
+
+    // Act
+    await handler(batch());
+
+    // Assess
+    expect(published().map((entry) => entry.MessageAttributes?.type?.StringValue)).toEqual([
+      'run.started',
+      'run.failed',
+    ]);
   });
 });
