@@ -17,6 +17,9 @@ const PRICE_KEYS = [
   'lambda_assumed_node_ms',
   'lambda_assumed_memory_mb',
   'stepfunctions_standard_per_million_transitions',
+  'sns_per_million_publishes',
+  'cloudwatch_logs_ingestion_per_gb',
+  'xray_per_million_traces_recorded',
 ] as const;
 
 /** The prices (USD) and assumptions the cost functions use; the file may hold more. */
@@ -124,4 +127,68 @@ export function stepFunctionsCostPerMillionNodes(
     throw new RangeError(`need transitions >= 0 and nodes > 0, got ${transitionsPerRun} and ${nodesPerRun}`);
   }
   return (transitionsPerRun / nodesPerRun) * prices.stepfunctions_standard_per_million_transitions;
+}
+
+/** What one node costs besides the engine's own requests (per node, averaged over runs). */
+export interface AllInCounts {
+  /** Monitor invocations: stream batches that passed the mapping's filter. */
+  readonly monitorInvocations: number;
+  /** Monitor compute, billed milliseconds (each invocation rounded up to 1 ms). */
+  readonly monitorMs: number;
+  /** The monitor function's memory. */
+  readonly monitorMemoryMb: number;
+  /** DynamoDB read units the monitor spends (run items read for node events). */
+  readonly monitorReadUnits: number;
+  /** SNS publish requests (a PublishBatch of up to 10 events is billed per 64 KB of payload). */
+  readonly snsPublishes: number;
+  /** CloudWatch Logs bytes ingested (26 bytes per log event included), every function together. */
+  readonly logBytes: number;
+  /** X-Ray traces recorded. */
+  readonly traces: number;
+}
+
+/** Dollars per million nodes: the engine's breakdown and what the rest adds. */
+export interface AllInBreakdown {
+  readonly engine: CostBreakdown;
+  readonly monitor: number;
+  readonly sns: number;
+  readonly logs: number;
+  readonly traces: number;
+  readonly total: number;
+}
+
+const GIGABYTE = 1024 ** 3;
+
+/**
+ * The all-in dollars per million nodes: the engine (`costPerMillionNodes`) plus the monitor's
+ * invocations, compute and reads, SNS publishes, CloudWatch Logs ingestion and X-Ray traces.
+ * @example allInCostPerMillionNodes(engineCounts, { monitorInvocations: 0.002, ... }).total
+ */
+export function allInCostPerMillionNodes(
+  engine: NodeRequestCounts,
+  extra: AllInCounts,
+  prices: Prices = defaultPrices(),
+): AllInBreakdown {
+  for (const [key, value] of Object.entries(extra)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new RangeError(`${key} must be a number >= 0, got ${value}`);
+    }
+  }
+  const engineCost = costPerMillionNodes(engine, prices);
+  const monitorGbSeconds = MILLION * (extra.monitorMs / 1000) * (extra.monitorMemoryMb / 1024);
+  const monitor =
+    extra.monitorInvocations * prices.lambda_per_million_requests +
+    monitorGbSeconds * prices.lambda_arm64_per_gb_second +
+    extra.monitorReadUnits * prices.dynamodb_on_demand_per_million_read_units;
+  const sns = extra.snsPublishes * prices.sns_per_million_publishes;
+  const logs = ((MILLION * extra.logBytes) / GIGABYTE) * prices.cloudwatch_logs_ingestion_per_gb;
+  const traces = extra.traces * prices.xray_per_million_traces_recorded;
+  return {
+    engine: engineCost,
+    monitor,
+    sns,
+    logs,
+    traces,
+    total: engineCost.total + monitor + sns + logs + traces,
+  };
 }

@@ -25,13 +25,16 @@ const ACCEPTS_CAPACITY = new Set([
   'TransactGetItemsCommand',
 ]);
 
+const MINIMUM_READ = new Set(['GetItemCommand', 'QueryCommand']);
+
 interface Capacity {
   readonly CapacityUnits?: number;
 }
 
 /**
  * Adds a middleware that asks for `ReturnConsumedCapacity: TOTAL` on every request and adds up the
- * units DynamoDB reports, split into writes and reads by command. Counts are live: read them any time.
+ * units DynamoDB reports, split into writes and reads by command, a read that found nothing at
+ * DynamoDB's minimum. Counts are live: read them any time.
  * @example const counts = countDynamoDb(client); ...; counts.writeUnits
  */
 export function countDynamoDb(client: DynamoDBClient): DynamoCounts {
@@ -44,10 +47,14 @@ export function countDynamoDb(client: DynamoDBClient): DynamoCounts {
       counts.requests[command] = (counts.requests[command] ?? 0) + 1;
       const result = await next(args);
       const consumed = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
-      const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
+      const reported = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
         (sum, entry) => sum + (entry.CapacityUnits ?? 0),
         0,
       );
+      // DynamoDB Local reports 0 for a GetItem or Query that finds nothing; DynamoDB bills such a
+      // read its minimum (half a unit eventually consistent, one strongly consistent).
+      const units =
+        reported === 0 && MINIMUM_READ.has(command) ? (input.ConsistentRead === true ? 1 : 0.5) : reported;
       counts.units[command] = (counts.units[command] ?? 0) + units;
       if (WRITES.has(command)) counts.writeUnits += units;
       else counts.readUnits += units;

@@ -5,12 +5,13 @@ import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-stor
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
 import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
+import type { EngineEvent } from '../shared/engine/context.ts';
 import { publishDefinition } from '../shared/engine/publish-definition.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../shared/executors/registry.ts';
 import { systemClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
-import type { Queue } from '../shared/ports/queue.ts';
+import type { Queue, ReceivedMessage } from '../shared/ports/queue.ts';
 import type { RunStore } from '../shared/ports/run-store.ts';
 
 /** SQS requests as Lambda + SQS would make them: sends are batched by the engine, receives and deletes by the event source mapping. */
@@ -45,8 +46,27 @@ export function countingQueue(queue: Queue): { queue: Queue; counts: QueueCounts
   return { queue: wrapped, counts };
 }
 
+/**
+ * Handles one received batch and settles it (deletes what is done): by default each message
+ * through `engine.handleMessage`; the all-in benchmark passes the Lambda worker handler instead.
+ */
+export type DeliverBatch = (
+  engine: RunEngine,
+  queue: Queue,
+  batch: readonly ReceivedMessage[],
+) => Promise<void>;
+
+export interface EngineBenchOptions {
+  /** How a batch is handled. @default engine.handleMessage per message */
+  readonly deliver?: DeliverBatch;
+  /** Also told of every engine event (the AWS composition logs some). */
+  readonly observer?: (event: EngineEvent) => void;
+}
+
 export interface EngineBench {
   readonly engine: RunEngine;
+  /** Where `publish` puts definitions (another engine on the same store reads them here). */
+  readonly definitions: MemoryDefinitionStore;
   readonly counts: QueueCounts;
   publish(definition: { id: string; version: string }): Promise<void>;
   /** Starts a run and resolves with its duration in ms once it has ended. */
@@ -58,7 +78,7 @@ export interface EngineBench {
  * An engine on `runs` with an in-process queue and `workers` concurrent pollers (each handling a
  * batch of up to 10 messages concurrently, like a Lambda worker).
  */
-export function engineBench(runs: RunStore, workers = 8): EngineBench {
+export function engineBench(runs: RunStore, workers = 8, options: EngineBenchOptions = {}): EngineBench {
   const memoryQueue = new MemoryQueue({ clock: systemClock, visibilitySeconds: 120 });
   const { queue, counts } = countingQueue(memoryQueue);
   const definitions = new MemoryDefinitionStore();
@@ -76,11 +96,22 @@ export function engineBench(runs: RunStore, workers = 8): EngineBench {
     sandbox,
     random: Math.random,
     observer: (event) => {
+      options.observer?.(event);
       if (!event.type.startsWith('run.') || event.type === 'run.started') return;
       ended.set(event.runId, event.type);
       waiting.get(event.runId)?.(event.type);
     },
   });
+  const deliver: DeliverBatch =
+    options.deliver ??
+    (async (_engine, _queue, batch) => {
+      await Promise.all(
+        batch.map(async (message) => {
+          const result = await engine.handleMessage(message.body);
+          if (result.kind === 'done') await memoryQueue.delete(message.receipt);
+        }),
+      );
+    });
   let stopped = false;
   let wake: (() => void) | undefined;
   const idle = () =>
@@ -98,18 +129,14 @@ export function engineBench(runs: RunStore, workers = 8): EngineBench {
         continue;
       }
       counts.batches += 1;
-      await Promise.all(
-        batch.map(async (message) => {
-          const result = await engine.handleMessage(message.body);
-          if (result.kind === 'done') await memoryQueue.delete(message.receipt);
-        }),
-      );
+      await deliver(engine, queue, batch);
       counts.deleteRequests += 1;
     }
   };
   const pollers = Array.from({ length: workers }, poll);
   return {
     engine,
+    definitions,
     counts,
     publish: async (definition) => {
       await publishDefinition(

@@ -18,6 +18,7 @@ import { SchedulerTimer } from '../../shared/adapters/aws/scheduler-timer.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
+import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
@@ -76,11 +77,7 @@ export function buildEngine(executors: ExecutorRegistry): RunEngine {
     executors,
     sandbox: sandbox(),
     random: Math.random,
-    // Failures and retries are logged with their run, node and attempt; other events are not
-    // (a log line per node would cost more than the node).
-    observer: (event) => {
-      if (LOGGED_EVENTS.has(event.type)) logger.info(event.type, { ...event });
-    },
+    observer: logEngineEvent,
     log: (message, details) => logger.warn(message, { ...details }),
     settings: {
       // SKEIN_TENANT_MAX_ACTIVE_RUNS (CDK context `tenantMaxActiveRuns`): the tenant quota, none by default.
@@ -101,6 +98,15 @@ const LOGGED_EVENTS: ReadonlySet<string> = new Set([
   'run.timed_out',
   'run.cancelled',
 ]);
+
+/**
+ * The engine observer on AWS: failures, retries and stops are logged with their run, node and
+ * attempt; other events are not (a log line per node would cost more than the node, see the
+ * all-in cost in bench/RESULTS.md).
+ */
+export function logEngineEvent(event: EngineEvent): void {
+  if (LOGGED_EVENTS.has(event.type)) logger.info(event.type, { ...event });
+}
 
 /** The engine of the functions that start, control and sweep runs but never run a node. */
 export const engine = once(() => buildEngine(new ExecutorRegistry()));

@@ -45,6 +45,9 @@ export interface SkeinEngineProps {
   readonly tenantMaxActiveRuns?: number;
 }
 
+/** The sweeper's memory (it runs every minute: the all-in benchmark prices its invocations at this). */
+export const SWEEPER_MEMORY_MB = 512;
+
 /**
  * The run engine: one {@link WorkerPool} per pool (queue, dead-letter queue, worker), the
  * {@link SkeinTimer} for long delays (EventBridge Scheduler), the sweeper (every minute:
@@ -136,7 +139,7 @@ export class SkeinEngine extends Construct {
       handler: 'sweeper',
       stage: props.stage,
       description: 'Skein sweeper: times out runs, re-enqueues expired leases and lost messages',
-      memoryMb: 512,
+      memoryMb: SWEEPER_MEMORY_MB,
       timeout: Duration.seconds(60),
       environment: shared,
       // Ending a run whose last sink finished evaluates the run's `outputs`.

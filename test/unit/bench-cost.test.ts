@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  allInCostPerMillionNodes,
   costPerMillionNodes,
   loadPrices,
   PRICES_URL,
@@ -127,5 +128,55 @@ describe('summarize', () => {
     expect(percentile([5, 1, 3], 50)).toBe(3);
     expect(summarize([7]).p99).toBe(7);
     expect(() => summarize([])).toThrow(RangeError);
+  });
+});
+
+describe('allInCostPerMillionNodes', () => {
+  it('adds the monitor, SNS, logs and traces to the engine, each at its prices.json price', () => {
+    // Prepare
+    const engine = { writeUnits: 2, readUnits: 1, sqsRequests: 3, lambdaInvocations: 1 };
+    const extra = {
+      monitorInvocations: 0.5,
+      monitorMs: 4,
+      monitorMemoryMb: 512,
+      monitorReadUnits: 0.25,
+      snsPublishes: 0.2,
+      logBytes: 1024,
+      traces: 0.05,
+    };
+    // Act
+    const cost = allInCostPerMillionNodes(engine, extra, fixture);
+    // Assess
+    const monitor =
+      0.5 * price('lambda_per_million_requests') +
+      1_000_000 * 0.004 * 0.5 * price('lambda_arm64_per_gb_second') +
+      0.25 * price('dynamodb_on_demand_per_million_read_units');
+    expect(cost.monitor).toBeCloseTo(monitor, 10);
+    expect(cost.sns).toBeCloseTo(0.2 * price('sns_per_million_publishes'), 10);
+    expect(cost.logs).toBeCloseTo(
+      ((1_000_000 * 1024) / 1024 ** 3) * price('cloudwatch_logs_ingestion_per_gb'),
+      10,
+    );
+    expect(cost.traces).toBeCloseTo(0.05 * price('xray_per_million_traces_recorded'), 10);
+    expect(cost.total).toBeCloseTo(
+      costPerMillionNodes(engine, fixture).total + cost.monitor + cost.sns + cost.logs + cost.traces,
+      10,
+    );
+  });
+
+  it('refuses a negative or missing count', () => {
+    const engine = { writeUnits: 2, readUnits: 1, sqsRequests: 3, lambdaInvocations: 1 };
+    const extra = {
+      monitorInvocations: 0,
+      monitorMs: 0,
+      monitorMemoryMb: 512,
+      monitorReadUnits: 0,
+      snsPublishes: 0,
+      logBytes: -1,
+      traces: 0,
+    };
+    expect(() => allInCostPerMillionNodes(engine, extra, fixture)).toThrow(
+      'logBytes must be a number >= 0, got -1',
+    );
   });
 });
