@@ -233,7 +233,11 @@ describe('the monitor handler on a DynamoDB stream batch', () => {
 
   it('publishes no node event but failures and retries by default, and reads no run for the others', async () => {
     // Prepare
-    const lookup = vi.fn<RunContextLookup>(async () => ({ tenant: 'acme', workflow: 'orders', version: '1.0.0' }));
+    const lookup = vi.fn<RunContextLookup>(async () => ({
+      tenant: 'acme',
+      workflow: 'orders',
+      version: '1.0.0',
+    }));
     const { handler, emitted } = setup(lookup, {});
     const transitions: [string, string][] = [
       ['a', 'SUCCEEDED'],
