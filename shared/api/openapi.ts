@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { definitionSchema } from '../domain/definition-schema.ts';
 import {
   dependencySchema,
+  dependentSchema,
   errorSchema,
   pageQuerySchema,
   publishedSchema,
@@ -116,7 +117,18 @@ export function documentRoutes(app: OpenAPIHono): void {
     security,
     request: { params },
     responses: {
-      200: json(workflowSummarySchema.extend({ versions: z.array(versionSummarySchema) }), 'The workflow'),
+      200: json(
+        workflowSummarySchema.extend({
+          versions: z.array(versionSummarySchema),
+          dependents: z
+            .array(dependentSchema)
+            .meta({
+              description:
+                'Published versions of other workflows that call this one, and the range each accepts.',
+            }),
+        }),
+        'The workflow',
+      ),
       ...errors,
     },
   });

@@ -22,7 +22,24 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
-export const dependencySchema = z.object({ workflowId: z.string(), range: z.string(), nodeId: z.string() });
+export const dependencySchema = z.object({
+  workflowId: z.string(),
+  range: z.string(),
+  nodeId: z.string(),
+  reads: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'Outputs of the called workflow this node reads ("*": the whole output).' }),
+  supplies: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'Inputs this node gives the called workflow ("*": computed, not checked).' }),
+});
+
+/** A published version that calls the workflow (`GET .../workflows/{wf}`). */
+export const dependentSchema = z
+  .object({ workflowId: z.string(), version: z.string(), nodeId: z.string(), range: z.string() })
+  .meta({ id: 'Dependent' });
 
 export const workflowSummarySchema = z
   .object({

@@ -17,4 +17,9 @@ export const LIMITS = {
    * and everything after them recurse per level; real workflows stay far below.
    */
   maxNestingDepth: 256,
+  /**
+   * Distinct workflows one definition may call (`workflow` nodes, maps over a workflow): publishing
+   * records each in the same transaction as the version (DynamoDB: at most 100 items).
+   */
+  maxCalledWorkflows: 50,
 } as const;

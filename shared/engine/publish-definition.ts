@@ -14,6 +14,7 @@ import {
   type VersionRecord,
   type WorkflowRecord,
 } from '../ports/definition-store.ts';
+import { checkCalls, checkDependents } from './publish-contracts.ts';
 
 export interface PublishDeps {
   readonly definitions: DefinitionStore;
@@ -58,7 +59,9 @@ const MAX_ATTEMPTS = 5;
 
 /**
  * Publishes an immutable version: validates it, refuses a version that is not greater than the
- * latest of its major line, and treats re-publishing the identical body as a no-op. Concurrent
+ * latest of its major line, checks the contracts with the workflows it calls and with the
+ * published callers that would pick it up (`publish-contracts.ts`), and treats re-publishing the
+ * identical body as a no-op. Concurrent
  * publishes of one workflow are serialised by the store's revision check and retried here.
  */
 export async function publishDefinition(deps: PublishDeps, request: PublishRequest): Promise<PublishResult> {
@@ -87,6 +90,7 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
     );
   }
   const digest = createHash('sha256').update(canonicalJson(definition)).digest('hex');
+  const publishing = { tenant, workflowId, version, definition, calls: dependenciesOf(definition) };
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const [workflow, existing] = await Promise.all([
@@ -102,6 +106,8 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
       majorHead,
     });
     if (decision.kind === 'identical' && existing) return { created: false, record: existing };
+    await checkCalls(deps.definitions, publishing);
+    await checkDependents(deps.definitions, publishing);
 
     const publishedAt = new Date(deps.clock.now()).toISOString();
     const record: VersionRecord = {
@@ -112,7 +118,7 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
       digest,
       publishedAt,
       ...(definition.description !== undefined && { description: definition.description }),
-      dependencies: dependenciesOf(definition),
+      dependencies: [...publishing.calls],
     };
     try {
       await deps.definitions.putVersion(record, nextSummary(workflow, record), workflow?.revision);

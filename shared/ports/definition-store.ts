@@ -32,6 +32,16 @@ export interface WorkflowRecord {
 
 export type VersionSummary = Pick<VersionRecord, 'version' | 'digest' | 'publishedAt' | 'description'>;
 
+/** A published version that calls a workflow, and its calling nodes' needs (`domain/contracts.ts`). */
+export interface DependentRecord {
+  /** The calling workflow. */
+  readonly workflowId: string;
+  /** Its published version that calls. */
+  readonly version: string;
+  /** Its calls of the workflow (one per calling node). */
+  readonly calls: readonly WorkflowDependency[];
+}
+
 /** `putVersion` lost a race: the workflow changed since it was read. Read again and retry. */
 export class ConcurrentPublishError extends Error {
   constructor(readonly workflowId: string) {
@@ -61,4 +71,9 @@ export interface DefinitionStore {
   listWorkflows(tenant: string, page?: PageRequest): Promise<Page<WorkflowRecord>>;
   /** Versions of a workflow, newest (greatest semver) first. */
   listVersions(tenant: string, workflowId: string, page?: PageRequest): Promise<Page<VersionSummary>>;
+  /**
+   * Every published version (of any workflow of the tenant) that calls `workflowId`, by workflow
+   * then version; `putVersion` records a version's calls from its `dependencies` in the same write.
+   */
+  listDependents(tenant: string, workflowId: string): Promise<DependentRecord[]>;
 }

@@ -34,6 +34,48 @@ export function describeDefinitionStoreContract(name: string, makeStore: () => P
       expect(workflows).toEqual({ items: [] });
     });
 
+    it('lists the published versions that call a workflow, with their calls, by caller then version', async () => {
+      // Prepare
+      const store = await makeStore();
+      const tenant = newTenant();
+      const call = (nodeId: string, workflowId = 'billing') => ({
+        workflowId,
+        range: '^2.1.0',
+        nodeId,
+        reads: ['total'],
+        supplies: ['amount'],
+      });
+      const orders1 = versionRecord(tenant, 'orders', '1.0.0', {
+        dependencies: [call('bill'), call('ship', 'shipping')],
+      });
+      const orders2 = versionRecord(tenant, 'orders', '1.10.0', {
+        dependencies: [call('bill'), call('refund')],
+      });
+      const audit = versionRecord(tenant, 'audit', '3.0.0', { dependencies: [call('check')] });
+      await store.putVersion(orders1, summaryAfter(undefined, orders1), undefined);
+      await store.putVersion(orders2, summaryAfter(summaryAfter(undefined, orders1), orders2), 1);
+      await store.putVersion(audit, summaryAfter(undefined, audit), undefined);
+
+      // Act
+      const billing = await store.listDependents(tenant, 'billing');
+      const shipping = await store.listDependents(tenant, 'shipping');
+      const nobody = await store.listDependents(tenant, 'orders');
+      const otherTenant = await store.listDependents(newTenant(), 'billing');
+
+      // Assess
+      expect(billing).toEqual([
+        { workflowId: 'audit', version: '3.0.0', calls: [call('check')] },
+        { workflowId: 'orders', version: '1.0.0', calls: [call('bill')] },
+        { workflowId: 'orders', version: '1.10.0', calls: [call('bill'), call('refund')] },
+      ]);
+      expect(shipping).toEqual([
+        { workflowId: 'orders', version: '1.0.0', calls: [call('ship', 'shipping')] },
+      ]);
+      expect(nobody).toEqual([]);
+      expect(otherTenant).toEqual([]);
+      expect((await store.listVersions(tenant, 'billing')).items).toEqual([]);
+    });
+
     it('reads back a first publish exactly as it was written', async () => {
       // Prepare
       const store = await makeStore();

@@ -135,6 +135,11 @@ describe('the OpenAPI document', () => {
     // Prepare
     const { app, headers } = await setup();
     const definition = { nodes: { child: { type: 'workflow', workflow: 'billing', version: '^1.2.0' } } };
+    await app.request('/v1/tenants/acme/workflows/billing/versions/1.2.0', {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ nodes: { a: { type: 'noop' } } }),
+    });
     await app.request('/v1/tenants/acme/workflows/caller/versions/1.0.0', {
       method: 'PUT',
       headers,
@@ -151,7 +156,9 @@ describe('the OpenAPI document', () => {
 
     // Assess
     const body = (await response.json()) as Json;
-    expect(body.dependencies).toEqual([{ workflowId: 'billing', range: '^1.2.0', nodeId: 'child' }]);
+    expect(body.dependencies).toEqual([
+      { workflowId: 'billing', range: '^1.2.0', nodeId: 'child', reads: [], supplies: [] },
+    ]);
     expect(Object.keys(body).filter((field) => !(field in documented))).toEqual([]);
   });
 

@@ -92,12 +92,16 @@ describe('publishDefinition', () => {
     });
   });
 
-  it('records the workflows a definition calls', async () => {
+  it('records the workflows a definition calls, with what each call reads and gives', async () => {
     const { publish } = setup();
+    await publish('1.2.0', { outputs: { total: 1 }, nodes: { a: { type: 'noop' } } }, 'billing');
     const result = await publish('1.0.0', {
-      nodes: { child: { type: 'workflow', workflow: 'billing', version: '^1.2.0' } },
+      outputs: { charged: '{% $nodes.child.output.total %}' },
+      nodes: { child: { type: 'workflow', workflow: 'billing', version: '^1.2.0', with: { orderId: 7 } } },
     });
-    expect(result.record.dependencies).toEqual([{ workflowId: 'billing', range: '^1.2.0', nodeId: 'child' }]);
+    expect(result.record.dependencies).toEqual([
+      { workflowId: 'billing', range: '^1.2.0', nodeId: 'child', reads: ['total'], supplies: ['orderId'] },
+    ]);
   });
 
   describe('against the pools’ function timeouts', () => {

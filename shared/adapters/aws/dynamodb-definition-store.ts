@@ -7,6 +7,7 @@
  * | version          | `T#<tenant>#W#<workflowId>` | `V#<sortKey>`        | VersionRecord minus definition; |
  * |                  |                             |                      | `body` (B) or `parts` (N)       |
  * | body chunk       | `T#<tenant>#W#<workflowId>` | `C#<sortKey>#<nnn>`  | `body` (B)                      |
+ * | dependent        | `T#<tenant>#W#<calledId>`   | `D#<callerId>#<sortKey>` | `callerId`, `callerVersion`, `calls` |
  *
  * - `<sortKey>` is `versionSortKey(version)`: its byte order is semver precedence, so versions
  *   list newest first with `ScanIndexForward: false` and no sorting in code.
@@ -15,7 +16,9 @@
  *   reassembled (in sk order) on read. Chunks use their own `C#` prefix, not `V#<key>#P#<n>`, so
  *   listing versions is a pure key range: a FilterExpression is applied after `Limit`, which
  *   would give short or empty pages.
- * - Publishing is one TransactWriteItems: the version (and its chunks) with
+ * - A version that calls other workflows writes one dependent item into each called workflow's
+ *   partition, so `listDependents` is one query of the called workflow's `D#` range.
+ * - Publishing is one TransactWriteItems: the version (and its chunks and dependent items) with
  *   `attribute_not_exists(pk)`, and the summary with `attribute_not_exists(pk)` for a first
  *   publish or `revision = :expected` after. A cancellation for ConditionalCheckFailed, or for
  *   TransactionConflict (another publish of the same workflow in flight), is a
@@ -35,11 +38,13 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { WorkflowDefinition } from '../../domain/definition-schema.ts';
+import type { WorkflowDependency } from '../../domain/dependencies.ts';
 import { SkeinError } from '../../domain/problems.ts';
 import { versionSortKey } from '../../domain/versions.ts';
 import {
   ConcurrentPublishError,
   type DefinitionStore,
+  type DependentRecord,
   type VersionRecord,
   type VersionSummary,
   type WorkflowRecord,
@@ -125,7 +130,7 @@ export class DynamoDbDefinitionStore implements DefinitionStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      ...chunks.map((Item) => ({
+      ...[...chunks, ...dependentItems(version)].map((Item) => ({
         Put: { TableName, Item, ConditionExpression: 'attribute_not_exists(pk)' },
       })),
       {
@@ -147,6 +152,26 @@ export class DynamoDbDefinitionStore implements DefinitionStore {
   async listWorkflows(tenant: string, page: PageRequest = {}): Promise<Page<WorkflowRecord>> {
     const result = await this.query({ pk: `T#${tenant}`, prefix: 'W#', forward: true }, page);
     return { ...result, items: result.items.map(toWorkflow) };
+  }
+
+  async listDependents(tenant: string, workflowId: string): Promise<DependentRecord[]> {
+    const out: DependentRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.query(
+        { pk: versionPk(tenant, workflowId), prefix: 'D#', forward: true },
+        { limit: MAX_PAGE_SIZE, ...(cursor !== undefined && { cursor }) },
+      );
+      for (const item of page.items) {
+        out.push({
+          workflowId: String(item.callerId),
+          version: String(item.callerVersion),
+          calls: item.calls as WorkflowDependency[],
+        });
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return out;
   }
 
   async listVersions(
@@ -214,6 +239,21 @@ const versionKey = (tenant: string, workflowId: string, version: string): Key =>
   pk: versionPk(tenant, workflowId),
   sk: `V#${versionSortKey(version)}`,
 });
+/** One item per workflow a version calls, in the called workflow's partition. */
+function dependentItems(version: VersionRecord): Item[] {
+  const byCalled = new Map<string, WorkflowDependency[]>();
+  for (const call of version.dependencies) {
+    byCalled.set(call.workflowId, [...(byCalled.get(call.workflowId) ?? []), call]);
+  }
+  return [...byCalled].map(([calledId, calls]) => ({
+    pk: versionPk(version.tenant, calledId),
+    sk: `D#${version.workflowId}#${versionSortKey(version.version)}`,
+    callerId: version.workflowId,
+    callerVersion: version.version,
+    calls: calls.map((call) => withoutUndefined({ ...call })),
+  }));
+}
+
 const chunkKey = (key: Key, n: number): Key => ({
   pk: key.pk,
   sk: `C#${key.sk.slice(2)}#${String(n).padStart(3, '0')}`,

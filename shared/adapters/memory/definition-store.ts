@@ -2,6 +2,7 @@ import semver from 'semver';
 import {
   ConcurrentPublishError,
   type DefinitionStore,
+  type DependentRecord,
   type VersionRecord,
   type VersionSummary,
   type WorkflowRecord,
@@ -37,6 +38,25 @@ export class MemoryDefinitionStore implements DefinitionStore {
       .filter((w) => w.tenant === tenant)
       .sort((a, b) => (a.workflowId < b.workflowId ? -1 : 1));
     return pageOf(all.map(clone), page, (w) => w.workflowId);
+  }
+
+  async listDependents(tenant: string, workflowId: string): Promise<DependentRecord[]> {
+    return [...this.versions.values()]
+      .filter((v) => v.tenant === tenant)
+      .map((v) => ({
+        workflowId: v.workflowId,
+        version: v.version,
+        calls: v.dependencies.filter((call) => call.workflowId === workflowId),
+      }))
+      .filter((dependent) => dependent.calls.length > 0)
+      .sort((a, b) =>
+        a.workflowId === b.workflowId
+          ? semver.compare(a.version, b.version)
+          : a.workflowId < b.workflowId
+            ? -1
+            : 1,
+      )
+      .map(clone);
   }
 
   async listVersions(

@@ -46,10 +46,14 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
     const versions = await definitions.listVersions(workflow.tenant, workflow.workflowId, {
       limit: DEFAULT_PAGE_SIZE,
     });
+    const dependents = await definitions.listDependents(workflow.tenant, workflow.workflowId);
     return c.json({
       ...summaryOf(workflow),
       versions: versions.items,
       ...(versions.cursor && { cursor: versions.cursor }),
+      dependents: dependents.flatMap(({ workflowId, version, calls }) =>
+        calls.map(({ nodeId, range }) => ({ workflowId, version, nodeId, range })),
+      ),
     });
   });
 
