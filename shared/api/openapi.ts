@@ -120,12 +120,10 @@ export function documentRoutes(app: OpenAPIHono): void {
       200: json(
         workflowSummarySchema.extend({
           versions: z.array(versionSummarySchema),
-          dependents: z
-            .array(dependentSchema)
-            .meta({
-              description:
-                'Published versions of other workflows that call this one, and the range each accepts.',
-            }),
+          dependents: z.array(dependentSchema).meta({
+            description:
+              'Published versions of other workflows that call this one, and the range each accepts.',
+          }),
         }),
         'The workflow',
       ),
