@@ -73,9 +73,14 @@ const describe = (broken: BrokenDependent) => {
 /**
  * Checks the workflows a definition calls: at most `maxCalledWorkflows` of them, each published,
  * each range matched by a published version, and that version declaring the outputs the caller
- * reads and getting the required inputs it names. Throws `UnresolvedCallError` listing every problem.
+ * reads and getting the required inputs it names. Throws `UnresolvedCallError` listing every
+ * problem; otherwise returns the revision of each called workflow's summary as read, for
+ * `putVersion` to hold them.
  */
-export async function checkCalls(definitions: DefinitionStore, publishing: PublishingVersion): Promise<void> {
+export async function checkCalls(
+  definitions: DefinitionStore,
+  publishing: PublishingVersion,
+): Promise<Record<string, number>> {
   const called = [...new Set(publishing.calls.map((call) => call.workflowId))];
   const problems: Problem[] = [];
   if (called.length > LIMITS.maxCalledWorkflows) {
@@ -86,10 +91,21 @@ export async function checkCalls(definitions: DefinitionStore, publishing: Publi
     });
     throw new UnresolvedCallError(problems);
   }
+  // Each summary is read before the versions: the publish is conditional on its revision, so a
+  // version of a called workflow published after this read makes the publish check again.
+  const revisions: Record<string, number> = {};
+  const versionsOf = new Map<string, string[]>();
+  for (const id of called) {
+    const summary =
+      id === publishing.workflowId ? undefined : await definitions.getWorkflow(publishing.tenant, id);
+    if (summary === undefined) continue;
+    revisions[id] = summary.revision;
+    versionsOf.set(id, await allVersions(definitions, publishing.tenant, id));
+  }
   for (const call of publishing.calls) {
     const path = `$.nodes.${call.nodeId}`;
     const self = call.workflowId === publishing.workflowId;
-    const versions = self ? [] : await allVersions(definitions, publishing.tenant, call.workflowId);
+    const versions = versionsOf.get(call.workflowId) ?? [];
     if (self || versions.length === 0) {
       problems.push({
         code: 'UNKNOWN_NODE',
@@ -128,6 +144,7 @@ export async function checkCalls(definitions: DefinitionStore, publishing: Publi
     }
   }
   if (problems.length > 0) throw new UnresolvedCallError(problems);
+  return revisions;
 }
 
 /**

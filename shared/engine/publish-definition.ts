@@ -106,7 +106,7 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
       majorHead,
     });
     if (decision.kind === 'identical' && existing) return { created: false, record: existing };
-    await checkCalls(deps.definitions, publishing);
+    const calledRevisions = await checkCalls(deps.definitions, publishing);
     await checkDependents(deps.definitions, publishing);
 
     const publishedAt = new Date(deps.clock.now()).toISOString();
@@ -121,7 +121,12 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
       dependencies: [...publishing.calls],
     };
     try {
-      await deps.definitions.putVersion(record, nextSummary(workflow, record), workflow?.revision);
+      await deps.definitions.putVersion(
+        record,
+        nextSummary(workflow, record),
+        workflow?.revision,
+        calledRevisions,
+      );
       return { created: true, record };
     } catch (error) {
       if (!(error instanceof ConcurrentPublishError)) throw error;

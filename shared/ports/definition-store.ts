@@ -61,11 +61,17 @@ export interface DefinitionStore {
    * Writes a new version and the workflow's new summary atomically. Fails with
    * `ConcurrentPublishError` unless the stored summary's revision is still `expectedRevision`
    * (absent for a first publish) and the version does not exist yet.
+   *
+   * `calledRevisions` (workflow id → the revision its summary had when the caller's contract was
+   * checked): each called workflow's revision must still be that one, and is bumped in the same
+   * write, so a caller and a callee published at the same moment cannot both pass their checks
+   * (one of them fails with `ConcurrentPublishError` and checks again).
    */
   putVersion(
     version: VersionRecord,
     workflow: WorkflowRecord,
     expectedRevision: number | undefined,
+    calledRevisions?: Readonly<Record<string, number>>,
   ): Promise<void>;
   /** Workflows of a tenant, by id. */
   listWorkflows(tenant: string, page?: PageRequest): Promise<Page<WorkflowRecord>>;

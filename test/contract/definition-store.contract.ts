@@ -76,6 +76,26 @@ export function describeDefinitionStoreContract(name: string, makeStore: () => P
       expect((await store.listVersions(tenant, 'billing')).items).toEqual([]);
     });
 
+    it('holds the revisions of the called workflows: a stale one refuses the publish, a current one moves on', async () => {
+      // Prepare
+      const store = await makeStore();
+      const tenant = newTenant();
+      const billing = versionRecord(tenant, 'billing', '1.0.0');
+      await store.putVersion(billing, summaryAfter(undefined, billing), undefined);
+      const calls = [{ workflowId: 'billing', range: '^1.0.0', nodeId: 'bill', reads: [], supplies: [] }];
+      const orders = versionRecord(tenant, 'orders', '1.0.0', { dependencies: calls });
+
+      // Act
+      const stale = store.putVersion(orders, summaryAfter(undefined, orders), undefined, { billing: 7 });
+
+      // Assess
+      await expect(stale).rejects.toBeInstanceOf(ConcurrentPublishError);
+      expect(await store.getVersion(tenant, 'orders', '1.0.0')).toBeUndefined();
+      await store.putVersion(orders, summaryAfter(undefined, orders), undefined, { billing: 1 });
+      expect(await store.getVersion(tenant, 'orders', '1.0.0')).toEqual(orders);
+      expect(await store.getWorkflow(tenant, 'billing')).toMatchObject({ latest: '1.0.0', revision: 2 });
+    });
+
     it('reads back a first publish exactly as it was written', async () => {
       // Prepare
       const store = await makeStore();

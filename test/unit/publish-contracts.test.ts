@@ -299,3 +299,29 @@ describe('the API on contracts', () => {
     });
   });
 });
+
+describe('a caller and a callee published at the same moment', () => {
+  it('cannot both pass: the callee that would break the caller is refused whichever lands first', async () => {
+    for (const order of ['caller first', 'callee first'] as const) {
+      // Prepare
+      const { deps, publish } = setup();
+      await publish('billing', '1.2.0', billing(['total']));
+      const callerPublish = () => publish('orders', '1.0.0', caller('$nodes.bill.output.total'));
+      const calleePublish = () => publish('billing', '1.3.0', billing([]));
+
+      // Act: both read before either writes
+      const results = await Promise.allSettled(
+        order === 'caller first' ? [callerPublish(), calleePublish()] : [calleePublish(), callerPublish()],
+      );
+
+      // Assess: exactly one of them is refused, and what is stored is consistent
+      expect(
+        results.filter((result) => result.status === 'rejected'),
+        order,
+      ).toHaveLength(1);
+      const orders = await deps.definitions.getVersion('t1', 'orders', '1.0.0');
+      const billing13 = await deps.definitions.getVersion('t1', 'billing', '1.3.0');
+      expect(orders !== undefined && billing13 !== undefined, order).toBe(false);
+    }
+  });
+});

@@ -20,7 +20,8 @@
  *   partition, so `listDependents` is one query of the called workflow's `D#` range.
  * - Publishing is one TransactWriteItems: the version (and its chunks and dependent items) with
  *   `attribute_not_exists(pk)`, and the summary with `attribute_not_exists(pk)` for a first
- *   publish or `revision = :expected` after. A cancellation for ConditionalCheckFailed, or for
+ *   publish or `revision = :expected` after, and each called workflow's summary moved on from the
+ *   revision its contract was checked at (`revision = :seen`). A cancellation for ConditionalCheckFailed, or for
  *   TransactionConflict (another publish of the same workflow in flight), is a
  *   `ConcurrentPublishError`: in both cases re-reading and retrying is the right move.
  * - Listings query one partition by sk prefix with `Limit = limit + 1`, so a cursor is returned
@@ -103,7 +104,12 @@ export class DynamoDbDefinitionStore implements DefinitionStore {
     } as VersionRecord;
   }
 
-  async putVersion(version: VersionRecord, workflow: WorkflowRecord, expectedRevision: number | undefined) {
+  async putVersion(
+    version: VersionRecord,
+    workflow: WorkflowRecord,
+    expectedRevision: number | undefined,
+    calledRevisions: Readonly<Record<string, number>> = {},
+  ) {
     const { tenant, workflowId, definition, ...attributes } = version;
     const key = versionKey(tenant, workflowId, version.version);
     const parts = split(await gzipAsync(JSON.stringify(definition)));
@@ -140,6 +146,15 @@ export class DynamoDbDefinitionStore implements DefinitionStore {
           ...summaryCondition,
         },
       },
+      ...Object.entries(calledRevisions).map(([calledId, revision]) => ({
+        Update: {
+          TableName,
+          Key: workflowKey(tenant, calledId),
+          UpdateExpression: 'SET revision = :next',
+          ConditionExpression: 'revision = :seen',
+          ExpressionAttributeValues: { ':seen': revision, ':next': revision + 1 },
+        },
+      })),
     ];
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems }));

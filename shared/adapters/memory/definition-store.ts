@@ -23,14 +23,31 @@ export class MemoryDefinitionStore implements DefinitionStore {
     return clone(this.versions.get(key(tenant, workflowId, version)));
   }
 
-  async putVersion(version: VersionRecord, workflow: WorkflowRecord, expectedRevision: number | undefined) {
+  async putVersion(
+    version: VersionRecord,
+    workflow: WorkflowRecord,
+    expectedRevision: number | undefined,
+    calledRevisions: Readonly<Record<string, number>> = {},
+  ) {
     const workflowKey = key(version.tenant, version.workflowId);
     const versionKey = key(version.tenant, version.workflowId, version.version);
-    if (this.workflows.get(workflowKey)?.revision !== expectedRevision || this.versions.has(versionKey)) {
+    const called = Object.entries(calledRevisions).map(([id, revision]) => ({
+      calledKey: key(version.tenant, id),
+      revision,
+    }));
+    if (
+      this.workflows.get(workflowKey)?.revision !== expectedRevision ||
+      this.versions.has(versionKey) ||
+      called.some(({ calledKey, revision }) => this.workflows.get(calledKey)?.revision !== revision)
+    ) {
       throw new ConcurrentPublishError(version.workflowId);
     }
     this.versions.set(versionKey, clone(version));
     this.workflows.set(workflowKey, clone(workflow));
+    for (const { calledKey, revision } of called) {
+      const summary = this.workflows.get(calledKey) as WorkflowRecord;
+      this.workflows.set(calledKey, { ...summary, revision: revision + 1 });
+    }
   }
 
   async listWorkflows(tenant: string, page: PageRequest = {}): Promise<Page<WorkflowRecord>> {
