@@ -16,7 +16,15 @@ import { TENANT, WorkflowHarness } from '../shared/testing/workflow-harness.ts';
 silenceSdkNodeVersionNotice();
 const sizes = process.argv.slice(2).map(Number).filter(Number.isFinite);
 const SIZES = sizes.length > 0 ? sizes : [2_000, 10_000];
-const WRITES = ['updateRun', 'updateNode', 'resetNode', 'arrive', 'addDone', 'addDoneAll'] as const;
+const WRITES = [
+  'updateRun',
+  'updateNode',
+  'tryUpdateNode',
+  'resetNode',
+  'arrive',
+  'addDone',
+  'addDoneAll',
+] as const;
 
 /** Counts the writes a store receives while `counting` is on. */
 function countingWrites(store: RunStore) {

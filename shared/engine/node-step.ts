@@ -1,7 +1,7 @@
 import { parseDuration } from '../domain/duration.ts';
 import { poolNodeTimeMs, poolOf } from '../domain/pool-time.ts';
 import { MAX_VISIBILITY_SECONDS } from '../ports/queue.ts';
-import type { NodeStatus, RunRecord } from '../ports/run-store.ts';
+import type { NodeRecord, NodeStatus, RunRecord } from '../ports/run-store.ts';
 import { type Claim, evaluate } from './claim.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
@@ -63,7 +63,8 @@ export async function handleNodeMessage(
   const parents = plan.parents(message.nodeId);
   const timeoutMs = nodeTimeoutMs(cx, plan, message.nodeId);
   const singleVia = message.via === 'JOIN' ? undefined : message.via;
-  const claimed = await cx.runs.updateNode(
+  // A lost claim's write returns the node that refused it: no second read.
+  const claim = await cx.runs.tryUpdateNode(
     run.runId,
     message.nodeId,
     {
@@ -89,8 +90,8 @@ export async function handleNodeMessage(
     },
     run.expiresAt,
   );
-  if (!claimed) return afterLostClaim(cx, run, plan, message);
-  return runClaimed(cx, { run, plan, node: claimed, message }, timeoutMs, options);
+  if (!claim.applied) return afterLostClaim(cx, run, plan, message, claim.node);
+  return runClaimed(cx, { run, plan, node: claim.node, message }, timeoutMs, options);
 }
 
 async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, options: StepOptions) {
@@ -159,9 +160,17 @@ async function branchNotTaken(cx: EngineContext, claim: Claim, skipped: readonly
   return `branch not taken: condition "${condition}" chose "${chosen}", and "${node.nodeId}" is on the other branch`;
 }
 
-/** The claim's condition failed: a duplicate, a redelivery after a crash, or an early message. */
-async function afterLostClaim(cx: EngineContext, run: RunRecord, plan: Plan, message: NodeMessage) {
-  const node = await cx.runs.getNode(run.runId, message.nodeId);
+/**
+ * The claim's condition failed: a duplicate, a redelivery after a crash, or an early message.
+ * `node` is the item as the refused claim found it (undefined: no item).
+ */
+async function afterLostClaim(
+  cx: EngineContext,
+  run: RunRecord,
+  plan: Plan,
+  message: NodeMessage,
+  node: NodeRecord | undefined,
+) {
   const now = cx.iso();
   if (
     node?.status === 'RUNNING' &&

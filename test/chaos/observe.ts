@@ -44,6 +44,9 @@ export function observedStore(
       const result = await original(...args);
       stats.writes += 1;
       if (method === 'updateNode' && result) observeNode(args, result as { epoch?: number });
+      // The claim: the item after the write when it applied.
+      const tried = result as { applied?: boolean; node?: { epoch?: number } };
+      if (method === 'tryUpdateNode' && tried.applied && tried.node) observeNode(args, tried.node);
       if (method === 'updateRun' && result) observeRun(args, result as { epoch: number; status: string });
       maybeCrash(`after ${method}`);
       return result;

@@ -1,11 +1,13 @@
 import type { ReceivedMessage } from '../../shared/ports/queue.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 import type { WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { hookNodeWrites, type NodeWrite } from '../scenarios/node-writes.ts';
 
 /** Every RunStore method that writes: what the fault wrappers count and crash around. */
 export const RUN_STORE_WRITES = [
   'updateRun',
   'updateNode',
+  'tryUpdateNode',
   'resetNode',
   'arrive',
   'addDone',
@@ -96,20 +98,27 @@ export function crashingStore(store: RunStore, point: CrashPoint, times = 1): Ru
     return true;
   };
   const proxy: RunStore = Object.create(store);
-  proxy.updateNode = async (runId, nodeId, when, change, expiresAt) => {
-    const status = change.set?.status;
-    const terminal = status === 'SUCCEEDED' || status === 'FAILED' || status === 'SKIPPED';
-    if (point === 'before-complete' && terminal && crash())
-      throw new InjectedCrash(`before completing ${nodeId}`);
-    const result = await store.updateNode(runId, nodeId, when, change, expiresAt);
-    if (result && point === 'after-claim' && status === 'RUNNING' && crash()) {
-      throw new InjectedCrash(`after claiming ${nodeId}`);
-    }
-    if (result && point === 'after-complete' && terminal && crash()) {
-      throw new InjectedCrash(`after completing ${nodeId}`);
-    }
-    return result;
-  };
+  const terminal = ({ change }: NodeWrite) =>
+    change.set?.status === 'SUCCEEDED' || change.set?.status === 'FAILED' || change.set?.status === 'SKIPPED';
+  // The claim and the other node writes go through different methods: hook both.
+  hookNodeWrites(
+    proxy,
+    {
+      before: (write) => {
+        if (point === 'before-complete' && terminal(write) && crash())
+          throw new InjectedCrash(`before completing ${write.nodeId}`);
+      },
+      after: (write, node) => {
+        if (node && point === 'after-claim' && write.change.set?.status === 'RUNNING' && crash()) {
+          throw new InjectedCrash(`after claiming ${write.nodeId}`);
+        }
+        if (node && point === 'after-complete' && terminal(write) && crash()) {
+          throw new InjectedCrash(`after completing ${write.nodeId}`);
+        }
+      },
+    },
+    store,
+  );
   proxy.arrive = async (...args) => {
     const result = await store.arrive(...args);
     if (point === 'after-first-arrival' && result.applied && crash())

@@ -4,6 +4,7 @@ import { FakeClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 import { WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { hookNodeWrites } from '../scenarios/node-writes.ts';
 import { until } from '../scenarios/scenario-kit.ts';
 import { type CrashPoint, crashingStore, driveWithFaults, InjectedCrash } from './fault-driver.ts';
 
@@ -46,14 +47,18 @@ function countingStore(store: RunStore) {
   const completions = new Map<string, number>();
   let runEnds = 0;
   const proxy: RunStore = Object.create(store);
-  proxy.updateNode = async (runId, nodeId, when, change, expiresAt) => {
-    const result = await store.updateNode(runId, nodeId, when, change, expiresAt);
-    const status = change.set?.status;
-    if (result && (status === 'SUCCEEDED' || status === 'FAILED' || status === 'SKIPPED')) {
-      completions.set(nodeId, (completions.get(nodeId) ?? 0) + 1);
-    }
-    return result;
-  };
+  hookNodeWrites(
+    proxy,
+    {
+      after: ({ nodeId, change }, node) => {
+        const status = change.set?.status;
+        if (node && (status === 'SUCCEEDED' || status === 'FAILED' || status === 'SKIPPED')) {
+          completions.set(nodeId, (completions.get(nodeId) ?? 0) + 1);
+        }
+      },
+    },
+    store,
+  );
   proxy.updateRun = async (runId, ifStatus, change, when) => {
     const result = await store.updateRun(runId, ifStatus, change, when);
     if (result && change.endedAt !== undefined) runEnds += 1;
@@ -217,13 +222,11 @@ export function faultScenarios(makeStore: () => RunStore | Promise<RunStore>) {
         await newRunning;
       };
       const cWrites: boolean[] = [];
-      const runs = harness.runs;
-      const updateNode = runs.updateNode.bind(runs);
-      runs.updateNode = async (...args) => {
-        const result = await updateNode(...args);
-        if (args[1] === 'c' && args[3].set?.status === 'SUCCEEDED') cWrites.push(result !== undefined);
-        return result;
-      };
+      hookNodeWrites(harness.runs, {
+        after: ({ nodeId, change }, node) => {
+          if (nodeId === 'c' && change.set?.status === 'SUCCEEDED') cWrites.push(node !== undefined);
+        },
+      });
       const runId = await harness.start('faults');
 
       // Act

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { sharedSandbox } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import type { ExecutionRequest, ExecutionResult } from '../../shared/ports/executor.ts';
-import { ItemTooLargeError, type RunStore } from '../../shared/ports/run-store.ts';
+import { ItemTooLargeError } from '../../shared/ports/run-store.ts';
 import type { Sandbox } from '../../shared/ports/sandbox.ts';
+import { hookNodeWrites } from './node-writes.ts';
 import { type MakeHarness, MINUTE, until } from './scenario-kit.ts';
 
 const KB = 1024;
@@ -103,13 +104,12 @@ export function boundsScenarios(makeHarness: MakeHarness) {
         executions += 1;
         return { ok: true, output: { big: 'x' } };
       });
-      const runs: RunStore = harness.runs;
-      const updateNode = runs.updateNode.bind(runs);
-      runs.updateNode = async (...args) => {
-        if (args[3].set?.output !== undefined)
-          throw new ItemTooLargeError('item size has exceeded the limit');
-        return updateNode(...args);
-      };
+      hookNodeWrites(harness.runs, {
+        before: ({ change }) => {
+          if (change.set?.output !== undefined)
+            throw new ItemTooLargeError('item size has exceeded the limit');
+        },
+      });
       await harness.publish({
         id: 'unstorable',
         nodes: { a: { type: 'lambda', function: 'f' }, b: { type: 'noop', needs: ['a'] } },

@@ -3,6 +3,7 @@ import { defaultExecutors } from '../../shared/executors/registry.ts';
 import type { ExecutionRequest, ExecutionResult } from '../../shared/ports/executor.ts';
 import type { NodeChange, NodeCondition, RunStore } from '../../shared/ports/run-store.ts';
 import { type HarnessOptions, TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { hookNodeWrites } from './node-writes.ts';
 import { type MakeHarness, MINUTE, refusal, until } from './scenario-kit.ts';
 
 /** Past the default `lostMessageMs` (10 minutes). */
@@ -38,20 +39,20 @@ function holdNodeWrite(
   harness: WorkflowHarness,
   matches: (nodeId: string, when: NodeCondition, change: NodeChange) => boolean,
 ) {
-  const runs: RunStore = harness.runs;
-  const original = runs.updateNode.bind(runs);
   let release: () => void = () => undefined;
   let reached = false;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
-  runs.updateNode = async (runId, nodeId, when, change, expiresAt) => {
-    if (!reached && matches(nodeId, when, change)) {
-      reached = true;
-      await gate;
-    }
-    return original(runId, nodeId, when, change, expiresAt);
-  };
+  // Whichever method makes the write: the claim is a `tryUpdateNode`, a cancel an `updateNode`.
+  hookNodeWrites(harness.runs, {
+    before: async ({ nodeId, when, change }) => {
+      if (!reached && matches(nodeId, when, change)) {
+        reached = true;
+        await gate;
+      }
+    },
+  });
   return { release: () => release(), reached: () => reached };
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
-import type { RunStore } from '../../shared/ports/run-store.ts';
 import { TENANT } from '../../shared/testing/workflow-harness.ts';
 import { LOST, lambda, lambdaHarness, takeMessage } from './epoch.scenarios.ts';
+import { hookNodeWrites } from './node-writes.ts';
 import { type MakeHarness, MINUTE } from './scenario-kit.ts';
 
 /**
@@ -134,14 +134,11 @@ export function resumableControlScenarios(makeHarness: MakeHarness) {
       const harness = await made;
       await harness.publish(fanOut(60));
       const executed: string[] = [];
-      harness.runs.updateNode = (
-        (original) =>
-        async (...args: Parameters<RunStore['updateNode']>) => {
-          const result = await original(...args);
-          if (result && args[3].set?.status === 'RUNNING') executed.push(args[1]);
-          return result;
-        }
-      )(harness.runs.updateNode.bind(harness.runs));
+      hookNodeWrites(harness.runs, {
+        after: ({ nodeId, change }, node) => {
+          if (node && change.set?.status === 'RUNNING') executed.push(nodeId);
+        },
+      });
       const runId = await harness.start('wide');
       await harness.step(); // root succeeds: 60 children are queued
 

@@ -1,0 +1,166 @@
+import type {
+  NodeChange,
+  NodeCondition,
+  NodeListOptions,
+  NodeRecord,
+  Outcome,
+  RunStoreNodes,
+} from '../../ports/run-store.ts';
+import { assertItemSize, clone, type Mutable } from './run-store-values.ts';
+
+/** The memory run store's node items, with each condition and write in one synchronous step. */
+export class MemoryNodes implements RunStoreNodes {
+  /** Node items by run, then by node id: `listNodes` reads one run's items only. */
+  private readonly nodes = new Map<string, Map<string, NodeRecord>>();
+
+  async getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
+    return clone(this.nodes.get(runId)?.get(nodeId));
+  }
+
+  async getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]> {
+    if (nodeIds.length > 100) throw new RangeError(`getNodes takes at most 100 ids, got ${nodeIds.length}`);
+    return [...new Set(nodeIds)].flatMap((nodeId) => {
+      const node = this.nodes.get(runId)?.get(nodeId);
+      return node ? [clone(node)] : [];
+    });
+  }
+
+  /** Always consistent: `options.consistent: false` allows staleness, it does not require it. */
+  async listNodes(runId: string, _options?: NodeListOptions): Promise<NodeRecord[]> {
+    return [...(this.nodes.get(runId)?.values() ?? [])].map(clone);
+  }
+
+  async arrive(
+    runId: string,
+    nodeId: string,
+    parentId: string,
+    outcome: Outcome,
+    expiresAt: number,
+    epoch = 0,
+  ): Promise<{ applied: boolean; node: NodeRecord }> {
+    const existing = this.nodes.get(runId)?.get(nodeId);
+    const current = existing ?? blankNode(runId, nodeId, expiresAt);
+    if (current.arrived.includes(parentId) || (current.epoch ?? 0) !== epoch || (!existing && epoch !== 0)) {
+      return { applied: false, node: clone(current) };
+    }
+    const next: NodeRecord = {
+      ...current,
+      arrived: [...current.arrived, parentId],
+      failedParents: outcome === 'FAILED' ? [...current.failedParents, parentId] : current.failedParents,
+      skippedParents: outcome === 'SKIPPED' ? [...current.skippedParents, parentId] : current.skippedParents,
+    };
+    this.setNode(next);
+    return { applied: true, node: clone(next) };
+  }
+
+  async updateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<NodeRecord | undefined> {
+    const written = this.writeNode(runId, nodeId, when, change, expiresAt);
+    return written.applied ? written.node : undefined;
+  }
+
+  async tryUpdateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<{ applied: true; node: NodeRecord } | { applied: false; node?: NodeRecord }> {
+    const written = this.writeNode(runId, nodeId, when, change, expiresAt);
+    if (written.applied) return written;
+    const { node } = written;
+    return node ? { applied: false, node } : { applied: false };
+  }
+
+  async resetNode(
+    runId: string,
+    nodeId: string,
+    arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
+    expiresAt: number,
+    epoch: number,
+  ): Promise<boolean> {
+    const current = this.nodes.get(runId)?.get(nodeId);
+    if (current?.status === 'RUNNING' || (current?.epoch ?? 0) >= epoch) return false;
+    this.setNode({
+      runId,
+      nodeId,
+      attempt: current?.attempt ?? 0,
+      fence: (current?.fence ?? 0) + 1,
+      epoch,
+      ...clone(arrivals),
+      expiresAt,
+    });
+    return true;
+  }
+
+  private writeNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): { applied: true; node: NodeRecord } | { applied: false; node: NodeRecord | undefined } {
+    const current = this.nodes.get(runId)?.get(nodeId);
+    if (!matches(current, when)) return { applied: false, node: clone(current) };
+    const next: Mutable<NodeRecord> = {
+      ...(current ?? blankNode(runId, nodeId, expiresAt)),
+      ...clone(change.set ?? {}),
+    };
+    if (change.startedAtIfAbsent !== undefined && next.startedAt === undefined) {
+      next.startedAt = change.startedAtIfAbsent;
+    }
+    if (change.addAttempt) next.attempt += change.addAttempt;
+    if (change.bumpFence) next.fence += 1;
+    for (const field of change.remove ?? []) delete next[field];
+    assertItemSize(next, `node ${nodeId} of run ${runId}`);
+    this.setNode(next);
+    return { applied: true, node: clone(next) };
+  }
+
+  private setNode(node: NodeRecord) {
+    const ofRun = this.nodes.get(node.runId) ?? new Map<string, NodeRecord>();
+    this.nodes.set(node.runId, ofRun);
+    ofRun.set(node.nodeId, node);
+  }
+}
+
+function matches(node: NodeRecord | undefined, when: NodeCondition): boolean {
+  const status = node?.status ?? 'ABSENT';
+  if (when.fence !== undefined && node?.fence !== when.fence) return false;
+  if (when.epoch !== undefined && (node?.epoch ?? 0) !== when.epoch) return false;
+  if (when.arrivedCount !== undefined && (node?.arrived.length ?? 0) !== when.arrivedCount) return false;
+  if (when.status.includes(status)) return true;
+  if (
+    when.orDueBefore !== undefined &&
+    (status === 'RETRY_WAIT' || status === 'WAITING') &&
+    node?.wakeAt !== undefined &&
+    node.wakeAt <= when.orDueBefore
+  ) {
+    return true;
+  }
+  return (
+    when.orLeaseExpiredBefore !== undefined &&
+    status === 'RUNNING' &&
+    node?.leaseUntil !== undefined &&
+    node.leaseUntil < when.orLeaseExpiredBefore &&
+    (when.takeoverBelowAttempt === undefined || node.attempt < when.takeoverBelowAttempt)
+  );
+}
+
+function blankNode(runId: string, nodeId: string, expiresAt: number): NodeRecord {
+  return {
+    runId,
+    nodeId,
+    attempt: 0,
+    fence: 0,
+    arrived: [],
+    failedParents: [],
+    skippedParents: [],
+    expiresAt,
+  };
+}

@@ -1,0 +1,181 @@
+import type { ErrorInfo } from './runs.ts';
+
+export const NODE_STATUSES = [
+  'PENDING',
+  'READY',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'SKIPPED',
+  'CANCELLED',
+  'RETRY_WAIT',
+  'WAITING',
+  'PARKED',
+] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+export const TERMINAL_NODE_STATUSES: readonly NodeStatus[] = ['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED'];
+
+/** What a finished parent passes down an edge. */
+export type Outcome = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+
+export interface NodeRecord {
+  readonly runId: string;
+  readonly nodeId: string;
+  /** Absent while the node only has arrivals from some of its parents. */
+  readonly status?: NodeStatus;
+  /** Attempts started so far (1-based once claimed). */
+  readonly attempt: number;
+  /** Bumped by every claim; a write from an older claim fails its condition. */
+  readonly fence: number;
+  /**
+   * The run epoch the node belongs to: stamped by a retry's reset (absent = 0). Every node write
+   * the engine makes is conditional on it, so a write decided in an older epoch cannot apply.
+   */
+  readonly epoch?: number;
+  /** Token of the queue message that made the latest claim or state change (for safe redelivery). */
+  readonly token?: string;
+  readonly leaseUntil?: string;
+  /** Parents that have finished, by outcome. */
+  readonly arrived: readonly string[];
+  readonly failedParents: readonly string[];
+  readonly skippedParents: readonly string[];
+  /** For a node released by a single parent: that parent's outcome (kept while parked). */
+  readonly via?: Outcome;
+  readonly output?: unknown;
+  readonly error?: ErrorInfo;
+  /** Why a node was skipped or cancelled. */
+  readonly reason?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  /** RETRY_WAIT / WAITING: when the node may be claimed again. */
+  readonly wakeAt?: string;
+  /** READY: when the node's latest message was sent (a hand-back, or the sweeper re-sending it). */
+  readonly readyAt?: string;
+  /** How often the sweeper re-sent the node's message (it waits longer each time). */
+  readonly resends?: number;
+  /** How often a worker gave the node back unfinished because its own time ran out. */
+  readonly handBacks?: number;
+  readonly expiresAt: number;
+}
+
+/** Which node states a conditional write accepts. `ABSENT`: no status yet (or no item). */
+export interface NodeCondition {
+  readonly status: readonly (NodeStatus | 'ABSENT')[];
+  /** Also accept `RETRY_WAIT` or `WAITING` whose `wakeAt` is at or before this ISO time. */
+  readonly orDueBefore?: string;
+  /** Also accept `RUNNING` whose lease ended before this ISO time (a lease takeover). */
+  readonly orLeaseExpiredBefore?: string;
+  /** With `orLeaseExpiredBefore`: take over only a node whose `attempt` is below this. */
+  readonly takeoverBelowAttempt?: number;
+  /** Require this fence (the writer still holds its claim). */
+  readonly fence?: number;
+  /** Require exactly this many arrived parents (a join is only claimed once complete). */
+  readonly arrivedCount?: number;
+  /** Require the node's epoch (an absent epoch is 0; an absent item is epoch 0 too). */
+  readonly epoch?: number;
+}
+
+/** A conditional node write: sets fields, bumps counters, removes fields. */
+export interface NodeChange {
+  readonly set?: Partial<
+    Pick<
+      NodeRecord,
+      | 'status'
+      | 'token'
+      | 'leaseUntil'
+      | 'via'
+      | 'output'
+      | 'error'
+      | 'reason'
+      | 'startedAt'
+      | 'endedAt'
+      | 'wakeAt'
+      | 'readyAt'
+      | 'resends'
+      | 'handBacks'
+      | 'expiresAt'
+    >
+  >;
+  /** Sets `startedAt` only when it has none. */
+  readonly startedAtIfAbsent?: string;
+  readonly addAttempt?: number;
+  readonly bumpFence?: boolean;
+  readonly remove?: readonly (
+    | 'leaseUntil'
+    | 'error'
+    | 'wakeAt'
+    | 'readyAt'
+    | 'output'
+    | 'reason'
+    | 'endedAt'
+  )[];
+}
+
+export interface NodeListOptions {
+  /**
+   * `false`: an eventually consistent read, half the price on DynamoDB, which may miss writes of
+   * the last moment (about a second). For a reader whose every action is a conditional write (the
+   * sweeper). @default true
+   */
+  readonly consistent?: boolean;
+}
+
+/** Node items: reads, arrivals from parents, and conditional node writes. */
+export interface RunStoreNodes {
+  getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined>;
+  /** The node items that exist among `nodeIds` (at most 100), in no particular order. */
+  getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]>;
+  /** Every node item of the run. O(run): for reads and run controls, never per node. */
+  listNodes(runId: string, options?: NodeListOptions): Promise<NodeRecord[]>;
+  /**
+   * Records that `parentId` finished with `outcome`, creating the node item if needed, unless
+   * that parent had already arrived or the node is of another epoch than `epoch` (default 0; an
+   * item is only created in epoch 0). Returns the item after the write, or the current item (a
+   * blank one when there is none) with `applied: false`.
+   */
+  arrive(
+    runId: string,
+    nodeId: string,
+    parentId: string,
+    outcome: Outcome,
+    expiresAt: number,
+    epoch?: number,
+  ): Promise<{ applied: boolean; node: NodeRecord }>;
+  /**
+   * Applies `change` if the node matches `when`, creating the item when `when` accepts `ABSENT`.
+   * Returns the item after the write, or `undefined` when the condition failed.
+   */
+  updateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<NodeRecord | undefined>;
+  /**
+   * `updateNode` that also says what refused the change: the item after the write with
+   * `applied: true`, or the item as it was when the condition failed (`node` absent: no item)
+   * with `applied: false`, from the same request (DynamoDB: `ReturnValuesOnConditionCheckFailure`),
+   * so a writer that lost a race needs no second read.
+   */
+  tryUpdateNode(
+    runId: string,
+    nodeId: string,
+    when: NodeCondition,
+    change: NodeChange,
+    expiresAt: number,
+  ): Promise<{ applied: true; node: NodeRecord } | { applied: false; node?: NodeRecord }>;
+  /**
+   * Puts a node back to "no status" in `epoch` for a `retry` control: stamps `epoch`, keeps
+   * `attempt`, bumps `fence`, replaces the arrival sets with `arrivals` and removes everything
+   * else (creating the item when there is none). Returns false, writing nothing, when the node is
+   * RUNNING or already of `epoch` or a later one.
+   */
+  resetNode(
+    runId: string,
+    nodeId: string,
+    arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
+    expiresAt: number,
+    epoch: number,
+  ): Promise<boolean>;
+}
