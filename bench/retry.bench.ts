@@ -8,8 +8,8 @@ import { DynamoDbRunStore } from '../shared/adapters/aws/dynamodb-run-store.ts';
 import { createTables } from '../shared/adapters/aws/tables.ts';
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
 import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
-import { ExecutorRegistry } from '../shared/executors/executor-registry.ts';
 import { FakeClock } from '../shared/ports/clock.ts';
+import { ExecutorRegistry } from '../shared/ports/executors.ts';
 import type { RunStore } from '../shared/ports/run-store.ts';
 import { TENANT, WorkflowHarness } from '../shared/testing/workflow-harness.ts';
 

@@ -3,7 +3,7 @@
  * timer, built once per cold start and only when first used (api, sweeper, trigger import it; the
  * worker adds its executors in `aws-worker.ts`; the authorizer and the monitor import neither).
  * Only workers run nodes, so {@link engine} has no executors and the api, sweeper and trigger
- * bundles no EventBridge client, and no executor code (`ExecutorRegistry` has a file of its own).
+ * bundles no EventBridge client, and no executor code (the registry is a port, `ports/executors.ts`).
  *
  * The timer reads `SKEIN_TIMER_*` and `SKEIN_QUEUE_ARN_PREFIX` on the first delay over 15
  * minutes (only workers schedule those; the worker checks them at cold start). The engine's
@@ -19,8 +19,8 @@ import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
-import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
+import { ExecutorRegistry, type Executors } from '../../shared/ports/executors.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
 import type { Timer } from '../../shared/ports/timer.ts';
 import { config, dynamo, logger, once, tracer } from './aws-common.ts';
@@ -59,7 +59,7 @@ export const sandbox = once(() => new SandboxPool());
  * A run engine on DynamoDB, one SQS queue per worker pool and EventBridge Scheduler, running nodes
  * with `executors`.
  */
-export function buildEngine(executors: ExecutorRegistry): RunEngine {
+export function buildEngine(executors: Executors): RunEngine {
   const pools = Object.fromEntries(
     Object.entries(config.poolQueues).map(([pool, queueUrl]) => [
       pool,

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../domain/problems.ts';
-import type { ExecutorRegistry } from '../executors/executor-registry.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
+import type { Executors } from '../ports/executors.ts';
 import type { Ids } from '../ports/ids.ts';
 import { MAX_DELAY_SECONDS, type Queue } from '../ports/queue.ts';
 import {
@@ -121,7 +121,7 @@ export interface EngineDeps {
   readonly timer: Timer;
   readonly clock: Clock;
   readonly ids: Ids;
-  readonly executors: ExecutorRegistry;
+  readonly executors: Executors;
   /**
    * Where `with`, `when`, `if` and run `outputs` expressions are evaluated: tenant code, so off
    * this thread, with a memory cap and a kill at the deadline (`shared/adapters/sandbox/`).

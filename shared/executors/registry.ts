@@ -1,5 +1,5 @@
+import { ExecutorRegistry } from '../ports/executors.ts';
 import { EventExecutor, type EventExecutorOptions } from './event.ts';
-import { ExecutorRegistry } from './executor-registry.ts';
 import { HttpExecutor, type HttpExecutorOptions } from './http.ts';
 import { NoopExecutor } from './noop.ts';
 import { ScriptExecutor, type ScriptExecutorOptions } from './script.ts';

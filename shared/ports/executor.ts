@@ -3,7 +3,7 @@ import { LIMITS } from '../domain/limits.ts';
 
 /**
  * The executor port: one implementation per node type (`shared/executors/<type>.ts`), looked up by
- * the worker through the `ExecutorRegistry`. An executor never throws: every failure is an
+ * the worker through the `Executors` port (`ports/executors.ts`). An executor never throws: every failure is an
  * `ExecutionResult` with a stable code so retry policies can match it (`retryOn`).
  */
 

@@ -7,11 +7,11 @@
  * oracles of `reference.ts` and by what the store applied.
  */
 import { SkeinError } from '../../shared/domain/problems.ts';
-import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { ScriptExecutor } from '../../shared/executors/script.ts';
 import { WaitExecutor } from '../../shared/executors/wait.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
+import { ExecutorRegistry } from '../../shared/ports/executors.ts';
 import { sequentialIds } from '../../shared/ports/ids.ts';
 import type { ReceivedMessage } from '../../shared/ports/queue.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';

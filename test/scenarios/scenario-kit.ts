@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
 import { SkeinError } from '../../shared/domain/problems.ts';
-import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { ScriptExecutor } from '../../shared/executors/script.ts';
 import { WaitExecutor } from '../../shared/executors/wait.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
+import { ExecutorRegistry } from '../../shared/ports/executors.ts';
 import type { RunQuery } from '../../shared/ports/run-store.ts';
 import type { HarnessOptions, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ExecutorRegistry } from '../../../shared/executors/executor-registry.ts';
 import { NoopExecutor } from '../../../shared/executors/noop.ts';
 import { defaultExecutors } from '../../../shared/executors/registry.ts';
 import { ScriptExecutor } from '../../../shared/executors/script.ts';
+import { ExecutorRegistry } from '../../../shared/ports/executors.ts';
 import { testContext } from './test-context.ts';
 
 const ctx = testContext({ nodeId: 'pass', attempt: 1 });
