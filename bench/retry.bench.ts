@@ -46,9 +46,9 @@ async function measure(label: string, store: RunStore, size: number) {
     execute: async (request) => {
       if (request.ctx.nodeId === 'root' && failRoot) {
         failRoot = false;
-        return { ok: false, error: { code: 'ONCE', message: 'fails once', retryable: false } };
+        return { kind: 'failed', error: { code: 'ONCE', message: 'fails once', retryable: false } };
       }
-      return { ok: true, output: null };
+      return { kind: 'succeeded', output: null };
     },
   });
   const harness = new WorkflowHarness({

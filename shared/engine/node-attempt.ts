@@ -1,30 +1,13 @@
-import { LIMITS } from '../domain/limits.ts';
-import { decideRetry, effectiveRetryPolicy, type RetryPolicy } from '../domain/retry-policy.ts';
 import { waitUntil } from '../executors/wait.ts';
-import { boundedOutput, type ExecutionError, idempotencyKeyOf } from '../ports/executor.ts';
-import { type Claim, evaluate, type FinishChange } from './claim.ts';
+import { idempotencyKeyOf } from '../ports/executor.ts';
+import { type Claim, evaluate } from './claim.ts';
 import type { EngineContext } from './context.ts';
 import { evaluateCondition, evaluateTemplate } from './evaluate.ts';
+import { type AttemptResult, expressionFailed, failed, settleResult } from './node-result.ts';
 
-export type AttemptResult =
-  | { readonly kind: 'finish'; readonly change: FinishChange }
-  | {
-      readonly kind: 'park';
-      readonly status: 'RETRY_WAIT' | 'WAITING';
-      readonly wakeAt: number;
-      readonly error?: { code: string; message: string };
-    }
-  | { readonly kind: 'hand-back' };
+export type { AttemptResult } from './node-result.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Codes executors return when their time budget ran out or their signal fired. */
-const STOPPED = /_(TIMEOUT|ABORTED)$/;
-
-const failed = (error: { code: string; message: string }): AttemptResult => ({
-  kind: 'finish',
-  change: { status: 'FAILED', error: { code: error.code, message: error.message } },
-});
 
 /**
  * Runs one attempt of a claimed node: a `condition` picks its branch, a `wait` schedules its
@@ -91,46 +74,5 @@ export async function runAttempt(
       timeoutMs: budgetMs,
     },
   });
-  let error: ExecutionError;
-  if (result.ok) {
-    const bounded = boundedOutput(node.nodeId, result.output, LIMITS.maxOutputBytes);
-    if (bounded.ok) return { kind: 'finish', change: { status: 'SUCCEEDED', output: bounded.output } };
-    error = bounded.error;
-  } else {
-    if (workerBudget < timeoutMs && STOPPED.test(result.error.code)) return { kind: 'hand-back' };
-    error = result.error;
-  }
-  return retryOrFail(cx, claim, error);
-}
-
-/**
- * A failed expression fails the attempt for good (it would fail again), except when the sandbox
- * itself failed (`EXPRESSION_ENGINE`): that is retried like any retryable error.
- */
-export function expressionFailed(
-  cx: EngineContext,
-  claim: Claim,
-  error: { code: string; message: string },
-): AttemptResult {
-  if (error.code !== 'EXPRESSION_ENGINE') return failed(error);
-  return retryOrFail(cx, claim, { ...error, retryable: true });
-}
-
-function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): AttemptResult {
-  const { node, plan } = claim;
-  const definition = plan.node(node.nodeId);
-  let policy: RetryPolicy;
-  try {
-    policy = effectiveRetryPolicy(definition ?? {}, plan.definition.defaults, ['nodes', node.nodeId]);
-  } catch {
-    return failed(error); // validation refuses bad policies; a stored one still must not crash a worker
-  }
-  const decision = decideRetry(policy, node.attempt, error, cx.deps.random());
-  if (!decision.retry) return failed(error);
-  return {
-    kind: 'park',
-    status: 'RETRY_WAIT',
-    wakeAt: cx.now() + decision.delayMs,
-    error: { code: error.code, message: error.message },
-  };
+  return settleResult(cx, claim, result, workerBudget < timeoutMs);
 }

@@ -7,7 +7,7 @@ import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './c
 import { sendControl, slicePace } from './control-pace.ts';
 import { evaluateCondition } from './evaluate.ts';
 import type { NodeMessage } from './messages.ts';
-import { expressionFailed, runAttempt } from './node-attempt.ts';
+import { runAttempt } from './node-attempt.ts';
 import {
   concludeLostAttempt,
   DONE,
@@ -17,6 +17,7 @@ import {
   parkClaimed,
   type StepResult,
 } from './node-finish.ts';
+import { expressionFailed } from './node-result.ts';
 import type { Plan } from './plan.ts';
 import { afterTerminal } from './release.ts';
 import { NOT_STARTED, stopRun } from './stop-run.ts';

@@ -65,7 +65,7 @@ export function waitUntil(inputs: unknown, nowMs: number): WaitPlan {
  * A placeholder so `wait` is a registered type: the engine never executes a wait node, it parks it
  * as `WAITING` and schedules a timer at `waitUntil(inputs, now).resumeAt`. Reaching `execute` is a
  * wiring mistake, reported as a non-retryable failure.
- * @example await new WaitExecutor().execute(request) // { ok: false, error: { code: 'WAIT_NOT_SCHEDULED', ... } }
+ * @example await new WaitExecutor().execute(request) // { kind: 'failed', error: { code: 'WAIT_NOT_SCHEDULED', ... } }
  */
 export class WaitExecutor implements Executor<WaitNode> {
   readonly type = 'wait';

@@ -61,11 +61,11 @@ class ChaosProbe implements Executor {
     const rival = this.takeover?.(request);
     if (rival !== undefined) await rival; // another worker took the node over meanwhile; this one still writes
     if ((request.node as { description?: string }).description === 'perm') {
-      return { ok: false, error: { code: 'PERMANENT', message: 'fails for good', retryable: false } };
+      return { kind: 'failed', error: { code: 'PERMANENT', message: 'fails for good', retryable: false } };
     }
     if (attempt <= inputs.t)
-      return { ok: false, error: { code: 'TRANSIENT', message: 'try again', retryable: true } };
-    return { ok: true, output: inputs.k + inputs.s };
+      return { kind: 'failed', error: { code: 'TRANSIENT', message: 'try again', retryable: true } };
+    return { kind: 'succeeded', output: inputs.k + inputs.s };
   }
 }
 

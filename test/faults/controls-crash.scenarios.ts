@@ -22,9 +22,9 @@ class FlakyExecutor implements Executor {
     const { nodeId, attempt } = request.ctx;
     this.executions.set(nodeId, (this.executions.get(nodeId) ?? 0) + 1);
     if (nodeId === 'd' && attempt === 1) {
-      return { ok: false, error: { code: 'FLAKY', message: 'first try', retryable: false } };
+      return { kind: 'failed', error: { code: 'FLAKY', message: 'first try', retryable: false } };
     }
-    return { ok: true, output: `${nodeId}#${attempt}` };
+    return { kind: 'succeeded', output: `${nodeId}#${attempt}` };
   }
 }
 

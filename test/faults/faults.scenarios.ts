@@ -15,7 +15,7 @@ class CountingExecutor implements Executor {
   async execute(request: ExecutionRequest<unknown>): Promise<ExecutionResult> {
     this.executions.set(request.ctx.nodeId, (this.executions.get(request.ctx.nodeId) ?? 0) + 1);
     await this.onExecute?.(request);
-    return { ok: true, output: `${request.ctx.nodeId}#${request.ctx.attempt}` };
+    return { kind: 'succeeded', output: `${request.ctx.nodeId}#${request.ctx.attempt}` };
   }
 }
 

@@ -36,13 +36,13 @@ export class ProbeExecutor implements Executor {
     const { nodeId } = request.ctx;
     this.executions.set(nodeId, this.count(nodeId) + 1);
     const behaviour = this.behaviours.get(nodeId);
-    return behaviour ? behaviour(request) : { ok: true, output: request.inputs ?? null };
+    return behaviour ? behaviour(request) : { kind: 'succeeded', output: request.inputs ?? null };
   }
 }
 
 /** A failed result, as executors return them. */
 export const fail = (code: string, retryable = false): ExecutionResult => ({
-  ok: false,
+  kind: 'failed',
   error: { code, message: `${code} on purpose`, retryable },
 });
 

@@ -86,8 +86,11 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/json` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, output: { status: 200, body: { a: 1 } } });
-    expect(result.ok && result.output).toHaveProperty(['headers', 'content-type'], 'application/json');
+    expect(result).toMatchObject({ kind: 'succeeded', output: { status: 200, body: { a: 1 } } });
+    expect(result.kind === 'succeeded' && result.output).toHaveProperty(
+      ['headers', 'content-type'],
+      'application/json',
+    );
   });
 
   it('keeps the text of a body labelled JSON that does not parse', async () => {
@@ -95,7 +98,7 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/bad-json` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, output: { body: '{oops' } });
+    expect(result).toMatchObject({ kind: 'succeeded', output: { body: '{oops' } });
   });
 
   it('returns a text body as text', async () => {
@@ -103,7 +106,7 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/text` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, output: { status: 200, body: 'hello' } });
+    expect(result).toMatchObject({ kind: 'succeeded', output: { status: 200, body: 'hello' } });
   });
 
   it('sends a GET with the idempotency key of the attempt by default', async () => {
@@ -112,7 +115,7 @@ describe('HttpExecutor', () => {
 
     // Assess
     expect(result).toMatchObject({
-      ok: true,
+      kind: 'succeeded',
       output: { body: { method: 'GET', body: '', headers: { 'idempotency-key': 'run-1/call/2' } } },
     });
   });
@@ -126,7 +129,10 @@ describe('HttpExecutor', () => {
     });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, output: { body: { headers: { 'idempotency-key': 'mine' } } } });
+    expect(result).toMatchObject({
+      kind: 'succeeded',
+      output: { body: { headers: { 'idempotency-key': 'mine' } } },
+    });
   });
 
   it('sends a JSON request body with a JSON content type', async () => {
@@ -139,7 +145,7 @@ describe('HttpExecutor', () => {
 
     // Assess
     expect(result).toMatchObject({
-      ok: true,
+      kind: 'succeeded',
       output: { body: { method: 'POST', body: '{"id":7}', headers: { 'content-type': 'application/json' } } },
     });
   });
@@ -154,7 +160,7 @@ describe('HttpExecutor', () => {
 
     // Assess
     expect(result).toMatchObject({
-      ok: true,
+      kind: 'succeeded',
       output: { body: { body: 'a=1', headers: { 'content-type': 'text/plain' } } },
     });
   });
@@ -170,8 +176,8 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/status/${status}` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_STATUS', retryable } });
-    expect(result.ok || result.error.message).toContain(`add ${status} to acceptStatus`);
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'HTTP_STATUS', retryable } });
+    expect(result.kind === 'failed' && result.error.message).toContain(`add ${status} to acceptStatus`);
   });
 
   it('succeeds on a status the node accepts', async () => {
@@ -183,7 +189,7 @@ describe('HttpExecutor', () => {
     });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, output: { status: 404, body: 'status 404' } });
+    expect(result).toMatchObject({ kind: 'succeeded', output: { status: 404, body: 'status 404' } });
   });
 
   it('times out a server that never answers', async () => {
@@ -191,7 +197,7 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/hang`, timeout: '100ms' }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_TIMEOUT', retryable: true } });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'HTTP_TIMEOUT', retryable: true } });
   });
 
   it('stops when the attempt is aborted', async () => {
@@ -208,7 +214,7 @@ describe('HttpExecutor', () => {
 
     // Assess
     expect(result).toMatchObject({
-      ok: false,
+      kind: 'failed',
       error: { code: 'HTTP_ABORTED', message: expect.stringContaining('lease lost') },
     });
   });
@@ -218,7 +224,7 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/hop/5` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, output: { status: 200, body: 'arrived' } });
+    expect(result).toMatchObject({ kind: 'succeeded', output: { status: 200, body: 'arrived' } });
   });
 
   it('refuses a sixth redirect', async () => {
@@ -226,7 +232,10 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/hop/6` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_TOO_MANY_REDIRECTS', retryable: false } });
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'HTTP_TOO_MANY_REDIRECTS', retryable: false },
+    });
   });
 
   it('refuses a redirect to the metadata service', async () => {
@@ -234,8 +243,11 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/to-metadata` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false } });
-    expect(result.ok || result.error.message).toContain('169.254.169.254');
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false },
+    });
+    expect(result.kind === 'failed' && result.error.message).toContain('169.254.169.254');
   });
 
   it('refuses a loopback address that is not allow-listed without calling it', async () => {
@@ -246,7 +258,10 @@ describe('HttpExecutor', () => {
     const result = await new HttpExecutor({ fetch }).execute({ node, inputs: { url: `${base}/json` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false } });
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false },
+    });
     expect(fetch).not.toHaveBeenCalled();
   });
 
@@ -263,7 +278,7 @@ describe('HttpExecutor', () => {
     });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_FORBIDDEN_ADDRESS' } });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'HTTP_FORBIDDEN_ADDRESS' } });
     expect(fetch).not.toHaveBeenCalled();
   });
 
@@ -283,7 +298,7 @@ describe('HttpExecutor', () => {
 
     // Assess
     expect(result).toMatchObject({
-      ok: false,
+      kind: 'failed',
       error: { code: 'HTTP_NETWORK', retryable: true, message: expect.stringContaining('ECONNREFUSED') },
     });
   });
@@ -293,7 +308,7 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/big` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_LARGE', retryable: false } });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'OUTPUT_TOO_LARGE', retryable: false } });
     await vi.waitFor(() => expect(big.sent).toBeGreaterThan(LIMITS.maxOutputBytes));
     expect(big.done).toBe(false);
     expect(big.sent).toBeLessThan(32 * 1024 * 1024);
@@ -308,7 +323,7 @@ describe('HttpExecutor', () => {
     const result = await pinned.execute({ node, inputs: { url: `http://svc.test:${port}/json` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, output: { status: 200, body: { a: 1 } } });
+    expect(result).toMatchObject({ kind: 'succeeded', output: { status: 200, body: { a: 1 } } });
     expect(dns.calls).toEqual(['svc.test']);
   });
 
@@ -329,7 +344,7 @@ describe('HttpExecutor', () => {
     });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, output: { status: 200, body: { a: 1 } } });
+    expect(result).toMatchObject({ kind: 'succeeded', output: { status: 200, body: { a: 1 } } });
     expect(dns.calls).toEqual(['first.test', 'second.test']);
   });
 
@@ -347,8 +362,13 @@ describe('HttpExecutor', () => {
     });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false } });
-    expect(result.ok || result.error.message).toContain('resolves to 127.0.0.1, in the loopback range');
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false },
+    });
+    expect(result.kind === 'failed' && result.error.message).toContain(
+      'resolves to 127.0.0.1, in the loopback range',
+    );
   });
 
   it('refuses a URL with a user name and password, not retryable, without showing the password', async () => {
@@ -363,9 +383,12 @@ describe('HttpExecutor', () => {
     });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_INVALID_REQUEST', retryable: false } });
-    expect(result.ok || result.error.message).toContain('pass credentials in a header');
-    expect(result.ok || result.error.message).not.toContain('hunter2');
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'HTTP_INVALID_REQUEST', retryable: false },
+    });
+    expect(result.kind === 'failed' && result.error.message).toContain('pass credentials in a header');
+    expect(result.kind === 'failed' && result.error.message).not.toContain('hunter2');
     expect(fetch).not.toHaveBeenCalled();
   });
 
@@ -377,7 +400,10 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/to/${next}` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_INVALID_REQUEST', retryable: false } });
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'HTTP_INVALID_REQUEST', retryable: false },
+    });
   });
 
   it('refuses a denied port although the host and port are allow-listed', async () => {
@@ -391,8 +417,13 @@ describe('HttpExecutor', () => {
     const result = await guarded.execute({ node, inputs: { url: `${base}/json` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false } });
-    expect(result.ok || result.error.message).toContain(`port ${port} is fauxqs (the local queue)`);
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'HTTP_FORBIDDEN_ADDRESS', retryable: false },
+    });
+    expect(result.kind === 'failed' && result.error.message).toContain(
+      `port ${port} is fauxqs (the local queue)`,
+    );
   });
 
   it('refuses an allow-list entry without a port when it is built', () => {
@@ -406,7 +437,7 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs: { url: `${base}/deep-json` }, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_DEEP', retryable: false } });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'OUTPUT_TOO_DEEP', retryable: false } });
   });
 
   it.each([
@@ -425,7 +456,10 @@ describe('HttpExecutor', () => {
     const result = await executor.execute({ node, inputs, ctx });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'HTTP_INVALID_REQUEST', retryable: false } });
-    expect(result.ok || result.error.message).toContain(field);
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'HTTP_INVALID_REQUEST', retryable: false },
+    });
+    expect(result.kind === 'failed' && result.error.message).toContain(field);
   });
 });

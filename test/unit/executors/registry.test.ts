@@ -60,7 +60,7 @@ describe('NoopExecutor', () => {
     const without = await noop.execute({ node: { type: 'noop' }, inputs: undefined, ctx });
 
     // Assess
-    expect(withInputs).toEqual({ ok: true, output: { a: 1 } });
-    expect(without).toEqual({ ok: true, output: null });
+    expect(withInputs).toEqual({ kind: 'succeeded', output: { a: 1 } });
+    expect(without).toEqual({ kind: 'succeeded', output: null });
   });
 });

@@ -54,7 +54,7 @@ describe('WaitExecutor', () => {
     expect(executor.type).toBe('wait');
     expect(node.type).toBe(executor.type);
     expect(result).toEqual({
-      ok: false,
+      kind: 'failed',
       error: {
         code: 'WAIT_NOT_SCHEDULED',
         message: 'wait nodes are scheduled by the engine, not executed',

@@ -48,7 +48,7 @@ class GateExecutor implements Executor {
   execute(): Promise<ExecutionResult> {
     this.onStart();
     return new Promise((resolve) => {
-      this.release = () => resolve({ ok: true, output: 'done' });
+      this.release = () => resolve({ kind: 'succeeded', output: 'done' });
     });
   }
 }
