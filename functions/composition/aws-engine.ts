@@ -2,8 +2,8 @@
  * The engine's composition on AWS: DynamoDB, one SQS queue per pool and the EventBridge Scheduler
  * timer, built once per cold start and only when first used (api, sweeper, trigger import it; the
  * worker adds its executors in `aws-worker.ts`; the authorizer and the monitor import neither).
- * Only workers run nodes, so {@link engine} has no executors and the api, sweeper and trigger
- * bundles no EventBridge client, and no executor code (the registry is a port, `ports/executors.ts`).
+ * Only workers run nodes, so {@link engine} has only the flow kinds (`condition`, `wait`: pure) and
+ * the api, sweeper and trigger bundle no EventBridge client and no executor that does work.
  *
  * The timer reads `SKEIN_TIMER_*` and `SKEIN_QUEUE_ARN_PREFIX` on the first delay over 15
  * minutes (only workers schedule those; the worker checks them at cold start). The engine's
@@ -19,8 +19,9 @@ import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
+import { flowExecutors } from '../../shared/executors/flow.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
-import { ExecutorRegistry, type Executors } from '../../shared/ports/executors.ts';
+import type { Executors } from '../../shared/ports/executors.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
 import type { Timer } from '../../shared/ports/timer.ts';
 import { config, dynamo, logger, once, tracer } from './aws-common.ts';
@@ -102,8 +103,11 @@ const LOGGED_EVENTS: ReadonlySet<string> = new Set([
   'run.cancelled',
 ]);
 
-/** The engine of the functions that start, control and sweep runs but never run a node. */
-export const engine = once(() => buildEngine(new ExecutorRegistry()));
+/**
+ * The engine of the functions that start, control and sweep runs but never run a node: only the
+ * flow kinds, whose declarations (a condition's routes) it reads when it releases children.
+ */
+export const engine = once(() => buildEngine(flowExecutors()));
 
 /** The SQS client (the worker's own queue reuses it). */
 export { sqs };

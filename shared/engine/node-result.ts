@@ -1,6 +1,11 @@
 import { LIMITS } from '../domain/limits.ts';
 import { decideRetry, effectiveRetryPolicy, type RetryPolicy } from '../domain/retry-policy.ts';
-import { boundedOutput, type ExecutionError, type ExecutionResult } from '../ports/executor.ts';
+import {
+  boundedOutput,
+  type ExecutionError,
+  type ExecutionResult,
+  type Executor,
+} from '../ports/executor.ts';
 import type { Claim, FinishChange } from './claim.ts';
 import type { EngineContext } from './context.ts';
 
@@ -16,7 +21,7 @@ export type AttemptResult =
   | { readonly kind: 'hand-back' };
 
 /** The result variants the engine carries out today (`ExecutionResult` declares more). */
-const CARRIED_OUT = ['succeeded', 'failed'] as const;
+const CARRIED_OUT = ['succeeded', 'failed', 'suspend-until (for kinds that declare `suspends`)'] as const;
 
 /** Codes executors return when their time budget ran out or their signal fired. */
 const STOPPED = /_(TIMEOUT|ABORTED)$/;
@@ -30,11 +35,14 @@ export const failed = (error: { code: string; message: string }): AttemptResult 
  * What an executor's result makes of the node, by the result's `kind` (never the node's type): an
  * output is bounded and stored; a failure is retried per the node's policy unless `final`, or
  * handed back when `cutShort` (the worker's time, not the node's timeout, stopped the attempt); a
- * variant the engine does not carry out yet fails the node with `NODE_RESULT_UNSUPPORTED`.
+ * suspension parks the node WAITING until its time. A variant the engine does not carry out yet,
+ * or a suspension from a kind that does not declare `suspends`, fails the node at once with
+ * `NODE_RESULT_UNSUPPORTED`; anything else an executor returns fails it with `NODE_RESULT_INVALID`.
  */
 export function settleResult(
   cx: EngineContext,
   claim: Claim,
+  kind: Executor,
   result: ExecutionResult,
   cutShort: boolean,
 ): AttemptResult {
@@ -49,6 +57,9 @@ export function settleResult(
       if (cutShort && STOPPED.test(result.error.code)) return { kind: 'hand-back' };
       return result.final ? failed(result.error) : retryOrFail(cx, claim, result.error);
     case 'suspend-until':
+      if (!kind.suspends) return unsupported(claim, result.kind, ' without declaring `suspends`');
+      if (!Number.isFinite(result.at)) return invalid(claim, result);
+      return { kind: 'park', status: 'WAITING', wakeAt: result.at };
     case 'suspend-for-completion':
     case 'spawn':
       return unsupported(claim, result.kind);
@@ -94,13 +105,13 @@ function typeOf(claim: Claim): string {
 }
 
 /** A declared variant the engine does not carry out (yet): fail now, a retry would ask again. */
-function unsupported(claim: Claim, kind: string): AttemptResult {
+function unsupported(claim: Claim, kind: string, how = ''): AttemptResult {
   const { nodeId } = claim.node;
   return failed({
     code: 'NODE_RESULT_UNSUPPORTED',
     message:
-      `node "${nodeId}" (type "${typeOf(claim)}") returned a "${kind}" result, which this engine does not ` +
-      `carry out yet (it carries out: ${CARRIED_OUT.join(', ')}): this node type cannot run in this deployment`,
+      `node "${nodeId}" (type "${typeOf(claim)}") returned a "${kind}" result${how}, which this engine ` +
+      `does not carry out (it carries out: ${CARRIED_OUT.join(', ')}): this node type cannot run in this deployment`,
   });
 }
 
@@ -111,6 +122,6 @@ function invalid(claim: Claim, result: unknown): AttemptResult {
     code: 'NODE_RESULT_INVALID',
     message:
       `node "${claim.node.nodeId}" (type "${typeOf(claim)}") returned ${shown}, which is not a result: an ` +
-      "executor returns { kind: 'succeeded', output } or { kind: 'failed', error } (ports/executor.ts)",
+      "executor returns an ExecutionResult such as { kind: 'succeeded', output } (ports/executor.ts)",
   });
 }

@@ -22,6 +22,13 @@ export interface ExecutionContext {
    * sooner. Synchronous sandboxes cannot see `signal` fire while they run, so they read this.
    */
   readonly timeoutMs?: number;
+  /** The engine's clock when the attempt started (ms): a kind that schedules reads this, never the wall clock. */
+  readonly now: number;
+  /**
+   * The time the node was parked until, when this claim woke it: after a `suspend-until` (a `wait`
+   * resuming), and also after a retry's backoff.
+   */
+  readonly wakeAt?: string;
 }
 
 export interface ExecutionRequest<N> {
@@ -112,7 +119,32 @@ export type SpawnedChild =
   | { readonly kind: 'run'; readonly workflow: string; readonly version: string; readonly inputs: unknown };
 
 /**
- * Runs one attempt of one node type.
+ * What the engine evaluates into an executor's `inputs`: a template (every `{% %}` in it), or one
+ * condition expression, evaluated to a boolean with JSONata's truthiness. `field` names it in
+ * error paths (`$.nodes.<id>.<field>`).
+ */
+export type InputsSource =
+  | { readonly kind: 'template'; readonly template: unknown; readonly field: string }
+  | { readonly kind: 'condition'; readonly expression: string; readonly field: string };
+
+/**
+ * How a kind that sends its success down some of its edges only (a condition's branches) routes:
+ * a child on a route the output did not choose is passed a skip, as if its parent were skipped.
+ * The plan compiles the routes once per version; the edges, the sweeper and a retry read them.
+ */
+export interface Routing<N> {
+  /** The children on each route, e.g. `{ then: ['ship'], else: ['refund'] }`. */
+  routesOf(node: N): Readonly<Record<string, readonly string[] | undefined>>;
+  /** The route a succeeded node's `output` chose. */
+  chosenRoute(output: unknown): string | undefined;
+  /** The reason shown on `childId`, skipped because `nodeId` chose `chosen`. */
+  notTakenReason(nodeId: string, chosen: string, childId: string): string;
+}
+
+/**
+ * A node kind: its type, what the engine needs to know about it (the optional declarations), and
+ * how one attempt runs. The engine never tests a node's type; it reads these declarations and
+ * dispatches on the result's `kind`. One file per kind in `shared/executors/`.
  * @example
  * const result = await executor.execute({ node, inputs: { n: 2 }, ctx });
  * if (result.kind === 'failed') console.log(result.error.code);
@@ -120,6 +152,20 @@ export type SpawnedChild =
 export interface Executor<N = unknown> {
   /** The node `type` this executor runs, e.g. `script`. */
   readonly type: string;
+  /**
+   * Does no outside work (it only evaluates, routes or suspends), so the worker's remaining time
+   * does not bound it: it is never handed back. @default false
+   */
+  readonly inline?: boolean;
+  /**
+   * May return `suspend-until`. The claim that wakes the node is then not an attempt: finishing
+   * gives it back, and a takeover of the node allows one attempt more. @default false
+   */
+  readonly suspends?: boolean;
+  /** Sends its success down some edges only (`condition`). @default every edge */
+  readonly routing?: Routing<N>;
+  /** What `inputs` is. @default the node's `with`, evaluated as a template */
+  inputsOf?(node: N): InputsSource;
   execute(request: ExecutionRequest<N>): Promise<ExecutionResult>;
 }
 

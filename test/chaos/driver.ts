@@ -7,11 +7,10 @@
  * oracles of `reference.ts` and by what the store applied.
  */
 import { SkeinError } from '../../shared/domain/problems.ts';
+import { flowExecutors } from '../../shared/executors/flow.ts';
 import { ScriptExecutor } from '../../shared/executors/script.ts';
-import { WaitExecutor } from '../../shared/executors/wait.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
-import { ExecutorRegistry } from '../../shared/ports/executors.ts';
 import { sequentialIds } from '../../shared/ports/ids.ts';
 import type { ReceivedMessage } from '../../shared/ports/queue.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
@@ -100,10 +99,7 @@ export async function chaosRun(
     runs: observed.store,
     clock,
     ids: sequentialIds(idPrefix),
-    executors: new ExecutorRegistry()
-      .register(probe)
-      .register(new ScriptExecutor())
-      .register(new WaitExecutor()),
+    executors: flowExecutors().register(probe).register(new ScriptExecutor()),
     random,
   });
   const send = harness.queue.send.bind(harness.queue);
