@@ -47,12 +47,12 @@ export interface ExecutionError {
 /**
  * How a node goes on after an attempt: the engine dispatches on `kind`, never on the node's type.
  *
- * | kind                     | the node                                           | used by                   |
- * | ------------------------ | -------------------------------------------------- | ------------------------- |
- * | `succeeded`              | SUCCEEDED with `output`; its children are released | every kind                |
- * | `failed`                 | retried per its policy (RETRY_WAIT), or FAILED     | every kind                |
- * | `suspend-until`          | WAITING, holding no worker, until `at`             | `wait`                    |
- * | `suspend-for-completion` | WAITING until an outside completion                | `callback` (not yet)      |
+ * | kind                     | the node                                           | used by                     |
+ * | ------------------------ | -------------------------------------------------- | --------------------------- |
+ * | `succeeded`              | SUCCEEDED with `output`; its children are released | every kind                  |
+ * | `failed`                 | retried per its policy (RETRY_WAIT), or FAILED     | every kind                  |
+ * | `suspend-until`          | WAITING, holding no worker, until `at`             | `wait`                      |
+ * | `suspend-for-completion` | WAITING until an outside completion                | `callback` (not yet)        |
  * | `spawn`                  | runs children, then goes on                        | `map`, `workflow` (not yet) |
  *
  * The engine fails a node whose executor returns a variant it does not carry out yet with
@@ -60,7 +60,7 @@ export interface ExecutionError {
  */
 export type ExecutionResult = Succeeded | Failed | SuspendUntil | SuspendForCompletion | Spawn;
 
-/** The two results every executor may return; all a script sandbox returns. */
+/** The two results every kind may return (`boundedOutput` returns one of them). */
 export type SucceededOrFailed = Succeeded | Failed;
 
 /** The node succeeded: `output` (JSON, bounded by `boundedOutput`) is stored as its checkpoint. */
