@@ -26,7 +26,7 @@ import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts'
 import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
 import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
-import { ExecutorRegistry } from '../shared/executors/executor-registry.ts';
+import { flowExecutors } from '../shared/executors/flow.ts';
 import { createMonitorHandler, monitorMetrics } from '../shared/handlers/monitor.ts';
 import { createWorkerHandler } from '../shared/handlers/worker.ts';
 import { NODE_EVENT_LEVELS, type NodeEventLevel } from '../shared/monitor/events.ts';
@@ -333,7 +333,7 @@ async function sweepAt(offsetMs: number) {
     timer: new QueueRelayTimer(queue, clock),
     clock,
     ids: randomIds,
-    executors: new ExecutorRegistry(),
+    executors: flowExecutors(),
     sandbox,
     random: Math.random,
   });

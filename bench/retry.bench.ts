@@ -8,8 +8,8 @@ import { DynamoDbRunStore } from '../shared/adapters/aws/dynamodb-run-store.ts';
 import { createTables } from '../shared/adapters/aws/tables.ts';
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
 import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
-import { ExecutorRegistry } from '../shared/executors/executor-registry.ts';
 import { FakeClock } from '../shared/ports/clock.ts';
+import { ExecutorRegistry } from '../shared/ports/executors.ts';
 import type { RunStore } from '../shared/ports/run-store.ts';
 import { TENANT, WorkflowHarness } from '../shared/testing/workflow-harness.ts';
 
@@ -54,9 +54,9 @@ async function measure(label: string, store: RunStore, size: number) {
     execute: async (request) => {
       if (request.ctx.nodeId === 'root' && failRoot) {
         failRoot = false;
-        return { ok: false, error: { code: 'ONCE', message: 'fails once', retryable: false } };
+        return { kind: 'failed', error: { code: 'ONCE', message: 'fails once', retryable: false } };
       }
-      return { ok: true, output: null };
+      return { kind: 'succeeded', output: null };
     },
   });
   const harness = new WorkflowHarness({

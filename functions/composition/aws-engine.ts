@@ -2,8 +2,8 @@
  * The engine's composition on AWS: DynamoDB, one SQS queue per pool and the EventBridge Scheduler
  * timer, built once per cold start and only when first used (api, sweeper, trigger import it; the
  * worker adds its executors in `aws-worker.ts`; the authorizer and the monitor import neither).
- * Only workers run nodes, so {@link engine} has no executors and the api, sweeper and trigger
- * bundles no EventBridge client, and no executor code (`ExecutorRegistry` has a file of its own).
+ * Only workers run nodes, so {@link engine} has only the flow kinds (`condition`, `wait`: pure) and
+ * the api, sweeper and trigger bundle no EventBridge client and no executor that does work.
  *
  * The timer reads `SKEIN_TIMER_*` and `SKEIN_QUEUE_ARN_PREFIX` on the first delay over 15
  * minutes (only workers schedule those; the worker checks them at cold start). The engine's
@@ -20,8 +20,9 @@ import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
-import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
+import { flowExecutors } from '../../shared/executors/flow.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
+import type { Executors } from '../../shared/ports/executors.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
 import type { Timer } from '../../shared/ports/timer.ts';
 import { config, dynamo, logger, once, tracer } from './aws-common.ts';
@@ -60,7 +61,7 @@ export const sandbox = once(() => new SandboxPool());
  * A run engine on DynamoDB, one SQS queue per worker pool and EventBridge Scheduler, running nodes
  * with `executors`.
  */
-export function buildEngine(executors: ExecutorRegistry): RunEngine {
+export function buildEngine(executors: Executors): RunEngine {
   const pools = Object.fromEntries(
     Object.entries(config.poolQueues).map(([pool, queueUrl]) => [
       pool,
@@ -108,8 +109,11 @@ export function logEngineEvent(event: EngineEvent): void {
   if (LOGGED_EVENTS.has(event.type)) logger.info(event.type, { ...event });
 }
 
-/** The engine of the functions that start, control and sweep runs but never run a node. */
-export const engine = once(() => buildEngine(new ExecutorRegistry()));
+/**
+ * The engine of the functions that start, control and sweep runs but never run a node: only the
+ * flow kinds, whose declarations (a condition's routes) it reads when it releases children.
+ */
+export const engine = once(() => buildEngine(flowExecutors()));
 
 /** The SQS client (the worker's own queue reuses it). */
 export { sqs };

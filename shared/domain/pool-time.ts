@@ -22,7 +22,10 @@ export function poolNodeTimeMs(
   return limit === undefined ? undefined : Math.max(1_000, limit - POOL_TIME_MARGIN_MS);
 }
 
-/** Node types that never hold a worker while they last (they park, or only evaluate). */
+/**
+ * Node types that never hold a worker while they last (they park, or only evaluate): the kinds
+ * that declare `inline` (`shared/executors/`), named here because publishing runs below them.
+ */
 const PARKING_TYPES = new Set(['wait', 'condition']);
 
 /**

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../domain/problems.ts';
-import type { ExecutorRegistry } from '../executors/executor-registry.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
+import type { Executors } from '../ports/executors.ts';
 import type { Ids } from '../ports/ids.ts';
 import { MAX_DELAY_SECONDS, type Queue } from '../ports/queue.ts';
 import {
@@ -121,7 +121,12 @@ export interface EngineDeps {
   readonly timer: Timer;
   readonly clock: Clock;
   readonly ids: Ids;
-  readonly executors: ExecutorRegistry;
+  /**
+   * The node kinds: what runs a node, and what the engine must know of a kind even where no node
+   * runs (a condition's routes, read by the sweeper and retries). Workers get `defaultExecutors()`,
+   * every other engine at least `flowExecutors()` (`shared/executors/`).
+   */
+  readonly executors: Executors;
   /**
    * Where `with`, `when`, `if` and run `outputs` expressions are evaluated: tenant code, so off
    * this thread, with a memory cap and a kill at the deadline (`shared/adapters/sandbox/`).
@@ -184,7 +189,7 @@ export class EngineContext {
         if (!record) {
           throw new NotFoundError(`workflow ${run.workflow} version ${run.version} is not published`);
         }
-        return { ...compilePlan(record.definition), tenant: run.tenant };
+        return { ...compilePlan(record.definition, this.deps.executors), tenant: run.tenant };
       });
       plan.catch(() => this.plans.delete(key));
       if (this.plans.size > 500) this.plans.clear();

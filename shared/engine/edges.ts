@@ -3,7 +3,8 @@ import type { Plan } from './plan.ts';
 
 /**
  * What a finished node passes to `childId`: its own outcome, with `continueOnError` failures
- * passed on as successes and the branch a condition did not choose passed on as a skip.
+ * passed on as successes, and a success passed on as a skip to a child on a route its output did
+ * not choose (the branch a condition did not take: its kind's `routing`).
  */
 export function edgeOutcome(plan: Plan, node: NodeRecord, childId: string): Outcome {
   const definition = plan.node(node.nodeId);
@@ -11,10 +12,10 @@ export function edgeOutcome(plan: Plan, node: NodeRecord, childId: string): Outc
   if (node.status === 'SUCCEEDED') outcome = 'SUCCEEDED';
   else if (node.status === 'FAILED') outcome = definition?.continueOnError ? 'SUCCEEDED' : 'FAILED';
   else outcome = 'SKIPPED';
-  if (outcome === 'SUCCEEDED' && definition?.type === 'condition') {
-    const branch = plan.branchOf(node.nodeId, childId);
-    const chosen = (node.output as { branch?: unknown } | undefined)?.branch;
-    if (branch !== undefined && branch !== chosen) return 'SKIPPED';
+  if (outcome === 'SUCCEEDED') {
+    const route = plan.routeOf(node.nodeId, childId);
+    const chosen = route && plan.kindOf(node.nodeId)?.routing?.chosenRoute(node.output);
+    if (route !== undefined && route !== chosen) return 'SKIPPED';
   }
   return outcome;
 }

@@ -1,37 +1,24 @@
-import { LIMITS } from '../domain/limits.ts';
-import { decideRetry, effectiveRetryPolicy, type RetryPolicy } from '../domain/retry-policy.ts';
-import { waitUntil } from '../executors/wait.ts';
-import { boundedOutput, type ExecutionError, idempotencyKeyOf } from '../ports/executor.ts';
-import { type Claim, evaluate, type FinishChange } from './claim.ts';
+import { type InputsSource, idempotencyKeyOf } from '../ports/executor.ts';
+import { type Claim, evaluate } from './claim.ts';
 import type { EngineContext } from './context.ts';
-import { evaluateCondition, evaluateTemplate } from './evaluate.ts';
+import {
+  type EvaluateOptions,
+  type ExpressionScope,
+  evaluateCondition,
+  evaluateTemplate,
+} from './evaluate.ts';
+import { type AttemptResult, expressionFailed, failed, settleResult } from './node-result.ts';
 
-export type AttemptResult =
-  | { readonly kind: 'finish'; readonly change: FinishChange }
-  | {
-      readonly kind: 'park';
-      readonly status: 'RETRY_WAIT' | 'WAITING';
-      readonly wakeAt: number;
-      readonly error?: { code: string; message: string };
-    }
-  | { readonly kind: 'hand-back' };
+export type { AttemptResult } from './node-result.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Codes executors return when their time budget ran out or their signal fired. */
-const STOPPED = /_(TIMEOUT|ABORTED)$/;
-
-const failed = (error: { code: string; message: string }): AttemptResult => ({
-  kind: 'finish',
-  change: { status: 'FAILED', error: { code: error.code, message: error.message } },
-});
-
 /**
- * Runs one attempt of a claimed node: a `condition` picks its branch, a `wait` schedules its
- * wake-up, any other type goes to its executor with the evaluated `with`, a time budget and an
- * abort signal. A failure is retried per the node's policy (RETRY_WAIT) or ends the node.
- * `remainingMs` is how long the worker may still run: when that, not the node's timeout, cuts
- * the attempt short, the node is handed back instead of failed.
+ * Runs one attempt of a claimed node through its kind (`plan.kindOf`): evaluate what the kind
+ * takes as inputs (the node's `with`, or a condition's `if`), run its executor with a time budget
+ * and an abort signal, and settle the result by its `kind` (`settleResult`). `remainingMs` is how
+ * long the worker may still run: when that, not the node's timeout, cuts the attempt short, the
+ * node is handed back instead of failed; an `inline` kind is never handed back.
  */
 export async function runAttempt(
   cx: EngineContext,
@@ -42,43 +29,25 @@ export async function runAttempt(
   const { node, plan } = claim;
   const definition = plan.node(node.nodeId);
   if (!definition) return failed({ code: 'UNKNOWN_NODE', message: `node "${node.nodeId}" is not defined` });
-  const path = `$.nodes.${node.nodeId}`;
-  if (definition.type === 'condition') {
-    const result = await evaluate(cx, claim, (scope) =>
-      evaluateCondition(definition.if, scope, cx.expressionOptions(), `${path}.if`),
-    );
-    if (!result.ok) return expressionFailed(cx, claim, result.error);
-    const output = { result: result.value, branch: result.value ? 'then' : 'else' };
-    return { kind: 'finish', change: { status: 'SUCCEEDED', output } };
-  }
+  const kind = plan.kindOf(node.nodeId);
+  const source = kind?.inputsOf?.(definition) ?? {
+    kind: 'template',
+    template: definition.with ?? {},
+    field: 'with',
+  };
+  const path = `$.nodes.${node.nodeId}.${source.field}`;
   const inputs = await evaluate(cx, claim, (scope) =>
-    evaluateTemplate(definition.with ?? {}, scope, cx.expressionOptions(), `${path}.with`),
+    evaluateInputs(source, scope, cx.expressionOptions(), path),
   );
   if (!inputs.ok) return expressionFailed(cx, claim, inputs.error);
-  if (definition.type === 'wait') {
-    const now = cx.now();
-    if (node.wakeAt !== undefined) {
-      return { kind: 'finish', change: { status: 'SUCCEEDED', output: { resumedAt: cx.iso(now) } } };
-    }
-    const plan = waitUntil(inputs.value, now);
-    if (!plan.ok) return failed(plan.error);
-    if (plan.resumeAt <= now) {
-      return { kind: 'finish', change: { status: 'SUCCEEDED', output: { resumedAt: cx.iso(now) } } };
-    }
-    return { kind: 'park', status: 'WAITING', wakeAt: plan.resumeAt };
-  }
-  if (!cx.deps.executors.has(definition.type)) {
-    const known = cx.deps.executors.types().join(', ');
-    return failed({
-      code: 'NODE_TYPE_UNAVAILABLE',
-      message: `node type "${definition.type}" is not available in this deployment (available: ${known})`,
-    });
-  }
+  if (!kind) return failed(unavailable(cx, definition.type));
   const workerBudget =
-    remainingMs === undefined ? Number.POSITIVE_INFINITY : remainingMs - cx.settings.handBackMarginMs;
+    kind.inline || remainingMs === undefined
+      ? Number.POSITIVE_INFINITY
+      : remainingMs - cx.settings.handBackMarginMs;
   if (workerBudget <= 0) return { kind: 'hand-back' };
   const budgetMs = Math.min(timeoutMs, workerBudget);
-  const result = await cx.deps.executors.get(definition.type).execute({
+  const result = await kind.execute({
     node: definition,
     inputs: inputs.value,
     ctx: {
@@ -89,48 +58,28 @@ export async function runAttempt(
       signal: AbortSignal.timeout(Math.min(Math.max(1, budgetMs), MAX_TIMER_MS)),
       idempotencyKey: idempotencyKeyOf(node.runId, node.nodeId, node.attempt),
       timeoutMs: budgetMs,
+      now: cx.now(),
+      ...(node.wakeAt === undefined ? {} : { wakeAt: node.wakeAt }),
     },
   });
-  let error: ExecutionError;
-  if (result.ok) {
-    const bounded = boundedOutput(node.nodeId, result.output, LIMITS.maxOutputBytes);
-    if (bounded.ok) return { kind: 'finish', change: { status: 'SUCCEEDED', output: bounded.output } };
-    error = bounded.error;
-  } else {
-    if (workerBudget < timeoutMs && STOPPED.test(result.error.code)) return { kind: 'hand-back' };
-    error = result.error;
-  }
-  return retryOrFail(cx, claim, error);
+  return settleResult(cx, claim, kind, result, workerBudget < timeoutMs);
 }
 
-/**
- * A failed expression fails the attempt for good (it would fail again), except when the sandbox
- * itself failed (`EXPRESSION_ENGINE`): that is retried like any retryable error.
- */
-export function expressionFailed(
-  cx: EngineContext,
-  claim: Claim,
-  error: { code: string; message: string },
-): AttemptResult {
-  if (error.code !== 'EXPRESSION_ENGINE') return failed(error);
-  return retryOrFail(cx, claim, { ...error, retryable: true });
+function evaluateInputs(
+  source: InputsSource,
+  scope: ExpressionScope,
+  options: EvaluateOptions,
+  path: string,
+): Promise<unknown> {
+  return source.kind === 'condition'
+    ? evaluateCondition(source.expression, scope, options, path)
+    : evaluateTemplate(source.template, scope, options, path);
 }
 
-function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): AttemptResult {
-  const { node, plan } = claim;
-  const definition = plan.node(node.nodeId);
-  let policy: RetryPolicy;
-  try {
-    policy = effectiveRetryPolicy(definition ?? {}, plan.definition.defaults, ['nodes', node.nodeId]);
-  } catch {
-    return failed(error); // validation refuses bad policies; a stored one still must not crash a worker
-  }
-  const decision = decideRetry(policy, node.attempt, error, cx.deps.random());
-  if (!decision.retry) return failed(error);
+function unavailable(cx: EngineContext, type: string) {
+  const known = cx.deps.executors.types().join(', ');
   return {
-    kind: 'park',
-    status: 'RETRY_WAIT',
-    wakeAt: cx.now() + decision.delayMs,
-    error: { code: error.code, message: error.message },
+    code: 'NODE_TYPE_UNAVAILABLE',
+    message: `node type "${type}" is not available in this deployment (available: ${known})`,
   };
 }

@@ -27,8 +27,8 @@ export async function finishNode(cx: EngineContext, claim: Claim, change: Finish
   const { run, plan, node, message } = claim;
   const error = change.error && boundedError(change.error);
   const reason = change.reason && truncateBytes(change.reason, MAX_REASON_BYTES);
-  // The claim that woke a wait node counted an attempt, but a wait that resumes is still its first.
-  const woken = plan.node(node.nodeId)?.type === 'wait' && node.wakeAt !== undefined;
+  // The claim that woke a suspended node (a wait) counted an attempt, but resuming is not one.
+  const woken = plan.kindOf(node.nodeId)?.suspends === true && node.wakeAt !== undefined;
   const write = (status: FinishChange['status'], fields: Partial<FinishChange>): NodeChange => ({
     set: {
       status,
@@ -181,8 +181,8 @@ async function saveOrFail(
 }
 
 /**
- * The attempts a node may make: its retry policy's `maxAttempts` (a `wait` node's wake-up claim
- * counts one more, given back when it ends).
+ * The attempts a node may make: its retry policy's `maxAttempts` (the wake-up claim of a kind that
+ * `suspends`, a `wait`, counts one more, given back when it ends).
  */
 export function maxAttemptsOf(plan: Plan, nodeId: string): number {
   const definition = plan.node(nodeId);
@@ -192,7 +192,7 @@ export function maxAttemptsOf(plan: Plan, nodeId: string): number {
   } catch {
     // validation refuses bad policies; a stored one still must not crash a worker
   }
-  return definition?.type === 'wait' ? max + 1 : max;
+  return plan.kindOf(nodeId)?.suspends === true ? max + 1 : max;
 }
 
 /**

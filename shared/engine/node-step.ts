@@ -7,7 +7,7 @@ import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './c
 import { sendControl, slicePace } from './control-pace.ts';
 import { evaluateCondition } from './evaluate.ts';
 import type { NodeMessage } from './messages.ts';
-import { expressionFailed, runAttempt } from './node-attempt.ts';
+import { runAttempt } from './node-attempt.ts';
 import {
   concludeLostAttempt,
   DONE,
@@ -17,6 +17,7 @@ import {
   parkClaimed,
   type StepResult,
 } from './node-finish.ts';
+import { expressionFailed } from './node-result.ts';
 import type { Plan } from './plan.ts';
 import { afterTerminal } from './release.ts';
 import { NOT_STARTED, stopRun } from './stop-run.ts';
@@ -146,18 +147,19 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
 }
 
 /**
- * Why a node skipped by its join rule was skipped, when the skipped parent is a `condition` that
- * chose the other branch: "branch not taken" rather than "parent was skipped". One read, on the
- * skip path only.
+ * Why a node skipped by its join rule was skipped, when the skipped parent routes (a `condition`)
+ * and chose another route: its kind's reason ("branch not taken") rather than "parent was
+ * skipped". One read, on the skip path only.
  */
 async function branchNotTaken(cx: EngineContext, claim: Claim, skipped: readonly string[]) {
   const { plan, node } = claim;
-  const condition = skipped.find((id) => plan.node(id)?.type === 'condition');
-  if (condition === undefined) return undefined;
-  const parent = await cx.runs.getNode(claim.run.runId, condition);
-  const chosen = (parent?.output as { branch?: unknown } | undefined)?.branch;
-  if (parent?.status !== 'SUCCEEDED' || typeof chosen !== 'string') return undefined;
-  return `branch not taken: condition "${condition}" chose "${chosen}", and "${node.nodeId}" is on the other branch`;
+  const router = skipped.find((id) => plan.kindOf(id)?.routing !== undefined);
+  const routing = router === undefined ? undefined : plan.kindOf(router)?.routing;
+  if (router === undefined || routing === undefined) return undefined;
+  const parent = await cx.runs.getNode(claim.run.runId, router);
+  const chosen = routing.chosenRoute(parent?.output);
+  if (parent?.status !== 'SUCCEEDED' || chosen === undefined) return undefined;
+  return routing.notTakenReason(router, chosen, node.nodeId);
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { NodeDefinition, WorkflowDefinition } from '../domain/definition-schema.ts';
+import type { Executor } from '../ports/executor.ts';
+import type { Executors } from '../ports/executors.ts';
 
 /** Sinks per done-set: keeps every done-set item well under 1 KB, whatever the run's size. */
 export const SINKS_PER_SHARD = 64;
@@ -12,8 +14,9 @@ export interface SinkSlot {
 }
 
 /**
- * A definition compiled for the engine: parents, children, sinks and their done-set slots. Built
- * once per pinned version (versions are immutable) and cached by the engine.
+ * A definition compiled for the engine: parents, children, sinks and their done-set slots, each
+ * node's kind and the routes of kinds that route (a condition's branches). Built once per pinned
+ * version (versions are immutable) and cached by the engine.
  */
 export interface Plan {
   readonly definition: WorkflowDefinition;
@@ -28,12 +31,17 @@ export interface Plan {
   sinkSlot(id: string): SinkSlot | undefined;
   readonly sinkCount: number;
   readonly shardCount: number;
-  /** Which branch of a condition node a child belongs to, if any. */
-  branchOf(conditionId: string, childId: string): 'then' | 'else' | undefined;
+  /** The node's kind as this deployment declares it; undefined when its type has no executor here. */
+  kindOf(id: string): Executor | undefined;
+  /** The route of `childId` among the routes of `nodeId` (a condition's `then`/`else`), if any. */
+  routeOf(nodeId: string, childId: string): string | undefined;
 }
 
-/** Compiles a validated definition. */
-export function compilePlan(definition: WorkflowDefinition): Plan {
+/**
+ * Compiles a validated definition, with the node kinds of `executors`.
+ * @example compilePlan(definition, flowExecutors()).routeOf('check', 'ship') // 'then'
+ */
+export function compilePlan(definition: WorkflowDefinition, executors: Executors): Plan {
   const ids = Object.keys(definition.nodes);
   const parents = new Map<string, readonly string[]>();
   const children = new Map<string, string[]>(ids.map((id) => [id, []]));
@@ -51,24 +59,36 @@ export function compilePlan(definition: WorkflowDefinition): Plan {
     slots.set(id, { shard, member: index, shardSize });
   });
   const roots = ids.filter((id) => (parents.get(id) ?? []).length === 0);
-  const branches = new Map<string, 'then' | 'else'>();
+  const kinds = new Map<string, Executor | undefined>();
+  const kindOfType = (type: string) => {
+    if (!kinds.has(type)) kinds.set(type, executors.has(type) ? executors.get(type) : undefined);
+    return kinds.get(type);
+  };
+  const node = (id: string) => (Object.hasOwn(definition.nodes, id) ? definition.nodes[id] : undefined);
+  const kindOf = (id: string) => {
+    const type = node(id)?.type;
+    return type === undefined ? undefined : kindOfType(type);
+  };
+  const routes = new Map<string, string>();
   for (const id of ids) {
-    const node = definition.nodes[id];
-    if (node?.type !== 'condition') continue;
-    for (const child of node.then ?? []) branches.set(`${id}\u0000${child}`, 'then');
-    for (const child of node.else ?? []) branches.set(`${id}\u0000${child}`, 'else');
+    const routing = kindOf(id)?.routing;
+    if (routing === undefined) continue;
+    for (const [route, targets] of Object.entries(routing.routesOf(node(id)))) {
+      for (const child of targets ?? []) routes.set(`${id}\u0000${child}`, route);
+    }
   }
   return {
     definition,
     ids,
-    node: (id) => (Object.hasOwn(definition.nodes, id) ? definition.nodes[id] : undefined),
+    node,
     parents: (id) => parents.get(id) ?? [],
     children: (id) => children.get(id) ?? [],
     roots: () => roots,
     sinkSlot: (id) => slots.get(id),
     sinkCount: sinks.length,
     shardCount,
-    branchOf: (conditionId, childId) => branches.get(`${conditionId}\u0000${childId}`),
+    kindOf,
+    routeOf: (nodeId, childId) => routes.get(`${nodeId}\u0000${childId}`),
   };
 }
 

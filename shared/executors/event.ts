@@ -7,6 +7,7 @@ import {
   type Executor,
   failure,
   messageOf,
+  succeeded,
 } from '../ports/executor.ts';
 
 export type EventNode = Extract<NodeDefinition, { type: 'event' }>;
@@ -57,7 +58,7 @@ const withSchema = z
  * attempt puts the event again.
  * @example
  * await new EventExecutor({ publisher }).execute({ node, inputs: { detailType: 'order.shipped', detail: { id: 7 } }, ctx });
- * // { ok: true, output: { eventId: '...' } }
+ * // { kind: 'succeeded', output: { eventId: '...' } }
  */
 export class EventExecutor implements Executor<EventNode> {
   readonly type = 'event';
@@ -80,7 +81,7 @@ export class EventExecutor implements Executor<EventNode> {
     }
     try {
       const [eventId] = await this.options.publisher.publish([{ source, detailType, detail }]);
-      return { ok: true, output: { eventId } };
+      return succeeded({ eventId });
     } catch (error) {
       if (error instanceof EventPublishError) {
         const code = error.failed[0]?.code ?? 'Unknown';

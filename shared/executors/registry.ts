@@ -1,9 +1,9 @@
+import type { ExecutorRegistry } from '../ports/executors.ts';
 import { EventExecutor, type EventExecutorOptions } from './event.ts';
-import { ExecutorRegistry } from './executor-registry.ts';
+import { flowExecutors } from './flow.ts';
 import { HttpExecutor, type HttpExecutorOptions } from './http.ts';
 import { NoopExecutor } from './noop.ts';
 import { ScriptExecutor, type ScriptExecutorOptions } from './script.ts';
-import { WaitExecutor } from './wait.ts';
 
 export interface DefaultExecutorOptions {
   readonly script?: ScriptExecutorOptions;
@@ -14,14 +14,14 @@ export interface DefaultExecutorOptions {
 }
 
 /**
- * The executors every deployment has; a new node type adds one line here.
+ * The executors a worker runs nodes with: the flow kinds (`condition`, `wait`) and the ones that
+ * do the work; a new node type adds one line here.
  * @example defaultExecutors({ script: { timeoutMs: 5000 } }).get('script')
  */
 export function defaultExecutors(options: DefaultExecutorOptions = {}): ExecutorRegistry {
-  const registry = new ExecutorRegistry()
+  const registry = flowExecutors()
     .register(new NoopExecutor())
     .register(new ScriptExecutor(options.script))
-    .register(new HttpExecutor(options.http))
-    .register(new WaitExecutor());
+    .register(new HttpExecutor(options.http));
   return options.event ? registry.register(new EventExecutor(options.event)) : registry;
 }

@@ -1,7 +1,12 @@
 import type { NodeDefinition } from '../domain/definition-schema.ts';
 import { MAX_DURATION_MS, parseDuration } from '../domain/duration.ts';
-import type { ExecutionError, ExecutionResult, Executor } from '../ports/executor.ts';
-import { failure } from '../ports/executor.ts';
+import {
+  type ExecutionError,
+  type ExecutionRequest,
+  type ExecutionResult,
+  type Executor,
+  succeeded,
+} from '../ports/executor.ts';
 
 export type WaitNode = Extract<NodeDefinition, { type: 'wait' }>;
 
@@ -19,8 +24,8 @@ const invalid = (message: string): WaitPlan => ({
 
 /**
  * When a `wait` node may resume, from its evaluated `with`: exactly one of `seconds` (a number),
- * `duration` (`"5m"`, `"1.5h"`, ...) or `until` (an ISO time with a zone). Pure: the engine passes
- * the time and schedules the wake-up; an `until` in the past resumes at once (`resumeAt = nowMs`).
+ * `duration` (`"5m"`, `"1.5h"`, ...) or `until` (an ISO time with a zone). Pure: the caller passes
+ * the time; an `until` in the past resumes at once (`resumeAt = nowMs`).
  * @example waitUntil({ duration: '5m' }, 0) // { ok: true, resumeAt: 300_000 }
  */
 export function waitUntil(inputs: unknown, nowMs: number): WaitPlan {
@@ -62,15 +67,23 @@ export function waitUntil(inputs: unknown, nowMs: number): WaitPlan {
 }
 
 /**
- * A placeholder so `wait` is a registered type: the engine never executes a wait node, it parks it
- * as `WAITING` and schedules a timer at `waitUntil(inputs, now).resumeAt`. Reaching `execute` is a
- * wiring mistake, reported as a non-retryable failure.
- * @example await new WaitExecutor().execute(request) // { ok: false, error: { code: 'WAIT_NOT_SCHEDULED', ... } }
+ * The `wait` kind: suspends the node until the time its evaluated `with` names (`waitUntil`),
+ * holding no worker (a queue delay, or the timer beyond 15 minutes). The claim that wakes it
+ * runs it again with `ctx.wakeAt` set, and it succeeds with the time it resumed; a time already
+ * past succeeds at once. A `with` that names no valid time fails the node whatever its retry
+ * policy (`final`): it would name none on the next attempt either.
+ * @example await new WaitExecutor().execute({ node, inputs: { duration: '5m' }, ctx }) // { kind: 'suspend-until', at: ctx.now + 300_000 }
  */
 export class WaitExecutor implements Executor<WaitNode> {
   readonly type = 'wait';
+  readonly inline = true;
+  readonly suspends = true;
 
-  async execute(): Promise<ExecutionResult> {
-    return failure('WAIT_NOT_SCHEDULED', 'wait nodes are scheduled by the engine, not executed', false);
+  async execute({ inputs, ctx }: ExecutionRequest<WaitNode>): Promise<ExecutionResult> {
+    const resumed = succeeded({ resumedAt: new Date(ctx.now).toISOString() });
+    if (ctx.wakeAt !== undefined) return resumed;
+    const plan = waitUntil(inputs, ctx.now);
+    if (!plan.ok) return { kind: 'failed', error: plan.error, final: true };
+    return plan.resumeAt <= ctx.now ? resumed : { kind: 'suspend-until', at: plan.resumeAt };
   }
 }

@@ -3,8 +3,8 @@ import { LIMITS } from '../domain/limits.ts';
 
 /**
  * The executor port: one implementation per node type (`shared/executors/<type>.ts`), looked up by
- * the worker through the `ExecutorRegistry`. An executor never throws: every failure is an
- * `ExecutionResult` with a stable code so retry policies can match it (`retryOn`).
+ * the worker through the `Executors` port (`ports/executors.ts`). An executor never throws: every
+ * failure is a `failed` result with a stable code so retry policies can match it (`retryOn`).
  */
 
 /** What an executor knows about the attempt it runs. */
@@ -22,6 +22,13 @@ export interface ExecutionContext {
    * sooner. Synchronous sandboxes cannot see `signal` fire while they run, so they read this.
    */
   readonly timeoutMs?: number;
+  /** The engine's clock when the attempt started (ms): a kind that schedules reads this, never the wall clock. */
+  readonly now: number;
+  /**
+   * The time the node was parked until, when this claim woke it: after a `suspend-until` (a `wait`
+   * resuming), and also after a retry's backoff.
+   */
+  readonly wakeAt?: string;
 }
 
 export interface ExecutionRequest<N> {
@@ -37,25 +44,139 @@ export interface ExecutionError {
   readonly retryable: boolean;
 }
 
-export type ExecutionResult =
-  | { readonly ok: true; readonly output: unknown }
-  | { readonly ok: false; readonly error: ExecutionError };
+/**
+ * How a node goes on after an attempt: the engine dispatches on `kind`, never on the node's type.
+ *
+ * | kind                     | the node                                           | used by                     |
+ * | ------------------------ | -------------------------------------------------- | --------------------------- |
+ * | `succeeded`              | SUCCEEDED with `output`; its children are released | every kind                  |
+ * | `failed`                 | retried per its policy (RETRY_WAIT), or FAILED     | every kind                  |
+ * | `suspend-until`          | WAITING, holding no worker, until `at`             | `wait`                      |
+ * | `suspend-for-completion` | WAITING until an outside completion                | `callback` (not yet)        |
+ * | `spawn`                  | runs children, then goes on                        | `map`, `workflow` (not yet) |
+ *
+ * The engine fails a node whose executor returns a variant it does not carry out yet with
+ * `NODE_RESULT_UNSUPPORTED`, so a kind written ahead of the engine fails loudly, never hangs.
+ */
+export type ExecutionResult = Succeeded | Failed | SuspendUntil | SuspendForCompletion | Spawn;
+
+/** The two results every kind may return (`boundedOutput` returns one of them). */
+export type SucceededOrFailed = Succeeded | Failed;
+
+/** The node succeeded: `output` (JSON, bounded by `boundedOutput`) is stored as its checkpoint. */
+export interface Succeeded {
+  readonly kind: 'succeeded';
+  readonly output: unknown;
+}
+
+/** The attempt failed: retried per the node's retry policy when `error.retryable` (or `retryOn`). */
+export interface Failed {
+  readonly kind: 'failed';
+  readonly error: ExecutionError;
+  /**
+   * Fail the node now, whatever its retry policy (not even `retryOn` retries it): the same inputs
+   * would fail the same way, e.g. a `wait` whose `with` names no time. @default false
+   */
+  readonly final?: boolean;
+}
 
 /**
- * Runs one attempt of one node type.
+ * The node sleeps until `at` (epoch ms), holding no worker (a queue delay, or the timer beyond 15
+ * minutes); then the engine runs its executor again with `ctx.wakeAt` set. Only kinds that declare
+ * `suspends` may return it: the claim that wakes the node is not an attempt.
+ */
+export interface SuspendUntil {
+  readonly kind: 'suspend-until';
+  readonly at: number;
+}
+
+/**
+ * The node waits for an outside completion (`POST .../nodes/{node}/complete` with a token): a
+ * callback, an approval, a Step Functions task token. Declared ahead of `callback`; the engine
+ * does not carry it out yet.
+ */
+export interface SuspendForCompletion {
+  readonly kind: 'suspend-for-completion';
+  /** The token the completion must show; the engine makes one when absent. */
+  readonly token?: string;
+  /** When to give up waiting (epoch ms). @default the node's timeout */
+  readonly until?: number;
+}
+
+/**
+ * The node runs children and goes on when they end: one per item of a `map` (at most
+ * `maxConcurrency` at a time), or a child run of another workflow. Declared ahead of `map` and
+ * `workflow`; the engine does not carry it out yet.
+ */
+export interface Spawn {
+  readonly kind: 'spawn';
+  readonly children: readonly SpawnedChild[];
+  readonly maxConcurrency?: number;
+}
+
+export type SpawnedChild =
+  | { readonly kind: 'item'; readonly index: number; readonly item: unknown }
+  | { readonly kind: 'run'; readonly workflow: string; readonly version: string; readonly inputs: unknown };
+
+/**
+ * What the engine evaluates into an executor's `inputs`: a template (every `{% %}` in it), or one
+ * condition expression, evaluated to a boolean with JSONata's truthiness. `field` names it in
+ * error paths (`$.nodes.<id>.<field>`).
+ */
+export type InputsSource =
+  | { readonly kind: 'template'; readonly template: unknown; readonly field: string }
+  | { readonly kind: 'condition'; readonly expression: string; readonly field: string };
+
+/**
+ * How a kind that sends its success down some of its edges only (a condition's branches) routes:
+ * a child on a route the output did not choose is passed a skip, as if its parent were skipped.
+ * The plan compiles the routes once per version; the edges, the sweeper and a retry read them.
+ */
+export interface Routing<N> {
+  /** The children on each route, e.g. `{ then: ['ship'], else: ['refund'] }`. */
+  routesOf(node: N): Readonly<Record<string, readonly string[] | undefined>>;
+  /** The route a succeeded node's `output` chose. */
+  chosenRoute(output: unknown): string | undefined;
+  /** The reason shown on `childId`, skipped because `nodeId` chose `chosen`. */
+  notTakenReason(nodeId: string, chosen: string, childId: string): string;
+}
+
+/**
+ * A node kind: its type, what the engine needs to know about it (the optional declarations), and
+ * how one attempt runs. The engine never tests a node's type; it reads these declarations and
+ * dispatches on the result's `kind`. One file per kind in `shared/executors/`.
  * @example
  * const result = await executor.execute({ node, inputs: { n: 2 }, ctx });
- * if (!result.ok) console.log(result.error.code);
+ * if (result.kind === 'failed') console.log(result.error.code);
  */
 export interface Executor<N = unknown> {
   /** The node `type` this executor runs, e.g. `script`. */
   readonly type: string;
+  /**
+   * Does no outside work (it only evaluates, routes or suspends), so the worker's remaining time
+   * does not bound it: it is never handed back. @default false
+   */
+  readonly inline?: boolean;
+  /**
+   * May return `suspend-until`. The claim that wakes the node is then not an attempt: finishing
+   * gives it back, and a takeover of the node allows one attempt more. @default false
+   */
+  readonly suspends?: boolean;
+  /** Sends its success down some edges only (`condition`). @default every edge */
+  readonly routing?: Routing<N>;
+  /** What `inputs` is. @default the node's `with`, evaluated as a template */
+  inputsOf?(node: N): InputsSource;
   execute(request: ExecutionRequest<N>): Promise<ExecutionResult>;
 }
 
+/** Builds a succeeded result. */
+export function succeeded(output: unknown): Succeeded {
+  return { kind: 'succeeded', output };
+}
+
 /** Builds a failed result. */
-export function failure(code: string, message: string, retryable = false): ExecutionResult {
-  return { ok: false, error: { code, message, retryable } };
+export function failure(code: string, message: string, retryable = false): Failed {
+  return { kind: 'failed', error: { code, message, retryable } };
 }
 
 /** Builds an idempotency key `run/node/attempt`. */
@@ -66,9 +187,9 @@ export function idempotencyKeyOf(runId: string, nodeId: string, attempt: number)
 /**
  * Checks that an output is JSON, within `maxBytes` once serialised and nested at most 256 levels;
  * every executor's output is stored as a checkpoint, so the limits apply to all node types.
- * @example boundedOutput('fetch', { a: 1 }, 262_144) // { ok: true, output: { a: 1 } }
+ * @example boundedOutput('fetch', { a: 1 }, 262_144) // { kind: 'succeeded', output: { a: 1 } }
  */
-export function boundedOutput(nodeId: string, output: unknown, maxBytes: number): ExecutionResult {
+export function boundedOutput(nodeId: string, output: unknown, maxBytes: number): SucceededOrFailed {
   const tooDeep = () =>
     failure(
       'OUTPUT_TOO_DEEP',
@@ -84,7 +205,7 @@ export function boundedOutput(nodeId: string, output: unknown, maxBytes: number)
       `node "${nodeId}" returned a value that is not JSON: ${messageOf(error)}`,
     );
   }
-  if (json === undefined) return { ok: true, output: null };
+  if (json === undefined) return succeeded(null);
   // Outputs feed expressions, API answers and other nodes, all of which recurse per level.
   if (jsonNestingProblem(json) !== undefined) return tooDeep();
   const bytes = Buffer.byteLength(json, 'utf8');
@@ -94,7 +215,7 @@ export function boundedOutput(nodeId: string, output: unknown, maxBytes: number)
       `node "${nodeId}" returned ${bytes} bytes of JSON; the limit is ${maxBytes} bytes: return less data or split the work across nodes`,
     );
   }
-  return { ok: true, output: JSON.parse(json) as unknown };
+  return succeeded(JSON.parse(json) as unknown);
 }
 
 /** The message of anything thrown. */

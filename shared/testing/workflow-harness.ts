@@ -10,10 +10,10 @@ import { publishDefinition } from '../engine/publish-definition.ts';
 import { RunEngine } from '../engine/run-engine.ts';
 import type { RunView } from '../engine/run-view.ts';
 import type { StartRunRequest } from '../engine/start-run.ts';
-import type { ExecutorRegistry } from '../executors/executor-registry.ts';
 import { defaultExecutors } from '../executors/registry.ts';
 import { FakeClock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
+import type { Executors } from '../ports/executors.ts';
 import { type Ids, sequentialIds } from '../ports/ids.ts';
 import type { ReceivedMessage } from '../ports/queue.ts';
 import type { RunStore } from '../ports/run-store.ts';
@@ -23,7 +23,7 @@ export interface HarnessOptions {
   readonly runs?: RunStore;
   readonly definitions?: DefinitionStore;
   /** @default defaultExecutors({ script: { sandbox } }) */
-  readonly executors?: ExecutorRegistry;
+  readonly executors?: Executors;
   /**
    * Where expressions and (default) scripts run: worker threads, as in production.
    * @default sharedSandbox(), whose idle threads do not hold the test process open

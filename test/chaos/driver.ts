@@ -7,9 +7,8 @@
  * oracles of `reference.ts` and by what the store applied.
  */
 import { SkeinError } from '../../shared/domain/problems.ts';
-import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
+import { flowExecutors } from '../../shared/executors/flow.ts';
 import { ScriptExecutor } from '../../shared/executors/script.ts';
-import { WaitExecutor } from '../../shared/executors/wait.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
 import { sequentialIds } from '../../shared/ports/ids.ts';
@@ -61,11 +60,11 @@ class ChaosProbe implements Executor {
     const rival = this.takeover?.(request);
     if (rival !== undefined) await rival; // another worker took the node over meanwhile; this one still writes
     if ((request.node as { description?: string }).description === 'perm') {
-      return { ok: false, error: { code: 'PERMANENT', message: 'fails for good', retryable: false } };
+      return { kind: 'failed', error: { code: 'PERMANENT', message: 'fails for good', retryable: false } };
     }
     if (attempt <= inputs.t)
-      return { ok: false, error: { code: 'TRANSIENT', message: 'try again', retryable: true } };
-    return { ok: true, output: inputs.k + inputs.s };
+      return { kind: 'failed', error: { code: 'TRANSIENT', message: 'try again', retryable: true } };
+    return { kind: 'succeeded', output: inputs.k + inputs.s };
   }
 }
 
@@ -100,10 +99,7 @@ export async function chaosRun(
     runs: observed.store,
     clock,
     ids: sequentialIds(idPrefix),
-    executors: new ExecutorRegistry()
-      .register(probe)
-      .register(new ScriptExecutor())
-      .register(new WaitExecutor()),
+    executors: flowExecutors().register(probe).register(new ScriptExecutor()),
     random,
   });
   const send = harness.queue.send.bind(harness.queue);

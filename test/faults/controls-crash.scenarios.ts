@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
+import { ExecutorRegistry } from '../../shared/ports/executors.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 import { TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
 import { InjectedCrash, RUN_STORE_WRITES } from './fault-driver.ts';
@@ -22,9 +22,9 @@ class FlakyExecutor implements Executor {
     const { nodeId, attempt } = request.ctx;
     this.executions.set(nodeId, (this.executions.get(nodeId) ?? 0) + 1);
     if (nodeId === 'd' && attempt === 1) {
-      return { ok: false, error: { code: 'FLAKY', message: 'first try', retryable: false } };
+      return { kind: 'failed', error: { code: 'FLAKY', message: 'first try', retryable: false } };
     }
-    return { ok: true, output: `${nodeId}#${attempt}` };
+    return { kind: 'succeeded', output: `${nodeId}#${attempt}` };
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
+import { ExecutorRegistry } from '../../shared/ports/executors.ts';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 import { WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
 import { hookNodeWrites } from '../scenarios/node-writes.ts';
@@ -16,7 +16,7 @@ class CountingExecutor implements Executor {
   async execute(request: ExecutionRequest<unknown>): Promise<ExecutionResult> {
     this.executions.set(request.ctx.nodeId, (this.executions.get(request.ctx.nodeId) ?? 0) + 1);
     await this.onExecute?.(request);
-    return { ok: true, output: `${request.ctx.nodeId}#${request.ctx.attempt}` };
+    return { kind: 'succeeded', output: `${request.ctx.nodeId}#${request.ctx.attempt}` };
   }
 }
 

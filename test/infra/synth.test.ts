@@ -201,9 +201,9 @@ describe('npx cdk synth -c stage=dev', () => {
     const results = JSON.parse(stdout);
 
     // Assess
-    expect(results.js).toEqual({ ok: true, output: 42 });
-    expect(results.lua).toEqual({ ok: true, output: 42 });
-    expect(results.pattern).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
+    expect(results.js).toEqual({ kind: 'succeeded', output: 42 });
+    expect(results.lua).toEqual({ kind: 'succeeded', output: 42 });
+    expect(results.pattern).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_TIMEOUT' } });
     expect(results.expression).toEqual({ ok: true, value: 42 });
     // 240 MB of ranges in the 128 MB expression process: that process dies, this one goes on.
     expect(results.ranges).toMatchObject({ ok: false, error: { code: 'EXPRESSION_MEMORY' } });

@@ -48,7 +48,7 @@ export function boundsScenarios(makeHarness: MakeHarness) {
     it('bounds an executor’s error code and message, also while the node waits to retry', async () => {
       // Prepare
       const harness = await lambdaHarness(makeHarness, async () => ({
-        ok: false,
+        kind: 'failed',
         error: { code: 'E'.repeat(10_000), message: 'é'.repeat(600_000), retryable: true },
       }));
       await harness.publish({
@@ -102,7 +102,7 @@ export function boundsScenarios(makeHarness: MakeHarness) {
       let executions = 0;
       const harness = await lambdaHarness(makeHarness, async () => {
         executions += 1;
-        return { ok: true, output: { big: 'x' } };
+        return { kind: 'succeeded', output: { big: 'x' } };
       });
       hookNodeWrites(harness.runs, {
         before: ({ change }) => {
@@ -165,7 +165,7 @@ export function boundsScenarios(makeHarness: MakeHarness) {
     const hangsFirst = () => {
       let calls = 0;
       return async (): Promise<ExecutionResult> =>
-        ++calls === 1 ? new Promise<ExecutionResult>(() => undefined) : { ok: true, output: calls };
+        ++calls === 1 ? new Promise<ExecutionResult>(() => undefined) : { kind: 'succeeded', output: calls };
     };
 
     it('fails the node with WORKER_LOST on its last attempt instead of running it again', async () => {

@@ -10,7 +10,7 @@ export function controlScenarios(makeHarness: MakeHarness) {
       await harness.publish(chain);
       probe.on('a', async ({ ctx, inputs }) => {
         await harness.engine.pause(TENANT, ctx.runId);
-        return { ok: true, output: inputs };
+        return { kind: 'succeeded', output: inputs };
       });
       const runId = await harness.start('chain');
       await harness.drain();

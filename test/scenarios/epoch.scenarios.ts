@@ -23,7 +23,7 @@ export function lambdaHarness(
     execute: async (request) => {
       order.push(`${request.ctx.nodeId}#${request.ctx.attempt}`);
       const behaviour = behaviours[request.ctx.nodeId];
-      return behaviour ? behaviour(request) : { ok: true, output: request.inputs ?? null };
+      return behaviour ? behaviour(request) : { kind: 'succeeded', output: request.inputs ?? null };
     },
   });
   return { order, harness: makeHarness({ executors, settings }) };
@@ -94,7 +94,7 @@ async function cancelledWhileARuns(
 ) {
   let release: () => void = () => undefined;
   const slowA = new Promise<ExecutionResult>((resolve) => {
-    release = () => resolve({ ok: true, output: 'a' });
+    release = () => resolve({ kind: 'succeeded', output: 'a' });
   });
   const { harness: made, order } = lambdaHarness(makeHarness, { a: () => slowA });
   const harness = await made;
@@ -136,7 +136,7 @@ export function epochScenarios(makeHarness: MakeHarness) {
       // Prepare
       let aRuns = 0;
       const { harness: made, order } = lambdaHarness(makeHarness, {
-        a: () => ({ ok: true, output: { v: ++aRuns } }),
+        a: () => ({ kind: 'succeeded', output: { v: ++aRuns } }),
       });
       const harness = await made;
       await harness.publish({
@@ -184,7 +184,8 @@ export function epochScenarios(makeHarness: MakeHarness) {
       // Prepare: a fails once (to RETRY_WAIT) only after the cancel has listed it RUNNING
       let failA: () => void = () => undefined;
       const aFails = new Promise<ExecutionResult>((resolve) => {
-        failA = () => resolve({ ok: false, error: { code: 'TRANSIENT', message: 'again', retryable: true } });
+        failA = () =>
+          resolve({ kind: 'failed', error: { code: 'TRANSIENT', message: 'again', retryable: true } });
       });
       const { harness: made } = lambdaHarness(makeHarness, { a: () => aFails });
       const harness = await made;
@@ -224,7 +225,9 @@ export function epochScenarios(makeHarness: MakeHarness) {
       let calls = 0;
       const { harness: made } = lambdaHarness(makeHarness, {
         a: () =>
-          ++calls === 1 ? new Promise<ExecutionResult>(() => undefined) : { ok: true, output: calls },
+          ++calls === 1
+            ? new Promise<ExecutionResult>(() => undefined)
+            : { kind: 'succeeded', output: calls },
       });
       const harness = await made;
       await harness.publish({ id: 'abandoned', nodes: { a: lambda({ timeout: '1m' }) } });

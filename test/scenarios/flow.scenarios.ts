@@ -206,7 +206,7 @@ export function flowScenarios(makeHarness: MakeHarness) {
       probe.on('sibling', async ({ ctx }) => {
         await until(async () => (await harness.engine.getRunRecord(TENANT, ctx.runId)).failed === true);
         seen.push(await harness.engine.getRunRecord(TENANT, ctx.runId));
-        return { ok: true, output: 'done' };
+        return { kind: 'succeeded', output: 'done' };
       });
       const runId = await harness.start('fails');
 

@@ -105,7 +105,7 @@ export function nodeScenarios(makeHarness: MakeHarness) {
     it('fails a node whose output is over 256 KB with OUTPUT_TOO_LARGE naming the node', async () => {
       // Prepare
       const { harness, probe } = await probeHarness(makeHarness);
-      probe.on('huge', () => ({ ok: true, output: 'x'.repeat(300 * 1024) }));
+      probe.on('huge', () => ({ kind: 'succeeded', output: 'x'.repeat(300 * 1024) }));
       await harness.publish({
         id: 'big',
         nodes: {
@@ -133,7 +133,7 @@ export function nodeScenarios(makeHarness: MakeHarness) {
     it('fails a run whose outputs are over 256 KB in all, though each node output fits', async () => {
       // Prepare
       const { harness, probe } = await probeHarness(makeHarness);
-      const half = () => ({ ok: true as const, output: 'z'.repeat(150 * 1024) });
+      const half = () => ({ kind: 'succeeded' as const, output: 'z'.repeat(150 * 1024) });
       probe.on('a', half).on('b', half);
       await harness.publish({
         id: 'wide',

@@ -20,7 +20,7 @@ export function raceScenarios(makeHarness: MakeHarness) {
       const harness = await makeHarness({
         executors: lambdaExecutors(async (request) => {
           executed.push(request.ctx.nodeId);
-          return { ok: true, output: null };
+          return { kind: 'succeeded', output: null };
         }),
       });
       await harness.publish({ id: 'late', timeout: '1m', nodes: { a: lambda(), b: lambda() } });
@@ -42,7 +42,7 @@ export function raceScenarios(makeHarness: MakeHarness) {
       let calls = 0;
       const harness = await makeHarness({
         executors: lambdaExecutors(() =>
-          ++calls === 1 ? new Promise(() => undefined) : Promise.resolve({ ok: true, output: 1 }),
+          ++calls === 1 ? new Promise(() => undefined) : Promise.resolve({ kind: 'succeeded', output: 1 }),
         ),
       });
       await harness.publish({ id: 'dead', nodes: { a: lambda({ timeout: '1m' }) } });
@@ -74,13 +74,13 @@ export function raceScenarios(makeHarness: MakeHarness) {
         executors: lambdaExecutors(async (request) => {
           if (request.ctx.nodeId === 'b') {
             order.push(`b(${JSON.stringify(request.inputs)})`);
-            return { ok: true, output: request.inputs };
+            return { kind: 'succeeded', output: request.inputs };
           }
           aCalls += 1;
           order.push(`a#${aCalls}`);
           return aCalls === 2
-            ? { ok: false, error: { code: 'BUSY', message: 'try later', retryable: true } }
-            : { ok: true, output: { v: aCalls } };
+            ? { kind: 'failed', error: { code: 'BUSY', message: 'try later', retryable: true } }
+            : { kind: 'succeeded', output: { v: aCalls } };
         }),
         intercept: (message) => (message.body.includes('"n":"b"') && ++bDeliveries === 1 ? 'skip' : 'handle'),
       });
@@ -112,8 +112,8 @@ export function raceScenarios(makeHarness: MakeHarness) {
       const harness = await makeHarness({
         executors: lambdaExecutors(async (request) =>
           request.ctx.attempt === 1
-            ? { ok: false, error: { code: 'BOOM', message: 'first try', retryable: false } }
-            : { ok: true, output: request.ctx.attempt },
+            ? { kind: 'failed', error: { code: 'BOOM', message: 'first try', retryable: false } }
+            : { kind: 'succeeded', output: request.ctx.attempt },
         ),
       });
       await harness.publish({ id: 'twice', nodes: { a: lambda() } });

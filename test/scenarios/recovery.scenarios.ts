@@ -274,7 +274,7 @@ export function recoveryScenarios(makeHarness: MakeHarness) {
       for (const nodeId of ['short', 'long', 'own']) {
         probe.on(nodeId, (request) => {
           budgets[nodeId] = request.ctx.timeoutMs ?? -1;
-          return { ok: true, output: null };
+          return { kind: 'succeeded', output: null };
         });
       }
       await harness.publish({

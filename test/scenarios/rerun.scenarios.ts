@@ -120,7 +120,7 @@ export function rerunScenarios(makeHarness: MakeHarness) {
       probe.on('a', async ({ ctx, inputs }) => {
         await harness.engine.cancel(TENANT, ctx.runId);
         refusals.push(await refusal(harness.engine.retry(TENANT, ctx.runId)));
-        return { ok: true, output: inputs };
+        return { kind: 'succeeded', output: inputs };
       });
 
       // Act

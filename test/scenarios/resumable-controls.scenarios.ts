@@ -28,8 +28,8 @@ export function resumableControlScenarios(makeHarness: MakeHarness) {
       const { harness: made, order } = lambdaHarness(makeHarnessFor, {
         e: (request) =>
           request.ctx.attempt === 1
-            ? { ok: false, error: { code: 'E', message: 'e failed', retryable: false } }
-            : { ok: true, output: 'e' },
+            ? { kind: 'failed', error: { code: 'E', message: 'e failed', retryable: false } }
+            : { kind: 'succeeded', output: 'e' },
       });
       const harness = await made;
       await harness.publish(failingSink);
@@ -99,8 +99,8 @@ export function resumableControlScenarios(makeHarness: MakeHarness) {
         type: 'lambda',
         execute: async (request) =>
           request.ctx.nodeId === 'root' && request.ctx.attempt === 1
-            ? { ok: false, error: { code: 'X', message: 'root failed', retryable: false } }
-            : { ok: true, output: request.ctx.nodeId },
+            ? { kind: 'failed', error: { code: 'X', message: 'root failed', retryable: false } }
+            : { kind: 'succeeded', output: request.ctx.nodeId },
       });
       const harness = await makeHarness({
         executors,

@@ -11,7 +11,7 @@ export function retryScenarios(makeHarness: MakeHarness) {
       // Prepare
       const { harness, probe } = await probeHarness(makeHarness);
       probe.on('flaky', ({ ctx }) =>
-        ctx.attempt < 3 ? fail('THROTTLED', true) : { ok: true, output: ctx.attempt },
+        ctx.attempt < 3 ? fail('THROTTLED', true) : { kind: 'succeeded', output: ctx.attempt },
       );
       await harness.publish({
         id: 'fixed',
@@ -69,7 +69,7 @@ export function retryScenarios(makeHarness: MakeHarness) {
       // Prepare
       const { harness, probe } = await probeHarness(makeHarness, { random: () => 0.25 });
       probe.on('flaky', ({ ctx }) =>
-        ctx.attempt < 2 ? fail('THROTTLED', true) : { ok: true, output: 'ok' },
+        ctx.attempt < 2 ? fail('THROTTLED', true) : { kind: 'succeeded', output: 'ok' },
       );
       await harness.publish({
         id: 'jitter',

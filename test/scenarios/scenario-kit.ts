@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
 import { SkeinError } from '../../shared/domain/problems.ts';
-import { ExecutorRegistry } from '../../shared/executors/executor-registry.ts';
+import { flowExecutors } from '../../shared/executors/flow.ts';
 import { ScriptExecutor } from '../../shared/executors/script.ts';
-import { WaitExecutor } from '../../shared/executors/wait.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../shared/ports/executor.ts';
+import type { ExecutorRegistry } from '../../shared/ports/executors.ts';
 import type { RunQuery } from '../../shared/ports/run-store.ts';
 import type { HarnessOptions, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
 
@@ -36,19 +36,19 @@ export class ProbeExecutor implements Executor {
     const { nodeId } = request.ctx;
     this.executions.set(nodeId, this.count(nodeId) + 1);
     const behaviour = this.behaviours.get(nodeId);
-    return behaviour ? behaviour(request) : { ok: true, output: request.inputs ?? null };
+    return behaviour ? behaviour(request) : { kind: 'succeeded', output: request.inputs ?? null };
   }
 }
 
 /** A failed result, as executors return them. */
 export const fail = (code: string, retryable = false): ExecutionResult => ({
-  ok: false,
+  kind: 'failed',
   error: { code, message: `${code} on purpose`, retryable },
 });
 
-/** The probe for `noop` nodes, plus the real script and wait executors. */
+/** The probe for `noop` nodes, plus the flow kinds (condition, wait) and the real script executor. */
 export function probeRegistry(probe: ProbeExecutor): ExecutorRegistry {
-  return new ExecutorRegistry().register(probe).register(new ScriptExecutor()).register(new WaitExecutor());
+  return flowExecutors().register(probe).register(new ScriptExecutor());
 }
 
 /** A harness whose `noop` nodes go through a fresh probe. */

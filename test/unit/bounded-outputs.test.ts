@@ -18,9 +18,11 @@ describe('boundedOutput', () => {
     const result = boundedOutput('deep', nested(depth), LIMITS.maxOutputBytes);
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_DEEP', retryable: false } });
-    expect(result.ok || result.error.message).toMatch(/node "deep" returned a value nested more than 256/);
-    expect(result.ok || result.error.message).not.toMatch(/call stack/i);
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'OUTPUT_TOO_DEEP', retryable: false } });
+    expect(result.kind === 'succeeded' || result.error.message).toMatch(
+      /node "deep" returned a value nested more than 256/,
+    );
+    expect(result.kind === 'succeeded' || result.error.message).not.toMatch(/call stack/i);
   });
 
   it('keeps an output nested exactly to the limit', () => {
@@ -28,7 +30,7 @@ describe('boundedOutput', () => {
     const result = boundedOutput('ok', nested(LIMITS.maxNestingDepth), LIMITS.maxOutputBytes);
 
     // Assess
-    expect(result).toEqual({ ok: true, output: nested(LIMITS.maxNestingDepth) });
+    expect(result).toEqual({ kind: 'succeeded', output: nested(LIMITS.maxNestingDepth) });
   });
 });
 

@@ -30,7 +30,7 @@ describe('the event executor', () => {
     const result = await run({ detailType: 'order.shipped', detail: { id: 7 } });
 
     // Assess
-    expect(result).toEqual({ ok: true, output: { eventId: 'ev-1' } });
+    expect(result).toEqual({ kind: 'succeeded', output: { eventId: 'ev-1' } });
     expect(bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries).toEqual([
       { EventBusName: 'skein', Source: 'skein.workflow', DetailType: 'order.shipped', Detail: '{"id":7}' },
     ]);
@@ -47,8 +47,8 @@ describe('the event executor', () => {
     const result = await run(inputs);
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'EVENT_INVALID', retryable: false } });
-    expect(result.ok || result.error.message).toContain(message);
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'EVENT_INVALID', retryable: false } });
+    expect(result.kind === 'failed' && result.error.message).toContain(message);
     expect(bus.calls()).toHaveLength(0);
   });
 
@@ -62,7 +62,7 @@ describe('the event executor', () => {
     const result = await run({ detailType: 'order.shipped' });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'EVENT_REJECTED', retryable: true } });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'EVENT_REJECTED', retryable: true } });
   });
 
   it('reports an unreachable bus as a retryable failure', async () => {
@@ -73,7 +73,10 @@ describe('the event executor', () => {
     const result = await run({ detailType: 'order.shipped' });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'EVENT_PUBLISH_FAILED', retryable: true } });
+    expect(result).toMatchObject({
+      kind: 'failed',
+      error: { code: 'EVENT_PUBLISH_FAILED', retryable: true },
+    });
   });
 
   it('is registered only when a publisher is given', () => {

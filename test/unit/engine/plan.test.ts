@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkflowDefinition } from '../../../shared/domain/definition-schema.ts';
 import { compilePlan, referencedNodes, SINKS_PER_SHARD } from '../../../shared/engine/plan.ts';
+import { flowExecutors } from '../../../shared/executors/flow.ts';
+import { ExecutorRegistry } from '../../../shared/ports/executors.ts';
 
 const definition = (nodes: Record<string, object>) => ({ nodes }) as unknown as WorkflowDefinition;
 
@@ -15,6 +17,7 @@ describe('compilePlan', () => {
         d: { type: 'noop', needs: ['b', 'c'] },
         e: { type: 'noop' },
       }),
+      flowExecutors(),
     );
 
     // Act
@@ -44,7 +47,7 @@ describe('compilePlan', () => {
     for (let i = 0; i < 200; i += 1) nodes[`s${i}`] = { type: 'noop', needs: ['root'] };
 
     // Act
-    const plan = compilePlan(definition(nodes));
+    const plan = compilePlan(definition(nodes), flowExecutors());
 
     // Assess
     expect(SINKS_PER_SHARD).toBe(64);
@@ -63,7 +66,7 @@ describe('compilePlan', () => {
     expect(perShard).toEqual([64, 64, 64, 8]);
   });
 
-  it('tells which branch of a condition a child belongs to', () => {
+  it('tells which branch of a condition a child belongs to, from the condition kind’s routes', () => {
     // Prepare
     const plan = compilePlan(
       definition({
@@ -72,14 +75,34 @@ describe('compilePlan', () => {
         no: { type: 'noop', needs: ['check'] },
         always: { type: 'noop', needs: ['check'] },
       }),
+      flowExecutors(),
     );
 
     // Act
-    const branches = ['yes', 'no', 'always'].map((id) => plan.branchOf('check', id));
+    const branches = ['yes', 'no', 'always'].map((id) => plan.routeOf('check', id));
 
     // Assess
     expect(branches).toEqual(['then', 'else', undefined]);
-    expect(plan.branchOf('yes', 'no')).toBeUndefined();
+    expect(plan.routeOf('yes', 'no')).toBeUndefined();
+    expect([plan.kindOf('check')?.type, plan.kindOf('yes'), plan.kindOf('nope')]).toEqual([
+      'condition',
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('routes nothing for a kind the deployment does not declare', () => {
+    // Prepare
+    const nodes = {
+      check: { type: 'condition', if: '{% true %}', then: ['yes'] },
+      yes: { type: 'noop', needs: ['check'] },
+    };
+
+    // Act
+    const plan = compilePlan(definition(nodes), new ExecutorRegistry());
+
+    // Assess
+    expect([plan.kindOf('check'), plan.routeOf('check', 'yes')]).toEqual([undefined, undefined]);
   });
 });
 

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ExecutorRegistry } from '../../../shared/executors/executor-registry.ts';
 import { NoopExecutor } from '../../../shared/executors/noop.ts';
 import { defaultExecutors } from '../../../shared/executors/registry.ts';
 import { ScriptExecutor } from '../../../shared/executors/script.ts';
+import { ExecutorRegistry } from '../../../shared/ports/executors.ts';
 import { testContext } from './test-context.ts';
 
 const ctx = testContext({ nodeId: 'pass', attempt: 1 });
 
 describe('ExecutorRegistry', () => {
-  it('holds the noop, script, http and wait executors by default', () => {
+  it('holds the condition, noop, script, http and wait executors by default', () => {
     // Act
     const registry = defaultExecutors();
 
     // Assess
-    expect(registry.types()).toEqual(['http', 'noop', 'script', 'wait']);
+    expect(registry.types()).toEqual(['condition', 'http', 'noop', 'script', 'wait']);
     expect(registry.get('script')).toBeInstanceOf(ScriptExecutor);
   });
 
@@ -26,7 +26,7 @@ describe('ExecutorRegistry', () => {
 
     // Assess
     expect(lookup).toThrow(
-      'no executor is registered for node type "teleport" (registered: http, noop, script, wait)',
+      'no executor is registered for node type "teleport" (registered: condition, http, noop, script, wait)',
     );
   });
 
@@ -60,7 +60,7 @@ describe('NoopExecutor', () => {
     const without = await noop.execute({ node: { type: 'noop' }, inputs: undefined, ctx });
 
     // Assess
-    expect(withInputs).toEqual({ ok: true, output: { a: 1 } });
-    expect(without).toEqual({ ok: true, output: null });
+    expect(withInputs).toEqual({ kind: 'succeeded', output: { a: 1 } });
+    expect(without).toEqual({ kind: 'succeeded', output: null });
   });
 });

@@ -25,7 +25,7 @@ describe('ScriptExecutor with JavaScript', () => {
     });
 
     // Assess
-    expect(result).toEqual({ ok: true, output: { sum: 5, node: 'compute', attempt: 1 } });
+    expect(result).toEqual({ kind: 'succeeded', output: { sum: 5, node: 'compute', attempt: 1 } });
   });
 
   it('fails with SCRIPT_ERROR and the message of a thrown error, retryable under an explicit maxAttempts', async () => {
@@ -34,7 +34,7 @@ describe('ScriptExecutor with JavaScript', () => {
 
     // Assess
     expect(result).toEqual({
-      ok: false,
+      kind: 'failed',
       error: { code: 'SCRIPT_ERROR', message: 'no customer', retryable: true },
     });
   });
@@ -47,12 +47,15 @@ describe('ScriptExecutor with JavaScript', () => {
 
     // Assess
     expect(typed).toEqual({
-      ok: false,
+      kind: 'failed',
       error: { code: 'SCRIPT_ERROR', message: 'NonRetryableError: order 7 is malformed', retryable: false },
     });
-    expect(marked).toEqual({ ok: false, error: { code: 'SCRIPT_ERROR', message: 'bad', retryable: false } });
+    expect(marked).toEqual({
+      kind: 'failed',
+      error: { code: 'SCRIPT_ERROR', message: 'bad', retryable: false },
+    });
     expect(plainObject).toEqual({
-      ok: false,
+      kind: 'failed',
       error: { code: 'SCRIPT_ERROR', message: 'nope', retryable: false },
     });
   });
@@ -65,7 +68,7 @@ describe('ScriptExecutor with JavaScript', () => {
     const result = await run('while (true) {}');
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_TIMEOUT' } });
     expect(performance.now() - started).toBeLessThan(LIMIT_MS + 1000);
   });
 
@@ -82,8 +85,8 @@ describe('ScriptExecutor with JavaScript', () => {
     });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_MEMORY', retryable: false } });
-    expect(!result.ok && result.error.message).toContain('limit 4 MB');
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_MEMORY', retryable: false } });
+    expect(result.kind === 'failed' && result.error.message).toContain('limit 4 MB');
   }, 30_000);
 
   it('stops buffers that QuickJS does not count at the engine’s bounded WebAssembly memory', async () => {
@@ -96,7 +99,7 @@ describe('ScriptExecutor with JavaScript', () => {
     const result = await patient.execute({ node: js(code), inputs: {}, ctx: context() });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_MEMORY', retryable: false } });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_MEMORY', retryable: false } });
   }, 30_000);
 
   it('offers no require, process, fetch or timers', async () => {
@@ -105,8 +108,11 @@ describe('ScriptExecutor with JavaScript', () => {
     const globals = await run('return [typeof process, typeof fetch, typeof setTimeout, typeof console]');
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR' } });
-    expect(globals).toEqual({ ok: true, output: ['undefined', 'undefined', 'undefined', 'undefined'] });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_ERROR' } });
+    expect(globals).toEqual({
+      kind: 'succeeded',
+      output: ['undefined', 'undefined', 'undefined', 'undefined'],
+    });
   });
 
   it('refuses an output over 256 KB with OUTPUT_TOO_LARGE naming the node', async () => {
@@ -114,8 +120,8 @@ describe('ScriptExecutor with JavaScript', () => {
     const result = await run('return "x".repeat(300 * 1024)');
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_LARGE' } });
-    expect(!result.ok && result.error.message).toContain('"compute"');
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'OUTPUT_TOO_LARGE' } });
+    expect(result.kind === 'failed' && result.error.message).toContain('"compute"');
   });
 
   it('stops a running script when the attempt is aborted, long before its budget', async () => {
@@ -134,7 +140,7 @@ describe('ScriptExecutor with JavaScript', () => {
     const result = await running;
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ABORTED', retryable: true } });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_ABORTED', retryable: true } });
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
@@ -147,7 +153,7 @@ describe('ScriptExecutor with JavaScript', () => {
     const result = await run('return inputs.n * 2', { n: 21 });
 
     // Assess
-    expect(result).toEqual({ ok: true, output: 42 });
+    expect(result).toEqual({ kind: 'succeeded', output: 42 });
   });
 
   it('returns a result instead of throwing for values that are not JSON', async () => {
@@ -156,7 +162,7 @@ describe('ScriptExecutor with JavaScript', () => {
     const nothing = await run('return undefined', undefined);
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR' } });
-    expect(nothing).toEqual({ ok: true, output: null });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_ERROR' } });
+    expect(nothing).toEqual({ kind: 'succeeded', output: null });
   });
 });

@@ -29,7 +29,10 @@ describe('ScriptExecutor with Lua', () => {
     );
 
     // Assess
-    expect(result).toEqual({ ok: true, output: { sum: 5, list: [1, 2], node: 'compute', attempt: 1 } });
+    expect(result).toEqual({
+      kind: 'succeeded',
+      output: { sum: 5, list: [1, 2], node: 'compute', attempt: 1 },
+    });
   });
 
   it('fails with SCRIPT_ERROR and the message given to error(), retryable under an explicit maxAttempts', async () => {
@@ -38,7 +41,7 @@ describe('ScriptExecutor with Lua', () => {
 
     // Assess
     expect(result).toEqual({
-      ok: false,
+      kind: 'failed',
       error: { code: 'SCRIPT_ERROR', message: 'script:1: no customer', retryable: true },
     });
   });
@@ -52,11 +55,11 @@ describe('ScriptExecutor with Lua', () => {
 
     // Assess
     expect(direct).toEqual({
-      ok: false,
+      kind: 'failed',
       error: { code: 'SCRIPT_ERROR', message: 'order 7 is malformed', retryable: false },
     });
     expect(rethrown).toEqual({
-      ok: false,
+      kind: 'failed',
       error: { code: 'SCRIPT_ERROR', message: 'deep', retryable: false },
     });
   });
@@ -74,7 +77,7 @@ describe('ScriptExecutor with Lua', () => {
 
     // Assess
     for (const result of [plain, caught, coroutine]) {
-      expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT' } });
+      expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_TIMEOUT' } });
     }
     expect(performance.now() - started).toBeLessThan(3 * (LIMIT_MS + 1000));
   });
@@ -89,8 +92,8 @@ describe('ScriptExecutor with Lua', () => {
     const result = await patient.execute({ node: lua(code, 4), inputs: {}, ctx: context() });
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_MEMORY', retryable: false } });
-    expect(!result.ok && result.error.message).toContain('limit 4 MB');
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_MEMORY', retryable: false } });
+    expect(result.kind === 'failed' && result.error.message).toContain('limit 4 MB');
   }, 30_000);
 
   it('offers no require, os, io, debug, package or file loading', async () => {
@@ -108,8 +111,8 @@ describe('ScriptExecutor with Lua', () => {
 
     // Assess
     for (const result of results)
-      expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR' } });
-    expect(binary).toEqual({ ok: true, output: null });
+      expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_ERROR' } });
+    expect(binary).toEqual({ kind: 'succeeded', output: null });
   });
 
   it('refuses an output over 256 KB with OUTPUT_TOO_LARGE naming the node', async () => {
@@ -117,8 +120,8 @@ describe('ScriptExecutor with Lua', () => {
     const result = await run('return string.rep("x", 300 * 1024)');
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_LARGE' } });
-    expect(!result.ok && result.error.message).toContain('"compute"');
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'OUTPUT_TOO_LARGE' } });
+    expect(result.kind === 'failed' && result.error.message).toContain('"compute"');
   });
 
   it('runs the next script normally after a timeout, on a fresh engine', async () => {
@@ -129,7 +132,7 @@ describe('ScriptExecutor with Lua', () => {
     const result = await run('return inputs.n * 2', { n: 21 });
 
     // Assess
-    expect(result).toEqual({ ok: true, output: 42 });
+    expect(result).toEqual({ kind: 'succeeded', output: 42 });
   });
 
   it('returns a result instead of throwing for a table that is not JSON', async () => {
@@ -137,6 +140,6 @@ describe('ScriptExecutor with Lua', () => {
     const result = await run('local t = {} t.self = t return t');
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'OUTPUT_NOT_JSON' } });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'OUTPUT_NOT_JSON' } });
   });
 });

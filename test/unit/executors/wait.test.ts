@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WaitExecutor, type WaitNode, waitUntil } from '../../../shared/executors/wait.ts';
+import { testContext } from './test-context.ts';
 
 const now = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -42,24 +43,55 @@ describe('waitUntil', () => {
 });
 
 describe('WaitExecutor', () => {
-  it('fails without retry because the engine schedules wait nodes itself', async () => {
-    // Prepare
-    const executor = new WaitExecutor();
-    const node: WaitNode = { type: 'wait', with: { seconds: 1 } };
+  const executor = new WaitExecutor();
+  const node: WaitNode = { type: 'wait', with: { seconds: 1 } };
 
+  it('declares an inline kind that suspends', () => {
+    // Assess
+    expect([executor.type, executor.inline, executor.suspends]).toEqual(['wait', true, true]);
+  });
+
+  it('suspends until the time its inputs name', async () => {
     // Act
-    const result = await executor.execute();
+    const result = await executor.execute({ node, inputs: { duration: '5m' }, ctx: testContext({ now }) });
 
     // Assess
-    expect(executor.type).toBe('wait');
-    expect(node.type).toBe(executor.type);
-    expect(result).toEqual({
-      ok: false,
-      error: {
-        code: 'WAIT_NOT_SCHEDULED',
-        message: 'wait nodes are scheduled by the engine, not executed',
-        retryable: false,
-      },
+    expect(result).toEqual({ kind: 'suspend-until', at: now + 300_000 });
+  });
+
+  it('succeeds at once, with the time, when the time has passed', async () => {
+    // Act
+    const result = await executor.execute({
+      node,
+      inputs: { until: '2025-06-01T00:00:00Z' },
+      ctx: testContext({ now }),
+    });
+
+    // Assess
+    expect(result).toEqual({ kind: 'succeeded', output: { resumedAt: '2026-01-01T12:00:00.000Z' } });
+  });
+
+  it('succeeds when the claim woke it, whatever its inputs say', async () => {
+    // Act
+    const result = await executor.execute({
+      node,
+      inputs: { duration: '5m' },
+      ctx: testContext({ now: now + 300_000, wakeAt: '2026-01-01T12:05:00.000Z' }),
+    });
+
+    // Assess
+    expect(result).toEqual({ kind: 'succeeded', output: { resumedAt: '2026-01-01T12:05:00.000Z' } });
+  });
+
+  it('fails for good, whatever the retry policy, when its inputs name no time', async () => {
+    // Act
+    const result = await executor.execute({ node, inputs: {}, ctx: testContext({ now }) });
+
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'failed',
+      final: true,
+      error: { code: 'WAIT_INVALID', retryable: false },
     });
   });
 });

@@ -4,10 +4,10 @@ import { isTransientAwsError } from '../../../shared/adapters/aws/transient-erro
 import { MemoryQueue } from '../../../shared/adapters/memory/queue.ts';
 import { MemoryRunStore } from '../../../shared/adapters/memory/run-store.ts';
 import { deliverMessage, ERROR_REDELIVERY_SECONDS, putBackDelay } from '../../../shared/engine/delivery.ts';
-import { ExecutorRegistry } from '../../../shared/executors/executor-registry.ts';
 import { createWorkerHandler } from '../../../shared/handlers/worker.ts';
 import { FakeClock } from '../../../shared/ports/clock.ts';
 import type { ExecutionResult, Executor } from '../../../shared/ports/executor.ts';
+import { ExecutorRegistry } from '../../../shared/ports/executors.ts';
 import type { RunRecord } from '../../../shared/ports/run-store.ts';
 import { WorkflowHarness } from '../../../shared/testing/workflow-harness.ts';
 import { lambdaContext, sqsRecord } from './fixtures.ts';
@@ -48,7 +48,7 @@ class GateExecutor implements Executor {
   execute(): Promise<ExecutionResult> {
     this.onStart();
     return new Promise((resolve) => {
-      this.release = () => resolve({ ok: true, output: 'done' });
+      this.release = () => resolve({ kind: 'succeeded', output: 'done' });
     });
   }
 }

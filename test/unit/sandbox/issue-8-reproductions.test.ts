@@ -7,10 +7,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryApiKeyStore } from '../../../shared/adapters/memory/api-key-store.ts';
 import { createApp } from '../../../shared/api/app.ts';
-import { ExecutorRegistry } from '../../../shared/executors/executor-registry.ts';
 import { ScriptExecutor } from '../../../shared/executors/script.ts';
 import { FakeClock } from '../../../shared/ports/clock.ts';
 import type { ExecutionRequest, Executor } from '../../../shared/ports/executor.ts';
+import { ExecutorRegistry } from '../../../shared/ports/executors.ts';
 import { sequentialIds } from '../../../shared/ports/ids.ts';
 import { WorkflowHarness } from '../../../shared/testing/workflow-harness.ts';
 

@@ -47,8 +47,8 @@ describe('SandboxPool', () => {
 
     // Assess
     expect(scripts).toEqual([
-      { ok: true, output: 42 },
-      { ok: true, output: 2 },
+      { kind: 'succeeded', output: 42 },
+      { kind: 'succeeded', output: 2 },
     ]);
     expect(value).toEqual({ ok: true, value: { n: 2 } });
     expect(threads.stats().scripts.hosts).toBe(1);
@@ -63,8 +63,8 @@ describe('SandboxPool', () => {
     const second = threads.runScript(js(busy(50, 2), 1000));
 
     // Assess
-    expect(await first).toEqual({ ok: true, output: 1 });
-    expect(await second).toEqual({ ok: true, output: 2 });
+    expect(await first).toEqual({ kind: 'succeeded', output: 1 });
+    expect(await second).toEqual({ kind: 'succeeded', output: 2 });
   }, 20_000);
 
   it('does not count the time an expression waits for a thread against its bound', async () => {
@@ -95,9 +95,9 @@ describe('SandboxPool', () => {
     const next = await threads.runScript(js('return 7', 1000));
 
     // Assess
-    expect(killed).toMatchObject({ ok: false, error: { code: 'SCRIPT_TIMEOUT', retryable: false } });
+    expect(killed).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_TIMEOUT', retryable: false } });
     expect(elapsed).toBeLessThan(10_000); // the thread's start included; the pattern alone takes 20 s
-    expect(next).toEqual({ ok: true, output: 7 });
+    expect(next).toEqual({ kind: 'succeeded', output: 7 });
     expect(threads.stats().scripts.started).toBe(2);
   }, 20_000);
 
@@ -115,10 +115,13 @@ describe('SandboxPool', () => {
     timedOut.abort(new DOMException('the node timed out', 'TimeoutError'));
 
     // Assess
-    expect(await waiting).toMatchObject({ ok: false, error: { code: 'SCRIPT_ABORTED', retryable: true } });
-    expect(await late).toMatchObject({ ok: false, error: { code: 'SCRIPT_ABORTED', retryable: true } });
+    expect(await waiting).toMatchObject({
+      kind: 'failed',
+      error: { code: 'SCRIPT_ABORTED', retryable: true },
+    });
+    expect(await late).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_ABORTED', retryable: true } });
     expect(JSON.stringify(await late)).toContain("node's timeout ran out while it waited");
-    expect(await blocker).toEqual({ ok: true, output: 1 });
+    expect(await blocker).toEqual({ kind: 'succeeded', output: 1 });
   }, 20_000);
 
   it('stops a running script when its signal fires: an abort is SCRIPT_ABORTED, the node timeout SCRIPT_TIMEOUT', async () => {
@@ -140,8 +143,8 @@ describe('SandboxPool', () => {
 
     // Assess
     expect([await cancelled, await timedOut]).toMatchObject([
-      { ok: false, error: { code: 'SCRIPT_ABORTED', retryable: true } },
-      { ok: false, error: { code: 'SCRIPT_TIMEOUT', retryable: false } },
+      { kind: 'failed', error: { code: 'SCRIPT_ABORTED', retryable: true } },
+      { kind: 'failed', error: { code: 'SCRIPT_TIMEOUT', retryable: false } },
     ]);
     expect(performance.now() - started).toBeLessThan(10_000);
   }, 20_000);
@@ -174,8 +177,8 @@ describe('SandboxPool', () => {
     const next = await threads.runScript(js('return 1', 1000));
 
     // Assess
-    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_MEMORY', retryable: false } });
-    expect(next).toEqual({ ok: true, output: 1 });
+    expect(result).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_MEMORY', retryable: false } });
+    expect(next).toEqual({ kind: 'succeeded', output: 1 });
   }, 40_000);
 
   it('keeps a huge result or error inside the script engine: only a bounded text reaches the thread', async () => {
@@ -193,7 +196,7 @@ describe('SandboxPool', () => {
     ];
 
     // Assess
-    expect(results.map((result) => !result.ok && result.error.code)).toEqual([
+    expect(results.map((result) => result.kind === 'failed' && result.error.code)).toEqual([
       'OUTPUT_TOO_LARGE',
       'SCRIPT_ERROR',
       'OUTPUT_TOO_LARGE',
@@ -214,7 +217,7 @@ describe('SandboxPool', () => {
     const { hosts, started } = threads.stats().scripts;
 
     // Assess: the grown thread was replaced by a fresh one
-    expect(grown).toEqual({ ok: true, output: 8 });
+    expect(grown).toEqual({ kind: 'succeeded', output: 8 });
     expect({ hosts, started }).toEqual({ hosts: 1, started: 2 });
   }, 20_000);
 
@@ -230,7 +233,7 @@ describe('SandboxPool', () => {
     const value = await threads.evaluate(expression('{% 1 %}', 1000));
 
     // Assess
-    expect(script).toMatchObject({ ok: false, error: { code: 'SCRIPT_ENGINE', retryable: true } });
+    expect(script).toMatchObject({ kind: 'failed', error: { code: 'SCRIPT_ENGINE', retryable: true } });
     expect(value).toMatchObject({ ok: false, error: { code: 'EXPRESSION_ENGINE' } });
     expect(threads.stats().expressions.hosts).toBe(0);
   });
@@ -246,7 +249,7 @@ describe('SandboxPool', () => {
 
     // Assess
     expect(JSON.parse(stdout)).toEqual({
-      script: { ok: true, output: 42 },
+      script: { kind: 'succeeded', output: 42 },
       expression: { ok: true, value: 42 },
     });
   }, 60_000);

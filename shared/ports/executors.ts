@@ -1,7 +1,23 @@
-import type { Executor } from '../ports/executor.ts';
+import type { Executor } from './executor.ts';
 
-/** Executors by node `type`; the worker looks each node's executor up here. */
-export class ExecutorRegistry {
+/**
+ * The executors of a deployment, by node `type`: what the engine reads. Compositions wire a
+ * concrete set (`defaultExecutors()`, `shared/executors/registry.ts`); the engine imports only
+ * this port.
+ */
+export interface Executors {
+  has(type: string): boolean;
+  /** The executor for `type`; throws naming the known types when there is none. */
+  get(type: string): Executor;
+  /** The registered types, sorted. */
+  types(): string[];
+}
+
+/**
+ * Executors by node `type`, filled once by a composition.
+ * @example new ExecutorRegistry().register(new NoopExecutor()).get('noop')
+ */
+export class ExecutorRegistry implements Executors {
   private readonly executors = new Map<string, Executor>();
 
   /** Adds an executor; a second one for the same type is a wiring mistake and throws. */
@@ -17,7 +33,6 @@ export class ExecutorRegistry {
     return this.executors.has(type);
   }
 
-  /** The executor for `type`; throws naming the known types when there is none. */
   get(type: string): Executor {
     const executor = this.executors.get(type);
     if (executor === undefined) {
