@@ -12,11 +12,3 @@ export function replaceSection(text: string, name: string, body: string): string
   if (from < 0 || to < from) return `${text.trimEnd()}\n\n${block}\n`;
   return `${text.slice(0, from)}${block}${text.slice(to + end(name).length)}`;
 }
-
-/** The sections other benchmarks own in `text`, to carry over when rewriting the rest. */
-export function ownedSections(text: string): string[] {
-  const sections: string[] = [];
-  const pattern = /<!-- ([\w-]+): written by its benchmark -->[\s\S]*?<!-- \/\1 -->/g;
-  for (const match of text.matchAll(pattern)) sections.push(match[0]);
-  return sections;
-}

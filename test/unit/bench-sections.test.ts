@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownedSections, replaceSection } from '../../bench/sections.ts';
+import { replaceSection } from '../../bench/sections.ts';
 
 describe('replaceSection', () => {
   it('appends a section once, then rewrites only that section', () => {
@@ -16,26 +16,19 @@ describe('replaceSection', () => {
     expect(second).not.toContain('old');
     expect(second.match(/<!-- sandbox: written by its benchmark -->/g)).toHaveLength(1);
   });
-});
 
-describe('ownedSections', () => {
-  it('finds the sections other benchmarks wrote, so a rewrite of the rest keeps them', () => {
+  it('keeps what is around the section: hand-written text and other benchmarks’ sections', () => {
     // Prepare
-    const text = replaceSection('# Engine\n\nfigures\n', 'sandbox', '## Sandbox\n\n| a |');
+    const text = replaceSection('## Chaos\n\nby hand\n', 'engine', '# Engine\n\nold');
+    const withSandbox = replaceSection(text, 'sandbox', '## Sandbox\n\n| a |');
 
     // Act
-    const kept = ownedSections(text);
-    const rewritten = replaceSection(
-      `# Engine\n\nnew figures\n\n${kept.join('\n')}`,
-      'sandbox',
-      '## Sandbox\n\n| b |',
-    );
+    const rewritten = replaceSection(withSandbox, 'engine', '# Engine\n\nnew');
 
     // Assess
-    expect(kept).toEqual([
-      '<!-- sandbox: written by its benchmark -->\n## Sandbox\n\n| a |\n<!-- /sandbox -->',
-    ]);
-    expect(rewritten).toContain('new figures');
-    expect(rewritten).toContain('| b |');
+    expect(rewritten).toContain('## Chaos\n\nby hand');
+    expect(rewritten).toContain('| a |');
+    expect(rewritten).toContain('# Engine\n\nnew');
+    expect(rewritten).not.toContain('old');
   });
 });
