@@ -11,6 +11,7 @@ import type { WorkflowDependency } from '../domain/dependencies.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { type Problem, SkeinError } from '../domain/problems.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
+import { allVersions } from './workflow-versions.ts';
 
 /** What a publish names in its refusals and reads from the store. */
 export interface PublishingVersion {
@@ -197,19 +198,4 @@ export async function checkDependents(
 function readButUndeclared(reads: readonly string[], target: WorkflowDefinition): string[] {
   const declared = new Set(Object.keys(target.outputs ?? {}));
   return reads.filter((name) => name !== '*' && !declared.has(name));
-}
-
-/** Every published version of a workflow (none when it does not exist). */
-export async function allVersions(definitions: DefinitionStore, tenant: string, workflowId: string) {
-  const all: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await definitions.listVersions(tenant, workflowId, {
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    all.push(...page.items.map((item) => item.version));
-    cursor = page.cursor;
-  } while (cursor);
-  return all;
 }

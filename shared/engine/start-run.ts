@@ -7,6 +7,7 @@ import type { RunRecord } from '../ports/run-store.ts';
 import { admit, hasCaps, promote, releaseSlot } from './concurrency.ts';
 import type { EngineContext } from './context.ts';
 import { activeExpiry } from './retention.ts';
+import { allVersions } from './workflow-versions.ts';
 
 export interface StartRunRequest {
   readonly tenant: string;
@@ -111,17 +112,7 @@ async function resolveVersion(
     if (semver.valid(wanted)) {
       version = wanted;
     } else if (semver.validRange(wanted)) {
-      const all: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await definitions.listVersions(tenant, workflow, {
-          limit: 100,
-          ...(cursor ? { cursor } : {}),
-        });
-        all.push(...page.items.map((item) => item.version));
-        cursor = page.cursor;
-      } while (cursor);
-      const best = semver.maxSatisfying(all, wanted);
+      const best = semver.maxSatisfying(await allVersions(definitions, tenant, workflow), wanted);
       if (best === null) {
         throw new NotFoundError(
           `no version of workflow ${workflow} satisfies "${wanted}" (latest is ${summary.latest})`,

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryApiKeyStore } from '../../shared/adapters/memory/api-key-store.ts';
 import { MemoryDefinitionStore } from '../../shared/adapters/memory/definition-store.ts';
-import { createApp } from '../../shared/api/app.ts';
 import { contractBreak, contractNeeds } from '../../shared/domain/contracts.ts';
 import type { WorkflowDefinition } from '../../shared/domain/definition-schema.ts';
-import { createApiKey } from '../../shared/engine/api-keys.ts';
 import { publishDefinition } from '../../shared/engine/publish-definition.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
-import { sequentialIds } from '../../shared/ports/ids.ts';
-import type { Json } from './api-on-harness.ts';
+import { TENANT } from '../../shared/testing/workflow-harness.ts';
+import { apiOnHarness } from './api-on-harness.ts';
 
 const noop = { a: { type: 'noop' } };
 
@@ -246,57 +243,32 @@ describe('publishing a version that published callers would pick up', () => {
 });
 
 describe('the API on contracts', () => {
-  async function api() {
-    const clock = new FakeClock();
-    const apiKeys = new MemoryApiKeyStore();
-    const { key } = await createApiKey({ apiKeys, clock, ids: sequentialIds('k') }, 'acme');
-    const app = createApp({
-      definitions: new MemoryDefinitionStore(),
-      clock,
-      apiKeys,
-      ids: sequentialIds('a'),
-      storeName: 'memory',
-      log: () => {},
-    });
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const put = (workflow: string, version: string, body: unknown) =>
-      app.request(`/v1/tenants/acme/workflows/${workflow}/versions/${version}`, {
-        method: 'PUT',
-        headers,
-        body: JSON.stringify(body),
-      });
-    return { app, headers, put };
-  }
-
   it('lists a workflow’s callers, answers 409 with each broken caller, and 422 for an unknown callee', async () => {
     // Prepare
-    const { app, headers, put } = await api();
+    const { call } = await apiOnHarness({ withEngine: false });
+    const put = (workflow: string, version: string, body: unknown) =>
+      call('PUT', `/v1/tenants/${TENANT}/workflows/${workflow}/versions/${version}`, body);
     await put('billing', '1.2.0', billing(['total']));
     await put('orders', '1.0.0', caller('$nodes.bill.output.total'));
 
     // Act
-    const workflow = (await (
-      await app.request('/v1/tenants/acme/workflows/billing', { headers })
-    ).json()) as Json;
+    const workflow = await call('GET', `/v1/tenants/${TENANT}/workflows/billing`);
     const breaking = await put('billing', '1.3.0', billing([]));
     const unknown = await put('audit', '1.0.0', {
       nodes: { x: { type: 'workflow', workflow: 'ledger', version: '^1.0.0' } },
     });
 
     // Assess
-    expect(workflow.dependents).toEqual([
+    expect(workflow.json.dependents).toEqual([
       { workflowId: 'orders', version: '1.0.0', nodeId: 'bill', range: '^1.2.0' },
     ]);
     expect(breaking.status).toBe(409);
-    expect(((await breaking.json()) as Json).error).toMatchObject({
+    expect(breaking.json.error).toMatchObject({
       code: 'CONTRACT_BREAK',
       errors: [expect.objectContaining({ workflowId: 'orders', range: '^1.2.0', removedOutputs: ['total'] })],
     });
     expect(unknown.status).toBe(422);
-    expect(((await unknown.json()) as Json).error).toMatchObject({
-      code: 'UNRESOLVED_CALL',
-      path: '$.nodes.x.workflow',
-    });
+    expect(unknown.json.error).toMatchObject({ code: 'UNRESOLVED_CALL', path: '$.nodes.x.workflow' });
   });
 });
 
