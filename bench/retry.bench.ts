@@ -10,21 +10,13 @@ import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
 import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
 import { FakeClock } from '../shared/ports/clock.ts';
 import { ExecutorRegistry } from '../shared/ports/executors.ts';
-import type { RunStore } from '../shared/ports/run-store.ts';
+import { RUN_STORE_WRITES, type RunStore } from '../shared/ports/run-store.ts';
 import { TENANT, WorkflowHarness } from '../shared/testing/workflow-harness.ts';
 
 silenceSdkNodeVersionNotice();
 const sizes = process.argv.slice(2).map(Number).filter(Number.isFinite);
 const SIZES = sizes.length > 0 ? sizes : [2_000, 10_000];
-const WRITES = [
-  'updateRun',
-  'updateNode',
-  'tryUpdateNode',
-  'resetNode',
-  'arrive',
-  'addDone',
-  'addDoneAll',
-] as const;
+const WRITES = RUN_STORE_WRITES;
 
 /** Counts the writes a store receives while `counting` is on. */
 function countingWrites(store: RunStore) {

@@ -55,3 +55,18 @@ export {
 } from './run-store/runs.ts';
 export type { RunStoreSlots } from './run-store/slots.ts';
 export type { RunStoreSweepLease, SweepPosition } from './run-store/sweep-lease.ts';
+
+/**
+ * The RunStore methods that write run and node state: what fault injection, the chaos observer
+ * and the write-counting benchmarks wrap (slots and the sweep lease are not run state).
+ */
+export const RUN_STORE_WRITES = [
+  'updateRun',
+  'updateNode',
+  'tryUpdateNode',
+  'resetNode',
+  'arrive',
+  'addDone',
+  'addDoneAll',
+  'recordFailure',
+] as const satisfies readonly (keyof RunStore)[];

@@ -1,19 +1,10 @@
 import type { ReceivedMessage } from '../../shared/ports/queue.ts';
-import type { RunStore } from '../../shared/ports/run-store.ts';
+import { RUN_STORE_WRITES, type RunStore } from '../../shared/ports/run-store.ts';
 import type { WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
 import { hookNodeWrites, type NodeWrite } from '../scenarios/node-writes.ts';
 
 /** Every RunStore method that writes: what the fault wrappers count and crash around. */
-export const RUN_STORE_WRITES = [
-  'updateRun',
-  'updateNode',
-  'tryUpdateNode',
-  'resetNode',
-  'arrive',
-  'addDone',
-  'addDoneAll',
-  'recordFailure',
-] as const;
+export { RUN_STORE_WRITES };
 
 /** A crash injected into the engine: the worker "dies" with this error, leaving its message undeleted. */
 export class InjectedCrash extends Error {
