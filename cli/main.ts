@@ -15,8 +15,14 @@ program
   .command('validate')
   .description('Validate workflow definitions (YAML or JSON) and print their execution order')
   .argument('<files...>', 'definition files; .json is read as JSON, anything else as YAML')
-  .option('--json', 'print {file, valid, errors, order} per file (an array for several files)')
-  .action(async (files: string[], options: { json?: boolean }) => {
+  .option('--json', 'print {file, valid, errors, order, warnings?} per file (an array for several files)')
+  .option(
+    '--target <deployment>',
+    'check node types against what this deployment runs: local or aws',
+    'local',
+  )
+  .option('--strict', 'a node type the target does not run is an error, not a warning')
+  .action(async (files: string[], options: { json?: boolean; target?: string; strict?: boolean }) => {
     const { validateCommand } = await import('./validate-command.ts');
     process.exitCode = await validateCommand(files, options, processIo);
   });

@@ -1,4 +1,5 @@
 import { AWS_KEY_CACHE_MS } from '../shared/api/key-resolver.ts';
+import { NODE_TYPES_RUN } from '../shared/executors/node-types.ts';
 import { createApiHandler } from '../shared/handlers/api.ts';
 import { systemClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
@@ -18,4 +19,6 @@ export const handler = createApiHandler({
   log: logError,
   // SKEIN_POOL_TIMEOUTS: publishing refuses a node longer than its pool's worker can run.
   poolTimeoutsMs: config.poolTimeoutsMs,
+  // Publishing warns about node types the Lambda workers do not run (refuses them with ?strict=true).
+  nodeTypes: { types: NODE_TYPES_RUN.aws, where: 'this AWS deployment' },
 });

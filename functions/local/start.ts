@@ -93,6 +93,7 @@ const app = createApp({
   storeName: store.storeName,
   apiKeys: store.apiKeys,
   ids: store.ids,
+  nodeTypes: { types: runtime.engine.nodeTypes(), where: 'this local Skein' },
 });
 try {
   const served = await serveApi(app.fetch, { port, host });

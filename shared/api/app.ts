@@ -31,6 +31,11 @@ export interface ApiDeps {
   readonly apiKeys: ApiKeyStore;
   /** Each worker pool's function timeout: publishing refuses nodes longer than their pool can run. */
   readonly poolTimeoutsMs?: Readonly<Record<string, number>> | undefined;
+  /**
+   * The node types the deployment's workers run and the deployment's name: publishing warns about
+   * (or with `?strict=true` refuses) a definition using another. Absent: not checked.
+   */
+  readonly nodeTypes?: { readonly types: readonly string[]; readonly where: string } | undefined;
   /** Ids and secrets of keys created through the API. */
   readonly ids: Ids;
   /**

@@ -7,6 +7,7 @@ import {
   errorSchema,
   pageQuerySchema,
   publishedSchema,
+  publishQuerySchema,
   tenantParam,
   validationResultSchema,
   versionParam,
@@ -89,12 +90,22 @@ export function documentRoutes(app: OpenAPIHono): void {
     path: `${workflowPath}/versions/{version}`,
     summary: 'Publish an immutable version',
     security,
-    request: { params: params.extend({ version: versionParam }), body: definitionBody },
+    request: {
+      params: params.extend({ version: versionParam }),
+      query: publishQuerySchema,
+      body: definitionBody,
+    },
     responses: {
       201: json(publishedSchema, 'Published'),
       200: json(publishedSchema, 'The identical body was already published'),
-      409: json(errorSchema, 'The version exists with another body, or is not greater than its major line'),
-      422: json(errorSchema, 'The definition is invalid; `errors` lists every problem'),
+      409: json(
+        errorSchema,
+        'The version exists with another body, is not greater than its major line, or would break a published caller (CONTRACT_BREAK)',
+      ),
+      422: json(
+        errorSchema,
+        'The definition is invalid, calls a workflow it cannot use, or (strict) uses a node type this deployment does not run; `errors` lists every problem',
+      ),
       ...errors,
       ...unsupportedMedia,
     },

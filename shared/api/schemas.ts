@@ -69,8 +69,19 @@ export const publishedSchema = z
     publishedAt: z.string(),
     created: z.boolean().meta({ description: 'False when the identical body was already published.' }),
     dependencies: z.array(dependencySchema),
+    warnings: z.array(problemSchema).meta({
+      description:
+        'Node types this deployment does not run (NODE_TYPE_UNAVAILABLE); refused with ?strict=true.',
+    }),
   })
   .meta({ id: 'Published' });
+
+export const publishQuerySchema = z.object({
+  strict: z
+    .enum(['true', 'false'])
+    .optional()
+    .meta({ description: 'Refuse (422) a definition using node types this deployment does not run.' }),
+});
 
 export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).optional(),

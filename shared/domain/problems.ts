@@ -13,6 +13,7 @@ export const PROBLEM_CODES = [
   'BRANCH',
   'EXPRESSION',
   'LIMIT',
+  'NODE_TYPE_UNAVAILABLE',
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

@@ -3,8 +3,9 @@ import semver from 'semver';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { WORKFLOW_ID } from '../domain/definition-schema.ts';
 import { dependenciesOf } from '../domain/dependencies.ts';
+import { unavailableNodeTypes } from '../domain/node-types.ts';
 import { poolTimeProblems } from '../domain/pool-time.ts';
-import { ConflictError, SkeinError } from '../domain/problems.ts';
+import { ConflictError, type Problem, SkeinError } from '../domain/problems.ts';
 import { type ValidationResult, validateDefinition } from '../domain/validate.ts';
 import { assertPublishableVersion, decidePublish } from '../domain/versions.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -25,6 +26,11 @@ export interface PublishDeps {
    * no time limit (local mode).
    */
   readonly poolTimeoutsMs?: Readonly<Record<string, number>> | undefined;
+  /**
+   * The node types this deployment's workers run (`NODE_TYPES_RUN`): a definition using another
+   * one is published with a warning, or refused when the request is strict. Absent: not checked.
+   */
+  readonly nodeTypes?: { readonly types: readonly string[]; readonly where: string } | undefined;
 }
 
 export interface PublishRequest {
@@ -33,12 +39,16 @@ export interface PublishRequest {
   readonly version: string;
   /** The parsed body (YAML or JSON already turned into a value). */
   readonly body: unknown;
+  /** Refuse (422) instead of warning when a node type does not run on this deployment. */
+  readonly strict?: boolean;
 }
 
 export interface PublishResult {
   /** False when the identical body was already published under this version. */
   readonly created: boolean;
   readonly record: VersionRecord;
+  /** Node types this deployment does not run (`NODE_TYPE_UNAVAILABLE`); empty when all run. */
+  readonly warnings: Problem[];
 }
 
 /** The definition did not validate; `problems` lists every problem. */
@@ -71,6 +81,12 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
   const validation = validateDefinition(body);
   if (!validation.valid || !validation.definition) throw new InvalidDefinitionError(validation);
   const definition = validation.definition;
+  const warnings = deps.nodeTypes
+    ? unavailableNodeTypes(definition, deps.nodeTypes.types, deps.nodeTypes.where)
+    : [];
+  if (request.strict && warnings.length > 0) {
+    throw new InvalidDefinitionError({ valid: false, errors: warnings, order: [] });
+  }
   const tooLong = deps.poolTimeoutsMs ? poolTimeProblems(definition, deps.poolTimeoutsMs) : [];
   if (tooLong.length > 0) throw new InvalidDefinitionError({ valid: false, errors: tooLong, order: [] });
   if (definition.id !== undefined && definition.id !== workflowId) {
@@ -105,7 +121,7 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
       existingDigest: existing?.digest,
       majorHead,
     });
-    if (decision.kind === 'identical' && existing) return { created: false, record: existing };
+    if (decision.kind === 'identical' && existing) return { created: false, record: existing, warnings };
     const calledRevisions = await checkCalls(deps.definitions, publishing);
     await checkDependents(deps.definitions, publishing);
 
@@ -127,7 +143,7 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
         workflow?.revision,
         calledRevisions,
       );
-      return { created: true, record };
+      return { created: true, record, warnings };
     } catch (error) {
       if (!(error instanceof ConcurrentPublishError)) throw error;
     }

@@ -22,6 +22,11 @@ export class RunEngine {
     this.cx = new EngineContext(deps);
   }
 
+  /** The node types this engine's executors run (what its workers can do). */
+  nodeTypes(): string[] {
+    return this.cx.deps.executors.types();
+  }
+
   startRun(request: StartRunRequest): Promise<StartRunResult> {
     return startRun(this.cx, request);
   }

@@ -77,6 +77,33 @@ describe('skein validate', () => {
     expect((await skein('frobnicate')).code).toBe(2);
   });
 
+  it('warns about node types the target does not run, and fails on them with --strict', async () => {
+    // Prepare
+    const file = join(dir, 'kinds.yaml');
+    writeFileSync(file, 'nodes:\n  a: {type: noop}\n  tell: {type: event, needs: [a]}\n');
+
+    // Act
+    const local = await skein('validate', file);
+    const aws = await skein('validate', '--target', 'aws', '--strict', file);
+    const strictLocal = await skein('validate', '--strict', '--json', file);
+    const unknown = await skein('validate', '--target', 'gcp', file);
+
+    // Assess
+    expect(local.code).toBe(0);
+    expect(local.stdout).toContain(
+      '⚠ NODE_TYPE_UNAVAILABLE $.nodes.tell.type  node "tell" is an "event" node, which local Skein (skein run, npm start) does not run',
+    );
+    expect(aws.code).toBe(0);
+    expect(aws.stdout).not.toContain('⚠');
+    expect(strictLocal.code).toBe(1);
+    expect(JSON.parse(strictLocal.stdout)).toMatchObject({
+      valid: false,
+      errors: [{ code: 'NODE_TYPE_UNAVAILABLE', path: '$.nodes.tell.type' }],
+    });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--target must be one of local, aws, got "gcp"');
+  });
+
   it('validates the shipped examples', async () => {
     const examples = new URL('../../examples/', import.meta.url).pathname;
     const result = await skein(

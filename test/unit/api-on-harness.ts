@@ -35,6 +35,7 @@ export async function apiOnHarness(options: ApiOnHarnessOptions = {}) {
     apiKeys,
     ids: sequentialIds('api-key'),
     ...((options.withEngine ?? true) && { engine: harness.engine }),
+    nodeTypes: { types: harness.engine.nodeTypes(), where: 'this harness' },
     sleep: options.sleep ?? (async () => {}),
     log: (_message, error) => logged.push(error),
   });

@@ -297,3 +297,62 @@ describe('a caller and a callee published at the same moment', () => {
     }
   });
 });
+
+describe('publishing a node type the deployment does not run', () => {
+  const definition = {
+    nodes: { a: { type: 'noop' }, pay: { type: 'lambda', function: 'charge', needs: ['a'] } },
+  };
+
+  it('publishes with a warning, and refuses when strict', async () => {
+    // Prepare
+    const deps = {
+      definitions: new MemoryDefinitionStore(),
+      clock: new FakeClock(),
+      nodeTypes: { types: ['noop', 'script'], where: 'this test deployment' },
+    };
+    const publish = (version: string, strict?: boolean) =>
+      publishDefinition(deps, { tenant: 't1', workflowId: 'pay', version, body: definition, strict });
+
+    // Act
+    const refused = publish('1.0.0', true);
+    const warned = await publish('1.0.0');
+
+    // Assess
+    await expect(refused).rejects.toMatchObject({
+      kind: 'unprocessable',
+      code: 'INVALID_DEFINITION',
+      path: '$.nodes.pay.type',
+      details: [expect.objectContaining({ code: 'NODE_TYPE_UNAVAILABLE' })],
+    });
+    expect(warned.created).toBe(true);
+    expect(warned.warnings).toEqual([
+      {
+        code: 'NODE_TYPE_UNAVAILABLE',
+        path: '$.nodes.pay.type',
+        message:
+          'node "pay" is a "lambda" node, which this test deployment does not run (it runs noop, script); a run would fail there at this node',
+      },
+    ]);
+  });
+
+  it('answers the warnings through the API, and 422 with ?strict=true', async () => {
+    // Prepare
+    const { call } = await apiOnHarness({ withEngine: false });
+    const path = `/v1/tenants/${TENANT}/workflows/pay/versions/1.0.0`;
+
+    // Act
+    const strict = await call('PUT', `${path}?strict=true`, definition);
+    const lenient = await call('PUT', path, definition);
+    const badQuery = await call('PUT', `${path}?strict=yes`, definition);
+
+    // Assess
+    expect(strict.status).toBe(422);
+    expect(strict.json.error.errors[0]).toMatchObject({
+      code: 'NODE_TYPE_UNAVAILABLE',
+      path: '$.nodes.pay.type',
+    });
+    expect(lenient.status).toBe(201);
+    expect(lenient.json.warnings).toEqual([expect.objectContaining({ code: 'NODE_TYPE_UNAVAILABLE' })]);
+    expect(badQuery.status).toBe(400);
+  });
+});

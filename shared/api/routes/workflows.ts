@@ -7,13 +7,15 @@ import { DEFAULT_PAGE_SIZE } from '../../ports/page.ts';
 import type { ApiEnv } from '../auth.ts';
 import { readBody } from '../body.ts';
 import { parseQuery } from '../query.ts';
-import { pageQuerySchema } from '../schemas.ts';
+import { pageQuerySchema, publishQuerySchema } from '../schemas.ts';
 
 export interface WorkflowRouteDeps {
   readonly definitions: DefinitionStore;
   readonly clock: Clock;
   /** Each pool's function timeout, to refuse nodes longer than their pool can run (AWS only). */
   readonly poolTimeoutsMs?: Readonly<Record<string, number>> | undefined;
+  /** The node types this deployment runs: publishing warns about others (refuses when strict). */
+  readonly nodeTypes?: { readonly types: readonly string[]; readonly where: string } | undefined;
 }
 
 /** Versioned definitions of a tenant: `/v1/tenants/{tenant}/workflows/...`. */
@@ -24,16 +26,21 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
   app.put('/:workflow/versions/:version', async (c) => {
     const tenant = c.get('tenant');
     const { workflow, version } = c.req.param();
+    const { strict } = parseQuery(publishQuerySchema, c.req.query());
     const body = await readBody(c);
-    const { created, record } = await publishDefinition(deps, {
+    const { created, record, warnings } = await publishDefinition(deps, {
       tenant,
       workflowId: workflow,
       version,
       body,
+      strict: strict === 'true',
     });
     const { workflowId, digest, publishedAt, dependencies } = record;
     c.header('Location', `/v1/tenants/${tenant}/workflows/${workflowId}/versions/${version}`);
-    return c.json({ workflowId, version, digest, publishedAt, created, dependencies }, created ? 201 : 200);
+    return c.json(
+      { workflowId, version, digest, publishedAt, created, dependencies, warnings },
+      created ? 201 : 200,
+    );
   });
 
   app.get('/', async (c) => {

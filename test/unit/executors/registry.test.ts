@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { NODE_TYPES_RUN } from '../../../shared/executors/node-types.ts';
 import { NoopExecutor } from '../../../shared/executors/noop.ts';
 import { defaultExecutors } from '../../../shared/executors/registry.ts';
 import { ScriptExecutor } from '../../../shared/executors/script.ts';
+import type { EventPublisher } from '../../../shared/ports/event-publisher.ts';
 import { ExecutorRegistry } from '../../../shared/ports/executors.ts';
 import { testContext } from './test-context.ts';
 
@@ -62,5 +64,20 @@ describe('NoopExecutor', () => {
     // Assess
     expect(withInputs).toEqual({ kind: 'succeeded', output: { a: 1 } });
     expect(without).toEqual({ kind: 'succeeded', output: null });
+  });
+});
+
+describe('NODE_TYPES_RUN (what publishing and skein validate check definitions against)', () => {
+  it('is what the local and the AWS workers’ registries hold', () => {
+    // Prepare
+    const publisher = { publish: async () => ({ eventId: 'e' }) } as unknown as EventPublisher;
+
+    // Act
+    const local = defaultExecutors().types();
+    const aws = defaultExecutors({ event: { publisher } }).types();
+
+    // Assess
+    expect(local).toEqual([...NODE_TYPES_RUN.local]);
+    expect(aws).toEqual([...NODE_TYPES_RUN.aws]);
   });
 });

@@ -1,0 +1,15 @@
+/**
+ * The node types the workers of each deployment run: `local` for `skein run` and `npm start`,
+ * `aws` for the Lambda workers (`event` needs EventBridge). Publishing and `skein validate` warn
+ * about a definition using another type (it would fail at run time with NODE_TYPE_UNAVAILABLE);
+ * `test/unit/executors/registry.test.ts` holds these lists to the registries the compositions
+ * build. No imports: the CDK app and every bundle may read it.
+ */
+export const NODE_TYPES_RUN = {
+  local: ['condition', 'http', 'noop', 'script', 'wait'],
+  aws: ['condition', 'event', 'http', 'noop', 'script', 'wait'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Where a definition is meant to run. */
+export type Deployment = keyof typeof NODE_TYPES_RUN;
+export const DEPLOYMENTS = Object.keys(NODE_TYPES_RUN) as Deployment[];
