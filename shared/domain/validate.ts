@@ -3,6 +3,7 @@ import { analyzeDag, formatCycle } from './dag.ts';
 import { definitionSchema, type WorkflowDefinition } from './definition-schema.ts';
 import { KNOWN_FIELDS } from './known-fields.ts';
 import { LIMITS } from './limits.ts';
+import { staticInputProblems } from './node-inputs.ts';
 import { type Problem, toJsonPath } from './problems.ts';
 import { checkReferences } from './references.ts';
 import { schemaProblems } from './schema-problems.ts';
@@ -92,6 +93,7 @@ export function validateDefinition(value: unknown): ValidatedDefinition {
   }
   checkBranches(nodes, known, ids, errors);
   errors.push(...checkReferences(value, nodes, ids));
+  errors.push(...staticInputProblems(nodes));
   checkWorkflowRanges(nodes, errors);
 
   if (errors.length > 0 || !parsed.success) return { valid: false, errors, order: [] };

@@ -1,9 +1,10 @@
 import { type Dispatcher, Headers, type RequestInit, type Response, fetch as undiciFetch } from 'undici';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { parseJsonBounded } from '../domain/bounded-parse.ts';
 import type { NodeDefinition } from '../domain/definition-schema.ts';
-import { durationSchema, parseDuration } from '../domain/duration.ts';
+import { parseDuration } from '../domain/duration.ts';
 import { LIMITS } from '../domain/limits.ts';
+import { httpWithSchema } from '../domain/node-inputs.ts';
 import {
   boundedOutput,
   type ExecutionContext,
@@ -48,27 +49,7 @@ const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
-const withSchema = z
-  .object({
-    method: z
-      .string()
-      .transform((method) => method.toUpperCase())
-      .pipe(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
-      .default('GET'),
-    url: z.string().refine((url) => URL.canParse(url), { message: 'expected an absolute http(s) URL' }),
-    headers: z.record(z.string(), z.string()).optional(),
-    body: z.unknown().optional(),
-    timeout: durationSchema
-      .refine((timeout) => (parseDuration(timeout) ?? 0) > 0, { message: 'expected a timeout above 0' })
-      .optional(),
-  })
-  .strict()
-  .refine((w) => w.body === undefined || (w.method !== 'GET' && w.method !== 'HEAD'), {
-    message: 'a GET or HEAD request cannot have a body: use POST, PUT or PATCH',
-    path: ['body'],
-  });
-
-type HttpRequest = z.output<typeof withSchema>;
+type HttpRequest = z.output<typeof httpWithSchema>;
 type Outcome = { readonly response: Response; readonly url: string } | ExecutionResult;
 
 /**
@@ -100,7 +81,7 @@ export class HttpExecutor implements Executor<HttpNode> {
   }
 
   async execute({ node, inputs, ctx }: ExecutionRequest<HttpNode>): Promise<ExecutionResult> {
-    const parsed = withSchema.safeParse(inputs ?? {});
+    const parsed = httpWithSchema.safeParse(inputs ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const path = ['with', ...(issue?.path ?? [])].join('.');

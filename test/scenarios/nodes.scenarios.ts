@@ -227,10 +227,13 @@ export function nodeScenarios(makeHarness: MakeHarness) {
       expect(harness.handled).toBeLessThan(20);
     });
 
-    it('fails a wait node with WAIT_INVALID when its `with` says no valid time', async () => {
-      // Prepare
+    it('fails a wait node with WAIT_INVALID when its `with` evaluates to no valid time', async () => {
+      // Prepare: a time written in the definition is checked at publish; one computed is not
       const harness = await makeHarness();
-      await harness.publish({ id: 'bad-wait', nodes: { pause: { type: 'wait', with: { seconds: -5 } } } });
+      await harness.publish({
+        id: 'bad-wait',
+        nodes: { pause: { type: 'wait', with: { seconds: '{% 0 - 5 %}' } } },
+      });
 
       // Act
       const run = await harness.run('bad-wait');
