@@ -106,12 +106,7 @@ async function waitingNode(cx: EngineContext, tenant: string, runId: string, nod
   const run = await getOwnRun(cx, tenant, runId);
   const node = await cx.runs.getNode(runId, nodeId);
   if (!tokenMatches(token, node?.completionTokenHash) || node === undefined) {
-    throw new SkeinError(
-      'CALLBACK_TOKEN_INVALID',
-      `this token does not complete node "${nodeId}" of run ${runId}: use the token of its latest wait (the run's view or the node.waiting event)`,
-      'forbidden',
-      '$.body.token',
-    );
+    throw invalidToken(nodeId, runId);
   }
   const waiting =
     (node.status === 'WAITING' || node.status === 'PARKED') &&
@@ -120,6 +115,16 @@ async function waitingNode(cx: EngineContext, tenant: string, runId: string, nod
     ACTIVE_RUN_STATUSES.includes(run.status);
   if (!waiting) throw alreadyCompleted(runId, nodeId, node, run.status);
   return { run, node };
+}
+
+/** The one answer to a token that opens nothing: the same whether or not the node exists. */
+export function invalidToken(nodeId: string, runId: string): SkeinError {
+  return new SkeinError(
+    'CALLBACK_TOKEN_INVALID',
+    `this token does not complete node "${nodeId}" of run ${runId}: use the token of its latest wait (the run's view or the node.waiting event)`,
+    'forbidden',
+    '$.body.token',
+  );
 }
 
 function alreadyCompleted(runId: string, nodeId: string, node: NodeRecord | undefined, runStatus?: string) {
