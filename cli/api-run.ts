@@ -92,8 +92,20 @@ export async function runViaApi(
       // The last read carries the outputs, which GET run leaves out unless asked.
       report = await readWhole(call, runPath, true, (polled) => refusal('read', polled, workflowId, version));
     }
-    if (request.live)
-      for (const line of nodeChanges(nodes, report.nodes ?? {}, new Date().toISOString())) printer.push(line);
+    if (request.live) {
+      const completionOf = (nodeId: string, node: RunReport['nodes'][string]) =>
+        node.token === undefined
+          ? undefined
+          : {
+              completion: {
+                token: node.token,
+                url: `${url}${runPath}/nodes/${encodeURIComponent(nodeId)}/complete`,
+              },
+            };
+      for (const line of nodeChanges(nodes, report.nodes ?? {}, new Date().toISOString(), completionOf)) {
+        printer.push(line);
+      }
+    }
     nodes = report.nodes ?? {};
     if (TERMINAL_RUN_STATUSES.includes(report.status) || interrupted) {
       await printer.flush();

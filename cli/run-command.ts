@@ -163,7 +163,7 @@ async function runInProcess(
       (event) => {
         if (runId === undefined || event.runId !== runId) return;
         if (TERMINAL_EVENTS.has(event.type)) ended = true;
-        if (live) printer.push(lineOf(event, runtime));
+        if (live) printer.push(lineOf(event, runtime, tenant));
       },
       { allow: plan.httpAllow, onNotice: (notice) => io.err(`skein: ${notice}`) },
     );
@@ -206,7 +206,11 @@ const NODE_KINDS: Partial<Record<EngineEvent['type'], NodeLine['kind']>> = {
 };
 
 /** The line for a node event; retries and waits first read when the node wakes up. */
-function lineOf(event: EngineEvent, runtime: InProcessRuntime): NodeLine | Promise<NodeLine> | undefined {
+function lineOf(
+  event: EngineEvent,
+  runtime: InProcessRuntime,
+  tenant: string,
+): NodeLine | Promise<NodeLine> | undefined {
   const kind = NODE_KINDS[event.type];
   if (!kind || event.nodeId === undefined) return undefined;
   const line: NodeLine = {
@@ -216,6 +220,13 @@ function lineOf(event: EngineEvent, runtime: InProcessRuntime): NodeLine | Promi
     ...(event.attempt !== undefined && { attempt: event.attempt }),
     ...(event.error && { error: event.error }),
     ...(event.reason !== undefined && { reason: event.reason }),
+    // An in-process run has no HTTP server: the URL names the API a served store would answer on.
+    ...(event.completionToken !== undefined && {
+      completion: {
+        token: event.completionToken,
+        url: `$SKEIN_API/v1/tenants/${tenant}/runs/${event.runId}/nodes/${event.nodeId}/complete`,
+      },
+    }),
   };
   if (kind !== 'retrying' && kind !== 'waiting') return line;
   return runtime.runs

@@ -20,6 +20,20 @@ export interface NodeLine {
   readonly reason?: string;
   /** `retrying` and `waiting`: when the node wakes up (ISO time). */
   readonly wakeAt?: string;
+  /** `waiting` for a completion (a callback): its token and the URL that completes it. */
+  readonly completion?: { readonly token: string; readonly url: string };
+}
+
+/**
+ * The curl that completes a waiting callback node.
+ * @example completeCommand({ token: 't', url: 'http://127.0.0.1:8080/v1/tenants/a/runs/r/nodes/n/complete' })
+ */
+export function completeCommand(completion: { readonly token: string; readonly url: string }): string {
+  const body = JSON.stringify({ token: completion.token, output: {} });
+  return (
+    `curl -X POST '${completion.url}' -H "authorization: Bearer $SKEIN_KEY" ` +
+    `-H 'content-type: application/json' -d '${body}'`
+  );
 }
 
 /** The part of a run's view that `skein run` reports: the engine's RunView and the API's both fit. */
@@ -41,6 +55,8 @@ export interface RunReport {
       error?: ErrorInfo;
       reason?: string;
       wakeAt?: string;
+      /** A callback WAITING for its completion: the token that completes it. */
+      token?: string;
     }
   >;
 }
@@ -89,6 +105,9 @@ function formatNodeLine(line: NodeLine): string {
       break;
     case 'waiting':
       text = `⏸ ${id} waiting${wait && ` ${wait}`}`;
+      if (line.completion) {
+        text += ` for a completion, token ${line.completion.token}\n    complete it: ${completeCommand(line.completion)}`;
+      }
       break;
     case 'skipped':
       text = `⤼ ${id} skipped${reason}`;
@@ -163,7 +182,15 @@ export class LinePrinter {
 }
 
 /** The node lines between two polled views of a run (API mode): one per node whose state moved. */
-export function nodeChanges(before: RunReport['nodes'], after: RunReport['nodes'], now: string): NodeLine[] {
+export function nodeChanges(
+  before: RunReport['nodes'],
+  after: RunReport['nodes'],
+  now: string,
+  completionOf?: (
+    nodeId: string,
+    node: RunReport['nodes'][string],
+  ) => Pick<NodeLine, 'completion'> | undefined,
+): NodeLine[] {
   const lines: NodeLine[] = [];
   for (const [nodeId, node] of Object.entries(after)) {
     const old = before[nodeId];
@@ -182,6 +209,7 @@ export function nodeChanges(before: RunReport['nodes'], after: RunReport['nodes'
           kind: node.status === 'WAITING' ? 'waiting' : 'retrying',
           ...(node.error && { error: node.error }),
           ...(node.wakeAt && { wakeAt: node.wakeAt }),
+          ...(completionOf?.(nodeId, node) ?? {}),
         });
         break;
       case 'SUCCEEDED':

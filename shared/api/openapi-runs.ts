@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { errors, json, unsupportedMedia } from './openapi.ts';
+import { documentCallbackRoutes } from './openapi-callbacks.ts';
 import {
   retryBodySchema,
   runListQuerySchema,
@@ -128,4 +129,5 @@ export function documentRunRoutes(app: OpenAPIHono): void {
       ...unavailable,
     },
   });
+  documentCallbackRoutes(registry, run, runPath, unavailable);
 }

@@ -143,7 +143,14 @@ export const nodeViewSchema = z
     reason: z.string().optional().meta({ description: 'Why the node was skipped or cancelled.' }),
     startedAt: z.string().optional(),
     endedAt: z.string().optional(),
-    wakeAt: z.string().optional().meta({ description: 'RETRY_WAIT or WAITING: when the node wakes up.' }),
+    wakeAt: z
+      .string()
+      .optional()
+      .meta({ description: 'RETRY_WAIT or WAITING: when the node wakes up (a callback: its deadline).' }),
+    token: z
+      .string()
+      .optional()
+      .meta({ description: 'A callback WAITING for its completion: the token that completes it.' }),
   })
   .meta({ id: 'NodeView' });
 

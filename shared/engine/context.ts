@@ -46,6 +46,8 @@ export interface EngineEvent {
   readonly attempt?: number;
   readonly error?: ErrorInfo;
   readonly reason?: string;
+  /** `node.waiting` for an outside completion: the token that completes the node. */
+  readonly completionToken?: string;
   readonly at: string;
 }
 

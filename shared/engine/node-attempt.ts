@@ -1,4 +1,5 @@
-import { type InputsSource, idempotencyKeyOf } from '../ports/executor.ts';
+import { type CompletionOutcome, type InputsSource, idempotencyKeyOf } from '../ports/executor.ts';
+import type { NodeRecord } from '../ports/run-store.ts';
 import { type Claim, evaluate } from './claim.ts';
 import type { EngineContext } from './context.ts';
 import {
@@ -7,7 +8,13 @@ import {
   evaluateCondition,
   evaluateTemplate,
 } from './evaluate.ts';
-import { type AttemptResult, expressionFailed, failed, settleResult } from './node-result.ts';
+import {
+  type AttemptResult,
+  expressionFailed,
+  failed,
+  settleResult,
+  wokeFromCompletion,
+} from './node-result.ts';
 
 export type { AttemptResult } from './node-result.ts';
 
@@ -60,9 +67,18 @@ export async function runAttempt(
       timeoutMs: budgetMs,
       now: cx.now(),
       ...(node.wakeAt === undefined ? {} : { wakeAt: node.wakeAt }),
+      ...(wokeFromCompletion(node) ? { completion: completionOf(node) } : {}),
     },
   });
   return settleResult(cx, claim, kind, result, workerBudget < timeoutMs);
+}
+
+/** What woke a node that waited for a completion: the completion, or else its deadline. */
+function completionOf(node: NodeRecord): CompletionOutcome {
+  const given = node.completion;
+  if (given?.error !== undefined) return { kind: 'errored', error: given.error };
+  if (given !== undefined) return { kind: 'completed', output: given.output };
+  return { kind: 'expired', deadline: node.wakeAt ?? '' };
 }
 
 function evaluateInputs(

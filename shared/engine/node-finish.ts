@@ -3,8 +3,10 @@ import { messageOf } from '../ports/executor.ts';
 import { ItemTooLargeError, type NodeChange, type NodeRecord, type RunRecord } from '../ports/run-store.ts';
 import { boundedError, MAX_REASON_BYTES, truncateBytes } from './bounds.ts';
 import type { Claim, FinishChange } from './claim.ts';
+import { hashToken } from './completion-token.ts';
 import type { EngineContext } from './context.ts';
 import type { NodeMessage } from './messages.ts';
+import { wokeFromCompletion } from './node-result.ts';
 import type { Plan } from './plan.ts';
 import { afterTerminal } from './release.ts';
 
@@ -27,8 +29,9 @@ export async function finishNode(cx: EngineContext, claim: Claim, change: Finish
   const { run, plan, node, message } = claim;
   const error = change.error && boundedError(change.error);
   const reason = change.reason && truncateBytes(change.reason, MAX_REASON_BYTES);
-  // The claim that woke a suspended node (a wait) counted an attempt, but resuming is not one.
-  const woken = plan.kindOf(node.nodeId)?.suspends === true && node.wakeAt !== undefined;
+  // The claim that woke a suspended node (a wait, a callback) counted an attempt, but resuming is not one.
+  const woken =
+    (plan.kindOf(node.nodeId)?.suspends === true && node.wakeAt !== undefined) || wokeFromCompletion(node);
   const write = (status: FinishChange['status'], fields: Partial<FinishChange>): NodeChange => ({
     set: {
       status,
@@ -38,7 +41,14 @@ export async function finishNode(cx: EngineContext, claim: Claim, change: Finish
       ...(fields.error ? { error: fields.error } : {}),
       ...(fields.reason ? { reason: fields.reason } : {}),
     },
-    remove: ['leaseUntil', 'wakeAt', ...(fields.error ? [] : (['error'] as const))],
+    // The token's hash stays: a late completion is told the node already ended (409).
+    remove: [
+      'leaseUntil',
+      'wakeAt',
+      'completionToken',
+      'completion',
+      ...(fields.error ? [] : (['error'] as const)),
+    ],
     ...(woken || change.uncounted ? { addAttempt: -1 } : {}),
   });
   const saved = await saveOrFail(cx, claim, write(change.status, { ...change, error, reason }), (failure) =>
@@ -83,12 +93,15 @@ export async function parkClaimed(
 ): Promise<StepResult> {
   const { run, node, message } = claim;
   const error = rawError && boundedError(rawError);
+  // A callback whose completion (or deadline) is retried waits again later with a new token.
+  const woken = wokeFromCompletion(node);
   const saved = await saveOrFail(
     cx,
     claim,
     {
       set: { status, token: message.token, wakeAt: cx.iso(wakeAt), ...(error ? { error } : {}) },
-      remove: ['leaseUntil'],
+      remove: ['leaseUntil', ...(woken ? COMPLETION_FIELDS : [])],
+      ...(woken ? { addAttempt: -1 } : {}),
     },
     (failure) => ({
       set: { status: 'FAILED', token: message.token, endedAt: cx.iso(), error: failure },
@@ -112,6 +125,62 @@ export async function parkClaimed(
     nodeId: node.nodeId,
     attempt: node.attempt,
     ...(error ? { error } : {}),
+  });
+  return DONE;
+}
+
+const COMPLETION_FIELDS = [
+  'completionTokenHash',
+  'completionToken',
+  'completionWindowMs',
+  'completion',
+] as const;
+
+/**
+ * WAITING for an outside completion until `until`: a new token (256 random bits) is issued, its
+ * sha256 kept for the check, the token itself kept only while the node waits (the run view and
+ * the `node.waiting` event show it). A message at `until` wakes the node if no completion did.
+ */
+export async function awaitCompletion(cx: EngineContext, claim: Claim, until: number): Promise<StepResult> {
+  const { run, node, message } = claim;
+  const token = cx.deps.ids.secret(32);
+  const windowMs = Math.max(0, until - cx.now());
+  const saved = await saveOrFail(
+    cx,
+    claim,
+    {
+      set: {
+        status: 'WAITING',
+        token: message.token,
+        wakeAt: cx.iso(until),
+        completionTokenHash: hashToken(token),
+        completionToken: token,
+        completionWindowMs: windowMs,
+      },
+      remove: ['leaseUntil', 'completion', 'error'],
+    },
+    (failure) => ({
+      set: { status: 'FAILED', token: message.token, endedAt: cx.iso(), error: failure },
+      remove: ['leaseUntil', 'wakeAt'],
+    }),
+  );
+  if (!saved) return DONE;
+  if (saved.failure) {
+    cx.emit({ type: 'node.failed', runId: run.runId, nodeId: node.nodeId, error: saved.failure });
+    await afterTerminal(cx, run, claim.plan, saved.node);
+    return DONE;
+  }
+  await cx.enqueueAt(
+    { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
+    until,
+    claim.plan,
+  );
+  cx.emit({
+    type: 'node.waiting',
+    runId: run.runId,
+    nodeId: node.nodeId,
+    attempt: node.attempt,
+    completionToken: token,
   });
   return DONE;
 }
@@ -192,7 +261,8 @@ export function maxAttemptsOf(plan: Plan, nodeId: string): number {
   } catch {
     // validation refuses bad policies; a stored one still must not crash a worker
   }
-  return plan.kindOf(nodeId)?.suspends === true ? max + 1 : max;
+  const kind = plan.kindOf(nodeId);
+  return kind?.suspends === true || kind?.awaitsCompletion === true ? max + 1 : max;
 }
 
 /**

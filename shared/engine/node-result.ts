@@ -18,10 +18,16 @@ export type AttemptResult =
       readonly wakeAt: number;
       readonly error?: { code: string; message: string };
     }
+  | { readonly kind: 'await'; readonly until: number }
   | { readonly kind: 'hand-back' };
 
 /** The result variants the engine carries out today (`ExecutionResult` declares more). */
-const CARRIED_OUT = ['succeeded', 'failed', 'suspend-until (for kinds that declare `suspends`)'] as const;
+const CARRIED_OUT = [
+  'succeeded',
+  'failed',
+  'suspend-until (for kinds that declare `suspends`)',
+  'suspend-for-completion (for kinds that declare `awaitsCompletion`)',
+] as const;
 
 /** Codes executors return when their time budget ran out or their signal fired. */
 const STOPPED = /_(TIMEOUT|ABORTED)$/;
@@ -35,7 +41,7 @@ export const failed = (error: { code: string; message: string }): AttemptResult 
  * What an executor's result makes of the node, by the result's `kind` (never the node's type): an
  * output is bounded and stored; a failure is retried per the node's policy unless `final`, or
  * handed back when `cutShort` (the worker's time, not the node's timeout, stopped the attempt); a
- * suspension parks the node WAITING until its time. A variant the engine does not carry out yet,
+ * suspension parks the node WAITING until its time, or until an outside completion. A variant the engine does not carry out yet,
  * or a suspension from a kind that does not declare `suspends`, fails the node at once with
  * `NODE_RESULT_UNSUPPORTED`; anything else an executor returns fails it with `NODE_RESULT_INVALID`.
  */
@@ -61,6 +67,11 @@ export function settleResult(
       if (!Number.isFinite(result.at)) return invalid(claim, result);
       return { kind: 'park', status: 'WAITING', wakeAt: result.at };
     case 'suspend-for-completion':
+      if (!kind.awaitsCompletion) {
+        return unsupported(claim, result.kind, ' without declaring `awaitsCompletion`');
+      }
+      if (!Number.isFinite(result.until)) return invalid(claim, result);
+      return { kind: 'await', until: result.until };
     case 'spawn':
       return unsupported(claim, result.kind);
     default:
@@ -90,7 +101,9 @@ function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): At
   } catch {
     return failed(error); // validation refuses bad policies; a stored one still must not crash a worker
   }
-  const decision = decideRetry(policy, node.attempt, error, cx.deps.random());
+  // The claim a completion or its deadline woke counted an attempt that was not one.
+  const attempt = node.attempt - (wokeFromCompletion(node) ? 1 : 0);
+  const decision = decideRetry(policy, attempt, error, cx.deps.random());
   if (!decision.retry) return failed(error);
   return {
     kind: 'park',
@@ -98,6 +111,11 @@ function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): At
     wakeAt: cx.now() + decision.delayMs,
     error: { code: error.code, message: error.message },
   };
+}
+
+/** The claim woke a node that waited for an outside completion (it still holds the token's hash). */
+export function wokeFromCompletion(node: { readonly completionTokenHash?: string }): boolean {
+  return node.completionTokenHash !== undefined;
 }
 
 function typeOf(claim: Claim): string {

@@ -9,6 +9,7 @@ import { evaluateCondition } from './evaluate.ts';
 import type { NodeMessage } from './messages.ts';
 import { runAttempt } from './node-attempt.ts';
 import {
+  awaitCompletion,
   concludeLostAttempt,
   DONE,
   finishNode,
@@ -141,6 +142,8 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
       return finishNode(cx, claim, result.change);
     case 'park':
       return parkClaimed(cx, claim, result.status, result.wakeAt, result.error);
+    case 'await':
+      return awaitCompletion(cx, claim, result.until);
     case 'hand-back':
       return handBack(cx, claim);
   }
@@ -219,7 +222,7 @@ async function cancelNode(cx: EngineContext, run: RunRecord, message: NodeMessag
         reason: `the run is ${run.status}`,
       },
       bumpFence: true, // a worker that still holds an expired claim cannot complete it
-      remove: ['leaseUntil', 'wakeAt', 'readyAt'],
+      remove: ['leaseUntil', 'wakeAt', 'readyAt', 'completionToken', 'completion'],
     },
     run.expiresAt,
   );

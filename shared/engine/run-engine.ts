@@ -1,5 +1,11 @@
 import type { Page } from '../ports/page.ts';
 import type { RunQuery, RunRecord } from '../ports/run-store.ts';
+import {
+  type CompletionAccepted,
+  type CompletionRequest,
+  completeNode,
+  heartbeatNode,
+} from './complete-node.ts';
 import { EngineContext, type EngineDeps } from './context.ts';
 import { decodeMessage } from './messages.ts';
 import { handleNodeMessage, type StepOptions, type StepResult } from './node-step.ts';
@@ -59,6 +65,21 @@ export class RunEngine {
 
   retry(tenant: string, runId: string, nodes?: readonly string[]): Promise<RunRecord> {
     return retryRun(this.cx, tenant, runId, nodes);
+  }
+
+  /** Completes a node waiting for an outside completion (a `callback`), once; see `completeNode`. */
+  complete(
+    tenant: string,
+    runId: string,
+    nodeId: string,
+    request: CompletionRequest,
+  ): Promise<CompletionAccepted> {
+    return completeNode(this.cx, tenant, runId, nodeId, request);
+  }
+
+  /** Moves a waiting callback's deadline one window on; see `heartbeatNode`. */
+  heartbeat(tenant: string, runId: string, nodeId: string, token: string): Promise<CompletionAccepted> {
+    return heartbeatNode(this.cx, tenant, runId, nodeId, token);
   }
 
   /**

@@ -11,8 +11,10 @@ export interface NodeView {
   readonly reason?: string;
   readonly startedAt?: string;
   readonly endedAt?: string;
-  /** RETRY_WAIT / WAITING: when the node wakes up. */
+  /** RETRY_WAIT / WAITING: when the node wakes up (a callback: its deadline). */
   readonly wakeAt?: string;
+  /** WAITING for an outside completion (a callback): the token that completes it. */
+  readonly token?: string;
 }
 
 export interface RunProgress {
@@ -166,6 +168,7 @@ function nodeView(item: NodeRecord | undefined, stopped: boolean): NodeView {
     ...(item.startedAt ? { startedAt: item.startedAt } : {}),
     ...(item.endedAt ? { endedAt: item.endedAt } : {}),
     ...(item.wakeAt && (status === 'RETRY_WAIT' || status === 'WAITING') ? { wakeAt: item.wakeAt } : {}),
+    ...(item.completionToken && status === 'WAITING' ? { token: item.completionToken } : {}),
   };
 }
 

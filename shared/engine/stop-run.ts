@@ -134,7 +134,7 @@ async function markStopped(
       },
       // A worker that still holds an expired claim cannot complete the node.
       ...(abandoned ? { bumpFence: true } : {}),
-      remove: ['leaseUntil', 'wakeAt', 'readyAt'],
+      remove: ['leaseUntil', 'wakeAt', 'readyAt', 'completionToken', 'completion'],
     },
     run.expiresAt,
   );

@@ -12,10 +12,11 @@
  * | node | any but WAITING → RUNNING, or a new attempt          | `node.started`            |
  * | node | → SUCCEEDED, FAILED, SKIPPED                         | `node.<status>`           |
  * | node | → RETRY_WAIT                                         | `node.retrying`           |
+ * | node | → WAITING holding a completion token (a callback)    | `node.waiting` (`token`)  |
  *
  * Not events: a `retry` control reopening an ended run (the next end is one again), a wait or
- * callback resuming (WAITING → RUNNING, same attempt), and READY, WAITING, PARKED, CANCELLED
- * nodes. A node is claimed (RUNNING) before its trigger rule is applied, so a skipped node shows
+ * callback resuming (WAITING → RUNNING, same attempt), and READY, PARKED, CANCELLED nodes and a
+ * `wait`'s WAITING (no token: nobody has to act on it). A node is claimed (RUNNING) before its trigger rule is applied, so a skipped node shows
  * `node.started` before `node.skipped`. Node items hold no tenant, workflow or version: node
  * events leave them out, and the monitor fills them in from the run item (`run-context.ts`).
  */
@@ -41,7 +42,7 @@ export const MAX_ERROR_MESSAGE = 1_000;
 /**
  * Which node events the monitor publishes (`SKEIN_NODE_EVENTS`, CDK context `nodeEvents`): run
  * events are always published. `failures` (the default) publishes `node.failed` and
- * `node.retrying`; `all` adds `node.started`, `node.succeeded` and `node.skipped`; `none`
+ * `node.retrying`, and `node.waiting` for a callback (someone must act on it); `all` adds `node.started`, `node.succeeded` and `node.skipped`; `none`
  * publishes no node event. Each published event costs an SNS publish share and, with `all`, a
  * monitor invocation per stream batch of every node's writes: `bench/all-in.bench.ts` counts both.
  */
@@ -71,8 +72,17 @@ export function nodeEventStatuses(level: NodeEventLevel): readonly string[] {
  */
 export function publishedAt(level: NodeEventLevel, type: SkeinEventType): boolean {
   if (!type.startsWith('node.')) return true;
+  if (type === 'node.waiting') return waitingPublishedAt(level);
   const status = NODE_STATUS_OF_EVENT[type];
   return status !== undefined && NODE_STATUSES_OF[level].includes(status);
+}
+
+/**
+ * Whether a callback's `node.waiting` is published at a level (`failures` and `all`): the stream
+ * filter lets a node's change to WAITING through only when the new image holds a token.
+ */
+export function waitingPublishedAt(level: NodeEventLevel): boolean {
+  return level !== 'none';
 }
 
 const NODE_STATUS_OF_EVENT: Partial<Record<SkeinEventType, string>> = {
@@ -177,6 +187,7 @@ function nodeEvents(old: Image | undefined, item: Image, at: string): SkeinEvent
     type = `node.${to.toLowerCase()}` as SkeinEventType;
     time = str(item.endedAt) ?? at;
   } else if (from !== to && to === 'RETRY_WAIT') type = 'node.retrying';
+  else if (from !== to && to === 'WAITING' && str(item.completionToken) !== undefined) type = 'node.waiting';
   if (type === undefined) return [];
   return [
     compact({
@@ -188,6 +199,7 @@ function nodeEvents(old: Image | undefined, item: Image, at: string): SkeinEvent
       attempt,
       error: to === 'FAILED' || to === 'RETRY_WAIT' ? errorOf(item.error) : undefined,
       reason: to === 'SKIPPED' ? str(item.reason) : undefined,
+      token: type === 'node.waiting' ? str(item.completionToken) : undefined,
       durationMs: to === 'SUCCEEDED' || to === 'FAILED' ? span(item.startedAt, item.endedAt) : undefined,
     }),
   ];

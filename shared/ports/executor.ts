@@ -29,7 +29,18 @@ export interface ExecutionContext {
    * resuming), and also after a retry's backoff.
    */
   readonly wakeAt?: string;
+  /**
+   * Set when this claim woke a node that waited for an outside completion (after a
+   * `suspend-for-completion`): what the completion gave, or `expired` when its deadline came first.
+   */
+  readonly completion?: CompletionOutcome;
 }
+
+/** How a wait for an outside completion ended (`ExecutionContext.completion`). */
+export type CompletionOutcome =
+  | { readonly kind: 'completed'; readonly output: unknown }
+  | { readonly kind: 'errored'; readonly error: { readonly code: string; readonly message: string } }
+  | { readonly kind: 'expired'; readonly deadline: string };
 
 export interface ExecutionRequest<N> {
   readonly node: N;
@@ -52,7 +63,7 @@ export interface ExecutionError {
  * | `succeeded`              | SUCCEEDED with `output`; its children are released | every kind                  |
  * | `failed`                 | retried per its policy (RETRY_WAIT), or FAILED     | every kind                  |
  * | `suspend-until`          | WAITING, holding no worker, until `at`             | `wait`                      |
- * | `suspend-for-completion` | WAITING until an outside completion                | `callback` (not yet)        |
+ * | `suspend-for-completion` | WAITING until an outside completion or `until`     | `callback`                  |
  * | `spawn`                  | runs children, then goes on                        | `map`, `workflow` (not yet) |
  *
  * The engine fails a node whose executor returns a variant it does not carry out yet with
@@ -91,16 +102,16 @@ export interface SuspendUntil {
 }
 
 /**
- * The node waits for an outside completion (`POST .../nodes/{node}/complete` with a token): a
- * callback, an approval, a Step Functions task token. Declared ahead of `callback`; the engine
- * does not carry it out yet.
+ * The node waits for an outside completion (`POST .../nodes/{node}/complete` with the token the
+ * engine makes: 256 random bits, stored as its sha256), holding no worker. A completion, or
+ * `until` passing first, wakes it and the engine runs its executor again with `ctx.completion`.
+ * A heartbeat moves the deadline to `now + (until - the time it suspended)`. Only kinds that
+ * declare `awaitsCompletion` may return it.
  */
 export interface SuspendForCompletion {
   readonly kind: 'suspend-for-completion';
-  /** The token the completion must show; the engine makes one when absent. */
-  readonly token?: string;
-  /** When to give up waiting (epoch ms). @default the node's timeout */
-  readonly until?: number;
+  /** When to give up waiting (epoch ms): the executor's `ctx.completion` is then `expired`. */
+  readonly until: number;
 }
 
 /**
@@ -162,6 +173,11 @@ export interface Executor<N = unknown> {
    * gives it back, and a takeover of the node allows one attempt more. @default false
    */
   readonly suspends?: boolean;
+  /**
+   * May return `suspend-for-completion`. The claim that a completion or the deadline wakes is not
+   * an attempt either (given back at the end; a takeover allows one more). @default false
+   */
+  readonly awaitsCompletion?: boolean;
   /** Sends its success down some edges only (`condition`). @default every edge */
   readonly routing?: Routing<N>;
   /** What `inputs` is. @default the node's `with`, evaluated as a template */

@@ -14,6 +14,7 @@ export const SKEIN_EVENT_TYPES = [
   'node.failed',
   'node.retrying',
   'node.skipped',
+  'node.waiting',
 ] as const;
 export type SkeinEventType = (typeof SKEIN_EVENT_TYPES)[number];
 
@@ -40,6 +41,11 @@ export interface SkeinEvent {
   readonly error?: ErrorInfo;
   /** Skipped nodes: why. */
   readonly reason?: string;
+  /**
+   * `node.waiting`: the token that completes the callback (`POST .../nodes/{node}/complete`), so a
+   * subscriber (an e-mail, a webhook) can act on it. Subscribers see it as any reader of the run may.
+   */
+  readonly token?: string;
   /** Ended runs and nodes: milliseconds from start (a run's creation) to end. */
   readonly durationMs?: number;
 }

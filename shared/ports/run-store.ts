@@ -33,6 +33,7 @@ export type { RunStoreDoneSets } from './run-store/done-sets.ts';
 export { ItemTooLargeError, MAX_ITEM_BYTES, RunStoreError } from './run-store/errors.ts';
 export type { RunQuery, RunStoreListings } from './run-store/listings.ts';
 export {
+  type Completion,
   NODE_STATUSES,
   type NodeChange,
   type NodeCondition,

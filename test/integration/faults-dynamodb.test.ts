@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
+import { callbackFaultScenarios } from '../faults/callback-faults.scenarios.ts';
 import { controlCrashScenarios } from '../faults/controls-crash.scenarios.ts';
 import { faultScenarios } from '../faults/faults.scenarios.ts';
 import { localTables } from '../setup/dynamo.ts';
@@ -13,6 +14,7 @@ async function freshStore() {
 // DynamoDB Local writes, seconds on a loaded 2-core machine, so the default 5 s is too tight.
 describe('fault injection on the DynamoDB run store (DynamoDB Local)', { timeout: 60_000 }, () => {
   faultScenarios(freshStore);
+  callbackFaultScenarios(freshStore);
 });
 
 describe('run controls killed at each write on the DynamoDB run store (DynamoDB Local)', {

@@ -1,4 +1,5 @@
 import { boundsScenarios } from './bounds.scenarios.ts';
+import { callbackScenarios } from './callback.scenarios.ts';
 import { concurrencyScenarios } from './concurrency.scenarios.ts';
 import { controlScenarios } from './controls.scenarios.ts';
 import { epochScenarios } from './epoch.scenarios.ts';
@@ -39,4 +40,5 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   boundsScenarios(makeHarness);
   concurrencyScenarios(makeHarness);
   sweeperScenarios(makeHarness);
+  callbackScenarios(makeHarness);
 }

@@ -94,21 +94,22 @@ export const statusPk = (tenant: string, status: RunStatus) => `T#${tenant}#S#${
 
 /** Attributes of a run item that are not RunRecord fields. */
 const RUN_ONLY = ['pk', 'sk', 'gsi1pk', 'gsi2pk', 'gsi3pk', 'activePk', 'outputsJson'];
-const NODE_ONLY = ['pk', 'sk', 'outputJson'];
+const NODE_ONLY = ['pk', 'sk', 'outputJson', 'completionJson'];
 const NODE_SETS = ['arrived', 'failedParents', 'skippedParents'] as const;
 /** Optional node fields that `resetNode` clears. */
 const NODE_OPTIONAL =
-  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks'.split(
+  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks completionTokenHash completionToken completionWindowMs completionJson'.split(
     ' ',
   );
 
-/** Outputs are stored as JSON text (see the adapter's notes); other fields under their own name. */
+/** Outputs (and a completion's) are stored as JSON text (see the adapter's notes); other fields under their own name. */
 const storedRunField = (field: string) => (field === 'outputs' ? 'outputsJson' : field);
-const storedNodeField = (field: string) => (field === 'output' ? 'outputJson' : field);
+const storedNodeField = (field: string) =>
+  field === 'output' ? 'outputJson' : field === 'completion' ? 'completionJson' : field;
 
 /** The value as DynamoDB stores it: outputs as JSON text, errors without undefined members. */
 function stored(field: string, value: unknown): unknown {
-  if (field === 'outputs' || field === 'output') return JSON.stringify(value);
+  if (field === 'outputs' || field === 'output' || field === 'completion') return JSON.stringify(value);
   if (field === 'error' || field === 'control') return JSON.parse(JSON.stringify(value));
   return value;
 }
@@ -136,6 +137,7 @@ export function toRun(item: Item): RunRecord {
 export function toNode(item: Item): NodeRecord {
   const node = omit(item, NODE_ONLY);
   if (item.outputJson !== undefined) node.output = JSON.parse(item.outputJson as string);
+  if (item.completionJson !== undefined) node.completion = JSON.parse(item.completionJson as string);
   // DynamoDB has no empty sets: an absent set is an empty one. Sets are unordered; sort them.
   for (const name of NODE_SETS) node[name] = [...((item[name] as Set<string> | undefined) ?? [])].sort();
   return node as unknown as NodeRecord;

@@ -7,6 +7,7 @@ import {
   type NodeEventLevel,
   nodeEventStatuses,
   RUN_EVENT_STATUSES,
+  waitingPublishedAt,
 } from '../../monitor/events.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { itemKindOf, NODE_SK_PREFIX, RUN_SK } from './dynamodb-run-items.ts';
@@ -42,9 +43,10 @@ export type StreamFilterPattern = Readonly<Record<string, unknown>>;
  * The filter criteria of the monitor's event source mapping: only records that can make a
  * published event invoke the monitor (Lambda does not bill the records it filters out). Run items:
  * insertion, a change to PAUSED or an ended status, or a change from PAUSED; node items: a change
- * to one of the statuses of the node-event level (none with `none`). Done-sets, inputs,
+ * to one of the statuses of the node-event level (none with `none`), and, unless `none`, a change
+ * to WAITING that holds a completion token (a callback's `node.waiting`). Done-sets, inputs,
  * idempotency and slot items, TTL removals and every other write are left out.
- * @example monitorStreamFilters('failures').length // 4
+ * @example monitorStreamFilters('failures').length // 5
  */
 export function monitorStreamFilters(level: NodeEventLevel): StreamFilterPattern[] {
   const run = { Keys: { sk: { S: [RUN_SK] } } };
@@ -53,22 +55,25 @@ export function monitorStreamFilters(level: NodeEventLevel): StreamFilterPattern
     { eventName: ['MODIFY'], dynamodb: { ...run, NewImage: { status: { S: [...RUN_EVENT_STATUSES] } } } },
     { eventName: ['MODIFY'], dynamodb: { ...run, OldImage: { status: { S: ['PAUSED'] } } } },
   ];
+  const node = { Keys: { sk: { S: [{ prefix: NODE_SK_PREFIX }] } } };
   const statuses = nodeEventStatuses(level);
   if (statuses.length > 0) {
     patterns.push({
       eventName: ['INSERT', 'MODIFY'],
-      dynamodb: {
-        Keys: { sk: { S: [{ prefix: NODE_SK_PREFIX }] } },
-        NewImage: { status: { S: [...statuses] } },
-      },
+      dynamodb: { ...node, NewImage: { status: { S: [...statuses] } } },
     });
+  }
+  if (waitingPublishedAt(level)) {
+    // A callback's wait (it holds a token), not a `wait` node's.
+    const NewImage = { status: { S: ['WAITING'] }, completionToken: { S: [{ exists: true }] } };
+    patterns.push({ eventName: ['MODIFY'], dynamodb: { ...node, NewImage } });
   }
   return patterns;
 }
 
 /**
  * Whether a record passes any of the patterns, as Lambda's event filtering decides for the forms
- * `monitorStreamFilters` uses (lists of exact strings and `{prefix}`); any other form throws, so a
+ * `monitorStreamFilters` uses (lists of exact strings, `{prefix}` and `{exists: true}`); any other form throws, so a
  * new form cannot be tested as if it matched. For the local stream source and the cost benchmark.
  */
 export function passesStreamFilters(
@@ -96,6 +101,10 @@ function matchesRule(value: unknown, rule: unknown): boolean {
     typeof (rule as { prefix?: unknown }).prefix === 'string'
   ) {
     return typeof value === 'string' && value.startsWith((rule as { prefix: string }).prefix);
+  }
+  // Reached only when the attribute's type key is there (`matches` stops at a missing map).
+  if (typeof rule === 'object' && rule !== null && (rule as { exists?: unknown }).exists === true) {
+    return value !== undefined;
   }
   throw new Error(`unsupported filter rule ${JSON.stringify(rule)}`);
 }

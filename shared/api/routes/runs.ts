@@ -15,6 +15,7 @@ import {
   runViewQuerySchema,
   startRunInputSchema,
 } from '../run-schemas.ts';
+import { callbackRoutes } from './callbacks.ts';
 
 export interface RunRouteDeps {
   /** Absent while a deployment has no engine wired: the run routes then answer 503. */
@@ -34,7 +35,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 /**
  * Runs of a tenant, mounted at `/v1/tenants/{tenant}`: start (`POST /workflows/{wf}/runs`), list,
- * read, and the controls pause, resume, cancel and retry.
+ * read, the controls pause, resume, cancel and retry, and a waiting callback's complete and heartbeat.
  */
 export function runRoutes(deps: RunRouteDeps) {
   const app = new Hono<ApiEnv>();
@@ -99,6 +100,7 @@ export function runRoutes(deps: RunRouteDeps) {
     const run = await engineOf().retry(c.get('tenant'), runId, nodes);
     return c.json(stateOf(run), run.control ? 202 : 200);
   });
+  callbackRoutes(app, engineOf, runIdOf);
 
   return app;
 }

@@ -55,8 +55,25 @@ export interface NodeRecord {
   readonly resends?: number;
   /** How often a worker gave the node back unfinished because its own time ran out. */
   readonly handBacks?: number;
+  /**
+   * WAITING for an outside completion (`suspend-for-completion`): sha256 (hex) of the token a
+   * completion must show. Kept once the node ends, so a late completion with the right token is
+   * told "already completed" (409) rather than "wrong token"; a retry's reset clears it.
+   */
+  readonly completionTokenHash?: string;
+  /** The token itself, only while the node waits for it (shown in the run view and `node.waiting`). */
+  readonly completionToken?: string;
+  /** How long the node waits without a completion or heartbeat: a heartbeat moves `wakeAt` this far. */
+  readonly completionWindowMs?: number;
+  /** What the accepted completion gave, until the claim it wakes settles the node. */
+  readonly completion?: Completion;
   readonly expiresAt: number;
 }
+
+/** What an outside completion gives a node waiting for it. */
+export type Completion =
+  | { readonly output: unknown; readonly error?: undefined }
+  | { readonly error: { readonly code: string; readonly message: string }; readonly output?: undefined };
 
 /** Which node states a conditional write accepts. `ABSENT`: no status yet (or no item). */
 export interface NodeCondition {
@@ -93,6 +110,10 @@ export interface NodeChange {
       | 'readyAt'
       | 'resends'
       | 'handBacks'
+      | 'completionTokenHash'
+      | 'completionToken'
+      | 'completionWindowMs'
+      | 'completion'
       | 'expiresAt'
     >
   >;
@@ -108,6 +129,10 @@ export interface NodeChange {
     | 'output'
     | 'reason'
     | 'endedAt'
+    | 'completionTokenHash'
+    | 'completionToken'
+    | 'completionWindowMs'
+    | 'completion'
   )[];
 }
 

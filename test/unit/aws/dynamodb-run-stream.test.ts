@@ -82,6 +82,11 @@ const run = (status: string, extra: object = {}) => ({
   ...extra,
 });
 const node = (status: string, attempt = 1) => ({ runId: 'r1', nodeId: 'a', status, attempt });
+const callback = (status: string, completionToken?: string) => ({
+  ...node(status),
+  completionTokenHash: 'ab12',
+  ...(completionToken && { completionToken }),
+});
 
 /** Every kind of write the engine makes to the runs table, with and without an event. */
 const CORPUS: readonly [string, DynamoDBRecord][] = [
@@ -105,6 +110,10 @@ const CORPUS: readonly [string, DynamoDBRecord][] = [
   ['node skipped', change('N#a', 'MODIFY', node('RUNNING'), node('SKIPPED'))],
   ['node cancelled', change('N#a', 'MODIFY', node('READY'), node('CANCELLED'))],
   ['node parked', change('N#a', 'MODIFY', node('READY'), node('PARKED'))],
+  ['wait node waiting', change('N#a', 'MODIFY', node('RUNNING'), node('WAITING'))],
+  ['callback waiting', change('N#a', 'MODIFY', node('RUNNING'), callback('WAITING', 'tok'))],
+  ['callback completed', change('N#a', 'MODIFY', callback('WAITING', 'tok'), callback('WAITING'))],
+  ['callback heartbeat', change('N#a', 'MODIFY', callback('WAITING', 'tok'), callback('WAITING', 'tok'))],
   ['node expired (TTL)', change('N#a', 'REMOVE', node('SUCCEEDED'), undefined)],
   ['inputs written', change('IN', 'INSERT', undefined, { body: 'H4sI' })],
   ['done-set grown', change('E#0#0', 'MODIFY', { n: 1 }, { n: 2 })],
@@ -149,7 +158,21 @@ describe('monitorStreamFilters (the monitor mapping’s filter criteria)', () =>
       'run resumed',
       'node failed',
       'node retrying',
+      'callback waiting',
+      'callback heartbeat',
     ]);
+  });
+
+  it('publishes a callback’s wait with its token, and neither a wait node’s nor a heartbeat', () => {
+    // Act
+    const events = CORPUS.flatMap(([what, record]) =>
+      what.includes('waiting') || what.startsWith('callback')
+        ? eventsAt('failures', record).map((event) => [what, event.type, event.token])
+        : [],
+    );
+
+    // Assess
+    expect(events).toEqual([['callback waiting', 'node.waiting', 'tok']]);
   });
 
   it('lets no node write through at "none" and every node transition with an event at "all"', () => {

@@ -122,10 +122,10 @@ describe('the engine settles an attempt by its result’s kind', () => {
       'returned a "suspend-until" result without declaring `suspends`',
     ],
     [
-      'a suspension until an outside completion (callback, not carried out yet)',
-      'callback',
-      { kind: 'suspend-for-completion' },
-      'node "a" (type "callback") returned a "suspend-for-completion" result, which this engine does not carry out',
+      'a wait for an outside completion from a kind that does not declare `awaitsCompletion`',
+      'lambda',
+      { kind: 'suspend-for-completion', until: Date.UTC(2030, 0, 1) },
+      'returned a "suspend-for-completion" result without declaring `awaitsCompletion`',
     ],
     [
       'a spawn of children (map, workflow: not carried out yet)',
