@@ -158,6 +158,50 @@ describe('npm start', () => {
     expect(run.nodes['auto-approve']?.status).toBe('SUCCEEDED');
   });
 
+  it('runs the order pipeline above its threshold to the end once someone approves it through the API', async () => {
+    // Prepare
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${url}/v1/tenants/demo${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: the test reads arbitrary response bodies
+      return { status: response.status, json: (await response.json()) as Record<string, any> };
+    };
+    const started = await call('POST', '/workflows/order-pipeline/runs', {
+      inputs: { orderId: 'o-2', amount: 2000 },
+    });
+    const runId = started.json.runId as string;
+    let view = await call('GET', `/runs/${runId}`);
+    for (let i = 0; i < 200 && view.json.nodes.approve?.status !== 'WAITING'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      view = await call('GET', `/runs/${runId}`);
+    }
+    const token = view.json.nodes.approve?.token as string;
+
+    // Act
+    const wrong = await call('POST', `/runs/${runId}/nodes/approve/complete`, { token: 'x', output: {} });
+    const approved = await call('POST', `/runs/${runId}/nodes/approve/complete`, {
+      token,
+      output: { approved: true },
+    });
+    let ended = await call('GET', `/runs/${runId}`);
+    for (let i = 0; i < 200 && ended.json.status === 'RUNNING'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ended = await call('GET', `/runs/${runId}`);
+    }
+    const again = await call('POST', `/runs/${runId}/nodes/approve/complete`, { token, output: {} });
+
+    // Assess
+    expect(view.json.nodes.approve).toMatchObject({ status: 'WAITING', token: expect.any(String) });
+    expect(wrong.status).toBe(403);
+    expect(approved.status).toBe(202);
+    expect(ended.json).toMatchObject({ status: 'SUCCEEDED', outputs: { orderId: 'o-2', approved: true } });
+    expect(ended.json.nodes.approve).not.toHaveProperty('token');
+    expect(again.status).toBe(409);
+  });
+
   it('lets `skein run --api` run a workflow file on the running server', async () => {
     // Act
     const { stdout } = await promisify(execFile)(
