@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { localHttpPolicy } from '../functions/local/http-policy.ts';
+import { LocalSecrets } from '../shared/adapters/local-secrets.ts';
 import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-store.ts';
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
@@ -139,7 +141,12 @@ export function engineFor(
     clock: systemClock,
     ids: randomIds,
     executors: defaultExecutors({
-      http: { allow: policy.allow, deniedPorts: policy.deniedPorts },
+      http: {
+        allow: policy.allow,
+        deniedPorts: policy.deniedPorts,
+        // `$secret('name')`: `.skein/secrets/<tenant>/<name>`, else SKEIN_SECRET_<NAME>.
+        secrets: new LocalSecrets({ dir: join('.skein', 'secrets') }),
+      },
       script: { sandbox: runtime.sandbox },
     }),
     sandbox: runtime.sandbox,

@@ -339,3 +339,12 @@ export function parsePoolTimeouts(raw: string): Record<string, number> {
   }
   return out;
 }
+
+/**
+ * The SSM Parameter Store path of a stage's tenant secrets: tenant `t`'s secret `name` is the
+ * parameter `<path><t>/<name>`. The worker reads there; the CDK app grants exactly that path.
+ * @example secretsPath('prod') // '/skein/prod/'
+ */
+export function secretsPath(stage: string): string {
+  return `/skein/${stage}/`;
+}

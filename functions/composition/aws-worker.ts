@@ -5,10 +5,13 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge-publisher.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
-import { METRICS } from '../../shared/config.ts';
+import { SsmSecrets } from '../../shared/adapters/aws/ssm-secrets.ts';
+import { METRICS, secretsPath } from '../../shared/config.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
+import { systemClock } from '../../shared/ports/clock.ts';
 import { config, once, tracer } from './aws-common.ts';
 
 export { logger } from './aws-common.ts';
@@ -31,6 +34,8 @@ export const countMetric = (name: string): void => {
   metrics().singleMetric().addMetric(name, MetricUnit.Count, 1);
 };
 
+const ssm = once(() => tracer.captureAWSv3Client(new SSMClient({})));
+
 const eventBridge = once(() => tracer.captureAWSv3Client(new EventBridgeClient({})));
 
 /** The engine with every executor: `SKEIN_HTTP_ALLOW` and `SKEIN_EVENT_BUS_NAME` (default bus) read here. */
@@ -38,7 +43,11 @@ export const engine = once(() =>
   buildEngine(
     defaultExecutors({
       // SKEIN_HTTP_ALLOW (CDK context `httpAllow`): host:port entries, none by default.
-      http: { allow: config.httpAllow },
+      http: {
+        allow: config.httpAllow,
+        // `$secret('name')`: the SSM parameter /skein/<stage>/<tenant>/<name>, kept 5 minutes.
+        secrets: new SsmSecrets({ client: ssm(), prefix: secretsPath(config.stage), clock: systemClock }),
+      },
       event: {
         publisher: new EventBridgePublisher({ client: eventBridge(), eventBusName: config.eventBusName }),
       },

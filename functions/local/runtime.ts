@@ -14,6 +14,7 @@ import { createWorkerHandler } from '../../shared/handlers/worker.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
 import type { Ids } from '../../shared/ports/ids.ts';
+import type { Secrets } from '../../shared/ports/secrets.ts';
 import { createFairReadyQueue } from './fair-ready-queue.ts';
 import { createQueue, sqsClient, startFauxqs } from './fauxqs.ts';
 import { localHttpPolicy, QUEUE, STORE, servicePort } from './http-policy.ts';
@@ -44,6 +45,8 @@ export interface LocalRuntimeOptions {
   readonly tenantBuckets?: number;
   /** The tenant quota: active runs per tenant at most (`SKEIN_TENANT_MAX_ACTIVE_RUNS`). @default none */
   readonly tenantMaxActiveRuns?: number;
+  /** Where `$secret('name')` values are read (`<data dir>/secrets/`, `SKEIN_SECRET_<NAME>`). @default none */
+  readonly secrets?: Secrets;
 }
 
 export interface LocalRuntime {
@@ -106,7 +109,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       clock: options.clock,
       ids: options.ids,
       executors: defaultExecutors({
-        http: { allow: http.allow, deniedPorts: http.deniedPorts },
+        http: {
+          allow: http.allow,
+          deniedPorts: http.deniedPorts,
+          ...(options.secrets && { secrets: options.secrets }),
+        },
         script: { sandbox },
       }),
       sandbox,

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ServerType } from '@hono/node-server';
+import { LocalSecrets } from '../../shared/adapters/local-secrets.ts';
 import { createApp } from '../../shared/api/app.ts';
 import { localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
@@ -81,6 +82,7 @@ runtime = await startLocalRuntime({
   storeEndpoint: store.endpoint,
   onNotice: (notice) => console.warn(`npm start: ${notice}`),
   ...(tenantMaxActiveRuns === undefined ? {} : { tenantMaxActiveRuns }),
+  secrets: new LocalSecrets({ dir: join(dataDir, 'secrets') }),
 });
 const allowed =
   runtime.httpAllow.length > 0 ? runtime.httpAllow.join(', ') : 'none (use --allow-http host:port)';

@@ -1,10 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
+import { ENV, MAX_RECEIVE_COUNT, secretsPath } from '../../shared/config.ts';
 import { skeinFunction } from './lambda.ts';
 import type { ResolvedWorkerPool } from './pools.ts';
 
@@ -73,6 +74,25 @@ export class WorkerPool extends Construct {
       // Expressions (`with`, `when`, `if`, outputs) and scripts run in the sandbox's hosts.
       sandbox: ['expressions', 'scripts'],
       perNode: { traced: pool.tracing },
+    });
+    // `$secret('name')` in http nodes: the tenants' parameters under this stage's path, nothing else.
+    worker.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: `${secretsPath(props.stage).slice(1)}*`,
+          }),
+        ],
+      }),
+    );
+    Validations.of(worker.role ?? worker).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${secretsPath(props.stage)}*]`,
+      reason:
+        "Tenants' secrets are parameters named /skein/<stage>/<tenant>/<name>, created by operators " +
+        'after the deploy: the worker may read that path of its own stage only (ssm:GetParameter).',
     });
     worker.addEventSource(
       new SqsEventSource(this.queue, {

@@ -9,6 +9,7 @@ import type {
   ExpressionOutcome,
   ExpressionScope,
 } from '../ports/sandbox.ts';
+import { secretRef } from '../ports/secrets.ts';
 
 /**
  * JSONata evaluation on the calling thread, with the language-level bounds (call depth, time per
@@ -198,6 +199,8 @@ async function evaluateSource(
     run: scope.run,
     item: scope.item,
     index: scope.index,
+    // A reference to a tenant secret, never its value: only the http executor swaps it (ports/secrets.ts).
+    secret: (name: unknown) => secretRef(String(name)),
     // JSONata reads the wall clock for these; the engine's time comes from the Clock port.
     millis: () => now,
     now: (picture?: string, zone?: string) => NOW.evaluate(undefined, { ms: now, picture, zone }),

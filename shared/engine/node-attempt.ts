@@ -58,6 +58,7 @@ export async function runAttempt(
     node: definition,
     inputs: inputs.value,
     ctx: {
+      tenant: claim.run.tenant,
       runId: node.runId,
       nodeId: node.nodeId,
       attempt: node.attempt,

@@ -14,7 +14,9 @@ import {
   failure,
   messageOf,
 } from '../ports/executor.ts';
+import type { Secrets } from '../ports/secrets.ts';
 import { parseHttpAllow } from './http-allow.ts';
+import { redactResult, resolveSecrets } from './http-secrets.ts';
 import { pinnedAgent } from './pinned-agent.ts';
 import {
   checkUrl,
@@ -43,6 +45,8 @@ export interface HttpExecutorOptions {
   readonly resolver?: Resolver;
   /** Timeout of one request when `with.timeout` is absent. @default 30_000 */
   readonly defaultTimeoutMs?: number;
+  /** Where `{% $secret('name') %}` references in headers and bodies are read. @default none: such a node fails */
+  readonly secrets?: Secrets;
 }
 
 const MAX_REDIRECTS = 5;
@@ -66,9 +70,11 @@ export class HttpExecutor implements Executor<HttpNode> {
   private readonly fetch: FetchLike;
   private readonly guard: GuardOptions;
   private readonly defaultTimeoutMs: number;
+  private readonly secrets: Secrets | undefined;
 
   constructor(options: HttpExecutorOptions = {}) {
     this.fetch = options.fetch ?? undiciFetch;
+    this.secrets = options.secrets;
     this.guard = {
       allow: parseHttpAllow(options.allow ?? []),
       deniedPorts: options.deniedPorts ?? [],
@@ -80,7 +86,17 @@ export class HttpExecutor implements Executor<HttpNode> {
     }
   }
 
-  async execute({ node, inputs, ctx }: ExecutionRequest<HttpNode>): Promise<ExecutionResult> {
+  async execute(request: ExecutionRequest<HttpNode>): Promise<ExecutionResult> {
+    const parsed = httpWithSchema.safeParse(request.inputs ?? {});
+    if (!parsed.success) return this.call(request, request.inputs);
+    const { ctx } = request;
+    const resolved = await resolveSecrets(parsed.data, this.secrets, ctx.tenant, ctx.nodeId);
+    if (!resolved.ok) return resolved.result;
+    return redactResult(await this.call(request, resolved.request), resolved.values);
+  }
+
+  /** One request, its secrets already in its headers and body. */
+  private async call({ node, ctx }: ExecutionRequest<HttpNode>, inputs: unknown): Promise<ExecutionResult> {
     const parsed = httpWithSchema.safeParse(inputs ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -9,6 +9,8 @@ import { LIMITS } from '../domain/limits.ts';
 
 /** What an executor knows about the attempt it runs. */
 export interface ExecutionContext {
+  /** The run's tenant: whose secrets an `http` node may send. */
+  readonly tenant: string;
   readonly runId: string;
   readonly nodeId: string;
   /** 1-based: the first attempt is 1. */

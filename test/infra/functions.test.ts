@@ -265,3 +265,38 @@ describe('Skein functions', () => {
     expect(variables(stack.engine.sweeper)[ENV.poolTimeouts]).toBeUndefined();
   });
 });
+
+describe('secrets', () => {
+  it('let each worker read its own stage’s tenant secrets in Parameter Store, and nothing else there', () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod');
+    const worker = stack.engine.pools[0]?.worker as IFunction;
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+      )
+      .filter((statement) => JSON.stringify(statement.Action).includes('ssm:'));
+    // Assess
+    expect(statements).toEqual([
+      {
+        Action: 'ssm:GetParameter',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ssm:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':parameter/skein/prod/*',
+            ],
+          ],
+        },
+      },
+    ]);
+    expect(worker).toBeDefined();
+  });
+});

@@ -55,6 +55,7 @@ describe('cdk-nag AWS Solutions checks', () => {
       'AwsSolutions-IAM5[Resource::*]',
       `AwsSolutions-IAM5[Resource::<${runsTable}.Arn>/index/*]`,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${timerGroup}>/*]`,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/skein/prod/*]',
       'AwsSolutions-SQS3',
     ]);
     for (const reasons of found.values()) {

@@ -12,6 +12,7 @@ const NOW = Date.UTC(2026, 0, 1);
 
 function ctx(completion?: CompletionOutcome): ExecutionContext {
   return {
+    tenant: 'acme',
     runId: 'r1',
     nodeId: 'approve',
     attempt: 1,

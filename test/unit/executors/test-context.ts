@@ -9,6 +9,7 @@ export function testContext(
 ): ExecutionContext {
   const { nodeId = 'compute', attempt = 1, signal = new AbortController().signal } = options;
   return {
+    tenant: 'acme',
     runId: 'run-1',
     nodeId,
     attempt,
