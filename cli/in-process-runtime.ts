@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { localHttpPolicy } from '../functions/local/http-policy.ts';
+import { LocalFunctions, parseLocalFunctions } from '../shared/adapters/local-functions.ts';
 import { LocalSecrets } from '../shared/adapters/local-secrets.ts';
 import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-store.ts';
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
 import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
-import { LOCAL_TABLES } from '../shared/config.ts';
+import { LOCAL_TABLES, localFunctionsFrom } from '../shared/config.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { deliverMessage } from '../shared/engine/delivery.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
@@ -148,6 +149,8 @@ export function engineFor(
         secrets: new LocalSecrets({ dir: join('.skein', 'secrets') }),
       },
       script: { sandbox: runtime.sandbox },
+      // SKEIN_LOCAL_FUNCTIONS: `lambda` nodes call these handler modules.
+      lambda: { invoker: new LocalFunctions(parseLocalFunctions(localFunctionsFrom())) },
     }),
     sandbox: runtime.sandbox,
     random: Math.random,

@@ -7,7 +7,8 @@
  * `httpAllow` (comma-separated `host:port` destinations http nodes may call although private,
  * e.g. `-c httpAllow=10.0.3.7:8443,orders.internal:80`; none by default), `tenantMaxActiveRuns`
  * (the tenant quota: active runs per tenant at most; none by default), `nodeEvents` (`failures`
- * by default, `all` or `none`: which node events the monitor publishes).
+ * by default, `all` or `none`: which node events the monitor publishes), `lambdaAllow`
+ * (comma-separated function names or ARNs `lambda` nodes may invoke; none by default).
  *
  * cdk-nag's AWS Solutions pack runs as a policy validation plugin on every synth; a finding
  * fails the synth unless it is fixed or acknowledged with `Validations.of(construct).acknowledge`
@@ -29,6 +30,10 @@ const corsOrigins = optionalString(app.node.tryGetContext('corsOrigins'), 'corsO
   .map((origin) => origin.trim())
   .filter((origin) => origin !== '');
 const httpAllow = httpAllowFrom(optionalString(app.node.tryGetContext('httpAllow'), 'httpAllow'));
+const lambdaAllow = (optionalString(app.node.tryGetContext('lambdaAllow'), 'lambdaAllow') ?? '')
+  .split(',')
+  .map((entry) => entry.trim())
+  .filter((entry) => entry !== '');
 const nodeEvents = nodeEventsFrom(optionalString(app.node.tryGetContext('nodeEvents'), 'nodeEvents'));
 const quota: unknown = app.node.tryGetContext('tenantMaxActiveRuns');
 const tenantMaxActiveRuns =
@@ -46,6 +51,7 @@ new SkeinStack(app, `Skein-${stage}`, {
   ...(alarmEmail !== undefined && { alarmEmail }),
   ...(corsOrigins !== undefined && { corsOrigins }),
   ...(httpAllow.length > 0 && { httpAllow }),
+  ...(lambdaAllow.length > 0 && { lambdaAllow }),
   ...(tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns }),
   ...(nodeEvents !== undefined && { nodeEvents }),
 });

@@ -58,6 +58,11 @@ export interface SkeinStackProps extends StackProps {
    */
   readonly httpAllow?: readonly string[];
   /**
+   * Functions `lambda` nodes may invoke (`-c lambdaAllow=price,arn:aws:lambda:...:function:tax`).
+   * @default none
+   */
+  readonly lambdaAllow?: readonly string[];
+  /**
    * The tenant quota (`-c tenantMaxActiveRuns=N`): active runs per tenant at most.
    * @default none
    */
@@ -94,6 +99,7 @@ export class SkeinStack extends Stack {
       runsTable: this.store.runsTable,
       ...(props.pools !== undefined && { pools: props.pools }),
       ...(props.httpAllow !== undefined && { httpAllow: props.httpAllow }),
+      ...(props.lambdaAllow !== undefined && { lambdaAllow: props.lambdaAllow }),
       ...(props.tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns: props.tenantMaxActiveRuns }),
     });
     this.api = new SkeinApi(this, 'Api', {

@@ -46,6 +46,16 @@ export const ENV = {
    */
   httpAllow: 'SKEIN_HTTP_ALLOW',
   /**
+   * Functions `lambda` nodes may invoke on AWS: comma-separated names or ARNs (CDK context
+   * `lambdaAllow`, which also grants them to the workers). @default none
+   */
+  lambdaAllow: 'SKEIN_LAMBDA_ALLOW',
+  /**
+   * Locally, `lambda` nodes' functions as handler modules: `name=path,...` (`npm start`,
+   * `skein run`). @default none
+   */
+  localFunctions: 'SKEIN_LOCAL_FUNCTIONS',
+  /**
    * The tenant quota: active runs per tenant at most (more wait QUEUED). Engine functions on AWS
    * (CDK context `tenantMaxActiveRuns`), `npm start` and `skein run` read it. @default none
    */
@@ -347,4 +357,20 @@ export function parsePoolTimeouts(raw: string): Record<string, number> {
  */
 export function secretsPath(stage: string): string {
   return `/skein/${stage}/`;
+}
+
+/**
+ * `SKEIN_LAMBDA_ALLOW` as a list (names or ARNs, comma-separated; empty when unset).
+ * @example lambdaAllowFrom({ SKEIN_LAMBDA_ALLOW: 'price, tax' }) // ['price', 'tax']
+ */
+export function lambdaAllowFrom(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env[ENV.lambdaAllow] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/** `SKEIN_LOCAL_FUNCTIONS` as it is (parsed by `adapters/local-functions.ts`). */
+export function localFunctionsFrom(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[ENV.localFunctions];
 }

@@ -5,11 +5,13 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge-publisher.ts';
+import { LambdaInvoker } from '../../shared/adapters/aws/lambda-invoker.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { SsmSecrets } from '../../shared/adapters/aws/ssm-secrets.ts';
-import { METRICS, secretsPath } from '../../shared/config.ts';
+import { lambdaAllowFrom, METRICS, secretsPath } from '../../shared/config.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { config, once, tracer } from './aws-common.ts';
@@ -34,6 +36,7 @@ export const countMetric = (name: string): void => {
   metrics().singleMetric().addMetric(name, MetricUnit.Count, 1);
 };
 
+const lambda = once(() => tracer.captureAWSv3Client(new LambdaClient({})));
 const ssm = once(() => tracer.captureAWSv3Client(new SSMClient({})));
 
 const eventBridge = once(() => tracer.captureAWSv3Client(new EventBridgeClient({})));
@@ -52,6 +55,8 @@ export const engine = once(() =>
         publisher: new EventBridgePublisher({ client: eventBridge(), eventBusName: config.eventBusName }),
       },
       script: { sandbox: sandbox() },
+      // SKEIN_LAMBDA_ALLOW (CDK context `lambdaAllow`): the functions lambda nodes may invoke.
+      lambda: { invoker: new LambdaInvoker({ client: lambda(), allow: lambdaAllowFrom() }) },
     }),
   ),
 );

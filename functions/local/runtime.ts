@@ -2,10 +2,11 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { isTransientAwsError } from '../../shared/adapters/aws/transient-errors.ts';
+import { LocalFunctions, parseLocalFunctions } from '../../shared/adapters/local-functions.ts';
 import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
-import { MAX_RECEIVE_COUNT } from '../../shared/config.ts';
+import { localFunctionsFrom, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
@@ -115,6 +116,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           ...(options.secrets && { secrets: options.secrets }),
         },
         script: { sandbox },
+        // SKEIN_LOCAL_FUNCTIONS: `lambda` nodes call these handler modules.
+        lambda: { invoker: new LocalFunctions(parseLocalFunctions(localFunctionsFrom())) },
       }),
       sandbox,
       random: Math.random,

@@ -1,7 +1,8 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -38,6 +39,12 @@ export interface SkeinEngineProps {
    * @default none: http nodes reach public addresses only
    */
   readonly httpAllow?: readonly string[];
+  /**
+   * Functions `lambda` nodes may invoke (names in this account and region, or ARNs): the workers
+   * get them in `SKEIN_LAMBDA_ALLOW` and `lambda:InvokeFunction` on exactly them.
+   * @default none: lambda nodes fail with LAMBDA_NOT_ALLOWED
+   */
+  readonly lambdaAllow?: readonly string[];
   /**
    * The tenant quota: active runs per tenant at most; more wait QUEUED and start in order.
    * @default none
@@ -125,10 +132,17 @@ export class SkeinEngine extends Construct {
       [ENV.timerDeadLetterArn]: this.timer.deadLetterQueue.queueArn,
       [ENV.eventBusName]: EVENT_BUS_NAME,
       ...(httpAllow.length > 0 && { [ENV.httpAllow]: httpAllow.join(',') }),
+      ...((props.lambdaAllow ?? []).length > 0 && { [ENV.lambdaAllow]: (props.lambdaAllow ?? []).join(',') }),
     };
+    const functions = (props.lambdaAllow ?? []).map((fn) => functionArn(this, fn));
     for (const pool of built) {
       for (const [name, value] of Object.entries({ ...shared, ...workerOnly })) {
         pool.worker.addEnvironment(name, value);
+      }
+      if (functions.length > 0) {
+        pool.worker.addToRolePolicy(
+          new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functions }),
+        );
       }
       // Its own pool only: a node without a timeout gets at most what this function can run.
       pool.worker.addEnvironment(ENV.poolTimeouts, `${pool.name}=${pool.timeoutSeconds}`);
@@ -190,4 +204,22 @@ export class SkeinEngine extends Construct {
     this.props.definitionsTable.grantReadData(fn);
     for (const pool of this.pools) pool.queue.grantSendMessages(fn);
   }
+}
+
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const FUNCTION_ARN =
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$/;
+
+/** The ARN a `lambdaAllow` entry names: an ARN as given, a name in this stack's account and region. */
+export function functionArn(scope: Construct, fn: string): string {
+  if (FUNCTION_ARN.test(fn)) return fn;
+  if (!FUNCTION_NAME.test(fn)) {
+    throw new Error(`lambdaAllow entries are function names or ARNs, got ${JSON.stringify(fn)}`);
+  }
+  return Stack.of(scope).formatArn({
+    service: 'lambda',
+    resource: 'function',
+    resourceName: fn,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }

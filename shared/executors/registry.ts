@@ -1,7 +1,9 @@
 import type { ExecutorRegistry } from '../ports/executors.ts';
+import type { FunctionInvoker } from '../ports/function-invoker.ts';
 import { EventExecutor, type EventExecutorOptions } from './event.ts';
 import { flowExecutors } from './flow.ts';
 import { HttpExecutor, type HttpExecutorOptions } from './http.ts';
+import { LambdaExecutor } from './lambda.ts';
 import { NoopExecutor } from './noop.ts';
 import { ScriptExecutor, type ScriptExecutorOptions } from './script.ts';
 
@@ -11,7 +13,17 @@ export interface DefaultExecutorOptions {
   readonly http?: HttpExecutorOptions;
   /** The `event` node type, registered only with a publisher (the AWS composition passes EventBridge). */
   readonly event?: EventExecutorOptions;
+  /** Where `lambda` nodes call functions. @default none allowed: a lambda node fails with LAMBDA_NOT_ALLOWED */
+  readonly lambda?: { readonly invoker: FunctionInvoker };
 }
+
+/** No function may be called: a deployment without an allow-list. */
+const NO_FUNCTIONS: FunctionInvoker = {
+  allows: () => false,
+  invoke: async () => {
+    throw new Error('no function may be called here');
+  },
+};
 
 /**
  * The executors a worker runs nodes with: the flow kinds (`condition`, `wait`) and the ones that
@@ -22,6 +34,7 @@ export function defaultExecutors(options: DefaultExecutorOptions = {}): Executor
   const registry = flowExecutors()
     .register(new NoopExecutor())
     .register(new ScriptExecutor(options.script))
-    .register(new HttpExecutor(options.http));
+    .register(new HttpExecutor(options.http))
+    .register(new LambdaExecutor({ invoker: options.lambda?.invoker ?? NO_FUNCTIONS }));
   return options.event ? registry.register(new EventExecutor(options.event)) : registry;
 }

@@ -300,3 +300,54 @@ describe('secrets', () => {
     expect(worker).toBeDefined();
   });
 });
+
+describe('lambda nodes', () => {
+  const invokeStatements = (template: ReturnType<typeof synthStack>['template']) =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+      )
+      .filter((statement) => JSON.stringify(statement.Action).includes('lambda:InvokeFunction'));
+
+  it('may invoke nothing without -c lambdaAllow, and exactly the allowed functions with it', () => {
+    // Prepare / Act
+    const none = synthStack('prod');
+    const some = synthStack('prod', {
+      lambdaAllow: ['pricer', 'arn:aws:lambda:eu-west-1:123456789012:function:tax'],
+    });
+    const worker = some.stack.engine.pools[0]?.worker as IFunction;
+    const variables =
+      some.template.toJSON().Resources[logicalId(some.stack, worker)].Properties.Environment.Variables;
+    // Assess
+    expect(invokeStatements(none.template)).toEqual([]);
+    expect(invokeStatements(some.template)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':lambda:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':function:pricer',
+              ],
+            ],
+          },
+          'arn:aws:lambda:eu-west-1:123456789012:function:tax',
+        ],
+      },
+    ]);
+    expect(variables).toMatchObject({
+      [ENV.lambdaAllow]: 'pricer,arn:aws:lambda:eu-west-1:123456789012:function:tax',
+    });
+    expect(() => synthStack('dev', { lambdaAllow: ['bad name'] })).toThrow(
+      'lambdaAllow entries are function names or ARNs, got "bad name"',
+    );
+  });
+});

@@ -15,7 +15,7 @@ describe('ExecutorRegistry', () => {
     const registry = defaultExecutors();
 
     // Assess
-    expect(registry.types()).toEqual(['callback', 'condition', 'http', 'noop', 'script', 'wait']);
+    expect(registry.types()).toEqual(['callback', 'condition', 'http', 'lambda', 'noop', 'script', 'wait']);
     expect(registry.get('script')).toBeInstanceOf(ScriptExecutor);
   });
 
@@ -28,7 +28,7 @@ describe('ExecutorRegistry', () => {
 
     // Assess
     expect(lookup).toThrow(
-      'no executor is registered for node type "teleport" (registered: callback, condition, http, noop, script, wait)',
+      'no executor is registered for node type "teleport" (registered: callback, condition, http, lambda, noop, script, wait)',
     );
   });
 
