@@ -2,6 +2,7 @@ import { LIMITS } from '../domain/limits.ts';
 import { messageOf } from '../ports/executor.ts';
 import type { RunRecord } from '../ports/run-store.ts';
 import { boundedError } from './bounds.ts';
+import { notifyParent } from './child-end.ts';
 import { releaseSlot } from './concurrency.ts';
 import { ACTIVE_RUN, type EngineContext } from './context.ts';
 import { evaluateTemplate } from './evaluate.ts';
@@ -25,6 +26,7 @@ export async function finishRun(cx: EngineContext, runId: string, plan: Plan): P
     if (ended) {
       cx.emit({ type: 'run.failed', runId, ...(run.error ? { error: run.error } : {}) });
       await releaseSlot(cx, ended, plan);
+      await notifyParent(cx, ended);
     }
     return;
   }
@@ -43,6 +45,7 @@ export async function finishRun(cx: EngineContext, runId: string, plan: Plan): P
       outputs.ok ? { type: 'run.succeeded', runId } : { type: 'run.failed', runId, error: change.error },
     );
     await releaseSlot(cx, ended, plan);
+    await notifyParent(cx, ended);
   }
 }
 

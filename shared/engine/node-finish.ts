@@ -47,6 +47,7 @@ export async function finishNode(cx: EngineContext, claim: Claim, change: Finish
       'wakeAt',
       'completionToken',
       'completion',
+      'spawnKey',
       ...(fields.error ? [] : (['error'] as const)),
     ],
     ...(woken || change.uncounted ? { addAttempt: -1 } : {}),
@@ -134,6 +135,8 @@ const COMPLETION_FIELDS = [
   'completionToken',
   'completionWindowMs',
   'completion',
+  'childRunId',
+  'spawnKey',
 ] as const;
 
 /**

@@ -5,6 +5,7 @@ import {
   type ExecutionError,
   type ExecutionResult,
   type Executor,
+  type SpawnedChild,
 } from '../ports/executor.ts';
 import type { Claim, FinishChange } from './claim.ts';
 import type { EngineContext } from './context.ts';
@@ -19,7 +20,11 @@ export type AttemptResult =
       readonly error?: { code: string; message: string };
     }
   | { readonly kind: 'await'; readonly until: number }
+  | { readonly kind: 'spawn-run'; readonly child: SpawnedRun; readonly until?: number }
   | { readonly kind: 'hand-back' };
+
+/** The child run a `workflow` node starts. */
+export type SpawnedRun = Extract<SpawnedChild, { kind: 'run' }>;
 
 /** The result variants the engine carries out today (`ExecutionResult` declares more). */
 const CARRIED_OUT = [
@@ -27,6 +32,7 @@ const CARRIED_OUT = [
   'failed',
   'suspend-until (for kinds that declare `suspends`)',
   'suspend-for-completion (for kinds that declare `awaitsCompletion`)',
+  'spawn of one run (for kinds that declare `awaitsCompletion`)',
 ] as const;
 
 /** Codes executors return when their time budget ran out or their signal fired. */
@@ -72,8 +78,18 @@ export function settleResult(
       }
       if (!Number.isFinite(result.until)) return invalid(claim, result);
       return { kind: 'await', until: result.until };
-    case 'spawn':
-      return unsupported(claim, result.kind);
+    case 'spawn': {
+      const [child, ...more] = result.children;
+      if (!kind.awaitsCompletion || child?.kind !== 'run' || more.length > 0) {
+        return unsupported(
+          claim,
+          result.kind,
+          ' other than one run from a kind that declares `awaitsCompletion`',
+        );
+      }
+      if (result.until !== undefined && !Number.isFinite(result.until)) return invalid(claim, result);
+      return { kind: 'spawn-run', child, ...(result.until === undefined ? {} : { until: result.until }) };
+    }
     default:
       return invalid(claim, result);
   }
@@ -113,9 +129,15 @@ function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): At
   };
 }
 
-/** The claim woke a node that waited for an outside completion (it still holds the token's hash). */
-export function wokeFromCompletion(node: { readonly completionTokenHash?: string }): boolean {
-  return node.completionTokenHash !== undefined;
+/**
+ * The claim woke a node that waited for an outside completion (it still holds the token's hash)
+ * or for its child run (it holds the child's id).
+ */
+export function wokeFromCompletion(node: {
+  readonly completionTokenHash?: string;
+  readonly childRunId?: string;
+}): boolean {
+  return node.completionTokenHash !== undefined || node.childRunId !== undefined;
 }
 
 function typeOf(claim: Claim): string {

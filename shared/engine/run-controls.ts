@@ -1,5 +1,5 @@
 import { ConflictError } from '../domain/problems.ts';
-import type { RunControl, RunRecord } from '../ports/run-store.ts';
+import type { NodeRecord, RunControl, RunRecord } from '../ports/run-store.ts';
 import type { EngineContext } from './context.ts';
 import { type ControlProgress, type Pace, sendControl, slicePace } from './control-pace.ts';
 import { claimRetry, continueRetry } from './retry-run.ts';
@@ -21,6 +21,7 @@ export async function pauseRun(cx: EngineContext, tenant: string, runId: string)
   );
   if (!paused) refuse('pause', (await cx.runs.getRun(runId)) ?? run, 'only a RUNNING run can be paused');
   cx.emit({ type: 'run.paused', runId });
+  await forChildren(cx, paused, await cx.runs.listNodes(runId), pauseRun);
   return paused;
 }
 
@@ -30,14 +31,38 @@ export async function resumeRun(cx: EngineContext, tenant: string, runId: string
   const resumed = await cx.runs.updateRun(runId, ['PAUSED'], { status: 'RUNNING', updatedAt: cx.iso() });
   if (!resumed) refuse('resume', (await cx.runs.getRun(runId)) ?? run, 'only a PAUSED run can be resumed');
   cx.emit({ type: 'run.resumed', runId });
-  const parked = (await cx.runs.listNodes(runId)).filter(
-    (node) => node.status === 'PARKED' && (node.epoch ?? 0) === resumed.epoch,
-  );
+  const nodes = await cx.runs.listNodes(runId);
+  const parked = nodes.filter((node) => node.status === 'PARKED' && (node.epoch ?? 0) === resumed.epoch);
   await cx.enqueue(
     parked.map((node) => ({ runId, nodeId: node.nodeId, epoch: resumed.epoch })),
     await cx.planFor(resumed),
   );
+  await forChildren(cx, resumed, nodes, resumeRun);
   return resumed;
+}
+
+/**
+ * Pause and resume go down to the child runs the run's `workflow` nodes wait for (each child's
+ * own control, which goes on down its children). A child that is not in the state the control
+ * needs (it ended, or was paused or resumed on its own) is left as it is. A pause costs one read
+ * of the node items for this; a crash part-way leaves some children as they were (pause or resume
+ * the parent again, or the child itself).
+ */
+async function forChildren(
+  cx: EngineContext,
+  run: RunRecord,
+  nodes: readonly NodeRecord[],
+  control: (cx: EngineContext, tenant: string, runId: string) => Promise<RunRecord>,
+): Promise<void> {
+  for (const node of nodes) {
+    if (node.childRunId === undefined || (node.epoch ?? 0) !== run.epoch) continue;
+    if (node.status !== 'WAITING' && node.status !== 'PARKED') continue;
+    try {
+      await control(cx, run.tenant, node.childRunId);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
 }
 
 /**

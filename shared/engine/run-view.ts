@@ -15,6 +15,8 @@ export interface NodeView {
   readonly wakeAt?: string;
   /** WAITING for an outside completion (a callback): the token that completes it. */
   readonly token?: string;
+  /** A `workflow` node: the child run it started (its latest attempt's). */
+  readonly childRunId?: string;
 }
 
 export interface RunProgress {
@@ -169,6 +171,7 @@ function nodeView(item: NodeRecord | undefined, stopped: boolean): NodeView {
     ...(item.endedAt ? { endedAt: item.endedAt } : {}),
     ...(item.wakeAt && (status === 'RETRY_WAIT' || status === 'WAITING') ? { wakeAt: item.wakeAt } : {}),
     ...(item.completionToken && status === 'WAITING' ? { token: item.completionToken } : {}),
+    ...(item.childRunId ? { childRunId: item.childRunId } : {}),
   };
 }
 

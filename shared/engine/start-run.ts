@@ -3,7 +3,7 @@ import { parseDuration } from '../domain/duration.ts';
 import { NotFoundError, SkeinError } from '../domain/problems.ts';
 import { resolveRunInputs, runInputsError } from '../domain/run-inputs.ts';
 import type { VersionRecord } from '../ports/definition-store.ts';
-import type { RunRecord } from '../ports/run-store.ts';
+import type { RunParent, RunRecord } from '../ports/run-store.ts';
 import { admit, hasCaps, promote, releaseSlot } from './concurrency.ts';
 import type { EngineContext } from './context.ts';
 import { activeExpiry } from './retention.ts';
@@ -17,6 +17,8 @@ export interface StartRunRequest {
   readonly inputs?: unknown;
   /** A second start with the same key (per tenant) returns the first run instead. */
   readonly idempotencyKey?: string;
+  /** Set when a `workflow` node starts this run as its child (`child-spawn.ts`). */
+  readonly parent?: RunParent;
 }
 
 export interface StartRunResult {
@@ -70,6 +72,7 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
     expiresAt: activeExpiry(cx, record.definition),
     ...(timeoutMs === undefined || !admitted ? {} : { deadline: cx.iso(now + timeoutMs) }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(request.parent === undefined ? {} : { parent: request.parent }),
   };
   const result = await cx.runs.createRun(run, inputs.inputs);
   if (result.created && admitted) {

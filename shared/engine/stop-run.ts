@@ -1,7 +1,8 @@
 import type { NodeRecord, NodeStatus, RunControl, RunRecord } from '../ports/run-store.ts';
+import { notifyParent } from './child-end.ts';
 import { releaseSlot } from './concurrency.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE } from './context.ts';
-import { type ControlProgress, type Pace, refOf, writePaced } from './control-pace.ts';
+import { type ControlProgress, type Pace, refOf, sendControl, writePaced } from './control-pace.ts';
 import type { Plan } from './plan.ts';
 import { endedExpiry } from './retention.ts';
 
@@ -55,6 +56,7 @@ export async function stopRun(
   cx.emit({ type: status === 'TIMED_OUT' ? 'run.timed_out' : 'run.cancelled', runId: run.runId });
   // The run no longer counts against its workflow's cap, even while its nodes are being marked.
   await releaseSlot(cx, stopped, await cx.planFor(stopped));
+  await notifyParent(cx, stopped);
   await finishStop(cx, stopped, pace);
   return (await cx.runs.getRun(run.runId)) ?? stopped;
 }
@@ -117,7 +119,7 @@ async function markStopped(
   cx: EngineContext,
   run: RunRecord,
   epoch: number,
-  { nodeId, from }: { nodeId: string; from: NodeStatus | 'ABSENT' },
+  { nodeId, from, childRunId }: StopTarget,
   now: string,
   reason: string,
 ): Promise<void> {
@@ -138,7 +140,27 @@ async function markStopped(
     },
     run.expiresAt,
   );
-  if (cancelled) cx.emit({ type: 'node.cancelled', runId: run.runId, nodeId });
+  if (!cancelled) return;
+  cx.emit({ type: 'node.cancelled', runId: run.runId, nodeId });
+  if (childRunId !== undefined) await cancelChild(cx, childRunId);
+}
+
+/**
+ * A stopped run's `workflow` node was waiting for its child: the child is cancelled too (its own
+ * stop, which goes on down its children). A child that already ended, or whose stop is pending,
+ * is left as it is. A crash between the node's mark and this leaves the child running to its end.
+ */
+async function cancelChild(cx: EngineContext, childRunId: string): Promise<void> {
+  const child = await cx.runs.getRun(childRunId);
+  if (!child || !ACTIVE_RUN.includes(child.status) || child.control) return;
+  const stopped = await stopRun(cx, child, 'CANCELLED', { maxWrites: cx.settings.inlineControlNodes });
+  if (stopped?.control) await sendControl(cx, childRunId, stopped.control);
+}
+
+interface StopTarget {
+  readonly nodeId: string;
+  readonly from: NodeStatus | 'ABSENT';
+  readonly childRunId?: string;
 }
 
 /**
@@ -149,12 +171,18 @@ async function markStopped(
  */
 function stopTargets(plan: Plan, nodes: readonly NodeRecord[], epoch: number, now: string) {
   const byId = new Map(nodes.map((node) => [node.nodeId, node]));
-  const targets: { nodeId: string; from: NodeStatus | 'ABSENT' }[] = [];
+  const targets: StopTarget[] = [];
   for (const node of nodes) {
     if ((node.epoch ?? 0) !== epoch) continue;
     const from = node.status ?? 'ABSENT';
     const abandoned = from === 'RUNNING' && node.leaseUntil !== undefined && node.leaseUntil < now;
-    if (NOT_STARTED.includes(from) || abandoned) targets.push({ nodeId: node.nodeId, from });
+    if (NOT_STARTED.includes(from) || abandoned) {
+      targets.push({
+        nodeId: node.nodeId,
+        from,
+        ...(node.childRunId ? { childRunId: node.childRunId } : {}),
+      });
+    }
   }
   if (epoch === 0) {
     for (const id of plan.ids) {

@@ -1,5 +1,6 @@
 import { SkeinError } from '../domain/problems.ts';
 import type { NodeRecord, Outcome, RunRecord, SweepPosition } from '../ports/run-store.ts';
+import { recoverChildEnds } from './child-end.ts';
 import { repairSlots } from './concurrency.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
@@ -203,6 +204,8 @@ async function sweepRun(cx: EngineContext, run: RunRecord, { quietMs, until, rou
   swept.requeued = stalledMessages.length;
   const lost = await resendLost(cx, run, plan, nodes);
   swept.requeued += lost.resent;
+  // A `workflow` node whose child ended while the notification was lost (a crash in between).
+  swept.requeued += await recoverChildEnds(cx, run, nodes);
   swept.released = lost.arrivals;
   await finishIfDone(cx, run, plan, nodes);
   return swept;

@@ -66,7 +66,7 @@ export interface ExecutionError {
  * | `failed`                 | retried per its policy (RETRY_WAIT), or FAILED     | every kind                  |
  * | `suspend-until`          | WAITING, holding no worker, until `at`             | `wait`                      |
  * | `suspend-for-completion` | WAITING until an outside completion or `until`     | `callback`                  |
- * | `spawn`                  | runs children, then goes on                        | `map`, `workflow` (not yet) |
+ * | `spawn`                  | runs children, then goes on                        | `workflow` (`map` not yet)  |
  *
  * The engine fails a node whose executor returns a variant it does not carry out yet with
  * `NODE_RESULT_UNSUPPORTED`, so a kind written ahead of the engine fails loudly, never hangs.
@@ -118,13 +118,17 @@ export interface SuspendForCompletion {
 
 /**
  * The node runs children and goes on when they end: one per item of a `map` (at most
- * `maxConcurrency` at a time), or a child run of another workflow. Declared ahead of `map` and
- * `workflow`; the engine does not carry it out yet.
+ * `maxConcurrency` at a time), or a child run of another workflow. The engine carries out one
+ * `run` child from a kind that declares `awaitsCompletion` (`workflow`): it starts the child run
+ * and the node waits, holding no worker, until the child ends (or `until` passes); then its
+ * executor runs again with `ctx.completion`. `map` is not carried out yet.
  */
 export interface Spawn {
   readonly kind: 'spawn';
   readonly children: readonly SpawnedChild[];
   readonly maxConcurrency?: number;
+  /** When to give up waiting (epoch ms): the executor's `ctx.completion` is then `expired`. @default no deadline */
+  readonly until?: number;
 }
 
 export type SpawnedChild =

@@ -29,6 +29,15 @@ export class ExecutorRegistry implements Executors {
     return this;
   }
 
+  /**
+   * Puts `executor` in place of the one registered for its type (or adds it): for tests that
+   * script a kind's results (`defaultExecutors().override({ type: 'lambda', execute })`).
+   */
+  override(executor: Executor): this {
+    this.executors.set(executor.type, executor);
+    return this;
+  }
+
   has(type: string): boolean {
     return this.executors.has(type);
   }

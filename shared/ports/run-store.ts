@@ -49,6 +49,7 @@ export {
   type ErrorInfo,
   RUN_STATUSES,
   type RunChange,
+  type RunParent,
   type RunRecord,
   type RunStatus,
   type RunStoreRuns,

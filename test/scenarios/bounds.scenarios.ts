@@ -14,7 +14,7 @@ function lambdaHarness(
   makeHarness: MakeHarness,
   execute: (request: ExecutionRequest<unknown>) => Promise<ExecutionResult>,
 ) {
-  return makeHarness({ executors: defaultExecutors().register({ type: 'lambda', execute }) });
+  return makeHarness({ executors: defaultExecutors().override({ type: 'lambda', execute }) });
 }
 
 /** Every value the engine stores is bounded, and a result that cannot be stored ends the node. */

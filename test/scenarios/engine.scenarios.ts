@@ -13,6 +13,7 @@ import { retryScenarios } from './retry.scenarios.ts';
 import type { MakeHarness } from './scenario-kit.ts';
 import { startScenarios } from './start.scenarios.ts';
 import { sweeperScenarios } from './sweeper.scenarios.ts';
+import { workflowScenarios } from './workflow.scenarios.ts';
 
 export type { MakeHarness } from './scenario-kit.ts';
 
@@ -41,4 +42,5 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   concurrencyScenarios(makeHarness);
   sweeperScenarios(makeHarness);
   callbackScenarios(makeHarness);
+  workflowScenarios(makeHarness);
 }

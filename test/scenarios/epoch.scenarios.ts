@@ -18,7 +18,7 @@ export function lambdaHarness(
   settings: HarnessOptions['settings'] = {},
 ) {
   const order: string[] = [];
-  const executors = defaultExecutors().register({
+  const executors = defaultExecutors().override({
     type: 'lambda',
     execute: async (request) => {
       order.push(`${request.ctx.nodeId}#${request.ctx.attempt}`);

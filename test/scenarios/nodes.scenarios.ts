@@ -84,8 +84,30 @@ export function nodeScenarios(makeHarness: MakeHarness) {
       // Prepare
       const harness = await makeHarness();
       await harness.publish({
+        id: 'ai',
+        nodes: { ask: { type: 'ai', model: 'some-model' } },
+      });
+
+      // Act
+      const run = await harness.run('ai');
+
+      // Assess
+      expect(run.status).toBe('FAILED');
+      expect(run.nodes.ask).toMatchObject({
+        status: 'FAILED',
+        attempts: 1,
+        error: { code: 'NODE_TYPE_UNAVAILABLE' },
+      });
+      expect(run.nodes.ask?.error?.message).toContain('node type "ai" is not available');
+      expect(run.error).toMatchObject({ code: 'NODE_TYPE_UNAVAILABLE', nodeId: 'ask' });
+    });
+
+    it('fails a lambda node whose function the deployment does not allow with LAMBDA_NOT_ALLOWED, at once', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({
         id: 'lambda',
-        nodes: { call: { type: 'lambda', function: 'arn:aws:lambda:eu-west-1:1:function:f' } },
+        nodes: { call: { type: 'lambda', function: 'f', retry: { maxAttempts: 3 } } },
       });
 
       // Act
@@ -96,10 +118,8 @@ export function nodeScenarios(makeHarness: MakeHarness) {
       expect(run.nodes.call).toMatchObject({
         status: 'FAILED',
         attempts: 1,
-        error: { code: 'NODE_TYPE_UNAVAILABLE' },
+        error: { code: 'LAMBDA_NOT_ALLOWED' },
       });
-      expect(run.nodes.call?.error?.message).toContain('node type "lambda" is not available');
-      expect(run.error).toMatchObject({ code: 'NODE_TYPE_UNAVAILABLE', nodeId: 'call' });
     });
 
     it('fails a node whose output is over 256 KB with OUTPUT_TOO_LARGE naming the node', async () => {

@@ -6,7 +6,7 @@ import { type MakeHarness, MINUTE, refusal, until } from './scenario-kit.ts';
 
 /** Registers a `lambda` executor (not available by default) that runs `behaviour`. */
 function lambdaExecutors(behaviour: (request: ExecutionRequest<unknown>) => Promise<ExecutionResult>) {
-  return defaultExecutors().register({ type: 'lambda', execute: behaviour });
+  return defaultExecutors().override({ type: 'lambda', execute: behaviour });
 }
 
 const lambda = (extra: object = {}) => ({ type: 'lambda', function: 'f', ...extra });

@@ -95,7 +95,7 @@ export function resumableControlScenarios(makeHarness: MakeHarness) {
 
     it('answers a large retry at once with the run QUEUED and its progress, then finishes it in slices', async () => {
       // Prepare
-      const executors = defaultExecutors().register({
+      const executors = defaultExecutors().override({
         type: 'lambda',
         execute: async (request) =>
           request.ctx.nodeId === 'root' && request.ctx.attempt === 1

@@ -67,6 +67,16 @@ export interface NodeRecord {
   readonly completionWindowMs?: number;
   /** What the accepted completion gave, until the claim it wakes settles the node. */
   readonly completion?: Completion;
+  /**
+   * A `workflow` node: the child run it started (kept once the node ends, for the view); the
+   * claim its end wakes is a completion wake. A retry's backoff and a run retry clear it.
+   */
+  readonly childRunId?: string;
+  /**
+   * A `workflow` node between deciding to start its child and waiting for it: the idempotency key
+   * of that start, so a takeover after a crash finds the same child instead of starting another.
+   */
+  readonly spawnKey?: string;
   readonly expiresAt: number;
 }
 
@@ -114,6 +124,8 @@ export interface NodeChange {
       | 'completionToken'
       | 'completionWindowMs'
       | 'completion'
+      | 'childRunId'
+      | 'spawnKey'
       | 'expiresAt'
     >
   >;
@@ -133,6 +145,8 @@ export interface NodeChange {
     | 'completionToken'
     | 'completionWindowMs'
     | 'completion'
+    | 'childRunId'
+    | 'spawnKey'
   )[];
 }
 

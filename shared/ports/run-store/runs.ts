@@ -51,8 +51,21 @@ export interface RunRecord {
   readonly epochStartedAt?: string;
   /** A control (stop, retry) that has started and not finished. */
   readonly control?: RunControl;
+  /** A child run (started by a `workflow` node): the node that waits for it. */
+  readonly parent?: RunParent;
   /** TTL, epoch seconds. */
   readonly expiresAt: number;
+}
+
+/** The `workflow` node a child run reports its end to. */
+export interface RunParent {
+  readonly runId: string;
+  readonly nodeId: string;
+  /** The parent run's epoch and the node's attempt when it started the child. */
+  readonly epoch: number;
+  readonly attempt: number;
+  /** Levels of sub-workflows above this run: a child of a top-level run has depth 1. */
+  readonly depth: number;
 }
 
 /**

@@ -128,10 +128,10 @@ describe('the engine settles an attempt by its result’s kind', () => {
       'returned a "suspend-for-completion" result without declaring `awaitsCompletion`',
     ],
     [
-      'a spawn of children (map, workflow: not carried out yet)',
+      'a spawn of map items (not carried out yet)',
       'lambda',
       { kind: 'spawn', children: [{ kind: 'item', index: 0, item: 1 }] },
-      'returned a "spawn" result, which this engine does not carry out',
+      'returned a "spawn" result other than one run from a kind that declares `awaitsCompletion`, which this engine does not carry out',
     ],
   ])('fails the node, without retrying, on %s', async (_what, type, result, message) => {
     // Prepare

@@ -10,12 +10,21 @@ import { testContext } from './test-context.ts';
 const ctx = testContext({ nodeId: 'pass', attempt: 1 });
 
 describe('ExecutorRegistry', () => {
-  it('holds the condition, noop, script, http, wait and callback executors by default', () => {
+  it('holds the condition, noop, script, http, wait, callback and workflow executors by default', () => {
     // Act
     const registry = defaultExecutors();
 
     // Assess
-    expect(registry.types()).toEqual(['callback', 'condition', 'http', 'lambda', 'noop', 'script', 'wait']);
+    expect(registry.types()).toEqual([
+      'callback',
+      'condition',
+      'http',
+      'lambda',
+      'noop',
+      'script',
+      'wait',
+      'workflow',
+    ]);
     expect(registry.get('script')).toBeInstanceOf(ScriptExecutor);
   });
 
@@ -28,7 +37,7 @@ describe('ExecutorRegistry', () => {
 
     // Assess
     expect(lookup).toThrow(
-      'no executor is registered for node type "teleport" (registered: callback, condition, http, lambda, noop, script, wait)',
+      'no executor is registered for node type "teleport" (registered: callback, condition, http, lambda, noop, script, wait, workflow)',
     );
   });
 

@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeChange, NodeCondition } from '../../shared/ports/run-store.ts';
+import { TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { fail, listRunIds, type MakeHarness, MINUTE, probeHarness, settle } from './scenario-kit.ts';
+
+/** The callee: greets its input through a `noop` (the probe), so a test can make it fail or wait. */
+const child = (greeting: string) => ({
+  id: 'child-greeting',
+  inputs: { name: { type: 'string', required: true } },
+  outputs: { greeting: `{% "${greeting} " & $nodes.greet.output.name %}` },
+  nodes: { greet: { type: 'noop', with: { name: '{% $inputs.name %}' } } },
+});
+
+/** The caller: runs the callee by range and passes its outputs on. */
+const PARENT = {
+  id: 'parent-calls-child',
+  nodes: {
+    call: { type: 'workflow', workflow: 'child-greeting', version: '^1.0.0', with: { name: 'Ada' } },
+    after: { type: 'noop', needs: ['call'], with: { said: '{% $nodes.call.output.greeting %}' } },
+  },
+};
+
+async function publishPair(harness: WorkflowHarness, parent: object = PARENT) {
+  await harness.publish(child('hello'), '1.0.0');
+  await harness.publish(child('hi'), '1.2.0');
+  await harness.publish(child('hey'), '2.0.0');
+  await harness.publish(parent);
+}
+
+/** The run ids of the child workflow, oldest first. */
+async function childRuns(harness: WorkflowHarness) {
+  return (await listRunIds(harness, TENANT, { workflow: 'child-greeting' })).reverse();
+}
+
+type UpdateNode = WorkflowHarness['runs']['updateNode'];
+
+/** Makes the store throw once on the first node write `matches` picks: a worker dying there. */
+function crashOnce(harness: WorkflowHarness, matches: (when: NodeCondition, change: NodeChange) => boolean) {
+  const original: UpdateNode = harness.runs.updateNode.bind(harness.runs);
+  let crashed = false;
+  harness.runs.updateNode = async (runId, nodeId, when, change, expiresAt) => {
+    if (!crashed && matches(when, change)) {
+      crashed = true;
+      throw new Error('the worker died here');
+    }
+    return original(runId, nodeId, when, change, expiresAt);
+  };
+  return () => crashed;
+}
+
+/** Drains, swallowing the injected crash (the harness rethrows the engine's errors). */
+async function drainThroughCrash(harness: WorkflowHarness) {
+  for (let round = 0; round < 5; round += 1) {
+    try {
+      await harness.drain();
+      return;
+    } catch (error) {
+      if (!(error instanceof Error) || error.message !== 'the worker died here') throw error;
+    }
+  }
+}
+
+/** The `workflow` node: a child run pinned by range, waited for, its end settling the node once. */
+export function workflowScenarios(makeHarness: MakeHarness): void {
+  describe('workflow nodes (sub-workflows)', () => {
+    it('run the child pinned to the highest version in range and take its outputs', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await publishPair(harness);
+
+      // Act
+      const runId = await harness.start('parent-calls-child');
+      await harness.step(); // the parent's node only: it starts the child and waits
+      const waiting = await harness.view(runId);
+      await harness.drain();
+
+      // Assess
+      const [childId, ...more] = await childRuns(harness);
+      expect(more).toEqual([]);
+      expect(waiting.nodes.call).toMatchObject({ status: 'WAITING', childRunId: childId });
+      const childView = await harness.view(childId ?? '');
+      expect(childView).toMatchObject({
+        version: '1.2.0',
+        status: 'SUCCEEDED',
+        inputs: { name: 'Ada' },
+        parent: { runId, nodeId: 'call', epoch: 0, attempt: 1, depth: 1 },
+      });
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.call).toMatchObject({
+        status: 'SUCCEEDED',
+        attempts: 1,
+        childRunId: childId,
+        output: { greeting: 'hi Ada' },
+      });
+      expect(run.nodes.after?.output).toEqual({ said: 'hi Ada' });
+    });
+
+    it('fail with CHILD_FAILED carrying the child error, and a retry starts a new child', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      probe.on('greet', () => fail('GREET_BROKEN'));
+      await publishPair(harness, {
+        ...PARENT,
+        nodes: {
+          ...PARENT.nodes,
+          call: { ...PARENT.nodes.call, retry: { maxAttempts: 2, backoff: 'fixed', initialDelay: '1s' } },
+        },
+      });
+
+      // Act
+      const run = await harness.run('parent-calls-child');
+
+      // Assess
+      const children = await childRuns(harness);
+      expect(children).toHaveLength(2);
+      expect(run.status).toBe('FAILED');
+      expect(run.nodes.call).toMatchObject({ status: 'FAILED', attempts: 2, childRunId: children[1] });
+      expect(run.nodes.call?.error?.code).toBe('CHILD_FAILED');
+      expect(run.nodes.call?.error?.message).toContain('GREET_BROKEN');
+      expect((await harness.view(children[0] ?? '')).parent?.attempt).toBe(1);
+      expect((await harness.view(children[1] ?? '')).parent?.attempt).toBe(2);
+    });
+
+    it('fail for good when the child refuses its inputs', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await publishPair(harness, {
+        ...PARENT,
+        nodes: { call: { ...PARENT.nodes.call, with: { name: 7 }, retry: { maxAttempts: 3 } } },
+      });
+
+      // Act
+      const run = await harness.run('parent-calls-child');
+
+      // Assess
+      expect(await childRuns(harness)).toEqual([]);
+      expect(run.status).toBe('FAILED');
+      expect(run.nodes.call).toMatchObject({
+        status: 'FAILED',
+        attempts: 1,
+        error: { code: 'INVALID_INPUTS' },
+      });
+    });
+
+    it('start one child when the node message is delivered twice', async () => {
+      // Prepare
+      let duplicated = false;
+      const { harness } = await probeHarness(makeHarness, {
+        intercept: (message) => {
+          if (duplicated || !message.body.includes('"n":"call"')) return 'handle';
+          duplicated = true;
+          return 'duplicate';
+        },
+      });
+      await publishPair(harness);
+
+      // Act
+      const run = await harness.run('parent-calls-child');
+
+      // Assess
+      expect(duplicated).toBe(true);
+      expect(await childRuns(harness)).toHaveLength(1);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.call?.output).toEqual({ greeting: 'hi Ada' });
+    });
+
+    it('find the same child after a crash between its start and the wait', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await publishPair(harness);
+      const crashed = crashOnce(harness, (_when, change) => change.set?.childRunId !== undefined);
+
+      // Act
+      const runId = await harness.start('parent-calls-child');
+      await drainThroughCrash(harness);
+
+      // Assess
+      expect(crashed()).toBe(true);
+      expect(await childRuns(harness)).toHaveLength(1);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.call?.output).toEqual({ greeting: 'hi Ada' });
+    });
+
+    it('are completed by the sweeper when the child end notification was lost', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await publishPair(harness);
+      const crashed = crashOnce(
+        harness,
+        (when, change) => change.set?.completion !== undefined && when.status.includes('WAITING'),
+      );
+      const runId = await harness.start('parent-calls-child');
+      await drainThroughCrash(harness);
+      const stuck = await harness.view(runId);
+
+      // Act
+      harness.clock.advance(10 * MINUTE);
+      const report = await harness.engine.sweep();
+      await harness.drain();
+
+      // Assess
+      expect(crashed()).toBe(true);
+      expect(stuck.nodes.call?.status).toBe('WAITING');
+      expect(report.requeued).toBeGreaterThanOrEqual(1);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.call).toMatchObject({
+        status: 'SUCCEEDED',
+        attempts: 1,
+        output: { greeting: 'hi Ada' },
+      });
+    });
+
+    it('cancel, pause and resume their child with the parent run', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      probe.on('greet', () => ({ kind: 'suspend-for-completion', until: Number.MAX_SAFE_INTEGER }));
+      await harness.publish(
+        {
+          ...child('hi'),
+          nodes: { greet: { type: 'callback', with: { name: '{% $inputs.name %}' } } },
+        },
+        '1.0.0',
+      );
+      await harness.publish(PARENT);
+      const runId = await harness.start('parent-calls-child');
+      await settle(harness);
+      const [childId = ''] = await childRuns(harness);
+
+      // Act
+      await harness.engine.pause(TENANT, runId);
+      const paused = await harness.view(childId);
+      await harness.engine.resume(TENANT, runId);
+      const resumed = await harness.view(childId);
+      await harness.engine.cancel(TENANT, runId);
+      await harness.drain();
+
+      // Assess
+      expect(paused.status).toBe('PAUSED');
+      expect(resumed.status).toBe('RUNNING');
+      const childView = await harness.view(childId);
+      expect(childView.status).toBe('CANCELLED');
+      expect(childView.nodes.greet?.status).toBe('CANCELLED');
+      const run = await harness.view(runId);
+      expect(run.status).toBe('CANCELLED');
+      expect(run.nodes.call?.status).toBe('CANCELLED');
+    });
+
+    it('fail with CHILD_CANCELLED when the child alone is cancelled', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await harness.publish(
+        {
+          ...child('hi'),
+          nodes: { greet: { type: 'callback', with: { name: '{% $inputs.name %}' } } },
+        },
+        '1.0.0',
+      );
+      await harness.publish(PARENT);
+      const runId = await harness.start('parent-calls-child');
+      await settle(harness);
+      const [childId = ''] = await childRuns(harness);
+
+      // Act
+      await harness.engine.cancel(TENANT, childId);
+      await harness.drain();
+
+      // Assess
+      const run = await harness.view(runId);
+      expect(run.status).toBe('FAILED');
+      expect(run.nodes.call?.error?.code).toBe('CHILD_CANCELLED');
+    });
+  });
+}
