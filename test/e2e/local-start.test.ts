@@ -62,7 +62,12 @@ describe('npm start', () => {
     });
     // Assess
     const body = (await response.json()) as { items: { workflowId: string }[] };
-    expect(body.items.map((w) => w.workflowId)).toEqual(['hello', 'order-pipeline']);
+    expect(body.items.map((w) => w.workflowId)).toEqual([
+      'child-greeting',
+      'hello',
+      'order-pipeline',
+      'parent-calls-child',
+    ]);
     expect(output).toContain(`curl -s -H "Authorization: Bearer ${key}"`);
   });
 
@@ -200,6 +205,39 @@ describe('npm start', () => {
     expect(ended.json).toMatchObject({ status: 'SUCCEEDED', outputs: { orderId: 'o-2', approved: true } });
     expect(ended.json.nodes.approve).not.toHaveProperty('token');
     expect(again.status).toBe(409);
+  });
+
+  it('runs the parent example, which calls the child example as a run of its own', async () => {
+    // Act
+    const response = await fetch(`${url}/v1/tenants/demo/workflows/parent-calls-child/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: { name: 'Ada' }, wait: 20 }),
+    });
+    const run = (await response.json()) as {
+      status: string;
+      outputs: unknown;
+      nodes: Record<string, { status: string; childRunId?: string }>;
+    };
+    const child = await fetch(`${url}/v1/tenants/demo/runs/${run.nodes.call?.childRunId}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const childRun = (await child.json()) as {
+      status: string;
+      workflow: string;
+      version: string;
+      parent: unknown;
+    };
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.outputs).toEqual({ shouted: 'HELLO, ADA!' });
+    expect(childRun).toMatchObject({
+      status: 'SUCCEEDED',
+      workflow: 'child-greeting',
+      version: '1.2.0',
+      parent: { nodeId: 'call' },
+    });
   });
 
   it('lets `skein run --api` run a workflow file on the running server', async () => {

