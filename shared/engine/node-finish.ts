@@ -96,30 +96,12 @@ export async function parkClaimed(
   const error = rawError && boundedError(rawError);
   // A callback whose completion (or deadline) is retried waits again later with a new token.
   const woken = wokeFromCompletion(node);
-  const saved = await saveOrFail(
-    cx,
-    claim,
-    {
-      set: { status, token: message.token, wakeAt: cx.iso(wakeAt), ...(error ? { error } : {}) },
-      remove: ['leaseUntil', ...(woken ? COMPLETION_FIELDS : [])],
-      ...(woken ? { addAttempt: -1 } : {}),
-    },
-    (failure) => ({
-      set: { status: 'FAILED', token: message.token, endedAt: cx.iso(), error: failure },
-      remove: ['leaseUntil', 'wakeAt'],
-    }),
-  );
-  if (!saved) return DONE;
-  if (saved.failure) {
-    cx.emit({ type: 'node.failed', runId: run.runId, nodeId: node.nodeId, error: saved.failure });
-    await afterTerminal(cx, run, claim.plan, saved.node);
-    return DONE;
-  }
-  await cx.enqueueAt(
-    { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
-    wakeAt,
-    claim.plan,
-  );
+  const parked = await parkUntil(cx, claim, wakeAt, {
+    set: { status, token: message.token, wakeAt: cx.iso(wakeAt), ...(error ? { error } : {}) },
+    remove: ['leaseUntil', ...(woken ? COMPLETION_FIELDS : [])],
+    ...(woken ? { addAttempt: -1 } : {}),
+  });
+  if (!parked) return DONE;
   cx.emit({
     type: status === 'WAITING' ? 'node.waiting' : 'node.retrying',
     runId: run.runId,
@@ -128,6 +110,31 @@ export async function parkClaimed(
     ...(error ? { error } : {}),
   });
   return DONE;
+}
+
+/**
+ * Writes the parked node (`change`) and sends the message that wakes it at `at`. When the store
+ * refuses the change as too large (its error), the node ends FAILED instead. False when nothing
+ * is left to do: the write lost to another, or the node failed.
+ */
+async function parkUntil(cx: EngineContext, claim: Claim, at: number, change: NodeChange): Promise<boolean> {
+  const { run, node, message } = claim;
+  const saved = await saveOrFail(cx, claim, change, (failure) => ({
+    set: { status: 'FAILED', token: message.token, endedAt: cx.iso(), error: failure },
+    remove: ['leaseUntil', 'wakeAt'],
+  }));
+  if (!saved) return false;
+  if (saved.failure) {
+    cx.emit({ type: 'node.failed', runId: run.runId, nodeId: node.nodeId, error: saved.failure });
+    await afterTerminal(cx, run, claim.plan, saved.node);
+    return false;
+  }
+  await cx.enqueueAt(
+    { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
+    at,
+    claim.plan,
+  );
+  return true;
 }
 
 const COMPLETION_FIELDS = [
@@ -148,36 +155,18 @@ export async function awaitCompletion(cx: EngineContext, claim: Claim, until: nu
   const { run, node, message } = claim;
   const token = cx.deps.ids.secret(32);
   const windowMs = Math.max(0, until - cx.now());
-  const saved = await saveOrFail(
-    cx,
-    claim,
-    {
-      set: {
-        status: 'WAITING',
-        token: message.token,
-        wakeAt: cx.iso(until),
-        completionTokenHash: hashToken(token),
-        completionToken: token,
-        completionWindowMs: windowMs,
-      },
-      remove: ['leaseUntil', 'completion', 'error'],
+  const parked = await parkUntil(cx, claim, until, {
+    set: {
+      status: 'WAITING',
+      token: message.token,
+      wakeAt: cx.iso(until),
+      completionTokenHash: hashToken(token),
+      completionToken: token,
+      completionWindowMs: windowMs,
     },
-    (failure) => ({
-      set: { status: 'FAILED', token: message.token, endedAt: cx.iso(), error: failure },
-      remove: ['leaseUntil', 'wakeAt'],
-    }),
-  );
-  if (!saved) return DONE;
-  if (saved.failure) {
-    cx.emit({ type: 'node.failed', runId: run.runId, nodeId: node.nodeId, error: saved.failure });
-    await afterTerminal(cx, run, claim.plan, saved.node);
-    return DONE;
-  }
-  await cx.enqueueAt(
-    { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
-    until,
-    claim.plan,
-  );
+    remove: ['leaseUntil', 'completion', 'error'],
+  });
+  if (!parked) return DONE;
   cx.emit({
     type: 'node.waiting',
     runId: run.runId,
