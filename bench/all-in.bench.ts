@@ -9,30 +9,29 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
-import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { dynamoClients, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { startDynamoDbStreamSource } from '../functions/local/dynamodb-stream-source.ts';
 import { SWEEPER_MEMORY_MB } from '../infra/constructs/engine.ts';
 import { MONITOR_BATCH_SIZE, MONITOR_MEMORY_MB } from '../infra/constructs/monitor.ts';
 import { DynamoDbRunStore } from '../shared/adapters/aws/dynamodb-run-store.ts';
-import { monitorStreamFilters, passesStreamFilters } from '../shared/adapters/aws/dynamodb-run-stream.ts';
-import { SnsNotifier } from '../shared/adapters/aws/sns-notifier.ts';
 import { createTables } from '../shared/adapters/aws/tables.ts';
-import { isTransientAwsError } from '../shared/adapters/aws/transient-errors.ts';
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
 import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
 import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
 import { flowExecutors } from '../shared/executors/flow.ts';
-import { createMonitorHandler, monitorMetrics } from '../shared/handlers/monitor.ts';
-import { createWorkerHandler } from '../shared/handlers/worker.ts';
 import { NODE_EVENT_LEVELS, type NodeEventLevel } from '../shared/monitor/events.ts';
-import { FakeClock, systemClock } from '../shared/ports/clock.ts';
+import { FakeClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
-import type { Queue, ReceivedMessage } from '../shared/ports/queue.ts';
+import {
+  type MonitorCounts,
+  measureMonitor,
+  tap,
+  throughWorkerHandler,
+  XRAY_SAMPLED,
+} from './all-in-measure.ts';
 import { aslFor } from './asl.ts';
 import {
   type AllInCounts,
@@ -41,7 +40,7 @@ import {
   stepFunctionsCostPerMillionNodes,
 } from './cost.ts';
 import { countDynamoDb, type DynamoCounts, diffCounts, snapshot } from './dynamo-counting.ts';
-import { type DeliverBatch, engineBench, type QueueCounts } from './engine-driver.ts';
+import { engineBench, type QueueCounts } from './engine-driver.ts';
 import { replaceSection } from './sections.ts';
 import { benchmarkShapes } from './shapes.ts';
 
@@ -54,181 +53,6 @@ const { logEngineEvent, logError } = await import('../functions/composition/aws-
 const prices = loadPrices();
 const DIAMOND_RUNS = 50;
 const ACTIVE_RUNS = 200;
-/** Billed bytes of one log event besides its text (CloudWatch Logs' per-event overhead). */
-const LOG_EVENT_OVERHEAD = 26;
-/** X-Ray's default sampling rule beyond its reservoir of one trace a second. */
-const XRAY_SAMPLED = 0.05;
-/**
- * The platform lines of one traced invocation at Lambda's default (INFO) system log level, in
- * their text format: START, END, REPORT and its XRAY line. Workers keep these at WARN (none).
- */
-const REQUEST_ID = '5f0c1e52-2b7e-4c2a-9d1b-3f6a7e8c9d01';
-const PLATFORM_LINES = [
-  `START RequestId: ${REQUEST_ID} Version: $LATEST`,
-  `END RequestId: ${REQUEST_ID}`,
-  `REPORT RequestId: ${REQUEST_ID}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: ${MONITOR_MEMORY_MB} MB\tMax Memory Used: 98 MB\t`,
-  'XRAY TraceId: 1-6745a1b2-5f0c1e522b7e4c2a9d1b3f6a\tSegmentId: 7e8c9d015f0c1e52\tSampled: true\t',
-];
-const PLATFORM_BYTES = PLATFORM_LINES.reduce(
-  (sum, line) => sum + Buffer.byteLength(line) + LOG_EVENT_OVERHEAD,
-  0,
-);
-
-/** Counts what the process writes to stdout and stderr while on (and keeps it off the terminal). */
-class LogTap {
-  bytes = 0;
-  events = 0;
-  on = false;
-  constructor() {
-    for (const stream of [process.stdout, process.stderr]) {
-      const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-      stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-        if (!this.on) return write(chunk, ...rest);
-        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-        for (const line of text.split('\n')) {
-          if (line === '') continue;
-          this.bytes += Buffer.byteLength(line) + LOG_EVENT_OVERHEAD;
-          this.events += 1;
-        }
-        return true;
-      }) as typeof stream.write;
-    }
-  }
-  take(): { bytes: number; events: number } {
-    const taken = { bytes: this.bytes, events: this.events };
-    this.bytes = 0;
-    this.events = 0;
-    return taken;
-  }
-}
-const tap = new LogTap();
-
-/** A received message as the SQS event source hands it to the worker. */
-const sqsRecordOf = (message: ReceivedMessage): SQSRecord => ({
-  messageId: message.id,
-  receiptHandle: message.receipt,
-  body: message.body,
-  attributes: {
-    ApproximateReceiveCount: String(message.receiveCount),
-    SentTimestamp: '0',
-    SenderId: 'bench',
-    ApproximateFirstReceiveTimestamp: '0',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:local:000000000000:bench',
-  awsRegion: 'local',
-});
-
-/** Each batch through the Lambda worker handler, wired as functions/worker.ts wires it. */
-function throughWorkerHandler(): DeliverBatch {
-  const handlers = new Map<RunEngine, ReturnType<typeof createWorkerHandler>>();
-  return async (engine: RunEngine, queue: Queue, batch: readonly ReceivedMessage[]) => {
-    let handler = handlers.get(engine);
-    if (handler === undefined) {
-      handler = createWorkerHandler({
-        engine,
-        queue,
-        isTransient: isTransientAwsError,
-        log: (level, message, details) => logger[level](message, { ...details }),
-        count: countMetric,
-        random: Math.random,
-      });
-      handlers.set(engine, handler);
-    }
-    const response = await handler(
-      { Records: batch.map(sqsRecordOf) },
-      { getRemainingTimeInMillis: () => 60_000 },
-    );
-    const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
-    await Promise.all(
-      batch.filter((message) => !failed.has(message.id)).map((message) => queue.delete(message.receipt)),
-    );
-  };
-}
-
-interface MonitorCounts {
-  readonly invocations: number;
-  readonly billedMs: number;
-  readonly readUnits: number;
-  readonly snsPublishes: number;
-  readonly events: number;
-  readonly logBytes: number;
-}
-
-/** SNS bills a PublishBatch per 64 KB of its messages and attributes. */
-function billedPublishes(input: PublishBatchCommandInput): number {
-  const bytes = (input.PublishBatchRequestEntries ?? []).reduce((sum, entry) => {
-    const attributes = Object.entries(entry.MessageAttributes ?? {}).reduce(
-      (size, [name, value]) =>
-        size + name.length + (value.StringValue?.length ?? 0) + (value.DataType?.length ?? 0),
-      0,
-    );
-    return sum + Buffer.byteLength(entry.Message ?? '') + attributes;
-  }, 0);
-  return Math.max(1, Math.ceil(bytes / 65_536));
-}
-
-/**
- * The monitor over the records of some runs at a node-event level: the records that pass the
- * mapping's filter, in invocations of `batchSize` records (100: a busy stream fills batches; 1: a
- * trickle, each record alone), with SNS mocked and counted and run reads counted on DynamoDB Local.
- */
-async function measureMonitor(
-  records: readonly DynamoDBRecord[],
-  level: NodeEventLevel,
-  batchSize: number,
-  store: { doc: DynamoDbRunStore; counts: DynamoCounts },
-): Promise<MonitorCounts> {
-  const passed = records.filter((record) => passesStreamFilters(record, monitorStreamFilters(level)));
-  const sns = mockClient(SNSClient);
-  let snsPublishes = 0;
-  let events = 0;
-  sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
-    snsPublishes += billedPublishes(input);
-    const entries = input.PublishBatchRequestEntries ?? [];
-    events += entries.length;
-    return { Successful: entries.map((entry) => ({ Id: entry.Id, MessageId: entry.Id })), Failed: [] };
-  });
-  const handler = createMonitorHandler({
-    notifier: new SnsNotifier({
-      client: new SNSClient({ region: 'local' }),
-      topicArn: 'arn:aws:sns:local:0:bench',
-    }),
-    metrics: monitorMetrics('bench'),
-    runContext: async (runId) => {
-      const run = await store.doc.getRun(runId);
-      return run && { tenant: run.tenant, workflow: run.workflow, version: run.version };
-    },
-    clock: systemClock,
-    log: logError,
-    nodeEvents: level,
-  });
-  const readsBefore = snapshot(store.counts);
-  let billedMs = 0;
-  let invocations = 0;
-  tap.take();
-  tap.on = true;
-  for (let from = 0; from < passed.length; from += batchSize) {
-    const started = performance.now();
-    await handler({ Records: passed.slice(from, from + batchSize) });
-    billedMs += Math.ceil(performance.now() - started);
-    invocations += 1;
-  }
-  tap.on = false;
-  sns.restore();
-  const logs = tap.take();
-  return {
-    invocations,
-    billedMs,
-    readUnits: diffCounts(store.counts, readsBefore).readUnits,
-    snsPublishes,
-    events,
-    logBytes: logs.bytes + invocations * PLATFORM_BYTES,
-  };
-}
-
 interface ShapeResult {
   readonly name: string;
   readonly nodes: number;
@@ -268,7 +92,10 @@ const stream = await startDynamoDbStreamSource({
 console.log(
   'All-in benchmark (noop nodes through the Lambda worker handler, DynamoDB Local, the stream to the monitor):',
 );
-const bench = engineBench(runs, 8, { deliver: throughWorkerHandler(), observer: logEngineEvent });
+const bench = engineBench(runs, 8, {
+  deliver: throughWorkerHandler({ logger, countMetric }),
+  observer: logEngineEvent,
+});
 const shapes = benchmarkShapes().filter((shape) => shape.name !== 'fan-out-10000');
 const results: ShapeResult[] = [];
 for (const shape of shapes) {
@@ -295,8 +122,8 @@ for (const shape of shapes) {
   const monitor = {} as ShapeResult['monitor'];
   for (const level of NODE_EVENT_LEVELS) {
     monitor[level] = {
-      busy: await measureMonitor(records, level, MONITOR_BATCH_SIZE, monitorStore),
-      trickle: await measureMonitor(records, level, 1, monitorStore),
+      busy: await measureMonitor(records, level, MONITOR_BATCH_SIZE, monitorStore, logError),
+      trickle: await measureMonitor(records, level, 1, monitorStore, logError),
     };
   }
   const asl = aslFor(shape);

@@ -5,23 +5,13 @@ import {
   callbackWindowMs,
   DEFAULT_CALLBACK_WINDOW_MS,
 } from '../../../shared/executors/callback.ts';
-import type { CompletionOutcome, ExecutionContext } from '../../../shared/ports/executor.ts';
+import type { CompletionOutcome } from '../../../shared/ports/executor.ts';
 import { randomIds } from '../../../shared/ports/ids.ts';
+import { testContext } from './test-context.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
 
-function ctx(completion?: CompletionOutcome): ExecutionContext {
-  return {
-    tenant: 'acme',
-    runId: 'r1',
-    nodeId: 'approve',
-    attempt: 1,
-    signal: new AbortController().signal,
-    idempotencyKey: 'r1/approve/1',
-    now: NOW,
-    ...(completion && { completion }),
-  };
-}
+const ctx = (completion?: CompletionOutcome) => testContext({ runId: 'r1', nodeId: 'approve', completion });
 
 describe('CallbackExecutor', () => {
   const executor = new CallbackExecutor();

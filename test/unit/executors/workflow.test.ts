@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { spawnKeyOf } from '../../../shared/engine/child-spawn.ts';
 import { WorkflowExecutor } from '../../../shared/executors/workflow.ts';
-import type { CompletionOutcome, ExecutionContext } from '../../../shared/ports/executor.ts';
+import type { CompletionOutcome } from '../../../shared/ports/executor.ts';
+import { testContext } from './test-context.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
 
-function ctx(completion?: CompletionOutcome): ExecutionContext {
-  return {
-    tenant: 'acme',
-    runId: 'r1',
-    nodeId: 'call',
-    attempt: 1,
-    signal: new AbortController().signal,
-    idempotencyKey: 'r1/call/1',
-    now: NOW,
-    ...(completion && { completion }),
-  };
-}
+const ctx = (completion?: CompletionOutcome) => testContext({ runId: 'r1', nodeId: 'call', completion });
 
 describe('WorkflowExecutor', () => {
   const executor = new WorkflowExecutor();
