@@ -22,7 +22,7 @@ import {
 import { expressionFailed } from './node-result.ts';
 import type { Plan } from './plan.ts';
 import { afterTerminal } from './release.ts';
-import { NOT_STARTED, stopRun } from './stop-run.ts';
+import { cancelChild, NOT_STARTED, stopRun } from './stop-run.ts';
 import { decideTrigger } from './trigger-rules.ts';
 
 export type { StepResult } from './node-finish.ts';
@@ -138,6 +138,10 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
     }
   }
   const result = await runAttempt(cx, claim, timeoutMs, options.remainingMs);
+  if ((result.kind === 'finish' || result.kind === 'park') && outlivedItsChild(claim)) {
+    // The node's own deadline ended the wait for its child run: that child is no longer wanted.
+    await cancelChild(cx, claim.node.childRunId as string);
+  }
   switch (result.kind) {
     case 'finish':
       return finishNode(cx, claim, result.change);
@@ -267,4 +271,9 @@ export function nodeTimeoutMs(cx: EngineContext, plan: Plan, nodeId: string): nu
   const pools = cx.settings.poolTimeoutsMs;
   const poolLimit = pools && poolNodeTimeMs(poolOf(node?.pool, pools), pools);
   return Math.min(cx.settings.defaultNodeTimeoutMs, poolLimit ?? Number.POSITIVE_INFINITY);
+}
+
+/** A node that waited for a child run and was woken by its deadline, not by the child's end. */
+function outlivedItsChild(claim: Claim): boolean {
+  return claim.node.childRunId !== undefined && claim.node.completion === undefined;
 }

@@ -146,11 +146,11 @@ async function markStopped(
 }
 
 /**
- * A stopped run's `workflow` node was waiting for its child: the child is cancelled too (its own
- * stop, which goes on down its children). A child that already ended, or whose stop is pending,
+ * A `workflow` node no longer waits for its child (its run stopped, or its own timeout passed):
+ * the child is cancelled too (its own stop, which goes on down its children). A child that already ended, or whose stop is pending,
  * is left as it is. A crash between the node's mark and this leaves the child running to its end.
  */
-async function cancelChild(cx: EngineContext, childRunId: string): Promise<void> {
+export async function cancelChild(cx: EngineContext, childRunId: string): Promise<void> {
   const child = await cx.runs.getRun(childRunId);
   if (!child || !ACTIVE_RUN.includes(child.status) || child.control) return;
   const stopped = await stopRun(cx, child, 'CANCELLED', { maxWrites: cx.settings.inlineControlNodes });

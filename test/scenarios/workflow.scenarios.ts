@@ -272,5 +272,87 @@ export function workflowScenarios(makeHarness: MakeHarness): void {
       expect(run.status).toBe('FAILED');
       expect(run.nodes.call?.error?.code).toBe('CHILD_CANCELLED');
     });
+
+    it('nest up to 10 deep, and fail the eleventh level with WORKFLOW_DEPTH_EXCEEDED', async () => {
+      // Prepare: level-<n> calls level-<n+1>; the last one only greets. Callees are published first.
+      const { harness } = await probeHarness(makeHarness);
+      const publishChain = async (levels: number, prefix: string) => {
+        await harness.publish({ id: `${prefix}-${levels}`, nodes: { leaf: { type: 'noop' } } });
+        for (let level = levels - 1; level >= 0; level -= 1) {
+          await harness.publish({
+            id: `${prefix}-${level}`,
+            nodes: { down: { type: 'workflow', workflow: `${prefix}-${level + 1}`, version: '^1.0.0' } },
+          });
+        }
+      };
+      await publishChain(10, 'ten');
+      await publishChain(11, 'eleven');
+
+      // Act
+      const ten = await harness.run('ten-0');
+      const eleven = await harness.run('eleven-0');
+
+      // Assess
+      expect(ten.status).toBe('SUCCEEDED');
+      expect(eleven.status).toBe('FAILED');
+      expect(eleven.nodes.down?.error?.code).toBe('CHILD_FAILED');
+      const deepest = (await listRunIds(harness, TENANT, { workflow: 'eleven-10' }))[0] ?? '';
+      const view = await harness.view(deepest);
+      expect(view.parent?.depth).toBe(10);
+      expect(view.nodes.down).toMatchObject({ status: 'FAILED', error: { code: 'WORKFLOW_DEPTH_EXCEEDED' } });
+    });
+
+    it('start a new child when the failed parent run is retried, and succeed with it', async () => {
+      // Prepare: the child fails once, then greets
+      const { harness, probe } = await probeHarness(makeHarness);
+      let calls = 0;
+      probe.on('greet', (request) => {
+        calls += 1;
+        return calls === 1 ? fail('GREET_BROKEN') : { kind: 'succeeded', output: request.inputs ?? null };
+      });
+      await publishPair(harness);
+      const failed = await harness.run('parent-calls-child');
+
+      // Act
+      await harness.engine.retry(TENANT, failed.runId);
+      await harness.drain();
+
+      // Assess
+      const children = await childRuns(harness);
+      const run = await harness.view(failed.runId);
+      expect(failed.status).toBe('FAILED');
+      expect(children).toHaveLength(2);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.nodes.call).toMatchObject({
+        status: 'SUCCEEDED',
+        childRunId: children[1],
+        output: { greeting: 'hi Ada' },
+      });
+      expect((await harness.view(children[1] ?? '')).parent).toMatchObject({ runId: failed.runId, epoch: 1 });
+    });
+
+    it('cancel the child when the node’s own timeout passes first', async () => {
+      // Prepare: the child waits an hour; the parent waits at most a minute
+      const { harness } = await probeHarness(makeHarness);
+      await harness.publish({ id: 'slow-child', nodes: { nap: { type: 'wait', with: { duration: '1h' } } } });
+      await harness.publish({
+        id: 'impatient',
+        nodes: { call: { type: 'workflow', workflow: 'slow-child', version: '^1.0.0', timeout: '1m' } },
+      });
+      const runId = await harness.start('impatient');
+      await settle(harness);
+
+      // Act
+      harness.clock.advance(2 * MINUTE);
+      await harness.drain();
+
+      // Assess
+      const run = await harness.view(runId);
+      expect(run.status).toBe('FAILED');
+      expect(run.nodes.call).toMatchObject({ status: 'FAILED', error: { code: 'WORKFLOW_TIMEOUT' } });
+      const child = await harness.view(run.nodes.call?.childRunId ?? '');
+      expect(child.status).toBe('CANCELLED');
+      expect(child.nodes.nap?.status).toBe('CANCELLED');
+    });
   });
 }
