@@ -1,6 +1,6 @@
 import { SkeinError } from '../domain/problems.ts';
 import type { NodeRecord, Outcome, RunRecord, SweepPosition } from '../ports/run-store.ts';
-import { recoverChildEnds } from './child-end.ts';
+import { reapOrphan, recoverChildEnds } from './child-end.ts';
 import { repairSlots } from './concurrency.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
@@ -194,6 +194,11 @@ async function sweepRun(cx: EngineContext, run: RunRecord, { quietMs, until, rou
   // Its workers recorded progress lately: it is moving, and SQS redelivers a dead worker's node.
   const moving = now - cx.settings.progressEveryMs - quietMs;
   if (run.progressAt !== undefined && Date.parse(run.progressAt) > moving) return swept;
+  // A child run whose parent stopped waiting for it (a crash between the two stops) is cancelled.
+  if (run.parent !== undefined && (await reapOrphan(cx, run))) {
+    swept.controls = 1;
+    return swept;
+  }
   const plan = await cx.planFor(run);
   if (!dueForNodeReads(run.runId, plan.ids.length, round)) return swept;
   // Half-price reads: every action below is a conditional write or a message a claim checks, and

@@ -354,5 +354,59 @@ export function workflowScenarios(makeHarness: MakeHarness): void {
       expect(child.status).toBe('CANCELLED');
       expect(child.nodes.nap?.status).toBe('CANCELLED');
     });
+
+    it('are cancelled by the sweeper when their parent stopped waiting and a crash lost their cancel', async () => {
+      // Prepare: the parent's node is cancelled without the child's stop (the crash in between)
+      const { harness } = await probeHarness(makeHarness);
+      await harness.publish({ id: 'slow-child', nodes: { nap: { type: 'wait', with: { duration: '1h' } } } });
+      await harness.publish({
+        id: 'caller',
+        nodes: { call: { type: 'workflow', workflow: 'slow-child', version: '^1.0.0' } },
+      });
+      const runId = await harness.start('caller');
+      await settle(harness);
+      const waiting = await harness.view(runId);
+      const childId = waiting.nodes.call?.childRunId ?? '';
+      const run = await harness.runs.getRun(runId);
+      await harness.runs.updateNode(
+        runId,
+        'call',
+        { status: ['WAITING'], epoch: run?.epoch ?? 0 },
+        { set: { status: 'CANCELLED', endedAt: new Date(harness.clock.now()).toISOString() } },
+        run?.expiresAt ?? 0,
+      );
+
+      // Act
+      harness.clock.advance(10 * MINUTE);
+      const report = await harness.engine.sweep();
+      await settle(harness);
+
+      // Assess
+      expect(waiting.nodes.call?.status).toBe('WAITING');
+      expect(report.controls).toBeGreaterThanOrEqual(1);
+      expect((await harness.view(childId)).status).toBe('CANCELLED');
+    });
+
+    it('are left alone by the sweeper while their parent waits for them', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await harness.publish({ id: 'slow-child', nodes: { nap: { type: 'wait', with: { duration: '1h' } } } });
+      await harness.publish({
+        id: 'caller',
+        nodes: { call: { type: 'workflow', workflow: 'slow-child', version: '^1.0.0' } },
+      });
+      const runId = await harness.start('caller');
+      await settle(harness);
+
+      // Act
+      harness.clock.advance(10 * MINUTE);
+      await harness.engine.sweep();
+      await settle(harness);
+
+      // Assess
+      const run = await harness.view(runId);
+      expect(run.nodes.call?.status).toBe('WAITING');
+      expect((await harness.view(run.nodes.call?.childRunId ?? '')).status).toBe('RUNNING');
+    });
   });
 }

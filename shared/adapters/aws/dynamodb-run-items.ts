@@ -64,6 +64,7 @@ export const LISTED_RUN_ATTRIBUTES = [
   'progressAt',
   'control',
   'expiresAt',
+  'parent',
 ] as const;
 
 /** The sort key of a run item, and the prefix of a node item's (`N#<node id>`). */
