@@ -1,6 +1,7 @@
 import { SkeinError } from '../domain/problems.ts';
 import type { NodeRecord, Outcome, RunRecord, SweepPosition } from '../ports/run-store.ts';
-import { reapOrphan, recoverChildEnds } from './child-end.ts';
+import { recoverChildEnds } from './child-end.ts';
+import { reapOrphan } from './child-orphans.ts';
 import { repairSlots } from './concurrency.ts';
 import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
