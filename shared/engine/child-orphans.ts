@@ -3,9 +3,10 @@ import type { EngineContext } from './context.ts';
 import { cancelChild } from './stop-run.ts';
 
 /**
- * The other half of that net: a child whose parent no longer waits for it (the parent's node was
- * cancelled, timed out or reset by a retry, and a crash came before the child's own stop) is
- * cancelled. Read for quiet child runs the sweeper inspects: one GetItem of the parent's node.
+ * The sweeper's net under a crash between a parent's stop and its child's (`recoverChildEnds` is
+ * the net under the other direction): a child whose parent no longer waits for it (the parent's
+ * node was cancelled, timed out or reset by a retry, and a crash came before the child's own stop)
+ * is cancelled. Read for quiet child runs the sweeper inspects: one GetItem of the parent's node.
  * True when the child was stopped.
  */
 export async function reapOrphan(cx: EngineContext, child: RunRecord): Promise<boolean> {

@@ -27,6 +27,18 @@ async function publishPair(harness: WorkflowHarness, parent: object = PARENT) {
   await harness.publish(parent);
 }
 
+/** Starts a run whose `workflow` node waits on a child that waits an hour; returns it settled. */
+async function waitingOnSlowChild(harness: WorkflowHarness, node: object = {}) {
+  await harness.publish({ id: 'slow-child', nodes: { nap: { type: 'wait', with: { duration: '1h' } } } });
+  await harness.publish({
+    id: 'caller',
+    nodes: { call: { type: 'workflow', workflow: 'slow-child', version: '^1.0.0', ...node } },
+  });
+  const runId = await harness.start('caller');
+  await settle(harness);
+  return runId;
+}
+
 /** The run ids of the child workflow, oldest first. */
 async function childRuns(harness: WorkflowHarness) {
   return (await listRunIds(harness, TENANT, { workflow: 'child-greeting' })).reverse();
@@ -334,13 +346,7 @@ export function workflowScenarios(makeHarness: MakeHarness): void {
     it('cancel the child when the node’s own timeout passes first', async () => {
       // Prepare: the child waits an hour; the parent waits at most a minute
       const { harness } = await probeHarness(makeHarness);
-      await harness.publish({ id: 'slow-child', nodes: { nap: { type: 'wait', with: { duration: '1h' } } } });
-      await harness.publish({
-        id: 'impatient',
-        nodes: { call: { type: 'workflow', workflow: 'slow-child', version: '^1.0.0', timeout: '1m' } },
-      });
-      const runId = await harness.start('impatient');
-      await settle(harness);
+      const runId = await waitingOnSlowChild(harness, { timeout: '1m' });
 
       // Act
       harness.clock.advance(2 * MINUTE);
@@ -358,13 +364,7 @@ export function workflowScenarios(makeHarness: MakeHarness): void {
     it('are cancelled by the sweeper when their parent stopped waiting and a crash lost their cancel', async () => {
       // Prepare: the parent's node is cancelled without the child's stop (the crash in between)
       const { harness } = await probeHarness(makeHarness);
-      await harness.publish({ id: 'slow-child', nodes: { nap: { type: 'wait', with: { duration: '1h' } } } });
-      await harness.publish({
-        id: 'caller',
-        nodes: { call: { type: 'workflow', workflow: 'slow-child', version: '^1.0.0' } },
-      });
-      const runId = await harness.start('caller');
-      await settle(harness);
+      const runId = await waitingOnSlowChild(harness);
       const waiting = await harness.view(runId);
       const childId = waiting.nodes.call?.childRunId ?? '';
       const run = await harness.runs.getRun(runId);
@@ -390,13 +390,7 @@ export function workflowScenarios(makeHarness: MakeHarness): void {
     it('are left alone by the sweeper while their parent waits for them', async () => {
       // Prepare
       const { harness } = await probeHarness(makeHarness);
-      await harness.publish({ id: 'slow-child', nodes: { nap: { type: 'wait', with: { duration: '1h' } } } });
-      await harness.publish({
-        id: 'caller',
-        nodes: { call: { type: 'workflow', workflow: 'slow-child', version: '^1.0.0' } },
-      });
-      const runId = await harness.start('caller');
-      await settle(harness);
+      const runId = await waitingOnSlowChild(harness);
 
       // Act
       harness.clock.advance(10 * MINUTE);
