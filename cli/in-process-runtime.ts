@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { localHttpPolicy } from '../functions/local/http-policy.ts';
+import { localAiModels } from '../shared/adapters/local-ai.ts';
 import { LocalFunctions, parseLocalFunctions } from '../shared/adapters/local-functions.ts';
 import { LocalSecrets } from '../shared/adapters/local-secrets.ts';
 import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-store.ts';
@@ -8,7 +9,7 @@ import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
 import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
-import { LOCAL_TABLES, localFunctionsFrom } from '../shared/config.ts';
+import { LOCAL_TABLES, localAiFrom, localFunctionsFrom } from '../shared/config.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { deliverMessage } from '../shared/engine/delivery.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
@@ -134,6 +135,7 @@ export function engineFor(
 ): RunEngine {
   const policy = localHttpPolicy(http.allow, runtime.services);
   for (const notice of policy.notices) http.onNotice(notice);
+  const localModels = localAiModels(localAiFrom());
   return new RunEngine({
     runs: runtime.runs,
     definitions: runtime.definitions,
@@ -151,6 +153,8 @@ export function engineFor(
       script: { sandbox: runtime.sandbox },
       // SKEIN_LOCAL_FUNCTIONS: `lambda` nodes call these handler modules.
       lambda: { invoker: new LocalFunctions(parseLocalFunctions(localFunctionsFrom())) },
+      // SKEIN_AI_PROVIDER=echo or SKEIN_AI_BASE_URL: what answers `ai` nodes.
+      ...(localModels && { ai: { models: localModels } }),
     }),
     sandbox: runtime.sandbox,
     random: Math.random,

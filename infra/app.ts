@@ -8,7 +8,8 @@
  * e.g. `-c httpAllow=10.0.3.7:8443,orders.internal:80`; none by default), `tenantMaxActiveRuns`
  * (the tenant quota: active runs per tenant at most; none by default), `nodeEvents` (`failures`
  * by default, `all` or `none`: which node events the monitor publishes), `lambdaAllow`
- * (comma-separated function names or ARNs `lambda` nodes may invoke; none by default).
+ * (comma-separated function names or ARNs `lambda` nodes may invoke; none by default), `aiModels`
+ * (comma-separated Bedrock model ids `ai` nodes may use, the first the default; none: ai is off).
  *
  * cdk-nag's AWS Solutions pack runs as a policy validation plugin on every synth; a finding
  * fails the synth unless it is fixed or acknowledged with `Validations.of(construct).acknowledge`
@@ -34,6 +35,10 @@ const lambdaAllow = (optionalString(app.node.tryGetContext('lambdaAllow'), 'lamb
   .split(',')
   .map((entry) => entry.trim())
   .filter((entry) => entry !== '');
+const aiModels = (optionalString(app.node.tryGetContext('aiModels'), 'aiModels') ?? '')
+  .split(',')
+  .map((entry) => entry.trim())
+  .filter((entry) => entry !== '');
 const nodeEvents = nodeEventsFrom(optionalString(app.node.tryGetContext('nodeEvents'), 'nodeEvents'));
 const quota: unknown = app.node.tryGetContext('tenantMaxActiveRuns');
 const tenantMaxActiveRuns =
@@ -52,6 +57,7 @@ new SkeinStack(app, `Skein-${stage}`, {
   ...(corsOrigins !== undefined && { corsOrigins }),
   ...(httpAllow.length > 0 && { httpAllow }),
   ...(lambdaAllow.length > 0 && { lambdaAllow }),
+  ...(aiModels.length > 0 && { aiModels }),
   ...(tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns }),
   ...(nodeEvents !== undefined && { nodeEvents }),
 });

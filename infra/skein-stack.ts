@@ -63,6 +63,11 @@ export interface SkeinStackProps extends StackProps {
    */
   readonly lambdaAllow?: readonly string[];
   /**
+   * Bedrock model ids `ai` nodes may use (`-c aiModels=anthropic.claude-3-haiku-20240307-v1:0`).
+   * @default none: ai nodes are off
+   */
+  readonly aiModels?: readonly string[];
+  /**
    * The tenant quota (`-c tenantMaxActiveRuns=N`): active runs per tenant at most.
    * @default none
    */
@@ -100,6 +105,7 @@ export class SkeinStack extends Stack {
       ...(props.pools !== undefined && { pools: props.pools }),
       ...(props.httpAllow !== undefined && { httpAllow: props.httpAllow }),
       ...(props.lambdaAllow !== undefined && { lambdaAllow: props.lambdaAllow }),
+      ...(props.aiModels !== undefined && { aiModels: props.aiModels }),
       ...(props.tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns: props.tenantMaxActiveRuns }),
     });
     this.api = new SkeinApi(this, 'Api', {

@@ -55,6 +55,14 @@ export const ENV = {
    * `skein run`). @default none
    */
   localFunctions: 'SKEIN_LOCAL_FUNCTIONS',
+  /** Bedrock model ids `ai` nodes may use on AWS, comma-separated, the first the default (CDK context `aiModels`). @default none */
+  aiModels: 'SKEIN_AI_MODELS',
+  /** Locally: an OpenAI-compatible endpoint for `ai` nodes (`SKEIN_AI_API_KEY`, `SKEIN_AI_MODEL` with it). @default none */
+  aiBaseUrl: 'SKEIN_AI_BASE_URL',
+  aiApiKey: 'SKEIN_AI_API_KEY',
+  aiModel: 'SKEIN_AI_MODEL',
+  /** Locally: `echo` answers every prompt back, deterministically (tests, demos). @default none */
+  aiProvider: 'SKEIN_AI_PROVIDER',
   /**
    * The tenant quota: active runs per tenant at most (more wait QUEUED). Engine functions on AWS
    * (CDK context `tenantMaxActiveRuns`), `npm start` and `skein run` read it. @default none
@@ -373,4 +381,39 @@ export function lambdaAllowFrom(env: NodeJS.ProcessEnv = process.env): string[] 
 /** `SKEIN_LOCAL_FUNCTIONS` as it is (parsed by `adapters/local-functions.ts`). */
 export function localFunctionsFrom(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env[ENV.localFunctions];
+}
+
+/** What answers `ai` nodes locally: the echo model, an OpenAI-compatible endpoint, or nothing. */
+export type LocalAiConfig =
+  | { readonly provider: 'echo' }
+  | {
+      readonly provider: 'openai';
+      readonly baseUrl: string;
+      readonly apiKey?: string;
+      readonly model?: string;
+    };
+
+/**
+ * `SKEIN_AI_PROVIDER=echo`, else `SKEIN_AI_BASE_URL` (with `SKEIN_AI_API_KEY`, `SKEIN_AI_MODEL`).
+ * @example localAiFrom({ SKEIN_AI_BASE_URL: 'http://localhost:11434/v1', SKEIN_AI_MODEL: 'llama3.1' })
+ */
+export function localAiFrom(env: NodeJS.ProcessEnv = process.env): LocalAiConfig | undefined {
+  const provider = env[ENV.aiProvider];
+  if (provider === 'echo') return { provider: 'echo' };
+  if (provider !== undefined && provider !== '') {
+    throw new Error(`${ENV.aiProvider} must be "echo" (or unset, with ${ENV.aiBaseUrl}), got "${provider}"`);
+  }
+  const baseUrl = env[ENV.aiBaseUrl];
+  if (baseUrl === undefined || baseUrl === '') return undefined;
+  const apiKey = env[ENV.aiApiKey];
+  const model = env[ENV.aiModel];
+  return { provider: 'openai', baseUrl, ...(apiKey ? { apiKey } : {}), ...(model ? { model } : {}) };
+}
+
+/** `SKEIN_AI_MODELS` as a list (empty when unset). */
+export function aiModelsFrom(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env[ENV.aiModels] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
 }

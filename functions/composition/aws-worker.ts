@@ -4,14 +4,16 @@
  * the worker bundle carries undici, the script executor and the EventBridge client.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { BedrockModels } from '../../shared/adapters/aws/bedrock-models.ts';
 import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge-publisher.ts';
 import { LambdaInvoker } from '../../shared/adapters/aws/lambda-invoker.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { SsmSecrets } from '../../shared/adapters/aws/ssm-secrets.ts';
-import { lambdaAllowFrom, METRICS, secretsPath } from '../../shared/config.ts';
+import { aiModelsFrom, lambdaAllowFrom, METRICS, secretsPath } from '../../shared/config.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { config, once, tracer } from './aws-common.ts';
@@ -36,6 +38,7 @@ export const countMetric = (name: string): void => {
   metrics().singleMetric().addMetric(name, MetricUnit.Count, 1);
 };
 
+const bedrock = once(() => tracer.captureAWSv3Client(new BedrockRuntimeClient({})));
 const lambda = once(() => tracer.captureAWSv3Client(new LambdaClient({})));
 const ssm = once(() => tracer.captureAWSv3Client(new SSMClient({})));
 
@@ -57,6 +60,10 @@ export const engine = once(() =>
       script: { sandbox: sandbox() },
       // SKEIN_LAMBDA_ALLOW (CDK context `lambdaAllow`): the functions lambda nodes may invoke.
       lambda: { invoker: new LambdaInvoker({ client: lambda(), allow: lambdaAllowFrom() }) },
+      // SKEIN_AI_MODELS (CDK context `aiModels`): the Bedrock models ai nodes may use; none: off.
+      ...(aiModelsFrom().length > 0 && {
+        ai: { models: new BedrockModels({ client: bedrock(), allow: aiModelsFrom() }) },
+      }),
     }),
   ),
 );

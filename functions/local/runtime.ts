@@ -2,11 +2,12 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { isTransientAwsError } from '../../shared/adapters/aws/transient-errors.ts';
+import { localAiModels } from '../../shared/adapters/local-ai.ts';
 import { LocalFunctions, parseLocalFunctions } from '../../shared/adapters/local-functions.ts';
 import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
-import { localFunctionsFrom, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
+import { localAiFrom, localFunctionsFrom, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
@@ -102,6 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...(options.tenantBuckets === undefined ? {} : { buckets: options.tenantBuckets }),
     });
     const { queue, defaultUrl: queueUrl } = ready;
+    const localModels = localAiModels(localAiFrom());
     const engine = new RunEngine({
       runs: new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable }),
       definitions: options.definitions,
@@ -118,6 +120,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         script: { sandbox },
         // SKEIN_LOCAL_FUNCTIONS: `lambda` nodes call these handler modules.
         lambda: { invoker: new LocalFunctions(parseLocalFunctions(localFunctionsFrom())) },
+        // SKEIN_AI_PROVIDER=echo or SKEIN_AI_BASE_URL: what answers `ai` nodes.
+        ...(localModels && { ai: { models: localModels } }),
       }),
       sandbox,
       random: Math.random,

@@ -46,6 +46,12 @@ export interface SkeinEngineProps {
    */
   readonly lambdaAllow?: readonly string[];
   /**
+   * Bedrock model ids `ai` nodes may use (the first is the default): the workers get them in
+   * `SKEIN_AI_MODELS` and `bedrock:InvokeModel` on exactly those foundation models.
+   * @default none: ai nodes fail with AI_UNAVAILABLE
+   */
+  readonly aiModels?: readonly string[];
+  /**
    * The tenant quota: active runs per tenant at most; more wait QUEUED and start in order.
    * @default none
    */
@@ -133,8 +139,10 @@ export class SkeinEngine extends Construct {
       [ENV.eventBusName]: EVENT_BUS_NAME,
       ...(httpAllow.length > 0 && { [ENV.httpAllow]: httpAllow.join(',') }),
       ...((props.lambdaAllow ?? []).length > 0 && { [ENV.lambdaAllow]: (props.lambdaAllow ?? []).join(',') }),
+      ...((props.aiModels ?? []).length > 0 && { [ENV.aiModels]: (props.aiModels ?? []).join(',') }),
     };
     const functions = (props.lambdaAllow ?? []).map((fn) => functionArn(this, fn));
+    const models = (props.aiModels ?? []).map((model) => foundationModelArn(this, model));
     for (const pool of built) {
       for (const [name, value] of Object.entries({ ...shared, ...workerOnly })) {
         pool.worker.addEnvironment(name, value);
@@ -142,6 +150,11 @@ export class SkeinEngine extends Construct {
       if (functions.length > 0) {
         pool.worker.addToRolePolicy(
           new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functions }),
+        );
+      }
+      if (models.length > 0) {
+        pool.worker.addToRolePolicy(
+          new PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: models }),
         );
       }
       // Its own pool only: a node without a timeout gets at most what this function can run.
@@ -221,5 +234,22 @@ export function functionArn(scope: Construct, fn: string): string {
     resource: 'function',
     resourceName: fn,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+const MODEL_ID = /^[a-z0-9-]{1,40}\.[A-Za-z0-9.:_-]{1,200}$/;
+
+/** The foundation-model ARN of an `aiModels` entry, in this stack's region. */
+export function foundationModelArn(scope: Construct, model: string): string {
+  if (!MODEL_ID.test(model)) {
+    throw new Error(
+      `aiModels entries are Bedrock model ids such as anthropic.claude-3-haiku-20240307-v1:0, got ${JSON.stringify(model)}`,
+    );
+  }
+  return Stack.of(scope).formatArn({
+    service: 'bedrock',
+    account: '',
+    resource: 'foundation-model',
+    resourceName: model,
   });
 }

@@ -1,5 +1,7 @@
+import type { AiModels } from '../ports/ai-models.ts';
 import type { ExecutorRegistry } from '../ports/executors.ts';
 import type { FunctionInvoker } from '../ports/function-invoker.ts';
+import { AiExecutor } from './ai.ts';
 import { EventExecutor, type EventExecutorOptions } from './event.ts';
 import { flowExecutors } from './flow.ts';
 import { HttpExecutor, type HttpExecutorOptions } from './http.ts';
@@ -15,7 +17,17 @@ export interface DefaultExecutorOptions {
   readonly event?: EventExecutorOptions;
   /** Where `lambda` nodes call functions. @default none allowed: a lambda node fails with LAMBDA_NOT_ALLOWED */
   readonly lambda?: { readonly invoker: FunctionInvoker };
+  /** What answers `ai` nodes. @default none: an ai node fails with AI_UNAVAILABLE */
+  readonly ai?: { readonly models: AiModels };
 }
+
+/** No model: a deployment that configures none. */
+const NO_MODELS: AiModels = {
+  allows: () => false,
+  converse: async () => {
+    throw new Error('no language model is configured here');
+  },
+};
 
 /** No function may be called: a deployment without an allow-list. */
 const NO_FUNCTIONS: FunctionInvoker = {
@@ -35,6 +47,7 @@ export function defaultExecutors(options: DefaultExecutorOptions = {}): Executor
     .register(new NoopExecutor())
     .register(new ScriptExecutor(options.script))
     .register(new HttpExecutor(options.http))
-    .register(new LambdaExecutor({ invoker: options.lambda?.invoker ?? NO_FUNCTIONS }));
+    .register(new LambdaExecutor({ invoker: options.lambda?.invoker ?? NO_FUNCTIONS }))
+    .register(new AiExecutor({ models: options.ai?.models ?? NO_MODELS }));
   return options.event ? registry.register(new EventExecutor(options.event)) : registry;
 }

@@ -351,3 +351,42 @@ describe('lambda nodes', () => {
     );
   });
 });
+
+describe('ai nodes', () => {
+  it('are off without -c aiModels, and may use exactly the named Bedrock models with it', () => {
+    // Prepare / Act
+    const statementsOf = (template: ReturnType<typeof synthStack>['template']) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown }[])
+        .filter((statement) => JSON.stringify(statement.Action).includes('bedrock:'));
+    const none = synthStack('prod');
+    const some = synthStack('prod', { aiModels: ['anthropic.claude-3-haiku-20240307-v1:0'] });
+    const worker = some.stack.engine.pools[0]?.worker as IFunction;
+    const variables =
+      some.template.toJSON().Resources[logicalId(some.stack, worker)].Properties.Environment.Variables;
+    // Assess
+    expect(statementsOf(none.template)).toEqual([]);
+    expect(statementsOf(some.template)).toEqual([
+      {
+        Action: 'bedrock:InvokeModel',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':bedrock:',
+              { Ref: 'AWS::Region' },
+              '::foundation-model/anthropic.claude-3-haiku-20240307-v1:0',
+            ],
+          ],
+        },
+      },
+    ]);
+    expect(variables).toMatchObject({ [ENV.aiModels]: 'anthropic.claude-3-haiku-20240307-v1:0' });
+    expect(() => synthStack('dev', { aiModels: ['gpt 4'] })).toThrow(
+      'aiModels entries are Bedrock model ids',
+    );
+  });
+});

@@ -84,12 +84,14 @@ export function nodeScenarios(makeHarness: MakeHarness) {
       // Prepare
       const harness = await makeHarness();
       await harness.publish({
-        id: 'ai',
-        nodes: { ask: { type: 'ai', model: 'some-model' } },
+        id: 'sfn',
+        nodes: {
+          ask: { type: 'stepfunctions', stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:m' },
+        },
       });
 
       // Act
-      const run = await harness.run('ai');
+      const run = await harness.run('sfn');
 
       // Assess
       expect(run.status).toBe('FAILED');
@@ -98,7 +100,7 @@ export function nodeScenarios(makeHarness: MakeHarness) {
         attempts: 1,
         error: { code: 'NODE_TYPE_UNAVAILABLE' },
       });
-      expect(run.nodes.ask?.error?.message).toContain('node type "ai" is not available');
+      expect(run.nodes.ask?.error?.message).toContain('node type "stepfunctions" is not available');
       expect(run.error).toMatchObject({ code: 'NODE_TYPE_UNAVAILABLE', nodeId: 'ask' });
     });
 

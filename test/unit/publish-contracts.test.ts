@@ -300,7 +300,7 @@ describe('a caller and a callee published at the same moment', () => {
 
 describe('publishing a node type the deployment does not run', () => {
   const definition = {
-    nodes: { a: { type: 'noop' }, pay: { type: 'ai', model: 'm', needs: ['a'] } },
+    nodes: { a: { type: 'noop' }, pay: { type: 'stepfunctions', stateMachineArn: 'arn:m', needs: ['a'] } },
   };
 
   it('publishes with a warning, and refuses when strict', async () => {
@@ -330,7 +330,7 @@ describe('publishing a node type the deployment does not run', () => {
         code: 'NODE_TYPE_UNAVAILABLE',
         path: '$.nodes.pay.type',
         message:
-          'node "pay" is an "ai" node, which this test deployment does not run (it runs noop, script); a run would fail there at this node',
+          'node "pay" is a "stepfunctions" node, which this test deployment does not run (it runs noop, script); a run would fail there at this node',
       },
     ]);
   });

@@ -10,12 +10,13 @@ import { testContext } from './test-context.ts';
 const ctx = testContext({ nodeId: 'pass', attempt: 1 });
 
 describe('ExecutorRegistry', () => {
-  it('holds the condition, noop, script, http, wait, callback and workflow executors by default', () => {
+  it('holds the ai, condition, noop, script, http, lambda, wait, callback and workflow executors by default', () => {
     // Act
     const registry = defaultExecutors();
 
     // Assess
     expect(registry.types()).toEqual([
+      'ai',
       'callback',
       'condition',
       'http',
@@ -37,7 +38,7 @@ describe('ExecutorRegistry', () => {
 
     // Assess
     expect(lookup).toThrow(
-      'no executor is registered for node type "teleport" (registered: callback, condition, http, lambda, noop, script, wait, workflow)',
+      'no executor is registered for node type "teleport" (registered: ai, callback, condition, http, lambda, noop, script, wait, workflow)',
     );
   });
 
