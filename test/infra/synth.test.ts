@@ -24,7 +24,7 @@ const requireFromRoot = createRequire(join(root, 'package.json'));
  * composition only (no engine, SQS or Scheduler); the engine functions carry the engine, zod,
  * YAML and JSONata; only the worker carries the executors (undici, the sandbox, EventBridge).
  * Measured: authorizer 0.50 MB, monitor 0.57 MB, api 1.50 MB, sweeper and trigger 1.36 MB,
- * worker 2.12 MB (1.95 before the SSM client for secrets and the Lambda client for lambda nodes).
+ * worker 2.18 MB (1.95 before the SSM, Lambda and Bedrock clients of secrets, lambda and ai nodes).
  */
 const BUNDLE_BUDGET: Record<string, number> = {
   Authorizer: 600_000,
