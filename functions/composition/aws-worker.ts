@@ -13,7 +13,8 @@ import { EventBridgePublisher } from '../../shared/adapters/aws/eventbridge-publ
 import { LambdaInvoker } from '../../shared/adapters/aws/lambda-invoker.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { SsmSecrets } from '../../shared/adapters/aws/ssm-secrets.ts';
-import { aiModelsFrom, lambdaAllowFrom, METRICS, secretsPath } from '../../shared/config.ts';
+import { METRICS } from '../../shared/config.ts';
+import { aiModelsFrom, lambdaAllowFrom, secretsPath } from '../../shared/config-executors.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { config, once, tracer } from './aws-common.ts';

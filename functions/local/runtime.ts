@@ -7,7 +7,8 @@ import { LocalFunctions, parseLocalFunctions } from '../../shared/adapters/local
 import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
-import { localAiFrom, localFunctionsFrom, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
+import { MAX_RECEIVE_COUNT } from '../../shared/config.ts';
+import { localAiFrom, localFunctionsFrom } from '../../shared/config-executors.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';

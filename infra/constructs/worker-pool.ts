@@ -5,7 +5,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, MAX_RECEIVE_COUNT, secretsPath } from '../../shared/config.ts';
+import { ENV, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
+import { secretsPath } from '../../shared/config-executors.ts';
 import { skeinFunction } from './lambda.ts';
 import type { ResolvedWorkerPool } from './pools.ts';
 

@@ -1,4 +1,4 @@
-import type { LocalAiConfig } from '../config.ts';
+import type { LocalAiConfig } from '../config-executors.ts';
 import type { AiModels } from '../ports/ai-models.ts';
 import { EchoModels, OpenAiModels } from './openai-models.ts';
 

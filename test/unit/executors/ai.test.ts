@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { BedrockModels } from '../../../shared/adapters/aws/bedrock-models.ts';
 import { EchoModels, OpenAiModels } from '../../../shared/adapters/openai-models.ts';
-import { localAiFrom } from '../../../shared/config.ts';
+import { localAiFrom } from '../../../shared/config-executors.ts';
 import { AiExecutor, type AiNode } from '../../../shared/executors/ai.ts';
 import { defaultExecutors } from '../../../shared/executors/registry.ts';
 import type { AiModels, AiRequest } from '../../../shared/ports/ai-models.ts';
