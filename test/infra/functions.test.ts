@@ -266,16 +266,21 @@ describe('Skein functions', () => {
   });
 });
 
+/** Every IAM policy statement of the template whose actions mention `action`. */
+function statementsWith(template: ReturnType<typeof synthStack>['template'], action: string) {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+    )
+    .filter((statement) => JSON.stringify(statement.Action).includes(action));
+}
+
 describe('secrets', () => {
   it('let each worker read its own stage’s tenant secrets in Parameter Store, and nothing else there', () => {
     // Prepare / Act
     const { stack, template } = synthStack('prod');
     const worker = stack.engine.pools[0]?.worker as IFunction;
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap(
-        (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
-      )
-      .filter((statement) => JSON.stringify(statement.Action).includes('ssm:'));
+    const statements = statementsWith(template, 'ssm:');
     // Assess
     expect(statements).toEqual([
       {
@@ -303,11 +308,7 @@ describe('secrets', () => {
 
 describe('lambda nodes', () => {
   const invokeStatements = (template: ReturnType<typeof synthStack>['template']) =>
-    Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap(
-        (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
-      )
-      .filter((statement) => JSON.stringify(statement.Action).includes('lambda:InvokeFunction'));
+    statementsWith(template, 'lambda:InvokeFunction');
 
   it('may invoke nothing without -c lambdaAllow, and exactly the allowed functions with it', () => {
     // Prepare / Act
@@ -356,9 +357,7 @@ describe('ai nodes', () => {
   it('are off without -c aiModels, and may use exactly the named Bedrock models with it', () => {
     // Prepare / Act
     const statementsOf = (template: ReturnType<typeof synthStack>['template']) =>
-      Object.values(template.findResources('AWS::IAM::Policy'))
-        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown }[])
-        .filter((statement) => JSON.stringify(statement.Action).includes('bedrock:'));
+      statementsWith(template, 'bedrock:');
     const none = synthStack('prod');
     const some = synthStack('prod', { aiModels: ['anthropic.claude-3-haiku-20240307-v1:0'] });
     const worker = some.stack.engine.pools[0]?.worker as IFunction;
