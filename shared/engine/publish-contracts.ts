@@ -5,7 +5,7 @@
  * would pick it up. The rules are `domain/contracts.ts`; this module reads the versions.
  */
 import semver from 'semver';
-import { contractBreak, contractNeeds } from '../domain/contracts.ts';
+import { contractBreak } from '../domain/contracts.ts';
 import type { WorkflowDefinition } from '../domain/definition-schema.ts';
 import type { WorkflowDependency } from '../domain/dependencies.ts';
 import { LIMITS } from '../domain/limits.ts';
@@ -128,7 +128,8 @@ export async function checkCalls(
     }
     const target = await definitions.getVersion(publishing.tenant, call.workflowId, picked);
     if (!target) continue; // listed a moment ago; the run will resolve it again
-    const needs = contractNeeds(publishing.definition, call.nodeId);
+    // dependenciesOf recorded what the calling node needs with the call.
+    const needs = { reads: call.reads ?? [], supplies: call.supplies ?? [] };
     for (const name of readButUndeclared(needs.reads, target.definition)) {
       problems.push({
         code: 'UNKNOWN_NODE',

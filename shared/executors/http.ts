@@ -87,17 +87,8 @@ export class HttpExecutor implements Executor<HttpNode> {
   }
 
   async execute(request: ExecutionRequest<HttpNode>): Promise<ExecutionResult> {
-    const parsed = httpWithSchema.safeParse(request.inputs ?? {});
-    if (!parsed.success) return this.call(request, request.inputs);
     const { ctx } = request;
-    const resolved = await resolveSecrets(parsed.data, this.secrets, ctx.tenant, ctx.nodeId);
-    if (!resolved.ok) return resolved.result;
-    return redactResult(await this.call(request, resolved.request), resolved.values);
-  }
-
-  /** One request, its secrets already in its headers and body. */
-  private async call({ node, ctx }: ExecutionRequest<HttpNode>, inputs: unknown): Promise<ExecutionResult> {
-    const parsed = httpWithSchema.safeParse(inputs ?? {});
+    const parsed = httpWithSchema.safeParse(request.inputs ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const path = ['with', ...(issue?.path ?? [])].join('.');
@@ -106,7 +97,16 @@ export class HttpExecutor implements Executor<HttpNode> {
         `${path}: ${issue?.message ?? 'invalid'} (node "${ctx.nodeId}")`,
       );
     }
-    const request = parsed.data;
+    const resolved = await resolveSecrets(parsed.data, this.secrets, ctx.tenant, ctx.nodeId);
+    if (!resolved.ok) return resolved.result;
+    return redactResult(await this.call(request, resolved.request), resolved.values);
+  }
+
+  /** One request, parsed, its secrets already in its headers and body. */
+  private async call(
+    { node, ctx }: ExecutionRequest<HttpNode>,
+    request: HttpRequest,
+  ): Promise<ExecutionResult> {
     let headers: Headers;
     try {
       headers = new Headers(request.headers);
