@@ -27,6 +27,19 @@ async function publishPair(harness: WorkflowHarness, parent: object = PARENT) {
   await harness.publish(parent);
 }
 
+/** Starts the parent on a child whose node waits for a callback; returns both runs, settled. */
+async function waitingOnCallbackChild(harness: WorkflowHarness) {
+  await harness.publish(
+    { ...child('hi'), nodes: { greet: { type: 'callback', with: { name: '{% $inputs.name %}' } } } },
+    '1.0.0',
+  );
+  await harness.publish(PARENT);
+  const runId = await harness.start('parent-calls-child');
+  await settle(harness);
+  const [childId = ''] = await childRuns(harness);
+  return { runId, childId };
+}
+
 /** Starts a run whose `workflow` node waits on a child that waits an hour; returns it settled. */
 async function waitingOnSlowChild(harness: WorkflowHarness, node: object = {}) {
   await harness.publish({ id: 'slow-child', nodes: { nap: { type: 'wait', with: { duration: '1h' } } } });
@@ -227,19 +240,8 @@ export function workflowScenarios(makeHarness: MakeHarness): void {
 
     it('cancel, pause and resume their child with the parent run', async () => {
       // Prepare
-      const { harness, probe } = await probeHarness(makeHarness);
-      probe.on('greet', () => ({ kind: 'suspend-for-completion', until: Number.MAX_SAFE_INTEGER }));
-      await harness.publish(
-        {
-          ...child('hi'),
-          nodes: { greet: { type: 'callback', with: { name: '{% $inputs.name %}' } } },
-        },
-        '1.0.0',
-      );
-      await harness.publish(PARENT);
-      const runId = await harness.start('parent-calls-child');
-      await settle(harness);
-      const [childId = ''] = await childRuns(harness);
+      const { harness } = await probeHarness(makeHarness);
+      const { runId, childId } = await waitingOnCallbackChild(harness);
 
       // Act
       await harness.engine.pause(TENANT, runId);
@@ -263,17 +265,7 @@ export function workflowScenarios(makeHarness: MakeHarness): void {
     it('fail with CHILD_CANCELLED when the child alone is cancelled', async () => {
       // Prepare
       const { harness } = await probeHarness(makeHarness);
-      await harness.publish(
-        {
-          ...child('hi'),
-          nodes: { greet: { type: 'callback', with: { name: '{% $inputs.name %}' } } },
-        },
-        '1.0.0',
-      );
-      await harness.publish(PARENT);
-      const runId = await harness.start('parent-calls-child');
-      await settle(harness);
-      const [childId = ''] = await childRuns(harness);
+      const { runId, childId } = await waitingOnCallbackChild(harness);
 
       // Act
       await harness.engine.cancel(TENANT, childId);
