@@ -17,6 +17,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { commaList } from '../shared/config-executors.ts';
 import { formatHttpAllowEntry, parseHttpAllow } from '../shared/executors/http-allow.ts';
 import { type NodeEventLevel, nodeEventLevelOf } from '../shared/monitor/events.ts';
 import { poolsFrom } from './constructs/pools.ts';
@@ -26,19 +27,11 @@ const app = new App();
 const stage = stageFrom(app.node.tryGetContext('stage'));
 const pools = poolsFrom(app.node.tryGetContext('pools'));
 const alarmEmail = optionalString(app.node.tryGetContext('alarmEmail'), 'alarmEmail');
-const corsOrigins = optionalString(app.node.tryGetContext('corsOrigins'), 'corsOrigins')
-  ?.split(',')
-  .map((origin) => origin.trim())
-  .filter((origin) => origin !== '');
+const corsRaw = optionalString(app.node.tryGetContext('corsOrigins'), 'corsOrigins');
+const corsOrigins = corsRaw === undefined ? undefined : commaList(corsRaw);
 const httpAllow = httpAllowFrom(optionalString(app.node.tryGetContext('httpAllow'), 'httpAllow'));
-const lambdaAllow = (optionalString(app.node.tryGetContext('lambdaAllow'), 'lambdaAllow') ?? '')
-  .split(',')
-  .map((entry) => entry.trim())
-  .filter((entry) => entry !== '');
-const aiModels = (optionalString(app.node.tryGetContext('aiModels'), 'aiModels') ?? '')
-  .split(',')
-  .map((entry) => entry.trim())
-  .filter((entry) => entry !== '');
+const lambdaAllow = commaList(optionalString(app.node.tryGetContext('lambdaAllow'), 'lambdaAllow'));
+const aiModels = commaList(optionalString(app.node.tryGetContext('aiModels'), 'aiModels'));
 const nodeEvents = nodeEventsFrom(optionalString(app.node.tryGetContext('nodeEvents'), 'nodeEvents'));
 const quota: unknown = app.node.tryGetContext('tenantMaxActiveRuns');
 const tenantMaxActiveRuns =

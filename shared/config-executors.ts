@@ -19,10 +19,7 @@ export function secretsPath(stage: string): string {
  * @example lambdaAllowFrom({ SKEIN_LAMBDA_ALLOW: 'price, tax' }) // ['price', 'tax']
  */
 export function lambdaAllowFrom(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env[ENV.lambdaAllow] ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
+  return commaList(env[ENV.lambdaAllow]);
 }
 
 /** `SKEIN_LOCAL_FUNCTIONS` as it is (parsed by `adapters/local-functions.ts`). */
@@ -59,7 +56,16 @@ export function localAiFrom(env: NodeJS.ProcessEnv = process.env): LocalAiConfig
 
 /** `SKEIN_AI_MODELS` as a list (empty when unset). */
 export function aiModelsFrom(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env[ENV.aiModels] ?? '')
+  return commaList(env[ENV.aiModels]);
+}
+
+/**
+ * The entries of a comma-separated list, trimmed, empty ones dropped (none when absent): the
+ * form of these variables and of their CDK context values.
+ * @example commaList(' a, ,b ') // ['a', 'b']
+ */
+export function commaList(raw: string | undefined): string[] {
+  return (raw ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
