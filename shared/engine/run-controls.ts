@@ -33,6 +33,13 @@ export async function resumeRun(cx: EngineContext, tenant: string, runId: string
   cx.emit({ type: 'run.resumed', runId });
   const nodes = await cx.runs.listNodes(runId);
   const parked = nodes.filter((node) => node.status === 'PARKED' && (node.epoch ?? 0) === resumed.epoch);
+  for (const map of nodes) {
+    // A map's items parked while the run was paused (read only for maps that wait for items).
+    if (map.mapRound === undefined || map.status !== 'WAITING' || (map.epoch ?? 0) !== resumed.epoch)
+      continue;
+    const items = await cx.runs.listItems(runId, map.nodeId);
+    parked.push(...items.filter((item) => item.status === 'PARKED' && item.seededBy === map.mapRound));
+  }
   await cx.enqueue(
     parked.map((node) => ({ runId, nodeId: node.nodeId, epoch: resumed.epoch })),
     await cx.planFor(resumed),

@@ -3,13 +3,9 @@
  * conditional writes, each a single UpdateItem whose refusal returns the item that refused it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  paginateQuery,
-} from '@aws-sdk/lib-dynamodb';
-import {
+  type ItemSeed,
   type NodeChange,
   type NodeCondition,
   type NodeListOptions,
@@ -22,12 +18,15 @@ import { type ConditionalWrite, conditionalUpdate } from './dynamodb-conditional
 import { Expr } from './dynamodb-expr.ts';
 import {
   arrivalUpdate,
+  itemsPrefix,
   type Key,
+  NODE_SK_PREFIX,
   nodeCondition,
   nodeKey,
   nodeUpdate,
   resetUpdate,
   runKey,
+  seedUpdate,
   toNode,
 } from './dynamodb-run-items.ts';
 import { queryPrefix } from './query-prefix.ts';
@@ -75,21 +74,23 @@ export class DynamoDbNodes implements RunStoreNodes {
   }
 
   async listNodes(runId: string, options: NodeListOptions = {}): Promise<NodeRecord[]> {
-    if (options.consistent !== false) {
-      return (await queryPrefix(this.doc, this.tableName, runKey(runId).pk, 'N#')).map(toNode);
-    }
-    const nodes: NodeRecord[] = [];
-    const pages = paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':prefix': 'N#' },
-        ConsistentRead: false,
-      },
-    );
-    for await (const page of pages) nodes.push(...(page.Items ?? []).map(toNode));
-    return nodes;
+    return this.listPrefix(runId, NODE_SK_PREFIX, options);
+  }
+
+  async listItems(runId: string, mapId: string, options: NodeListOptions = {}): Promise<NodeRecord[]> {
+    return this.listPrefix(runId, itemsPrefix(mapId), options);
+  }
+
+  async seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {
+    const x = new Expr();
+    const { update, condition } = seedUpdate(runId, itemId, seed, expiresAt, x);
+    return (await this.write(nodeKey(runId, itemId), x, update, condition)).applied;
+  }
+
+  private async listPrefix(runId: string, prefix: string, options: NodeListOptions) {
+    const pk = runKey(runId).pk;
+    const items = await queryPrefix(this.doc, this.tableName, pk, prefix, options.consistent !== false);
+    return items.map(toNode);
   }
 
   async arrive(

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
+import { fail, js, type MakeHarness, probeHarness, settle } from './scenario-kit.ts';
+
+/** Doubles each of five numbers, two at a time, and sums the doubles after. */
+const DOUBLES = {
+  id: 'doubles',
+  inputs: { numbers: { type: 'array', required: true } },
+  outputs: { doubled: '{% $nodes.double.output %}', sum: '{% $nodes.sum.output.total %}' },
+  nodes: {
+    double: {
+      type: 'map',
+      items: '{% $inputs.numbers %}',
+      maxConcurrency: 2,
+      node: js('return { n: inputs.n * 2, at: inputs.at }', {
+        with: { n: '{% $item %}', at: '{% $index %}' },
+      }),
+    },
+    sum: { type: 'noop', needs: ['double'], with: { total: '{% $sum($nodes.double.output.n) %}' } },
+  },
+};
+
+/** A map whose items wait for a callback each, so a test sees which ones run at once. */
+const APPROVALS = {
+  id: 'approvals',
+  inputs: { ids: { type: 'array', required: true } },
+  nodes: {
+    approve: { type: 'map', items: '{% $inputs.ids %}', maxConcurrency: 3, node: { type: 'callback' } },
+  },
+};
+
+/** A map of `noop` items (the probe), so a test can make some fail. */
+const PROBED = (more: object = {}) => ({
+  id: 'probed',
+  inputs: { items: { type: 'array', required: true } },
+  nodes: {
+    each: {
+      type: 'map',
+      items: '{% $inputs.items %}',
+      node: { type: 'noop', with: { v: '{% $item %}' } },
+      ...more,
+    },
+  },
+});
+
+/** The items' statuses, in index order. */
+async function itemStatuses(harness: WorkflowHarness, runId: string, mapId: string) {
+  return (await harness.runs.listItems(runId, mapId)).map((item) => item.status ?? 'NONE');
+}
+
+/** Completes the waiting callback item `index` of `approve` with its index as output. */
+async function approve(harness: WorkflowHarness, runId: string, index: number) {
+  const item = await harness.runs.getNode(runId, `approve[${index}]`);
+  const token = item?.completionToken ?? '';
+  await harness.engine.complete(TENANT, runId, `approve[${index}]`, { token, output: { index } });
+  await settle(harness);
+}
+
+/** The `map` node: items run as nodes of their own, in lanes, outputs collected in order. */
+export function mapScenarios(makeHarness: MakeHarness): void {
+  describe('map nodes', () => {
+    it('run the template for each item, with $item and $index, and collect the outputs in order', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await harness.publish(DOUBLES);
+
+      // Act
+      const view = await harness.run('doubles', { numbers: [1, 2, 3, 4, 5] });
+
+      // Assess
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.outputs).toEqual({
+        doubled: [0, 1, 2, 3, 4].map((at) => ({ n: (at + 1) * 2, at })),
+        sum: 30,
+      });
+      expect(view.nodes.double).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    });
+
+    it('run at most maxConcurrency items at once, the next one starting as one ends', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await harness.publish(APPROVALS);
+      const runId = await harness.start('approvals', { ids: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] });
+
+      // Act
+      await settle(harness);
+      const first = await itemStatuses(harness, runId, 'approve');
+      await approve(harness, runId, 1);
+      const second = await itemStatuses(harness, runId, 'approve');
+      for (const index of [0, 2, 3, 4, 5, 6]) await approve(harness, runId, index);
+
+      // Assess
+      expect(first).toEqual(['WAITING', 'WAITING', 'WAITING', 'NONE', 'NONE', 'NONE', 'NONE']);
+      expect(second).toEqual(['WAITING', 'SUCCEEDED', 'WAITING', 'NONE', 'WAITING', 'NONE', 'NONE']);
+      const view = await harness.view(runId);
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.nodes.approve?.output).toEqual([0, 1, 2, 3, 4, 5, 6].map((index) => ({ index })));
+    });
+
+    it('give an empty list an empty output without running anything', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      await harness.publish(PROBED());
+
+      // Act
+      const view = await harness.run('probed', { items: [] });
+
+      // Assess
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.nodes.each?.output).toEqual([]);
+      expect(probe.count('each[0]')).toBe(0);
+    });
+
+    it('fail with MAP_ITEM_FAILED once every item has ended, naming the failed ones', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      probe.on('each[1]', () => fail('BAD_ITEM'));
+      await harness.publish(PROBED());
+
+      // Act
+      const view = await harness.run('probed', { items: ['x', 'y', 'z'] });
+
+      // Assess
+      expect(view.status).toBe('FAILED');
+      expect(view.nodes.each?.error?.code).toBe('MAP_ITEM_FAILED');
+      expect(view.nodes.each?.error?.message).toContain('item 1: BAD_ITEM');
+      expect(await itemStatuses(harness, view.runId, 'each')).toEqual(['SUCCEEDED', 'FAILED', 'SUCCEEDED']);
+    });
+
+    it('with continueOnError, succeed with null for each failed item', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      probe.on('each[0]', () => fail('BAD_ITEM'));
+      await harness.publish(PROBED({ continueOnError: true }));
+
+      // Act
+      const view = await harness.run('probed', { items: ['x', 'y'] });
+
+      // Assess
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.nodes.each?.output).toEqual([null, { v: 'y' }]);
+    });
+
+    it('retry only the items that did not succeed', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      let failures = 1;
+      probe.on('each[2]', (request) =>
+        failures-- > 0 ? fail('FLAKY') : { kind: 'succeeded', output: request.inputs },
+      );
+      await harness.publish(PROBED({ retry: { maxAttempts: 2, initialDelay: '1s' } }));
+
+      // Act
+      const view = await harness.run('probed', { items: ['x', 'y', 'z', 'w'] });
+
+      // Assess
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.nodes.each?.output).toEqual([{ v: 'x' }, { v: 'y' }, { v: 'z' }, { v: 'w' }]);
+      expect([0, 1, 2, 3].map((index) => probe.count(`each[${index}]`))).toEqual([1, 1, 2, 1]);
+    });
+
+    it('run each item once and keep maxConcurrency when every message is delivered twice', async () => {
+      // Prepare
+      const seen = new Set<string>();
+      const { harness, probe } = await probeHarness(makeHarness, {
+        // Each message once more: a duplicate of a duplicate is handled as it comes.
+        intercept: (message) => (seen.has(message.body) ? 'handle' : (seen.add(message.body), 'duplicate')),
+      });
+      await harness.publish(PROBED({ maxConcurrency: 3 }));
+      const items = Array.from({ length: 25 }, (_, index) => index);
+      let running = 0;
+      let most = 0;
+      for (const index of items) {
+        probe.on(`each[${index}]`, async (request) => {
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise((resolve) => setImmediate(resolve)); // let the batch's other messages in
+          running -= 1;
+          return { kind: 'succeeded', output: request.inputs };
+        });
+      }
+
+      // Act
+      const view = await harness.run('probed', { items });
+
+      // Assess
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.nodes.each?.output).toEqual(items.map((v) => ({ v })));
+      expect(items.map((index) => probe.count(`each[${index}]`))).toEqual(items.map(() => 1));
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(3);
+    });
+  });
+}
