@@ -164,7 +164,11 @@ export function mapScenarios(makeHarness: MakeHarness): void {
       const seen = new Set<string>();
       const { harness, probe } = await probeHarness(makeHarness, {
         // Each message once more: a duplicate of a duplicate is handled as it comes.
-        intercept: (message) => (seen.has(message.body) ? 'handle' : (seen.add(message.body), 'duplicate')),
+        intercept: (message) => {
+          if (seen.has(message.body)) return 'handle';
+          seen.add(message.body);
+          return 'duplicate';
+        },
       });
       await harness.publish(PROBED({ maxConcurrency: 3 }));
       const items = Array.from({ length: 25 }, (_, index) => index);
