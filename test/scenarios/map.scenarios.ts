@@ -194,5 +194,101 @@ export function mapScenarios(makeHarness: MakeHarness): void {
       expect(most).toBeGreaterThan(1);
       expect(most).toBeLessThanOrEqual(3);
     });
+
+    it('run a child workflow per item for a {workflow, version} template, with the item as its inputs', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await harness.publish({
+        id: 'greet',
+        inputs: { name: { type: 'string', required: true } },
+        outputs: { said: '{% "hi " & $inputs.name %}' },
+        nodes: { only: { type: 'noop' } },
+      });
+      await harness.publish({
+        id: 'greet-all',
+        inputs: { people: { type: 'array', required: true } },
+        nodes: {
+          each: {
+            type: 'map',
+            items: '{% $inputs.people %}',
+            node: { workflow: 'greet', version: '^1.0.0' },
+          },
+        },
+      });
+
+      // Act
+      const view = await harness.run('greet-all', { people: [{ name: 'Ada' }, { name: 'Alan' }] });
+
+      // Assess
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.nodes.each?.output).toEqual([{ said: 'hi Ada' }, { said: 'hi Alan' }]);
+      const children = await harness.engine.listRuns(TENANT, { workflow: 'greet' });
+      expect(children.items).toHaveLength(2);
+    });
+
+    it('park items while the run is paused and run them on resume', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      await harness.publish(PROBED({ maxConcurrency: 2 }));
+      const runId = await harness.start('probed', { items: ['a', 'b', 'c', 'd'] });
+      await harness.step(); // the map starts its lanes
+      await harness.step(); // the first items run and send the next ones
+      await harness.engine.pause(TENANT, runId);
+
+      // Act
+      await settle(harness);
+      const paused = await itemStatuses(harness, runId, 'each');
+      await harness.engine.resume(TENANT, runId);
+      await harness.drain();
+
+      // Assess
+      expect(paused).toContain('PARKED');
+      const view = await harness.view(runId);
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.nodes.each?.output).toEqual(['a', 'b', 'c', 'd'].map((v) => ({ v })));
+      expect([0, 1, 2, 3].map((index) => probe.count(`each[${index}]`))).toEqual([1, 1, 1, 1]);
+    });
+
+    it('on a retry of the failed run, run again only the items that did not succeed', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      let broken = true;
+      probe.on('each[1]', (request) =>
+        broken ? fail('BROKEN') : { kind: 'succeeded', output: request.inputs },
+      );
+      await harness.publish(PROBED());
+      const failed = await harness.run('probed', { items: ['a', 'b', 'c'] });
+
+      // Act
+      broken = false;
+      await harness.engine.retry(TENANT, failed.runId);
+      await harness.drain();
+
+      // Assess
+      expect(failed.status).toBe('FAILED');
+      const view = await harness.view(failed.runId);
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.nodes.each?.output).toEqual([{ v: 'a' }, { v: 'b' }, { v: 'c' }]);
+      expect([0, 1, 2].map((index) => probe.count(`each[${index}]`))).toEqual([1, 2, 1]);
+    });
+
+    it('stop starting items when the run is cancelled', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      await harness.publish(PROBED({ maxConcurrency: 1 }));
+      const runId = await harness.start('probed', { items: ['a', 'b', 'c', 'd', 'e'] });
+      await harness.step(); // the map starts its one lane
+      await harness.step(); // item 0 runs and sends item 1
+
+      // Act
+      await harness.engine.cancel(TENANT, runId);
+      await harness.drain();
+
+      // Assess
+      const view = await harness.view(runId);
+      expect(view.status).toBe('CANCELLED');
+      expect(view.nodes.each?.status).toBe('CANCELLED');
+      expect([0, 1, 2, 3, 4].map((index) => probe.count(`each[${index}]`))).toEqual([1, 0, 0, 0, 0]);
+    });
   });
 }
