@@ -34,6 +34,7 @@ export { ItemTooLargeError, MAX_ITEM_BYTES, RunStoreError } from './run-store/er
 export type { RunQuery, RunStoreListings } from './run-store/listings.ts';
 export {
   type Completion,
+  type ItemListOptions,
   type ItemSeed,
   NODE_STATUSES,
   type NodeChange,

@@ -3,8 +3,15 @@
  * conditional writes, each a single UpdateItem whose refusal returns the item that refused it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+} from '@aws-sdk/lib-dynamodb';
+import { ITEM_INDEX_DIGITS, paddedIndex } from '../../domain/map-items.ts';
+import {
+  type ItemListOptions,
   type ItemSeed,
   type NodeChange,
   type NodeCondition,
@@ -77,8 +84,32 @@ export class DynamoDbNodes implements RunStoreNodes {
     return this.listPrefix(runId, NODE_SK_PREFIX, options);
   }
 
-  async listItems(runId: string, mapId: string, options: NodeListOptions = {}): Promise<NodeRecord[]> {
-    return this.listPrefix(runId, itemsPrefix(mapId), options);
+  async listItems(runId: string, mapId: string, options: ItemListOptions = {}): Promise<NodeRecord[]> {
+    if (options.fromIndex === undefined && options.limit === undefined) {
+      return this.listPrefix(runId, itemsPrefix(mapId), options);
+    }
+    // A page: the keys from `fromIndex` on sort in index order, so one bounded Query reads it.
+    const prefix = itemsPrefix(mapId);
+    const items: NodeRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.doc, pageSize: Math.min(options.limit ?? 1000, 1000) },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': runKey(runId).pk,
+          ':from': `${prefix}${paddedIndex(options.fromIndex ?? 0)}`,
+          ':to': `${prefix}${'9'.repeat(ITEM_INDEX_DIGITS)}`,
+        },
+        ConsistentRead: options.consistent !== false,
+      },
+    );
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    for await (const page of pages) {
+      items.push(...(page.Items ?? []).map(toNode));
+      if (items.length >= limit) break;
+    }
+    return items.slice(0, limit);
   }
 
   async seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {

@@ -33,6 +33,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest } from '../../ports/page.ts';
 import type {
   ErrorInfo,
+  ItemListOptions,
   ItemSeed,
   NodeChange,
   NodeCondition,
@@ -146,7 +147,7 @@ export class DynamoDbRunStore implements RunStore {
     return this.nodes.listNodes(runId, options);
   }
 
-  listItems(runId: string, mapId: string, options?: NodeListOptions): Promise<NodeRecord[]> {
+  listItems(runId: string, mapId: string, options?: ItemListOptions): Promise<NodeRecord[]> {
     return this.nodes.listItems(runId, mapId, options);
   }
 

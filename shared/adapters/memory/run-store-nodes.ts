@@ -1,5 +1,6 @@
 import { parseItemId } from '../../domain/map-items.ts';
 import type {
+  ItemListOptions,
   ItemSeed,
   NodeChange,
   NodeCondition,
@@ -34,13 +35,15 @@ export class MemoryNodes implements RunStoreNodes {
       .map(clone);
   }
 
-  async listItems(runId: string, mapId: string, _options?: NodeListOptions): Promise<NodeRecord[]> {
+  async listItems(runId: string, mapId: string, options: ItemListOptions = {}): Promise<NodeRecord[]> {
+    const from = options.fromIndex ?? 0;
     const items: [number, NodeRecord][] = [];
     for (const node of this.nodes.get(runId)?.values() ?? []) {
       const item = parseItemId(node.nodeId);
-      if (item?.mapId === mapId) items.push([item.index, node]);
+      if (item?.mapId === mapId && item.index >= from) items.push([item.index, node]);
     }
-    return items.sort(([a], [b]) => a - b).map(([, node]) => clone(node));
+    const sorted = items.sort(([a], [b]) => a - b).map(([, node]) => clone(node));
+    return options.limit === undefined ? sorted : sorted.slice(0, options.limit);
   }
 
   async seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {

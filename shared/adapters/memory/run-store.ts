@@ -1,6 +1,7 @@
 import type { Page, PageRequest } from '../../ports/page.ts';
 import type {
   ErrorInfo,
+  ItemListOptions,
   ItemSeed,
   NodeChange,
   NodeCondition,
@@ -112,7 +113,7 @@ export class MemoryRunStore implements RunStore {
     return this.nodes.listNodes(runId, options);
   }
 
-  listItems(runId: string, mapId: string, options?: NodeListOptions): Promise<NodeRecord[]> {
+  listItems(runId: string, mapId: string, options?: ItemListOptions): Promise<NodeRecord[]> {
     this.count('listItems');
     return this.nodes.listItems(runId, mapId, options);
   }

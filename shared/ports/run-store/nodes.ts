@@ -182,6 +182,14 @@ export interface NodeChange {
   )[];
 }
 
+/** A page of a map's items: from index `fromIndex` on, at most `limit` of them. */
+export interface ItemListOptions extends NodeListOptions {
+  /** @default 0 */
+  readonly fromIndex?: number;
+  /** @default every item */
+  readonly limit?: number;
+}
+
 export interface NodeListOptions {
   /**
    * `false`: an eventually consistent read, half the price on DynamoDB, which may miss writes of
@@ -202,10 +210,10 @@ export interface RunStoreNodes {
    */
   listNodes(runId: string, options?: NodeListOptions): Promise<NodeRecord[]>;
   /**
-   * The items of map `mapId` (`<mapId>[<index>]`), in index order. O(items): read when a map
-   * starts or ends, by run controls and by the API, never per item.
+   * The items of map `mapId` (`<mapId>[<index>]`), in index order (a page of them with
+   * `options`). O(items): read when a map starts or ends, and by run controls; the API reads pages.
    */
-  listItems(runId: string, mapId: string, options?: NodeListOptions): Promise<NodeRecord[]>;
+  listItems(runId: string, mapId: string, options?: ItemListOptions): Promise<NodeRecord[]>;
   /**
    * Seeds map item `itemId` for a round of its map: writes `seed`, sets `attempt` to 0, bumps
    * `fence` and clears every other field (status, output, error, ...), unless the item was seeded
