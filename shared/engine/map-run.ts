@@ -1,6 +1,6 @@
 import { itemIdOf, parseItemId } from '../domain/map-items.ts';
 import type { NodeRecord, RunRecord } from '../ports/run-store.ts';
-import { type EngineContext, TERMINAL_RUN } from './context.ts';
+import { type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
 import { countDone } from './done-count.ts';
 import type { Plan } from './plan.ts';
 
@@ -113,4 +113,60 @@ export async function itemResults(cx: EngineContext, map: NodeRecord): Promise<I
     };
   }
   return results;
+}
+
+/**
+ * The sweeper's net under a lost item message (a quiet run, read node by node): for each map of
+ * `nodes` waiting for its items, the items of its round that should be running but show no sign
+ * of it are sent again — a lane's next item that was never claimed, an item READY, PARKED (a
+ * resume that crashed), RUNNING past its lease, or due to wake — and a lane whose last item ended
+ * is counted again (a release that crashed). Each re-send is checked by the item's claim. One
+ * eventually consistent read of the map's items, only for maps of quiet runs. Returns how many
+ * items it sent.
+ */
+export async function recoverItems(
+  cx: EngineContext,
+  run: RunRecord,
+  plan: Plan,
+  nodes: readonly NodeRecord[],
+  quietSince: string,
+): Promise<number> {
+  let sent = 0;
+  const now = cx.iso();
+  for (const map of nodes) {
+    if (map.mapRound === undefined || map.status !== 'WAITING' || map.completion !== undefined) continue;
+    if ((map.epoch ?? 0) !== run.epoch) continue;
+    const items = (await cx.runs.listItems(run.runId, map.nodeId, { consistent: false })).filter(
+      (item) => item.seededBy === map.mapRound,
+    );
+    const byIndex = new Map(items.map((item) => [parseItemId(item.nodeId)?.index, item]));
+    const after = new Map<number, NodeRecord>();
+    for (const item of items) if (item.next !== undefined) after.set(item.next, item);
+    const resend: string[] = [];
+    for (const item of items) {
+      const index = parseItemId(item.nodeId)?.index ?? -1;
+      const before = after.get(index);
+      const { status } = item;
+      if (status !== undefined && TERMINAL_NODE.has(status)) {
+        if (item.next === undefined || !byIndex.has(item.next)) await releaseItem(cx, run, plan, item);
+        continue;
+      }
+      const launched = before === undefined || TERMINAL_NODE.has(before.status);
+      const overdue =
+        (status === undefined && launched) ||
+        status === 'READY' ||
+        status === 'PARKED' ||
+        (status === 'RUNNING' && item.leaseUntil !== undefined && item.leaseUntil < now) ||
+        ((status === 'RETRY_WAIT' || status === 'WAITING') &&
+          item.wakeAt !== undefined &&
+          item.wakeAt < quietSince);
+      if (overdue) resend.push(item.nodeId);
+    }
+    await cx.enqueue(
+      resend.map((nodeId) => ({ runId: run.runId, nodeId, epoch: run.epoch })),
+      plan,
+    );
+    sent += resend.length;
+  }
+  return sent;
 }

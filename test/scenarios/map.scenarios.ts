@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
-import { fail, js, type MakeHarness, probeHarness, settle } from './scenario-kit.ts';
+import { fail, js, type MakeHarness, MINUTE, probeHarness, settle } from './scenario-kit.ts';
 
 /** Doubles each of five numbers, two at a time, and sums the doubles after. */
 const DOUBLES = {
@@ -289,6 +289,32 @@ export function mapScenarios(makeHarness: MakeHarness): void {
       expect(view.status).toBe('CANCELLED');
       expect(view.nodes.each?.status).toBe('CANCELLED');
       expect([0, 1, 2, 3, 4].map((index) => probe.count(`each[${index}]`))).toEqual([1, 0, 0, 0, 0]);
+    });
+
+    it('have a lost item message sent again by the sweeper once the run has been quiet', async () => {
+      // Prepare
+      const { harness, probe } = await probeHarness(makeHarness);
+      await harness.publish(PROBED({ maxConcurrency: 2 }));
+      const runId = await harness.start('probed', { items: ['a', 'b', 'c', 'd', 'e'] });
+      await harness.step(); // the map starts its two lanes
+      for (;;) {
+        // The lanes' first messages are lost (taken and deleted, unhandled).
+        const batch = await harness.queue.receive({ max: 10 });
+        if (batch.length === 0) break;
+        for (const message of batch) await harness.queue.delete(message.receipt);
+      }
+      harness.clock.advance(11 * MINUTE);
+
+      // Act
+      const report = await harness.engine.sweep();
+      await harness.drain();
+
+      // Assess
+      expect(report.requeued).toBe(2);
+      const view = await harness.view(runId);
+      expect(view.status).toBe('SUCCEEDED');
+      expect(view.nodes.each?.output).toEqual(['a', 'b', 'c', 'd', 'e'].map((v) => ({ v })));
+      expect([0, 1, 2, 3, 4].map((index) => probe.count(`each[${index}]`))).toEqual([1, 1, 1, 1, 1]);
     });
   });
 }
