@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
-import { fail, js, type MakeHarness, MINUTE, probeHarness, settle } from './scenario-kit.ts';
+import { fail, js, type MakeHarness, MINUTE, probeHarness, refusal, settle } from './scenario-kit.ts';
 
 /** Doubles each of five numbers, two at a time, and sums the doubles after. */
 const DOUBLES = {
@@ -261,11 +261,13 @@ export function mapScenarios(makeHarness: MakeHarness): void {
 
       // Act
       broken = false;
+      const byItem = await refusal(harness.engine.retry(TENANT, failed.runId, ['each[1]']));
       await harness.engine.retry(TENANT, failed.runId);
       await harness.drain();
 
       // Assess
       expect(failed.status).toBe('FAILED');
+      expect(byItem.message).toContain('retry the map node');
       const view = await harness.view(failed.runId);
       expect(view.status).toBe('SUCCEEDED');
       expect(view.nodes.each?.output).toEqual([{ v: 'a' }, { v: 'b' }, { v: 'c' }]);
