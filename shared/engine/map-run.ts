@@ -170,3 +170,22 @@ export async function recoverItems(
   }
   return sent;
 }
+
+/**
+ * `nodes` and, after them, the items of the latest round of each map among them: what a stop,
+ * a pause and a resume go through (a map's items can wait on child runs, callbacks and times
+ * like any node). One read of the items per map; none for a run without maps.
+ */
+export async function withItems(
+  cx: EngineContext,
+  runId: string,
+  nodes: readonly NodeRecord[],
+): Promise<NodeRecord[]> {
+  const all = [...nodes];
+  for (const map of nodes) {
+    if (map.mapRound === undefined) continue;
+    const items = await cx.runs.listItems(runId, map.nodeId);
+    all.push(...items.filter((item) => item.seededBy === map.mapRound));
+  }
+  return all;
+}

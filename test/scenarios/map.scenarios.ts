@@ -318,5 +318,36 @@ export function mapScenarios(makeHarness: MakeHarness): void {
       expect(view.nodes.each?.output).toEqual(['a', 'b', 'c', 'd', 'e'].map((v) => ({ v })));
       expect([0, 1, 2, 3, 4].map((index) => probe.count(`each[${index}]`))).toEqual([1, 1, 1, 1, 1]);
     });
+
+    it('on cancel, mark the waiting items CANCELLED and cancel the child runs of workflow items', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await harness.publish({ id: 'nap', nodes: { sleep: { type: 'wait', with: { duration: '1h' } } } });
+      await harness.publish({
+        id: 'naps',
+        inputs: { n: { type: 'array', required: true } },
+        nodes: {
+          each: {
+            type: 'map',
+            items: '{% $inputs.n %}',
+            maxConcurrency: 2,
+            node: { workflow: 'nap', version: '^1.0.0' },
+          },
+        },
+      });
+      const runId = await harness.start('naps', { n: [{}, {}, {}] });
+      await settle(harness);
+      const children = await harness.engine.listRuns(TENANT, { workflow: 'nap' });
+
+      // Act
+      await harness.engine.cancel(TENANT, runId);
+      await settle(harness);
+
+      // Assess
+      expect(children.items.map((child) => child.status)).toEqual(['RUNNING', 'RUNNING']);
+      expect(await itemStatuses(harness, runId, 'each')).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
+      const after = await harness.engine.listRuns(TENANT, { workflow: 'nap' });
+      expect(after.items.map((child) => child.status)).toEqual(['CANCELLED', 'CANCELLED']);
+    });
   });
 }
