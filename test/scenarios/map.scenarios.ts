@@ -97,6 +97,35 @@ export function mapScenarios(makeHarness: MakeHarness): void {
       expect(view.nodes.approve?.output).toEqual([0, 1, 2, 3, 4, 5, 6].map((index) => ({ index })));
     });
 
+    it('never have more than maxConcurrency items waiting when every message is delivered twice', async () => {
+      // Prepare
+      const seen = new Set<string>();
+      const { harness } = await probeHarness(makeHarness, {
+        intercept: (message) => {
+          if (seen.has(message.body)) return 'handle';
+          seen.add(message.body);
+          return 'duplicate';
+        },
+      });
+      await harness.publish(APPROVALS);
+      const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+      const runId = await harness.start('approvals', { ids });
+      await settle(harness);
+
+      // Act
+      const waiting: number[] = [];
+      for (const index of [2, 0, 5, 1, 3, 4, 6, 7]) {
+        const statuses = await itemStatuses(harness, runId, 'approve');
+        waiting.push(statuses.filter((status) => status === 'WAITING').length);
+        await approve(harness, runId, index);
+      }
+
+      // Assess
+      // Lanes of 3: items 0, 3, 6 | 1, 4, 7 | 2, 5 — the lane of 2 and 5 ends first.
+      expect(waiting).toEqual([3, 3, 3, 2, 2, 2, 2, 1]);
+      expect((await harness.view(runId)).status).toBe('SUCCEEDED');
+    });
+
     it('give an empty list an empty output without running anything', async () => {
       // Prepare
       const { harness, probe } = await probeHarness(makeHarness);
@@ -159,7 +188,7 @@ export function mapScenarios(makeHarness: MakeHarness): void {
       expect([0, 1, 2, 3].map((index) => probe.count(`each[${index}]`))).toEqual([1, 1, 2, 1]);
     });
 
-    it('run each item once and keep maxConcurrency when every message is delivered twice', async () => {
+    it('run each item once when every message is delivered twice', async () => {
       // Prepare
       const seen = new Set<string>();
       const { harness, probe } = await probeHarness(makeHarness, {
@@ -172,18 +201,6 @@ export function mapScenarios(makeHarness: MakeHarness): void {
       });
       await harness.publish(PROBED({ maxConcurrency: 3 }));
       const items = Array.from({ length: 25 }, (_, index) => index);
-      let running = 0;
-      let most = 0;
-      for (const index of items) {
-        probe.on(`each[${index}]`, async (request) => {
-          running += 1;
-          most = Math.max(most, running);
-          await new Promise((resolve) => setImmediate(resolve)); // let the batch's other messages in
-          running -= 1;
-          return { kind: 'succeeded', output: request.inputs };
-        });
-      }
-
       // Act
       const view = await harness.run('probed', { items });
 
@@ -191,8 +208,6 @@ export function mapScenarios(makeHarness: MakeHarness): void {
       expect(view.status).toBe('SUCCEEDED');
       expect(view.nodes.each?.output).toEqual(items.map((v) => ({ v })));
       expect(items.map((index) => probe.count(`each[${index}]`))).toEqual(items.map(() => 1));
-      expect(most).toBeGreaterThan(1);
-      expect(most).toBeLessThanOrEqual(3);
     });
 
     it('run a child workflow per item for a {workflow, version} template, with the item as its inputs', async () => {

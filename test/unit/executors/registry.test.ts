@@ -10,7 +10,7 @@ import { testContext } from './test-context.ts';
 const ctx = testContext({ nodeId: 'pass', attempt: 1 });
 
 describe('ExecutorRegistry', () => {
-  it('holds the ai, condition, noop, script, http, lambda, wait, callback and workflow executors by default', () => {
+  it('holds the ai, condition, noop, script, http, lambda, map, wait, callback and workflow executors by default', () => {
     // Act
     const registry = defaultExecutors();
 
@@ -21,6 +21,7 @@ describe('ExecutorRegistry', () => {
       'condition',
       'http',
       'lambda',
+      'map',
       'noop',
       'script',
       'wait',
@@ -38,7 +39,7 @@ describe('ExecutorRegistry', () => {
 
     // Assess
     expect(lookup).toThrow(
-      'no executor is registered for node type "teleport" (registered: ai, callback, condition, http, lambda, noop, script, wait, workflow)',
+      'no executor is registered for node type "teleport" (registered: ai, callback, condition, http, lambda, map, noop, script, wait, workflow)',
     );
   });
 
