@@ -22,6 +22,7 @@ let values: { memory: boolean; 'data-dir': string; host: string; 'allow-http': s
 let port: number;
 let httpAllow: readonly string[];
 let tenantMaxActiveRuns: number | undefined;
+let payloadThresholdBytes: number;
 try {
   ({ values } = parseArgs({
     options: {
@@ -35,6 +36,7 @@ try {
   port = config.port;
   httpAllow = [...config.httpAllow, ...values['allow-http']];
   tenantMaxActiveRuns = config.tenantMaxActiveRuns;
+  payloadThresholdBytes = config.payloadThresholdBytes;
   parseHttpAllow(httpAllow); // a malformed entry stops here, before anything starts
 } catch (error) {
   console.error(`npm start: ${(error as Error).message}`);
@@ -71,7 +73,7 @@ process.on('SIGTERM', () => void shutdown(0));
 console.log(`Publishing examples for tenant "${tenant}":`);
 for (const line of await publishExamples(store, 'examples', tenant)) console.log(line);
 const key = await demoKey();
-console.log('Starting the engine: fauxqs (SQS), the worker and the sweeper...');
+console.log('Starting the engine: fauxqs (SQS, and S3 for large payloads), the worker and the sweeper...');
 runtime = await startLocalRuntime({
   doc: store.doc,
   runsTable: store.runsTable,
@@ -83,6 +85,7 @@ runtime = await startLocalRuntime({
   onNotice: (notice) => console.warn(`npm start: ${notice}`),
   ...(tenantMaxActiveRuns === undefined ? {} : { tenantMaxActiveRuns }),
   secrets: new LocalSecrets({ dir: join(dataDir, 'secrets') }),
+  payloadThresholdBytes,
 });
 const allowed =
   runtime.httpAllow.length > 0 ? runtime.httpAllow.join(', ') : 'none (use --allow-http host:port)';

@@ -32,10 +32,9 @@ import type {
   RunStore,
   SweepPosition,
 } from '../ports/run-store.ts';
+import { DEFAULT_PAYLOAD_THRESHOLD_BYTES } from '../config.ts';
 import { decodeInline, decodeValue, type Encoded, encodeValue } from './payload-refs.ts';
 
-/** The default threshold: JSON text over 64 KB is offloaded (`SKEIN_PAYLOAD_THRESHOLD_BYTES`). */
-export const DEFAULT_PAYLOAD_THRESHOLD_BYTES = 64 * 1024;
 /** Payload reads in flight at once when a read returns many nodes. */
 const READS_AT_ONCE = 16;
 /** Runs whose tenant is remembered (object keys carry it). */
