@@ -15,6 +15,8 @@
  * - **Reads.** A write returns what it wrote without reading the object back; a read fetches only
  *   the references it returns (listings of runs never carry outputs, so they fetch nothing).
  */
+
+import { DEFAULT_PAYLOAD_THRESHOLD_BYTES } from '../config.ts';
 import type { Page, PageRequest } from '../ports/page.ts';
 import type { PayloadStore } from '../ports/payload-store.ts';
 import type {
@@ -32,7 +34,6 @@ import type {
   RunStore,
   SweepPosition,
 } from '../ports/run-store.ts';
-import { DEFAULT_PAYLOAD_THRESHOLD_BYTES } from '../config.ts';
 import { decodeInline, decodeValue, type Encoded, encodeValue } from './payload-refs.ts';
 
 /** Payload reads in flight at once when a read returns many nodes. */
