@@ -78,7 +78,7 @@ export class OffloadingRunStore implements RunStore {
       this.encode(run.runId, 'inputs', inputs),
       this.encode(run.runId, 'outputs', run.outputs),
     ];
-    await this.write([input, outputs]);
+    await this.write([input, outputs], run.expiresAt);
     const record = run.outputs === undefined ? run : { ...run, outputs: outputs.stored };
     const result = await this.inner.createRun(record, input.stored);
     return { run: result.created ? run : await this.resolveRun(result.run), created: result.created };
@@ -105,7 +105,7 @@ export class OffloadingRunStore implements RunStore {
     }
     await this.learnTenant(runId);
     const outputs = this.encode(runId, 'outputs', change.outputs);
-    await this.write([outputs]);
+    await this.write([outputs], change.expiresAt);
     const run = await this.inner.updateRun(runId, ifStatus, { ...change, outputs: outputs.stored }, when);
     return run && { ...this.remember(run), outputs: change.outputs };
   }
@@ -168,7 +168,7 @@ export class OffloadingRunStore implements RunStore {
     change: NodeChange,
     expiresAt: number,
   ): Promise<NodeRecord | undefined> {
-    const result = await this.writeNode(runId, nodeId, change, (stored) =>
+    const result = await this.writeNode(runId, nodeId, change, expiresAt, (stored) =>
       this.inner
         .updateNode(runId, nodeId, when, stored, expiresAt)
         .then((node): NodeResult => (node ? { applied: true, node } : { applied: false })),
@@ -183,7 +183,7 @@ export class OffloadingRunStore implements RunStore {
     change: NodeChange,
     expiresAt: number,
   ): Promise<NodeResult> {
-    return this.writeNode(runId, nodeId, change, (stored) =>
+    return this.writeNode(runId, nodeId, change, expiresAt, (stored) =>
       this.inner.tryUpdateNode(runId, nodeId, when, stored, expiresAt),
     );
   }
@@ -243,6 +243,7 @@ export class OffloadingRunStore implements RunStore {
     runId: string,
     nodeId: string,
     change: NodeChange,
+    expiresAt: number,
     write: (stored: NodeChange) => Promise<NodeResult>,
   ): Promise<NodeResult> {
     const set = change.set ?? {};
@@ -258,7 +259,7 @@ export class OffloadingRunStore implements RunStore {
       `${part}/completion`,
       sets('completion') ? set.completion : undefined,
     );
-    await this.write([output, completion]);
+    await this.write([output, completion], set.expiresAt ?? expiresAt);
     const storedSet = {
       ...set,
       ...(sets('output') && { output: output.stored }),
@@ -292,9 +293,14 @@ export class OffloadingRunStore implements RunStore {
     return encodeValue(value, this.threshold, (sha256) => `${tenant}/${runId}/${part}/${sha256}.json`);
   }
 
-  /** Writes the payload objects of `encoded` (those over the threshold), in parallel. */
-  private async write(encoded: readonly Encoded[]): Promise<void> {
-    await Promise.all(encoded.map(({ object }) => object && this.payloads.put(object.key, object.body)));
+  /**
+   * Writes the payload objects of `encoded` (those over the threshold), in parallel, to live as
+   * long as the item that references them (`expiresAt`; unknown: as long as any run item).
+   */
+  private async write(encoded: readonly Encoded[], expiresAt: number | undefined): Promise<void> {
+    await Promise.all(
+      encoded.map(({ object }) => object && this.payloads.put(object.key, object.body, expiresAt)),
+    );
   }
 
   private async resolveRun(run: RunRecord): Promise<RunRecord> {

@@ -11,8 +11,12 @@
  * orphan object, never a reference to nothing.
  */
 export interface PayloadStore {
-  /** Stores `bytes` under `key` (any size), replacing nothing but an identical object. */
-  put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Stores `bytes` under `key` (any size), replacing nothing but an identical object. `expiresAt`
+   * (epoch seconds: the TTL of the item that references it) is when nobody will read it any more:
+   * the store may delete it after that (S3: the lifecycle rule of its expiry class), never before.
+   */
+  put(key: string, bytes: Uint8Array, expiresAt?: number): Promise<void>;
   /** The bytes stored under `key`, or undefined when there is no such object (expired, or never written). */
   get(key: string): Promise<Uint8Array | undefined>;
 }

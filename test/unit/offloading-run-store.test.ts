@@ -246,4 +246,36 @@ describe('OffloadingRunStore', () => {
     expect(payloads.puts).toBe(2);
     expect(payloads.keys()).toHaveLength(1);
   });
+
+  it('writes each object to live as long as the item that references it', async () => {
+    // Prepare
+    const { payloads, runs } = stores(0);
+    const expiries: (number | undefined)[] = [];
+    const put = payloads.put.bind(payloads);
+    payloads.put = (key, bytes, expiresAt) => {
+      expiries.push(expiresAt);
+      return put(key, bytes, expiresAt);
+    };
+    const run = runRecord({ expiresAt: 1_000 });
+
+    // Act
+    await runs.createRun(run, { a: 1 });
+    await runs.updateNode(run.runId, 'n', { status: ['ABSENT'] }, { set: { output: 1 } }, 2_000);
+    await runs.updateNode(
+      run.runId,
+      'm',
+      { status: ['ABSENT'] },
+      { set: { output: 1, expiresAt: 3_000 } },
+      2_000,
+    );
+    await runs.updateRun(run.runId, ['RUNNING'], {
+      status: 'SUCCEEDED',
+      outputs: 1,
+      expiresAt: 4_000,
+      updatedAt: 'u',
+    });
+
+    // Assess
+    expect(expiries).toEqual([1_000, 2_000, 3_000, 4_000]);
+  });
 });

@@ -1,16 +1,46 @@
 /**
  * The payload store on S3 (AWS) or on fauxqs's S3 emulation (local mode): one object per payload,
- * `application/json`, in one bucket whose lifecycle rule expires objects with the run retention.
- * The bucket is encrypted by S3 (SSE-S3, the bucket default set by the CDK stack), so no request
- * names a key.
+ * `application/json`, in one bucket. The bucket is encrypted by S3 (SSE-S3, the bucket default set
+ * by the CDK stack), so no request names a key.
+ *
+ * **Expiry.** A run item's TTL is its own (the definition's `retentionDays`, 1 to 3,650 days,
+ * after the run's active time), but S3 lifecycle rules count days from an object's creation and
+ * cannot read a per-object date. So each object is tagged with an expiry class
+ * (`skein-expiry=d<days>`): the fewest days of {@link PAYLOAD_EXPIRY_DAYS} that reach past its
+ * item's TTL plus {@link TTL_DELETION_MARGIN_DAYS} (DynamoDB deletes expired items within about
+ * two days, and they can be read until then). The CDK stack has one lifecycle rule per class,
+ * and one for untagged objects at the longest.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PayloadStore } from '../../ports/payload-store.ts';
+
+/** The tag naming an object's expiry class; the CDK stack's lifecycle rules filter on it. */
+export const PAYLOAD_EXPIRY_TAG = 'skein-expiry';
+/**
+ * Expiry classes, in days from an object's creation. The longest covers the longest a run item can
+ * live: a year active (`maxRunDays`) plus 3,650 days of retention, plus the margin.
+ */
+export const PAYLOAD_EXPIRY_DAYS = [7, 14, 35, 95, 190, 400, 800, 1_830, 4_020] as const;
+/** Days past the item's TTL an object is kept: DynamoDB deletes expired items within about 48 hours. */
+export const TTL_DELETION_MARGIN_DAYS = 3;
+
+/**
+ * The expiry class of an object whose item expires at `expiresAt` (epoch seconds), at `nowMs`.
+ * @example expiryClassOf(nowSeconds + 30 * 86_400, nowMs) // 35
+ */
+export function expiryClassOf(expiresAt: number | undefined, nowMs: number): number {
+  const longest = PAYLOAD_EXPIRY_DAYS[PAYLOAD_EXPIRY_DAYS.length - 1] as number;
+  if (expiresAt === undefined) return longest;
+  const days = Math.ceil((expiresAt * 1000 - nowMs) / 86_400_000) + TTL_DELETION_MARGIN_DAYS;
+  return PAYLOAD_EXPIRY_DAYS.find((option) => option >= days) ?? longest;
+}
 
 export interface S3PayloadStoreOptions {
   /** An S3 client; build it once per cold start. */
   readonly client: S3Client;
   readonly bucket: string;
+  /** Epoch ms now, for expiry classes. @default Date.now */
+  readonly now?: () => number;
 }
 
 /**
@@ -21,13 +51,15 @@ export interface S3PayloadStoreOptions {
 export class S3PayloadStore implements PayloadStore {
   private readonly client: S3Client;
   private readonly bucket: string;
+  private readonly now: () => number;
 
   constructor(options: S3PayloadStoreOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
+    this.now = options.now ?? Date.now;
   }
 
-  async put(key: string, bytes: Uint8Array): Promise<void> {
+  async put(key: string, bytes: Uint8Array, expiresAt?: number): Promise<void> {
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -35,6 +67,7 @@ export class S3PayloadStore implements PayloadStore {
         Body: bytes,
         ContentType: 'application/json',
         ContentLength: bytes.byteLength,
+        Tagging: `${PAYLOAD_EXPIRY_TAG}=d${expiryClassOf(expiresAt, this.now())}`,
       }),
     );
   }

@@ -10,7 +10,7 @@ export class MemoryPayloadStore implements PayloadStore {
   puts = 0;
   gets = 0;
 
-  async put(key: string, bytes: Uint8Array): Promise<void> {
+  async put(key: string, bytes: Uint8Array, _expiresAt?: number): Promise<void> {
     this.puts += 1;
     this.objects.set(key, new Uint8Array(bytes));
   }
