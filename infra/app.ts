@@ -9,7 +9,8 @@
  * (the tenant quota: active runs per tenant at most; none by default), `nodeEvents` (`failures`
  * by default, `all` or `none`: which node events the monitor publishes), `lambdaAllow`
  * (comma-separated function names or ARNs `lambda` nodes may invoke; none by default), `aiModels`
- * (comma-separated Bedrock model ids `ai` nodes may use, the first the default; none: ai is off).
+ * (comma-separated Bedrock model ids `ai` nodes may use, the first the default; none: ai is off),
+ * `payloadThresholdBytes` (values whose JSON text is longer go to the payload bucket; 65536).
  *
  * cdk-nag's AWS Solutions pack runs as a policy validation plugin on every synth; a finding
  * fails the synth unless it is fixed or acknowledged with `Validations.of(construct).acknowledge`
@@ -17,6 +18,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ENV, payloadThresholdFrom } from '../shared/config.ts';
 import { commaList } from '../shared/config-executors.ts';
 import { formatHttpAllowEntry, parseHttpAllow } from '../shared/executors/http-allow.ts';
 import { type NodeEventLevel, nodeEventLevelOf } from '../shared/monitor/events.ts';
@@ -42,6 +44,12 @@ const tenantMaxActiveRuns =
         return raw === undefined ? undefined : Number(raw);
       })();
 
+const threshold: unknown = app.node.tryGetContext('payloadThresholdBytes');
+const payloadThresholdBytes =
+  threshold === undefined || threshold === null || threshold === ''
+    ? undefined
+    : payloadThresholdFrom({ [ENV.payloadThresholdBytes]: String(threshold) });
+
 new SkeinStack(app, `Skein-${stage}`, {
   stage,
   tags: { project: 'skein', stage },
@@ -53,6 +61,7 @@ new SkeinStack(app, `Skein-${stage}`, {
   ...(aiModels.length > 0 && { aiModels }),
   ...(tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns }),
   ...(nodeEvents !== undefined && { nodeEvents }),
+  ...(payloadThresholdBytes !== undefined && { payloadThresholdBytes }),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,11 +1,8 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  expiryClassOf,
-  PAYLOAD_EXPIRY_DAYS,
-  S3PayloadStore,
-} from '../../../shared/adapters/aws/s3-payload-store.ts';
+import { expiryClassOf, PAYLOAD_EXPIRY_DAYS } from '../../../shared/adapters/aws/payload-expiry.ts';
+import { S3PayloadStore } from '../../../shared/adapters/aws/s3-payload-store.ts';
 
 const s3 = mockClient(S3Client);
 const NOW = Date.UTC(2026, 5, 1);
