@@ -11,8 +11,9 @@ import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts'
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
 import { OffloadingRunStore } from '../shared/adapters/offloading-run-store.ts';
 import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
-import { LOCAL_TABLES, payloadThresholdFrom } from '../shared/config.ts';
+import { LOCAL_TABLES } from '../shared/config.ts';
 import { localAiFrom, localFunctionsFrom } from '../shared/config-executors.ts';
+import { payloadThresholdFrom } from '../shared/config-payloads.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { deliverMessage } from '../shared/engine/delivery.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';

@@ -18,8 +18,9 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ENV, payloadThresholdFrom } from '../shared/config.ts';
+import { ENV } from '../shared/config.ts';
 import { commaList } from '../shared/config-executors.ts';
+import { payloadThresholdFrom } from '../shared/config-payloads.ts';
 import { formatHttpAllowEntry, parseHttpAllow } from '../shared/executors/http-allow.ts';
 import { type NodeEventLevel, nodeEventLevelOf } from '../shared/monitor/events.ts';
 import { poolsFrom } from './constructs/pools.ts';

@@ -72,7 +72,8 @@ export const ENV = {
   payloadBucket: 'SKEIN_PAYLOAD_BUCKET',
   /**
    * Values whose JSON text is longer than this many bytes are kept in the payload bucket, the run
-   * item holding a reference (CDK context `payloadThresholdBytes`; `npm start`). @default 65536
+   * item holding a reference (CDK context `payloadThresholdBytes`; `npm start`, `skein run`; read
+   * by `config-payloads.ts`). @default 65536
    */
   payloadThresholdBytes: 'SKEIN_PAYLOAD_THRESHOLD_BYTES',
 } as const;
@@ -139,8 +140,6 @@ export interface AwsConfig {
   readonly tenantMaxActiveRuns: number | undefined;
   /** `SKEIN_PAYLOAD_BUCKET`: where values over the threshold are kept. */
   readonly payloadBucket: string;
-  /** `SKEIN_PAYLOAD_THRESHOLD_BYTES`: 65,536 when unset. */
-  readonly payloadThresholdBytes: number;
 }
 
 /**
@@ -206,35 +205,7 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     get payloadBucket() {
       return required(env, ENV.payloadBucket);
     },
-    get payloadThresholdBytes() {
-      return payloadThresholdFrom(env);
-    },
   };
-}
-
-/** The default payload threshold: JSON text over 64 KB leaves the run item. */
-export const DEFAULT_PAYLOAD_THRESHOLD_BYTES = 64 * 1024;
-/**
- * The largest threshold: a value kept in an item must leave room for the item's other fields
- * under DynamoDB's 400 KB.
- */
-export const MAX_PAYLOAD_THRESHOLD_BYTES = 300 * 1024;
-
-/**
- * `SKEIN_PAYLOAD_THRESHOLD_BYTES` as a whole number of bytes from 0 to 307,200 (0: every value is
- * offloaded), 65,536 when unset.
- * @example payloadThresholdFrom({ SKEIN_PAYLOAD_THRESHOLD_BYTES: '16384' }) // 16384
- */
-export function payloadThresholdFrom(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[ENV.payloadThresholdBytes];
-  if (raw === undefined || raw === '') return DEFAULT_PAYLOAD_THRESHOLD_BYTES;
-  const bytes = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || bytes > MAX_PAYLOAD_THRESHOLD_BYTES) {
-    throw new Error(
-      `${ENV.payloadThresholdBytes} must be a whole number of bytes from 0 to ${MAX_PAYLOAD_THRESHOLD_BYTES}, got "${raw}"`,
-    );
-  }
-  return bytes;
 }
 
 /**
@@ -310,8 +281,6 @@ export interface LocalConfig {
   readonly httpAllow: readonly string[];
   /** `SKEIN_TENANT_MAX_ACTIVE_RUNS`: the tenant quota, none when unset. */
   readonly tenantMaxActiveRuns: number | undefined;
-  /** `SKEIN_PAYLOAD_THRESHOLD_BYTES`: values over it go to fauxqs's S3. */
-  readonly payloadThresholdBytes: number;
 }
 
 export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -320,12 +289,7 @@ export function localConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`${ENV.port} must be a port number (0-65535), got "${raw}"`);
   }
-  return {
-    port,
-    httpAllow: httpAllowFrom(env),
-    tenantMaxActiveRuns: tenantQuotaFrom(env),
-    payloadThresholdBytes: payloadThresholdFrom(env),
-  };
+  return { port, httpAllow: httpAllowFrom(env), tenantMaxActiveRuns: tenantQuotaFrom(env) };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

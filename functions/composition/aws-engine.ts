@@ -21,6 +21,7 @@ import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { OffloadingRunStore } from '../../shared/adapters/offloading-run-store.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
+import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { flowExecutors } from '../../shared/executors/flow.ts';
@@ -51,7 +52,7 @@ const runs = once(
     new OffloadingRunStore({
       runs: new DynamoDbRunStore({ client: dynamo(), tableName: config.runsTable }),
       payloads: new S3PayloadStore({ client: s3(), bucket: config.payloadBucket }),
-      thresholdBytes: config.payloadThresholdBytes,
+      thresholdBytes: payloadThresholdFrom(),
     }),
 );
 

@@ -5,6 +5,7 @@ import type { ServerType } from '@hono/node-server';
 import { LocalSecrets } from '../../shared/adapters/local-secrets.ts';
 import { createApp } from '../../shared/api/app.ts';
 import { localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
+import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { publishExamples } from './examples.ts';
@@ -36,7 +37,7 @@ try {
   port = config.port;
   httpAllow = [...config.httpAllow, ...values['allow-http']];
   tenantMaxActiveRuns = config.tenantMaxActiveRuns;
-  payloadThresholdBytes = config.payloadThresholdBytes;
+  payloadThresholdBytes = payloadThresholdFrom();
   parseHttpAllow(httpAllow); // a malformed entry stops here, before anything starts
 } catch (error) {
   console.error(`npm start: ${(error as Error).message}`);

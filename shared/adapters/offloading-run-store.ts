@@ -16,7 +16,7 @@
  *   the references it returns (listings of runs never carry outputs, so they fetch nothing).
  */
 
-import { DEFAULT_PAYLOAD_THRESHOLD_BYTES } from '../config.ts';
+import { DEFAULT_PAYLOAD_THRESHOLD_BYTES } from '../config-payloads.ts';
 import type { Page, PageRequest } from '../ports/page.ts';
 import type { PayloadStore } from '../ports/payload-store.ts';
 import type {
