@@ -18,6 +18,7 @@ import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.t
 import { S3PayloadStore } from '../../shared/adapters/aws/s3-payload-store.ts';
 import { SchedulerTimer } from '../../shared/adapters/aws/scheduler-timer.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
+import { CachingPayloadStore } from '../../shared/adapters/caching-payload-store.ts';
 import { OffloadingRunStore } from '../../shared/adapters/offloading-run-store.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
@@ -51,7 +52,10 @@ const runs = once(
   () =>
     new OffloadingRunStore({
       runs: new DynamoDbRunStore({ client: dynamo(), tableName: config.runsTable }),
-      payloads: new S3PayloadStore({ client: s3(), bucket: config.payloadBucket }),
+      // Immutable objects: a worker reads a parent's large output once for all its children.
+      payloads: new CachingPayloadStore({
+        payloads: new S3PayloadStore({ client: s3(), bucket: config.payloadBucket }),
+      }),
       thresholdBytes: payloadThresholdFrom(),
     }),
 );

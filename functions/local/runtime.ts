@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { S3PayloadStore } from '../../shared/adapters/aws/s3-payload-store.ts';
 import { isTransientAwsError } from '../../shared/adapters/aws/transient-errors.ts';
+import { CachingPayloadStore } from '../../shared/adapters/caching-payload-store.ts';
 import { localAiModels } from '../../shared/adapters/local-ai.ts';
 import { LocalFunctions, parseLocalFunctions } from '../../shared/adapters/local-functions.ts';
 import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
@@ -117,7 +118,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const engine = new RunEngine({
       runs: new OffloadingRunStore({
         runs: new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable }),
-        payloads: new S3PayloadStore({ client: s3, bucket: payloadBucket }),
+        payloads: new CachingPayloadStore({
+          payloads: new S3PayloadStore({ client: s3, bucket: payloadBucket }),
+        }),
         ...(options.payloadThresholdBytes === undefined
           ? {}
           : { thresholdBytes: options.payloadThresholdBytes }),
