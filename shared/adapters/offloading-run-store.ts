@@ -99,7 +99,8 @@ export class OffloadingRunStore implements RunStore {
     change: RunChange & { readonly updatedAt: string },
     when?: RunCondition,
   ): Promise<RunRecord | undefined> {
-    if (change.outputs === undefined) {
+    // `remove` wins over a value set in the same change (the port's rule): nothing to offload then.
+    if (change.outputs === undefined || change.remove?.includes('outputs')) {
       const run = await this.inner.updateRun(runId, ifStatus, change, when);
       return run && this.resolveRun(run);
     }

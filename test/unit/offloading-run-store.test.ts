@@ -278,4 +278,24 @@ describe('OffloadingRunStore', () => {
     // Assess
     expect(expiries).toEqual([1_000, 2_000, 3_000, 4_000]);
   });
+
+  it('leaves run outputs both set and removed in one change absent, writing no object', async () => {
+    // Prepare
+    const { payloads, runs } = stores(0);
+    const run = runRecord();
+    await runs.createRun(run, undefined);
+
+    // Act
+    const updated = await runs.updateRun(run.runId, ['RUNNING'], {
+      status: 'FAILED',
+      outputs: { x: 1 },
+      remove: ['outputs'],
+      updatedAt: 'u',
+    });
+
+    // Assess
+    expect(updated?.outputs).toBeUndefined();
+    expect((await runs.getRun(run.runId))?.outputs).toBeUndefined();
+    expect(payloads.puts).toBe(0);
+  });
 });
