@@ -45,11 +45,7 @@ const tenantMaxActiveRuns =
         return raw === undefined ? undefined : Number(raw);
       })();
 
-const threshold: unknown = app.node.tryGetContext('payloadThresholdBytes');
-const payloadThresholdBytes =
-  threshold === undefined || threshold === null || threshold === ''
-    ? undefined
-    : payloadThresholdFrom({ [ENV.payloadThresholdBytes]: String(threshold) });
+const payloadThresholdBytes = payloadThresholdOf(app.node.tryGetContext('payloadThresholdBytes'));
 
 new SkeinStack(app, `Skein-${stage}`, {
   stage,
@@ -82,6 +78,16 @@ function nodeEventsFrom(raw: string | undefined): NodeEventLevel | undefined {
     return raw === undefined ? undefined : nodeEventLevelOf(raw);
   } catch (error) {
     throw new Error(`context "nodeEvents": ${(error as Error).message}`);
+  }
+}
+
+/** `-c payloadThresholdBytes=16384`, checked as the functions check `SKEIN_PAYLOAD_THRESHOLD_BYTES`. */
+function payloadThresholdOf(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  try {
+    return payloadThresholdFrom({ [ENV.payloadThresholdBytes]: String(raw) });
+  } catch (error) {
+    throw new Error(`context "payloadThresholdBytes": ${(error as Error).message}`);
   }
 }
 
