@@ -1,3 +1,4 @@
+import { parseItemId } from '../shared/domain/map-items.ts';
 import type { ErrorInfo, NodeStatus, RunStatus } from '../shared/ports/run-store.ts';
 import type { Io } from './io.ts';
 
@@ -160,9 +161,24 @@ export function jsonReport(report: RunReport) {
   };
 }
 
-/** Prints node lines in order, each possibly needing an async look-up first (a wake-up time). */
+/** A map's progress line comes once per this many ended items. */
+const ITEMS_PER_PROGRESS_LINE = 100;
+/** What a map item's line is not printed for: the common case of thousands of items. */
+const QUIET_ITEM_KINDS: ReadonlySet<NodeLine['kind']> = new Set([
+  'started',
+  'succeeded',
+  'skipped',
+  'parked',
+]);
+
+/**
+ * Prints node lines in order, each possibly needing an async look-up first (a wake-up time). A
+ * map's items (`square[42]`) print only what needs attention (a failure, a retry, a wait, a
+ * cancel), and a progress line every 100 ended items.
+ */
 export class LinePrinter {
   private chain: Promise<void> = Promise.resolve();
+  private readonly itemsEnded = new Map<string, { ended: number; failed: number }>();
 
   constructor(private readonly io: Io) {}
 
@@ -170,9 +186,24 @@ export class LinePrinter {
   push(line: NodeLine | Promise<NodeLine | undefined> | undefined): void {
     this.chain = this.chain.then(async () => {
       const resolved = await line;
-      if (resolved) this.io.out(formatNodeLine(resolved));
+      if (!resolved) return;
+      const item = parseItemId(resolved.nodeId);
+      if (item) this.countItem(item.mapId, resolved);
+      if (!item || !QUIET_ITEM_KINDS.has(resolved.kind)) this.io.out(formatNodeLine(resolved));
     });
     this.chain = this.chain.catch(() => undefined);
+  }
+
+  private countItem(mapId: string, line: NodeLine): void {
+    if (!['succeeded', 'failed', 'skipped', 'cancelled'].includes(line.kind)) return;
+    const count = this.itemsEnded.get(mapId) ?? { ended: 0, failed: 0 };
+    count.ended += 1;
+    if (line.kind === 'failed') count.failed += 1;
+    this.itemsEnded.set(mapId, count);
+    if (count.ended % ITEMS_PER_PROGRESS_LINE === 0) {
+      const failed = count.failed === 0 ? '' : ` (${count.failed} failed)`;
+      this.io.out(`${clockTime(line.at)}  ▸ ${mapId}: ${count.ended} items ended${failed}`);
+    }
   }
 
   /** Resolves once every queued line is printed. */

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { errors, json, unsupportedMedia } from './openapi.ts';
 import { documentCallbackRoutes } from './openapi-callbacks.ts';
 import {
+  itemPageQuerySchema,
+  itemPageSchema,
   retryBodySchema,
   runListQuerySchema,
   runPageSchema,
@@ -87,6 +89,17 @@ export function documentRunRoutes(app: OpenAPIHono): void {
     security,
     request: { params: run, query: runViewQuerySchema },
     responses: { 200: json(runViewSchema, 'The run'), ...errors, ...unavailable },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: `${runPath}/nodes/{node}/items`,
+    summary: 'A page of the items of a map node',
+    description:
+      'Each item of the map’s latest start, in index order: its value (`item`), status, attempts, output ' +
+      'and error. `cursor` is there while more items follow. 404 when the node is not a map of the run.',
+    security,
+    request: { params: run.extend({ node: z.string() }), query: itemPageQuerySchema },
+    responses: { 200: json(itemPageSchema, 'A page of items'), ...errors, ...unavailable },
   });
   const controls = [
     ['pause', 'Pause a running run: running nodes finish, nothing new starts until resumed'],

@@ -86,6 +86,17 @@ export const runViewQuerySchema = z.object({
   }),
 });
 
+export const itemPageQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ description: 'Items per page (1 to 1000, default 100).' }),
+  cursor: z.string().max(256).optional().meta({ description: 'The `cursor` of the previous page.' }),
+});
+
 export const runStatusSchema = z.enum(RUN_STATUSES).meta({ id: 'RunStatus' });
 export const nodeStatusSchema = z.enum(NODE_STATUSES).meta({ id: 'NodeStatus' });
 
@@ -151,8 +162,23 @@ export const nodeViewSchema = z
       .string()
       .optional()
       .meta({ description: 'A callback WAITING for its completion: the token that completes it.' }),
+    childRunId: z.string().optional().meta({ description: 'A workflow node: the child run it started.' }),
+    items: z
+      .object({ total: z.number().int(), lanes: z.number().int() })
+      .optional()
+      .meta({ description: 'A map node that started its items: how many, and the lanes that run them.' }),
   })
   .meta({ id: 'NodeView' });
+
+export const itemPageSchema = z
+  .object({
+    total: z.number().int(),
+    items: z.array(
+      nodeViewSchema.extend({ index: z.number().int(), item: z.unknown() }).meta({ id: 'ItemView' }),
+    ),
+    cursor: z.string().optional(),
+  })
+  .meta({ id: 'ItemPage' });
 
 export const runViewSchema = z
   .object({

@@ -6,6 +6,8 @@ export const LIMITS = {
   maxOutputBytes: 256 * 1024,
   maxInputBytes: 256 * 1024,
   maxMapItems: 10_000,
+  /** A map's collected output (every item's output, in order); larger ones go to the payload store. */
+  maxMapOutputBytes: 8 * 1024 * 1024,
   maxScriptMillis: 30_000,
   maxScriptMemoryMb: 64,
   /** Cycles listed one by one before the rest are summarised: enumeration is output-sensitive. */

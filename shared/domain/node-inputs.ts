@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { durationSchema, MAX_DURATION_MS, parseDuration } from './duration.ts';
 import { findExpressions } from './expressions.ts';
+import { LIMITS } from './limits.ts';
 import { type Problem, toJsonPath } from './problems.ts';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -53,6 +54,28 @@ export function staticInputProblems(nodes: Record<string, Record<string, unknown
     const fields = given as Record<string, unknown>;
     if (node?.type === 'http') problems.push(...httpProblems(id, fields));
     if (node?.type === 'wait') problems.push(...waitProblems(id, fields));
+    if (node?.type === 'map') problems.push(...mapProblems(id, node));
+  }
+  return problems;
+}
+
+/** A map's literal list beyond the item limit, and its template's own `with` values. */
+function mapProblems(id: string, node: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  if (Array.isArray(node.items) && node.items.length > LIMITS.maxMapItems) {
+    problems.push({
+      code: 'LIMIT',
+      message: `map "${id}" lists ${node.items.length} items; the limit is ${LIMITS.maxMapItems}: split the list across maps`,
+      path: toJsonPath(['nodes', id, 'items']),
+    });
+  }
+  const template = node.node;
+  if (template && typeof template === 'object' && 'type' in template) {
+    const own = toJsonPath(['nodes', id]);
+    const inTemplate = toJsonPath(['nodes', id, 'node']);
+    for (const problem of staticInputProblems({ [id]: template as Record<string, unknown> })) {
+      problems.push({ ...problem, path: inTemplate + (problem.path ?? own).slice(own.length) });
+    }
   }
   return problems;
 }

@@ -23,7 +23,7 @@ export async function evaluate<T>(
   const definition = claim.plan.node(claim.node.nodeId);
   const ids = referencedNodes(definition, (id) => claim.plan.node(id) !== undefined);
   try {
-    return { ok: true, value: await run(await scopeFor(cx, claim.run, ids)) };
+    return { ok: true, value: await run(await scopeFor(cx, claim.run, ids, claim.node)) };
   } catch (error) {
     const code = error instanceof SkeinError ? error.code : 'EXPRESSION';
     const message = error instanceof Error ? error.message : String(error);

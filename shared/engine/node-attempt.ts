@@ -8,6 +8,7 @@ import {
   evaluateCondition,
   evaluateTemplate,
 } from './evaluate.ts';
+import { itemResults } from './map-run.ts';
 import {
   type AttemptResult,
   expressionFailed,
@@ -68,16 +69,22 @@ export async function runAttempt(
       timeoutMs: budgetMs,
       now: cx.now(),
       ...(node.wakeAt === undefined ? {} : { wakeAt: node.wakeAt }),
-      ...(wokeFromCompletion(node) ? { completion: completionOf(node) } : {}),
+      ...(wokeFromCompletion(node) ? { completion: await completionOf(cx, node) } : {}),
     },
   });
   return settleResult(cx, claim, kind, result, workerBudget < timeoutMs);
 }
 
-/** What woke a node that waited for a completion: the completion, or else its deadline. */
-function completionOf(node: NodeRecord): CompletionOutcome {
+/**
+ * What woke a node that waited for a completion: the completion (for a map, its items' results,
+ * read now), or else its deadline.
+ */
+async function completionOf(cx: EngineContext, node: NodeRecord): Promise<CompletionOutcome> {
   const given = node.completion;
   if (given?.error !== undefined) return { kind: 'errored', error: given.error };
+  if (given !== undefined && node.mapRound !== undefined) {
+    return { kind: 'completed', output: { items: await itemResults(cx, node) } };
+  }
   if (given !== undefined) return { kind: 'completed', output: given.output };
   return { kind: 'expired', deadline: node.wakeAt ?? '' };
 }

@@ -48,6 +48,7 @@ export async function finishNode(cx: EngineContext, claim: Claim, change: Finish
       'completionToken',
       'completion',
       'spawnKey',
+      'mapRound',
       ...(fields.error ? [] : (['error'] as const)),
     ],
     ...(woken || change.uncounted ? { addAttempt: -1 } : {}),
@@ -144,6 +145,7 @@ const COMPLETION_FIELDS = [
   'completion',
   'childRunId',
   'spawnKey',
+  'mapRound',
 ] as const;
 
 /**

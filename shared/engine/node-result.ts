@@ -21,10 +21,21 @@ export type AttemptResult =
     }
   | { readonly kind: 'await'; readonly until: number }
   | { readonly kind: 'spawn-run'; readonly child: SpawnedRun; readonly until?: number }
+  | {
+      readonly kind: 'spawn-items';
+      readonly items: readonly SpawnedItem[];
+      readonly maxConcurrency: number;
+      readonly until?: number;
+    }
   | { readonly kind: 'hand-back' };
 
 /** The child run a `workflow` node starts. */
 export type SpawnedRun = Extract<SpawnedChild, { kind: 'run' }>;
+/** An item a `map` node runs its template for. */
+export type SpawnedItem = Extract<SpawnedChild, { kind: 'item' }>;
+
+/** Items run at once when a map sets no `maxConcurrency`. */
+export const DEFAULT_MAP_CONCURRENCY = 40;
 
 /** The result variants the engine carries out today (`ExecutionResult` declares more). */
 const CARRIED_OUT = [
@@ -32,7 +43,7 @@ const CARRIED_OUT = [
   'failed',
   'suspend-until (for kinds that declare `suspends`)',
   'suspend-for-completion (for kinds that declare `awaitsCompletion`)',
-  'spawn of one run (for kinds that declare `awaitsCompletion`)',
+  'spawn of one run or of items (for kinds that declare `awaitsCompletion`)',
 ] as const;
 
 /** Codes executors return when their time budget ran out or their signal fired. */
@@ -61,7 +72,8 @@ export function settleResult(
   const { node } = claim;
   switch (result.kind) {
     case 'succeeded': {
-      const bounded = boundedOutput(node.nodeId, result.output, LIMITS.maxOutputBytes);
+      const limit = kind.maxOutputBytes ?? LIMITS.maxOutputBytes;
+      const bounded = boundedOutput(node.nodeId, result.output, limit);
       if (bounded.kind === 'failed') return retryOrFail(cx, claim, bounded.error);
       return { kind: 'finish', change: { status: 'SUCCEEDED', output: bounded.output } };
     }
@@ -80,6 +92,13 @@ export function settleResult(
       return { kind: 'await', until: result.until };
     case 'spawn': {
       const [child, ...more] = result.children;
+      if (result.until !== undefined && !Number.isFinite(result.until)) return invalid(claim, result);
+      const until = result.until === undefined ? {} : { until: result.until };
+      if (kind.awaitsCompletion && result.children.every((item) => item.kind === 'item')) {
+        const items = result.children as readonly SpawnedItem[];
+        const maxConcurrency = result.maxConcurrency ?? DEFAULT_MAP_CONCURRENCY;
+        return { kind: 'spawn-items', items, maxConcurrency, ...until };
+      }
       if (!kind.awaitsCompletion || child?.kind !== 'run' || more.length > 0) {
         return unsupported(
           claim,
@@ -87,8 +106,7 @@ export function settleResult(
           ' other than one run from a kind that declares `awaitsCompletion`',
         );
       }
-      if (result.until !== undefined && !Number.isFinite(result.until)) return invalid(claim, result);
-      return { kind: 'spawn-run', child, ...(result.until === undefined ? {} : { until: result.until }) };
+      return { kind: 'spawn-run', child, ...until };
     }
     default:
       return invalid(claim, result);
@@ -130,14 +148,17 @@ function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): At
 }
 
 /**
- * The claim woke a node that waited for an outside completion (it still holds the token's hash)
- * or for its child run (it holds the child's id).
+ * The claim woke a node that waited for an outside completion (it still holds the token's hash),
+ * for its child run (it holds the child's id) or for its items (it holds its round).
  */
 export function wokeFromCompletion(node: {
   readonly completionTokenHash?: string;
   readonly childRunId?: string;
+  readonly mapRound?: number;
 }): boolean {
-  return node.completionTokenHash !== undefined || node.childRunId !== undefined;
+  return (
+    node.completionTokenHash !== undefined || node.childRunId !== undefined || node.mapRound !== undefined
+  );
 }
 
 function typeOf(claim: Claim): string {

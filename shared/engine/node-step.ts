@@ -7,6 +7,8 @@ import { type Claim, evaluate } from './claim.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
 import { evaluateCondition } from './evaluate.ts';
+import { startLanes } from './map-run.ts';
+import { spawnItems } from './map-spawn.ts';
 import type { NodeMessage } from './messages.ts';
 import { runAttempt } from './node-attempt.ts';
 import {
@@ -151,6 +153,8 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
       return awaitCompletion(cx, claim, result.until);
     case 'spawn-run':
       return spawnChild(cx, claim, result.child, result.until);
+    case 'spawn-items':
+      return spawnItems(cx, claim, result.items, result.maxConcurrency, result.until);
     case 'hand-back':
       return handBack(cx, claim);
   }
@@ -203,6 +207,10 @@ async function afterLostClaim(
     const leaseLeft = Date.parse(node.leaseUntil ?? '') - cx.now();
     const afterSeconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(leaseLeft / 1000)));
     return { kind: 'retry' as const, afterSeconds };
+  }
+  if (node.status === 'WAITING' && node.mapRound !== undefined && node.completion === undefined) {
+    // The map's items were seeded and the map made to wait, and then the worker stopped.
+    await startLanes(cx, run, plan, node);
   }
   if ((node.status === 'RETRY_WAIT' || node.status === 'WAITING') && node.wakeAt) {
     await cx.enqueueAt(

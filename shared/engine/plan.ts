@@ -1,4 +1,5 @@
 import type { NodeDefinition, WorkflowDefinition } from '../domain/definition-schema.ts';
+import { parseItemId } from '../domain/map-items.ts';
 import type { Executor } from '../ports/executor.ts';
 import type { Executors } from '../ports/executors.ts';
 
@@ -64,7 +65,16 @@ export function compilePlan(definition: WorkflowDefinition, executors: Executors
     if (!kinds.has(type)) kinds.set(type, executors.has(type) ? executors.get(type) : undefined);
     return kinds.get(type);
   };
-  const node = (id: string) => (Object.hasOwn(definition.nodes, id) ? definition.nodes[id] : undefined);
+  const templates = new Map<string, NodeDefinition | undefined>();
+  const templateOf = (mapId: string) => {
+    if (!templates.has(mapId)) templates.set(mapId, itemTemplate(definition.nodes[mapId]));
+    return templates.get(mapId);
+  };
+  const node = (id: string) => {
+    if (Object.hasOwn(definition.nodes, id)) return definition.nodes[id];
+    const item = parseItemId(id);
+    return item && Object.hasOwn(definition.nodes, item.mapId) ? templateOf(item.mapId) : undefined;
+  };
   const kindOf = (id: string) => {
     const type = node(id)?.type;
     return type === undefined ? undefined : kindOfType(type);
@@ -89,6 +99,31 @@ export function compilePlan(definition: WorkflowDefinition, executors: Executors
     shardCount,
     kindOf,
     routeOf: (nodeId, childId) => routes.get(`${nodeId}\u0000${childId}`),
+  };
+}
+
+/**
+ * The node each item of a map runs (`<map>[<index>]`): the map's `node` template, on the map's
+ * pool and priority unless it names its own; a `{workflow, version}` template is a `workflow`
+ * node whose inputs are the item.
+ */
+function itemTemplate(map: NodeDefinition | undefined): NodeDefinition | undefined {
+  if (map?.type !== 'map') return undefined;
+  const template = map.node as NodeDefinition | { workflow: string; version: string } | undefined;
+  if (template === undefined || typeof template !== 'object') return undefined;
+  const placement = {
+    ...(map.pool === undefined ? {} : { pool: map.pool }),
+    ...(map.priority === undefined ? {} : { priority: map.priority }),
+  };
+  if ('type' in template) return { ...placement, ...template };
+  // `with` is any template (the run-start path takes an object): here the whole item.
+  const inputs = '{% $item %}' as unknown as Record<string, unknown>;
+  return {
+    ...placement,
+    type: 'workflow',
+    workflow: template.workflow,
+    version: template.version,
+    with: inputs,
   };
 }
 

@@ -1,9 +1,12 @@
+import { parseItemId } from '../domain/map-items.ts';
 import type { NodeRecord, Outcome, RunRecord } from '../ports/run-store.ts';
 import type { EngineContext } from './context.ts';
+import { countDone } from './done-count.ts';
 import { edgeOutcome } from './edges.ts';
 import { finishRun } from './finish-run.ts';
+import { releaseItem } from './map-run.ts';
 import type { NodeMessage } from './messages.ts';
-import type { Plan, SinkSlot } from './plan.ts';
+import type { Plan } from './plan.ts';
 
 export { edgeOutcome } from './edges.ts';
 export { finishRun } from './finish-run.ts';
@@ -16,8 +19,10 @@ const ARRIVAL_CONCURRENCY = 32;
  * can redo it after a crash: record a failure on the run, release the children (a message per
  * single-parent child; a conditional arrival per edge into a join, and a message from the
  * arrival that completes it), and count a sink, ending the run when the last sink is counted.
+ * A map item's follow-up is its lane's (`releaseItem`).
  */
 export async function afterTerminal(cx: EngineContext, run: RunRecord, plan: Plan, node: NodeRecord) {
+  if (parseItemId(node.nodeId) !== undefined) return releaseItem(cx, run, plan, node);
   const definition = plan.node(node.nodeId);
   if (node.status === 'FAILED' && !definition?.continueOnError) {
     const error = node.error ?? { code: 'FAILED', message: `node "${node.nodeId}" failed` };
@@ -48,23 +53,7 @@ export async function afterTerminal(cx: EngineContext, run: RunRecord, plan: Pla
   }
   await cx.enqueue(messages, plan);
   const slot = plan.sinkSlot(node.nodeId);
-  if (slot && (await countSink(cx, run, run.epoch, plan, slot))) await finishRun(cx, run.runId, plan);
-}
-
-/**
- * Counts a finished sink in the done-sets of `epoch` (its shard, then the shard in the top set
- * once full). Idempotent. True when every sink of the run is counted.
- */
-async function countSink(
-  cx: EngineContext,
-  run: Pick<RunRecord, 'runId' | 'expiresAt'>,
-  epoch: number,
-  plan: Plan,
-  slot: SinkSlot,
-): Promise<boolean> {
-  const shard = await cx.runs.addDone(run.runId, `${epoch}#${slot.shard}`, slot.member, run.expiresAt);
-  if (shard.size < slot.shardSize) return false;
-  if (plan.shardCount === 1) return true;
-  const top = await cx.runs.addDone(run.runId, `${epoch}#top`, slot.shard, run.expiresAt);
-  return top.size === plan.shardCount;
+  if (slot && (await countDone(cx, run, String(run.epoch), slot, plan.shardCount))) {
+    await finishRun(cx, run.runId, plan);
+  }
 }

@@ -1,4 +1,5 @@
 import { parseDuration } from '../domain/duration.ts';
+import { parseItemId } from '../domain/map-items.ts';
 import { ConflictError, SkeinError } from '../domain/problems.ts';
 import { didYouMean } from '../domain/suggest.ts';
 import type { NodeRecord, Outcome, RunControl, RunRecord, RunStatus } from '../ports/run-store.ts';
@@ -32,6 +33,15 @@ export async function claimRetry(
   }
   const plan = await cx.planFor(run);
   named?.forEach((id, index) => {
+    const item = parseItemId(id);
+    if (item) {
+      throw new SkeinError(
+        'UNKNOWN_NODE',
+        `"${id}" is an item of map "${item.mapId}": retry the map node, which runs again the items that did not succeed`,
+        'unprocessable',
+        `$.nodes[${index}]`,
+      );
+    }
     if (!plan.node(id)) {
       throw new SkeinError(
         'UNKNOWN_NODE',

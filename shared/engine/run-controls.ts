@@ -2,6 +2,7 @@ import { ConflictError } from '../domain/problems.ts';
 import type { NodeRecord, RunControl, RunRecord } from '../ports/run-store.ts';
 import type { EngineContext } from './context.ts';
 import { type ControlProgress, type Pace, sendControl, slicePace } from './control-pace.ts';
+import { withItems } from './map-run.ts';
 import { claimRetry, continueRetry } from './retry-run.ts';
 import { getOwnRun } from './run-view.ts';
 import { finishStop, stopRun } from './stop-run.ts';
@@ -21,7 +22,7 @@ export async function pauseRun(cx: EngineContext, tenant: string, runId: string)
   );
   if (!paused) refuse('pause', (await cx.runs.getRun(runId)) ?? run, 'only a RUNNING run can be paused');
   cx.emit({ type: 'run.paused', runId });
-  await forChildren(cx, paused, await cx.runs.listNodes(runId), pauseRun);
+  await forChildren(cx, paused, await withItems(cx, runId, await cx.runs.listNodes(runId)), pauseRun);
   return paused;
 }
 
@@ -31,7 +32,8 @@ export async function resumeRun(cx: EngineContext, tenant: string, runId: string
   const resumed = await cx.runs.updateRun(runId, ['PAUSED'], { status: 'RUNNING', updatedAt: cx.iso() });
   if (!resumed) refuse('resume', (await cx.runs.getRun(runId)) ?? run, 'only a PAUSED run can be resumed');
   cx.emit({ type: 'run.resumed', runId });
-  const nodes = await cx.runs.listNodes(runId);
+  // A map's items parked while the run was paused are resumed too.
+  const nodes = await withItems(cx, runId, await cx.runs.listNodes(runId));
   const parked = nodes.filter((node) => node.status === 'PARKED' && (node.epoch ?? 0) === resumed.epoch);
   await cx.enqueue(
     parked.map((node) => ({ runId, nodeId: node.nodeId, epoch: resumed.epoch })),

@@ -7,6 +7,7 @@ import {
   heartbeatNode,
 } from './complete-node.ts';
 import { EngineContext, type EngineDeps } from './context.ts';
+import { type ItemPage, type ItemPageOptions, viewItems } from './map-view.ts';
 import { decodeMessage } from './messages.ts';
 import { handleNodeMessage, type StepOptions, type StepResult } from './node-step.ts';
 import { cancelRun, handleControlMessage, pauseRun, resumeRun, retryRun } from './run-controls.ts';
@@ -40,6 +41,11 @@ export class RunEngine {
   /** The run with its progress and nodes: every node with outputs unless `options` page them. */
   getRun(tenant: string, runId: string, options?: RunViewOptions): Promise<RunView> {
     return viewRun(this.cx, tenant, runId, options);
+  }
+
+  /** A page of the items of a map node of the run, in index order. */
+  getItems(tenant: string, runId: string, nodeId: string, options?: ItemPageOptions): Promise<ItemPage> {
+    return viewItems(this.cx, tenant, runId, nodeId, options);
   }
 
   /** The run item only (status, outputs, error): cheap enough to poll. 404 for another tenant's run. */

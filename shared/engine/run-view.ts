@@ -17,6 +17,11 @@ export interface NodeView {
   readonly token?: string;
   /** A `workflow` node: the child run it started (its latest attempt's). */
   readonly childRunId?: string;
+  /**
+   * A `map` node that started its items: how many, and how many lanes run them (at most that many
+   * at once). Each item: GET .../runs/{run}/nodes/{node}/items.
+   */
+  readonly items?: { readonly total: number; readonly lanes: number };
 }
 
 export interface RunProgress {
@@ -158,7 +163,8 @@ function offsetOf(cursor: string, total: number): number {
   return offset;
 }
 
-function nodeView(item: NodeRecord | undefined, stopped: boolean): NodeView {
+/** What the API shows of a node (or a map item): absent is PENDING, or CANCELLED once the run stopped. */
+export function nodeView(item: NodeRecord | undefined, stopped: boolean): NodeView {
   const status: NodeStatus = item?.status ?? (stopped ? 'CANCELLED' : 'PENDING');
   if (!item) return { status, attempts: 0 };
   return {
@@ -172,6 +178,7 @@ function nodeView(item: NodeRecord | undefined, stopped: boolean): NodeView {
     ...(item.wakeAt && (status === 'RETRY_WAIT' || status === 'WAITING') ? { wakeAt: item.wakeAt } : {}),
     ...(item.completionToken && status === 'WAITING' ? { token: item.completionToken } : {}),
     ...(item.childRunId ? { childRunId: item.childRunId } : {}),
+    ...(item.mapTotal === undefined ? {} : { items: { total: item.mapTotal, lanes: item.mapLanes ?? 0 } }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { parseItemId } from '../domain/map-items.ts';
 import type { NodeRecord, RunRecord } from '../ports/run-store.ts';
 import type { EngineContext } from './context.ts';
 import type { ExpressionScope } from './evaluate.ts';
@@ -6,13 +7,16 @@ const GET_NODES_MAX = 100;
 
 /**
  * The expression scope for a run: `$inputs` (read once per run and cached: inputs never change),
- * `$nodes.<id>` for the nodes an expression reads (output, status, error), and `$run`.
+ * `$nodes.<id>` for the nodes an expression reads (output, status, error), and `$run`; for a map
+ * item (`node`), `$item` and `$index`.
  */
 export async function scopeFor(
   cx: EngineContext,
   run: RunRecord,
   nodeIds: readonly string[],
+  node?: NodeRecord,
 ): Promise<ExpressionScope> {
+  const item = node && parseItemId(node.nodeId);
   const [inputs, nodes] = await Promise.all([cx.inputsOf(run.runId), readNodes(cx, run.runId, nodeIds)]);
   const view: Record<string, { output: unknown; status?: string; error?: unknown }> = {};
   for (const node of nodes) {
@@ -28,6 +32,7 @@ export async function scopeFor(
       version: run.version,
       createdAt: run.createdAt,
     },
+    ...(item ? { item: node?.item ?? null, index: item.index } : {}),
   };
 }
 

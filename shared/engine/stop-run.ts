@@ -3,6 +3,7 @@ import { notifyParent } from './child-end.ts';
 import { releaseSlot } from './concurrency.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE } from './context.ts';
 import { type ControlProgress, type Pace, refOf, sendControl, writePaced } from './control-pace.ts';
+import { withItems } from './map-run.ts';
 import type { Plan } from './plan.ts';
 import { endedExpiry } from './retention.ts';
 
@@ -72,7 +73,7 @@ export async function finishStop(cx: EngineContext, run: RunRecord, pace: Pace):
   const status = run.status as 'CANCELLED' | 'TIMED_OUT';
   const plan = await cx.planFor(run);
   const reason = `the run was ${status === 'TIMED_OUT' ? 'timed out' : 'cancelled'}`;
-  let nodes = await cx.runs.listNodes(run.runId);
+  let nodes = await withItems(cx, run.runId, await cx.runs.listNodes(run.runId));
   let done = control.done ?? 0;
   for (let round = 1; ; round += 1) {
     const now = cx.iso();
@@ -89,7 +90,7 @@ export async function finishStop(cx: EngineContext, run: RunRecord, pace: Pace):
     // before the flip may have landed on a node between the listing and its mark, and a node that
     // was RUNNING at the listing may have been parked, handed back or given arrivals since (it is
     // claimable again, so it is marked in another round before the stop closes).
-    const after = await cx.runs.listNodes(run.runId);
+    const after = await withItems(cx, run.runId, await cx.runs.listNodes(run.runId));
     const running = after.some(
       (node) =>
         (node.epoch ?? 0) === control.epoch &&

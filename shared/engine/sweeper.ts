@@ -7,6 +7,7 @@ import { type EngineContext, TERMINAL_NODE } from './context.ts';
 import { sendControl, slicePace } from './control-pace.ts';
 import { edgeOutcome } from './edges.ts';
 import { finishRun } from './finish-run.ts';
+import { recoverItems } from './map-run.ts';
 import type { NodeMessage } from './messages.ts';
 import type { Plan } from './plan.ts';
 import { continueControl } from './run-controls.ts';
@@ -212,6 +213,8 @@ async function sweepRun(cx: EngineContext, run: RunRecord, { quietMs, until, rou
   swept.requeued += lost.resent;
   // A `workflow` node whose child ended while the notification was lost (a crash in between).
   swept.requeued += await recoverChildEnds(cx, run, nodes);
+  // A map's item whose message was lost, or whose lane's end was not counted.
+  swept.requeued += await recoverItems(cx, run, plan, nodes, cx.iso(now - quietMs));
   swept.released = lost.arrivals;
   await finishIfDone(cx, run, plan, nodes);
   return swept;

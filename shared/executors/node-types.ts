@@ -6,8 +6,20 @@
  * build. No imports: the CDK app and every bundle may read it.
  */
 export const NODE_TYPES_RUN = {
-  local: ['ai', 'callback', 'condition', 'http', 'lambda', 'noop', 'script', 'wait', 'workflow'],
-  aws: ['ai', 'callback', 'condition', 'event', 'http', 'lambda', 'noop', 'script', 'wait', 'workflow'],
+  local: ['ai', 'callback', 'condition', 'http', 'lambda', 'map', 'noop', 'script', 'wait', 'workflow'],
+  aws: [
+    'ai',
+    'callback',
+    'condition',
+    'event',
+    'http',
+    'lambda',
+    'map',
+    'noop',
+    'script',
+    'wait',
+    'workflow',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Where a definition is meant to run. */

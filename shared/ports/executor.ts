@@ -66,7 +66,7 @@ export interface ExecutionError {
  * | `failed`                 | retried per its policy (RETRY_WAIT), or FAILED     | every kind                  |
  * | `suspend-until`          | WAITING, holding no worker, until `at`             | `wait`                      |
  * | `suspend-for-completion` | WAITING until an outside completion or `until`     | `callback`                  |
- * | `spawn`                  | runs children, then goes on                        | `workflow` (`map` not yet)  |
+ * | `spawn`                  | runs children, then goes on                        | `workflow`, `map`           |
  *
  * The engine fails a node whose executor returns a variant it does not carry out yet with
  * `NODE_RESULT_UNSUPPORTED`, so a kind written ahead of the engine fails loudly, never hangs.
@@ -117,11 +117,12 @@ export interface SuspendForCompletion {
 }
 
 /**
- * The node runs children and goes on when they end: one per item of a `map` (at most
- * `maxConcurrency` at a time), or a child run of another workflow. The engine carries out one
- * `run` child from a kind that declares `awaitsCompletion` (`workflow`): it starts the child run
- * and the node waits, holding no worker, until the child ends (or `until` passes); then its
- * executor runs again with `ctx.completion`. `map` is not carried out yet.
+ * The node runs children and goes on when they end, holding no worker, for kinds that declare
+ * `awaitsCompletion`: one `run` child (`workflow`: the engine starts a child run), or `item`
+ * children (`map`: the node's template runs once per item, at most `maxConcurrency` at a time).
+ * When the children have ended (or `until` passed) the executor runs again with
+ * `ctx.completion`: the child run's outputs, or, for items, `{ items: ItemResult[] }` in index
+ * order (`engine/map-run.ts`).
  */
 export interface Spawn {
   readonly kind: 'spawn';
@@ -186,6 +187,11 @@ export interface Executor<N = unknown> {
   readonly awaitsCompletion?: boolean;
   /** Sends its success down some edges only (`condition`). @default every edge */
   readonly routing?: Routing<N>;
+  /**
+   * The largest output (JSON bytes) the node may return, when its kind collects more than one
+   * value (`map`). @default LIMITS.maxOutputBytes (256 KB)
+   */
+  readonly maxOutputBytes?: number;
   /** What `inputs` is. @default the node's `with`, evaluated as a template */
   inputsOf?(node: N): InputsSource;
   execute(request: ExecutionRequest<N>): Promise<ExecutionResult>;

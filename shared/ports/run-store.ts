@@ -34,6 +34,8 @@ export { ItemTooLargeError, MAX_ITEM_BYTES, RunStoreError } from './run-store/er
 export type { RunQuery, RunStoreListings } from './run-store/listings.ts';
 export {
   type Completion,
+  type ItemListOptions,
+  type ItemSeed,
   NODE_STATUSES,
   type NodeChange,
   type NodeCondition,
@@ -67,6 +69,7 @@ export const RUN_STORE_WRITES = [
   'updateNode',
   'tryUpdateNode',
   'resetNode',
+  'seedItem',
   'arrive',
   'addDone',
   'addDoneAll',

@@ -65,6 +65,7 @@ describe('npm start', () => {
     expect(body.items.map((w) => w.workflowId)).toEqual([
       'child-greeting',
       'hello',
+      'map-squares',
       'order-pipeline',
       'parent-calls-child',
     ]);
@@ -239,6 +240,30 @@ describe('npm start', () => {
       parent: { nodeId: 'call' },
     });
   });
+
+  it('runs the map example over 1,000 items, 50 at a time, and sums them in order', async () => {
+    // Act
+    const started = await fetch(`${url}/v1/tenants/demo/workflows/map-squares/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: { count: 1000 } }),
+    });
+    const { runId } = (await started.json()) as { runId: string };
+    let run: { status: string; outputs?: unknown; nodes: Record<string, { items?: unknown }> };
+    const deadline = Date.now() + 120_000;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const response = await fetch(`${url}/v1/tenants/demo/runs/${runId}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      run = (await response.json()) as typeof run;
+    } while (!['SUCCEEDED', 'FAILED'].includes(run.status) && Date.now() < deadline);
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.outputs).toEqual({ items: 1000, sum: 333_833_500 });
+    expect(run.nodes.square?.items).toEqual({ total: 1000, lanes: 50 });
+  }, 150_000);
 
   it('lets `skein run --api` run a workflow file on the running server', async () => {
     // Act

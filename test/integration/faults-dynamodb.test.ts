@@ -3,6 +3,7 @@ import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.t
 import { callbackFaultScenarios } from '../faults/callback-faults.scenarios.ts';
 import { controlCrashScenarios } from '../faults/controls-crash.scenarios.ts';
 import { faultScenarios } from '../faults/faults.scenarios.ts';
+import { mapFaultScenarios } from '../faults/map-faults.scenarios.ts';
 import { localTables } from '../setup/dynamo.ts';
 
 async function freshStore() {
@@ -15,6 +16,7 @@ async function freshStore() {
 describe('fault injection on the DynamoDB run store (DynamoDB Local)', { timeout: 60_000 }, () => {
   faultScenarios(freshStore);
   callbackFaultScenarios(freshStore);
+  mapFaultScenarios(freshStore);
 });
 
 describe('run controls killed at each write on the DynamoDB run store (DynamoDB Local)', {

@@ -4,6 +4,7 @@ import { concurrencyScenarios } from './concurrency.scenarios.ts';
 import { controlScenarios } from './controls.scenarios.ts';
 import { epochScenarios } from './epoch.scenarios.ts';
 import { flowScenarios } from './flow.scenarios.ts';
+import { mapScenarios } from './map.scenarios.ts';
 import { nodeScenarios } from './nodes.scenarios.ts';
 import { raceScenarios } from './races.scenarios.ts';
 import { recoveryScenarios } from './recovery.scenarios.ts';
@@ -43,4 +44,5 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   sweeperScenarios(makeHarness);
   callbackScenarios(makeHarness);
   workflowScenarios(makeHarness);
+  mapScenarios(makeHarness);
 }

@@ -74,4 +74,19 @@ describe('validation of the with values written in typed nodes', () => {
     // Assess
     expect(problems).toEqual([]);
   });
+
+  it('reports a map over more items than the limit, and the bad with values of its template, at their paths', () => {
+    // Act
+    const problems = problemsOf({
+      many: { type: 'map', items: Array.from({ length: 10_001 }, (_, i) => i), node: { type: 'noop' } },
+      'get-each': { type: 'map', items: [1], node: { type: 'http', with: { url: 'not a url' } } },
+      fine: { type: 'map', items: '{% $inputs.list %}', node: { type: 'wait', with: { duration: '5m' } } },
+    });
+
+    // Assess
+    expect(problems.map(({ code, path }) => [code, path])).toEqual([
+      ['LIMIT', '$.nodes.many.items'],
+      ['SCHEMA', '$.nodes["get-each"].node.with.url'],
+    ]);
+  });
 });

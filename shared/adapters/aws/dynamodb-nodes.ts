@@ -9,7 +9,10 @@ import {
   GetCommand,
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
+import { ITEM_INDEX_DIGITS, paddedIndex } from '../../domain/map-items.ts';
 import {
+  type ItemListOptions,
+  type ItemSeed,
   type NodeChange,
   type NodeCondition,
   type NodeListOptions,
@@ -22,12 +25,15 @@ import { type ConditionalWrite, conditionalUpdate } from './dynamodb-conditional
 import { Expr } from './dynamodb-expr.ts';
 import {
   arrivalUpdate,
+  itemsPrefix,
   type Key,
+  NODE_SK_PREFIX,
   nodeCondition,
   nodeKey,
   nodeUpdate,
   resetUpdate,
   runKey,
+  seedUpdate,
   toNode,
 } from './dynamodb-run-items.ts';
 import { queryPrefix } from './query-prefix.ts';
@@ -75,21 +81,47 @@ export class DynamoDbNodes implements RunStoreNodes {
   }
 
   async listNodes(runId: string, options: NodeListOptions = {}): Promise<NodeRecord[]> {
-    if (options.consistent !== false) {
-      return (await queryPrefix(this.doc, this.tableName, runKey(runId).pk, 'N#')).map(toNode);
+    return this.listPrefix(runId, NODE_SK_PREFIX, options);
+  }
+
+  async listItems(runId: string, mapId: string, options: ItemListOptions = {}): Promise<NodeRecord[]> {
+    if (options.fromIndex === undefined && options.limit === undefined) {
+      return this.listPrefix(runId, itemsPrefix(mapId), options);
     }
-    const nodes: NodeRecord[] = [];
+    // A page: the keys from `fromIndex` on sort in index order, so one bounded Query reads it.
+    const prefix = itemsPrefix(mapId);
+    const items: NodeRecord[] = [];
     const pages = paginateQuery(
-      { client: this.doc },
+      { client: this.doc, pageSize: Math.min(options.limit ?? 1000, 1000) },
       {
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':prefix': 'N#' },
-        ConsistentRead: false,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': runKey(runId).pk,
+          ':from': `${prefix}${paddedIndex(options.fromIndex ?? 0)}`,
+          ':to': `${prefix}${'9'.repeat(ITEM_INDEX_DIGITS)}`,
+        },
+        ConsistentRead: options.consistent !== false,
       },
     );
-    for await (const page of pages) nodes.push(...(page.Items ?? []).map(toNode));
-    return nodes;
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    for await (const page of pages) {
+      items.push(...(page.Items ?? []).map(toNode));
+      if (items.length >= limit) break;
+    }
+    return items.slice(0, limit);
+  }
+
+  async seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {
+    const x = new Expr();
+    const { update, condition } = seedUpdate(runId, itemId, seed, expiresAt, x);
+    return (await this.write(nodeKey(runId, itemId), x, update, condition)).applied;
+  }
+
+  private async listPrefix(runId: string, prefix: string, options: NodeListOptions) {
+    const pk = runKey(runId).pk;
+    const items = await queryPrefix(this.doc, this.tableName, pk, prefix, options.consistent !== false);
+    return items.map(toNode);
   }
 
   async arrive(

@@ -1,6 +1,8 @@
+import { paddedIndex, parseItemId } from '../../domain/map-items.ts';
 import {
   ACTIVE_RUN_STATUSES,
   type ErrorInfo,
+  type ItemSeed,
   type NodeChange,
   type NodeCondition,
   type NodeRecord,
@@ -9,7 +11,6 @@ import {
   type RunRecord,
   type RunStatus,
 } from '../../ports/run-store.ts';
-
 import { type Expr, updateExpression } from './dynamodb-expr.ts';
 
 export type Item = Record<string, unknown>;
@@ -72,10 +73,16 @@ export const RUN_SK = 'RUN';
 export const NODE_SK_PREFIX = 'N#';
 export const runKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: RUN_SK });
 export const inputsKey = (runId: string): Key => ({ pk: `R#${runId}`, sk: 'IN' });
-export const nodeKey = (runId: string, nodeId: string): Key => ({
-  pk: `R#${runId}`,
-  sk: `${NODE_SK_PREFIX}${nodeId}`,
-});
+/** The prefix of a map item's sort key (`M#<map id>#<index, zero-padded>`): not a node listing's. */
+export const ITEM_SK_PREFIX = 'M#';
+export const itemsPrefix = (mapId: string) => `${ITEM_SK_PREFIX}${mapId}#`;
+export const nodeKey = (runId: string, nodeId: string): Key => {
+  const item = parseItemId(nodeId);
+  return {
+    pk: `R#${runId}`,
+    sk: item ? `${itemsPrefix(item.mapId)}${paddedIndex(item.index)}` : `${NODE_SK_PREFIX}${nodeId}`,
+  };
+};
 /** Which kind of item a sort key names: the run item, a node item, or another (inputs, done-sets, ...). */
 export const itemKindOf = (sk: string | undefined): 'run' | 'node' | undefined =>
   sk === RUN_SK ? 'run' : sk?.startsWith(NODE_SK_PREFIX) ? 'node' : undefined;
@@ -95,11 +102,11 @@ export const statusPk = (tenant: string, status: RunStatus) => `T#${tenant}#S#${
 
 /** Attributes of a run item that are not RunRecord fields. */
 const RUN_ONLY = ['pk', 'sk', 'gsi1pk', 'gsi2pk', 'gsi3pk', 'activePk', 'outputsJson'];
-const NODE_ONLY = ['pk', 'sk', 'outputJson', 'completionJson'];
+const NODE_ONLY = ['pk', 'sk', 'outputJson', 'completionJson', 'itemJson'];
 const NODE_SETS = ['arrived', 'failedParents', 'skippedParents'] as const;
 /** Optional node fields that `resetNode` clears. */
 const NODE_OPTIONAL =
-  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks completionTokenHash completionToken completionWindowMs completionJson childRunId spawnKey'.split(
+  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks completionTokenHash completionToken completionWindowMs completionJson childRunId spawnKey mapRound mapTotal mapLanes'.split(
     ' ',
   );
 
@@ -139,6 +146,7 @@ export function toNode(item: Item): NodeRecord {
   const node = omit(item, NODE_ONLY);
   if (item.outputJson !== undefined) node.output = JSON.parse(item.outputJson as string);
   if (item.completionJson !== undefined) node.completion = JSON.parse(item.completionJson as string);
+  if (item.itemJson !== undefined) node.item = JSON.parse(item.itemJson as string);
   // DynamoDB has no empty sets: an absent set is an empty one. Sets are unordered; sort them.
   for (const name of NODE_SETS) node[name] = [...((item[name] as Set<string> | undefined) ?? [])].sort();
   return node as unknown as NodeRecord;
@@ -279,6 +287,27 @@ export function resetUpdate(
     `(attribute_not_exists(${status}) OR ${status} <> ${x.v('RUNNING')}) AND ` +
     `(attribute_not_exists(${epochName}) OR ${epochName} < ${x.v(epoch)})`;
   return { update: updateExpression({ set, add: [`${x.n('fence')} ${x.v(1)}`], remove }), condition };
+}
+
+/**
+ * `seedItem`: the seed, `attempt` 0, `fence` bumped, every other field cleared, unless the item
+ * was seeded by this round or a later one.
+ */
+export function seedUpdate(runId: string, itemId: string, seed: ItemSeed, expiresAt: number, x: Expr) {
+  const set = [`${x.n('runId')} = ${x.v(runId)}`, `${x.n('nodeId')} = ${x.v(itemId)}`];
+  set.push(`${x.n('itemJson')} = ${x.v(JSON.stringify(seed.item) ?? 'null')}`);
+  for (const field of ['itemHash', 'lane', 'lanes', 'seededBy', 'epoch'] as const) {
+    set.push(`${x.n(field)} = ${x.v(seed[field])}`);
+  }
+  set.push(`${x.n('attempt')} = ${x.v(0)}`, `${x.n('expiresAt')} = ${x.v(expiresAt)}`);
+  const remove = [...NODE_OPTIONAL, ...NODE_SETS].map((name) => x.n(name));
+  if (seed.next === undefined) remove.push(x.n('next'));
+  else set.push(`${x.n('next')} = ${x.v(seed.next)}`);
+  const seededBy = x.n('seededBy');
+  return {
+    update: updateExpression({ set, add: [`${x.n('fence')} ${x.v(1)}`], remove }),
+    condition: `attribute_not_exists(${seededBy}) OR ${seededBy} < ${x.v(seed.seededBy)}`,
+  };
 }
 
 /**

@@ -33,6 +33,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest } from '../../ports/page.ts';
 import type {
   ErrorInfo,
+  ItemListOptions,
+  ItemSeed,
   NodeChange,
   NodeCondition,
   NodeListOptions,
@@ -143,6 +145,14 @@ export class DynamoDbRunStore implements RunStore {
 
   listNodes(runId: string, options?: NodeListOptions): Promise<NodeRecord[]> {
     return this.nodes.listNodes(runId, options);
+  }
+
+  listItems(runId: string, mapId: string, options?: ItemListOptions): Promise<NodeRecord[]> {
+    return this.nodes.listItems(runId, mapId, options);
+  }
+
+  seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {
+    return this.nodes.seedItem(runId, itemId, seed, expiresAt);
   }
 
   arrive(

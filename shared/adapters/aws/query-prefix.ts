@@ -4,7 +4,7 @@ type Item = Record<string, unknown>;
 
 /**
  * Every item of partition `pk` whose sort key starts with `prefix`, all pages, strongly
- * consistent (the SDK's paginator follows `LastEvaluatedKey`).
+ * consistent unless `consistent` is false (the SDK's paginator follows `LastEvaluatedKey`).
  * @example await queryPrefix(doc, 'skein-runs', 'R#01J...', 'N#')
  */
 export async function queryPrefix(
@@ -12,6 +12,7 @@ export async function queryPrefix(
   tableName: string,
   pk: string,
   prefix: string,
+  consistent = true,
 ): Promise<Item[]> {
   const items: Item[] = [];
   const pages = paginateQuery(
@@ -20,7 +21,7 @@ export async function queryPrefix(
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-      ConsistentRead: true,
+      ConsistentRead: consistent,
     },
   );
   for await (const page of pages) items.push(...(page.Items ?? []));

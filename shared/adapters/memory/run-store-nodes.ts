@@ -1,4 +1,7 @@
+import { parseItemId } from '../../domain/map-items.ts';
 import type {
+  ItemListOptions,
+  ItemSeed,
   NodeChange,
   NodeCondition,
   NodeListOptions,
@@ -27,7 +30,35 @@ export class MemoryNodes implements RunStoreNodes {
 
   /** Always consistent: `options.consistent: false` allows staleness, it does not require it. */
   async listNodes(runId: string, _options?: NodeListOptions): Promise<NodeRecord[]> {
-    return [...(this.nodes.get(runId)?.values() ?? [])].map(clone);
+    return [...(this.nodes.get(runId)?.values() ?? [])]
+      .filter((node) => parseItemId(node.nodeId) === undefined)
+      .map(clone);
+  }
+
+  async listItems(runId: string, mapId: string, options: ItemListOptions = {}): Promise<NodeRecord[]> {
+    const from = options.fromIndex ?? 0;
+    const items: [number, NodeRecord][] = [];
+    for (const node of this.nodes.get(runId)?.values() ?? []) {
+      const item = parseItemId(node.nodeId);
+      if (item?.mapId === mapId && item.index >= from) items.push([item.index, node]);
+    }
+    const sorted = items.sort(([a], [b]) => a - b).map(([, node]) => clone(node));
+    return options.limit === undefined ? sorted : sorted.slice(0, options.limit);
+  }
+
+  async seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {
+    const current = this.nodes.get(runId)?.get(itemId);
+    if (current?.seededBy !== undefined && current.seededBy >= seed.seededBy) return false;
+    const { next, ...rest } = seed;
+    const seeded: NodeRecord = {
+      ...blankNode(runId, itemId, expiresAt),
+      ...clone(rest),
+      ...(next === undefined ? {} : { next }),
+      fence: (current?.fence ?? 0) + 1,
+    };
+    assertItemSize(seeded, `item ${itemId} of run ${runId}`);
+    this.setNode(seeded);
+    return true;
   }
 
   async arrive(

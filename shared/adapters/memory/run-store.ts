@@ -1,6 +1,8 @@
 import type { Page, PageRequest } from '../../ports/page.ts';
 import type {
   ErrorInfo,
+  ItemListOptions,
+  ItemSeed,
   NodeChange,
   NodeCondition,
   NodeListOptions,
@@ -109,6 +111,16 @@ export class MemoryRunStore implements RunStore {
   listNodes(runId: string, options?: NodeListOptions): Promise<NodeRecord[]> {
     this.count('listNodes');
     return this.nodes.listNodes(runId, options);
+  }
+
+  listItems(runId: string, mapId: string, options?: ItemListOptions): Promise<NodeRecord[]> {
+    this.count('listItems');
+    return this.nodes.listItems(runId, mapId, options);
+  }
+
+  seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {
+    this.count('seedItem');
+    return this.nodes.seedItem(runId, itemId, seed, expiresAt);
   }
 
   arrive(

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { NODE_ID } from '../../domain/definition-schema.ts';
+import { parseItemId } from '../../domain/map-items.ts';
 import { SkeinError } from '../../domain/problems.ts';
 import { type CompletionRequest, invalidToken } from '../../engine/complete-node.ts';
 import type { RunEngine } from '../../engine/run-engine.ts';
@@ -51,7 +52,7 @@ export function callbackRoutes(
  */
 async function nodeIdOf(c: Context<ApiEnv>, engine: RunEngine, runId: string): Promise<string> {
   const nodeId = c.req.param('node') ?? '';
-  if (NODE_ID.test(nodeId)) return nodeId;
+  if (NODE_ID.test(nodeId) || parseItemId(nodeId) !== undefined) return nodeId;
   await engine.getRunRecord(c.get('tenant'), runId);
   throw invalidToken(nodeId.slice(0, 80), runId);
 }

@@ -10,6 +10,7 @@ import { errorBody } from '../errors.ts';
 import { parseQuery } from '../query.ts';
 import {
   DEFAULT_NODE_PAGE,
+  itemPageQuerySchema,
   retryBodySchema,
   runListQuerySchema,
   runViewQuerySchema,
@@ -87,6 +88,13 @@ export function runRoutes(deps: RunRouteDeps) {
       ...(cursor && { cursor }),
     };
     return c.json(await engineOf().getRun(c.get('tenant'), runId, options));
+  });
+
+  app.get('/runs/:run/nodes/:node/items', async (c) => {
+    const runId = runIdOf(c);
+    const { limit, cursor } = parseQuery(itemPageQuerySchema, c.req.query());
+    const options = { ...(limit && { limit }), ...(cursor && { cursor }) };
+    return c.json(await engineOf().getItems(c.get('tenant'), runId, c.req.param('node') ?? '', options));
   });
 
   app.post('/runs/:run/:action{pause|resume|cancel}', async (c) => {

@@ -77,7 +77,35 @@ export interface NodeRecord {
    * of that start, so a takeover after a crash finds the same child instead of starting another.
    */
   readonly spawnKey?: string;
+  /**
+   * A `map` node waiting for its items: the fence of the claim that seeded them (items seeded by an
+   * older claim are not its own), how many items the list has, and how many lanes run them.
+   */
+  readonly mapRound?: number;
+  readonly mapTotal?: number;
+  readonly mapLanes?: number;
+  /** A map item (`<map>[<index>]`): its value (`$item`) and that value's hash. */
+  readonly item?: unknown;
+  readonly itemHash?: string;
+  /** A map item: its lane (items of a lane run one after the other), and the lanes of its round. */
+  readonly lane?: number;
+  readonly lanes?: number;
+  /** A map item: the index of the item its lane runs after it; absent for the lane's last. */
+  readonly next?: number;
+  /** A map item: the `mapRound` of the claim that seeded it (a later seeding replaces it). */
+  readonly seededBy?: number;
   readonly expiresAt: number;
+}
+
+/** What `seedItem` writes on a map item: everything else of the item is cleared. */
+export interface ItemSeed {
+  readonly item: unknown;
+  readonly itemHash: string;
+  readonly lane: number;
+  readonly lanes: number;
+  readonly next?: number;
+  readonly seededBy: number;
+  readonly epoch: number;
 }
 
 /** What an outside completion gives a node waiting for it. */
@@ -126,6 +154,9 @@ export interface NodeChange {
       | 'completion'
       | 'childRunId'
       | 'spawnKey'
+      | 'mapRound'
+      | 'mapTotal'
+      | 'mapLanes'
       | 'expiresAt'
     >
   >;
@@ -147,7 +178,16 @@ export interface NodeChange {
     | 'completion'
     | 'childRunId'
     | 'spawnKey'
+    | 'mapRound'
   )[];
+}
+
+/** A page of a map's items: from index `fromIndex` on, at most `limit` of them. */
+export interface ItemListOptions extends NodeListOptions {
+  /** @default 0 */
+  readonly fromIndex?: number;
+  /** @default every item */
+  readonly limit?: number;
 }
 
 export interface NodeListOptions {
@@ -164,8 +204,23 @@ export interface RunStoreNodes {
   getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined>;
   /** The node items that exist among `nodeIds` (at most 100), in no particular order. */
   getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]>;
-  /** Every node item of the run. O(run): for reads and run controls, never per node. */
+  /**
+   * Every node item of the run, without the items of its maps. O(run): for reads and run
+   * controls, never per node.
+   */
   listNodes(runId: string, options?: NodeListOptions): Promise<NodeRecord[]>;
+  /**
+   * The items of map `mapId` (`<mapId>[<index>]`), in index order (a page of them with
+   * `options`). O(items): read when a map starts or ends, and by run controls; the API reads pages.
+   */
+  listItems(runId: string, mapId: string, options?: ItemListOptions): Promise<NodeRecord[]>;
+  /**
+   * Seeds map item `itemId` for a round of its map: writes `seed`, sets `attempt` to 0, bumps
+   * `fence` and clears every other field (status, output, error, ...), unless the item was seeded
+   * by this round or a later one (`seededBy >= seed.seededBy`): a worker that lost the map to a
+   * takeover cannot reset an item the new round already runs. Returns whether it wrote.
+   */
+  seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean>;
   /**
    * Records that `parentId` finished with `outcome`, creating the node item if needed, unless
    * that parent had already arrived or the node is of another epoch than `epoch` (default 0; an

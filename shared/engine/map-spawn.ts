@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../domain/canonical-json.ts';
+import { itemIdOf, parseItemId } from '../domain/map-items.ts';
+import type { NodeRecord } from '../ports/run-store.ts';
+import type { Claim } from './claim.ts';
+import type { EngineContext } from './context.ts';
+import { startLanes } from './map-run.ts';
+import { DONE, type StepResult } from './node-finish.ts';
+import type { SpawnedItem } from './node-result.ts';
+
+/** Items seeded at once while a map starts (each one conditional UpdateItem). */
+const SEED_CONCURRENCY = 32;
+
+/**
+ * Starts a round of a `map` node's items, holding no worker while they run. The items run in
+ * `lanes` = min(`maxConcurrency`, items to run) lanes: the item at position p of the round runs
+ * after the one at p - lanes ends, so at most `lanes` items ever run at once, however often a
+ * message is delivered (each item's claim is conditional). Every item is a node item of its own
+ * (`<map>[<index>]`), seeded first with its value, its lane and the index that follows it in its
+ * lane: releasing an item costs one message and no read, and no item or message grows with the
+ * list. An item that succeeded with the same value in an earlier round (a retry of the map, or of
+ * the run) is kept, not run again. The seeding is fenced by the map's own claim (`mapRound`), so a
+ * worker that lost the map to a takeover cannot reset an item the new round runs. Then the map is
+ * WAITING, and the first item of each lane is sent; the lane's last item counts the lane in a
+ * done-set, and the count that completes it wakes the map.
+ */
+export async function spawnItems(
+  cx: EngineContext,
+  claim: Claim,
+  items: readonly SpawnedItem[],
+  maxConcurrency: number,
+  until: number | undefined,
+): Promise<StepResult> {
+  const { run, plan, node, message } = claim;
+  const round = node.fence;
+  const earlier = new Map<number, NodeRecord>();
+  for (const item of await cx.runs.listItems(run.runId, node.nodeId)) {
+    const index = parseItemId(item.nodeId)?.index;
+    if (index !== undefined) earlier.set(index, item);
+  }
+  const toRun = items
+    .map((item) => ({ ...item, hash: hashItem(item.item) }))
+    .filter(({ index, hash }) => {
+      const before = earlier.get(index);
+      return !(before?.status === 'SUCCEEDED' && before.itemHash === hash);
+    });
+  const lanes = Math.min(Math.max(1, maxConcurrency), toRun.length);
+  const seeds = toRun.map((item, position) => () => {
+    const next = toRun[position + lanes]?.index;
+    return cx.runs.seedItem(
+      run.runId,
+      itemIdOf(node.nodeId, item.index),
+      {
+        item: item.item,
+        itemHash: item.hash,
+        lane: position % lanes,
+        lanes,
+        ...(next === undefined ? {} : { next }),
+        seededBy: round,
+        epoch: run.epoch,
+      },
+      run.expiresAt,
+    );
+  });
+  await inBatches(seeds, SEED_CONCURRENCY);
+  const waiting = await cx.runs.updateNode(
+    run.runId,
+    node.nodeId,
+    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
+    {
+      set: {
+        status: 'WAITING',
+        token: message.token,
+        mapRound: round,
+        mapTotal: items.length,
+        mapLanes: lanes,
+        ...(until === undefined ? {} : { wakeAt: cx.iso(until) }),
+      },
+      remove: ['leaseUntil', 'completion', 'error', ...(until === undefined ? (['wakeAt'] as const) : [])],
+    },
+    run.expiresAt,
+  );
+  if (!waiting) return DONE; // the lease was taken over: the new claim seeds its own round
+  if (until !== undefined) {
+    const wake = { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch };
+    await cx.enqueueAt(wake, until, plan);
+  }
+  cx.emit({ type: 'node.waiting', runId: run.runId, nodeId: node.nodeId, attempt: node.attempt });
+  await startLanes(cx, run, plan, waiting);
+  return DONE;
+}
+
+/** A stable hash of an item's value: an item is kept across rounds only with the same value. */
+function hashItem(value: unknown): string {
+  return createHash('sha256')
+    .update(canonicalJson(value ?? null))
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+async function inBatches(tasks: readonly (() => Promise<unknown>)[], size: number): Promise<void> {
+  for (let start = 0; start < tasks.length; start += size) {
+    await Promise.all(tasks.slice(start, start + size).map((task) => task()));
+  }
+}
