@@ -21,6 +21,8 @@ import type { Page, PageRequest } from '../ports/page.ts';
 import type { PayloadStore } from '../ports/payload-store.ts';
 import type {
   ErrorInfo,
+  ItemListOptions,
+  ItemSeed,
   NodeChange,
   NodeCondition,
   NodeListOptions,
@@ -148,6 +150,15 @@ export class OffloadingRunStore implements RunStore {
 
   async listNodes(runId: string, options?: NodeListOptions): Promise<NodeRecord[]> {
     return this.resolveNodes(await this.inner.listNodes(runId, options));
+  }
+
+  async listItems(runId: string, mapId: string, options?: ItemListOptions): Promise<NodeRecord[]> {
+    return this.resolveNodes(await this.inner.listItems(runId, mapId, options));
+  }
+
+  /** A map item's seed (`$item`) stays in its item: one value of a list that was at most 256 KB. */
+  seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {
+    return this.inner.seedItem(runId, itemId, seed, expiresAt);
   }
 
   async arrive(
