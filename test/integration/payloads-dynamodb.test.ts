@@ -16,7 +16,7 @@ import { publishDefinition } from '../../shared/engine/publish-definition.ts';
 import { FakeClock, systemClock } from '../../shared/ports/clock.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
 import { type HarnessOptions, TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
-import { payloadScenarios } from '../scenarios/payloads.scenarios.ts';
+import { offloadedPayloadScenarios, payloadScenarios } from '../scenarios/payloads.scenarios.ts';
 import { ProbeExecutor, probeRegistry } from '../scenarios/scenario-kit.ts';
 import { localTables } from '../setup/dynamo.ts';
 
@@ -64,6 +64,7 @@ const itemBytes = (item: Record<string, unknown>) =>
 
 describe('large payloads on DynamoDB Local + fauxqs S3', () => {
   payloadScenarios(async (options) => (await offloadingHarness(options)).harness);
+  offloadedPayloadScenarios(async (options) => (await offloadingHarness(options)).harness);
 
   it('keeps only a reference in the node item of a 200 KB output, the object in S3 under tenant and run', async () => {
     // Prepare

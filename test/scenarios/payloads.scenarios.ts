@@ -111,3 +111,36 @@ export function payloadScenarios(makeHarness: MakeHarness) {
     });
   });
 }
+
+/**
+ * What only a store that offloads can do: keep a value over DynamoDB's 400 KB item limit, as a
+ * `map` node collecting many outputs makes (up to `LIMITS.maxMapOutputBytes`).
+ */
+export function offloadedPayloadScenarios(makeHarness: MakeHarness) {
+  describe('values over the item limit', () => {
+    it('keeps a 600 KB map output and hands it to a later node', async () => {
+      // Prepare
+      const harness = await makeHarness();
+      await harness.publish({
+        id: 'wide-map',
+        nodes: {
+          big: {
+            type: 'map',
+            items: '{% [1..300] %}',
+            maxConcurrency: 20,
+            node: { type: 'script', language: 'js', code: 'return "m".repeat(2048)' },
+          },
+          read: { type: 'noop', needs: ['big'], with: { count: '{% $count($nodes.big.output) %}' } },
+        },
+      });
+
+      // Act
+      const run = await harness.run('wide-map');
+
+      // Assess
+      expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
+      expect(Buffer.byteLength(JSON.stringify(run.nodes.big?.output))).toBeGreaterThan(600 * KB);
+      expect(run.nodes.read?.output).toEqual({ count: 300 });
+    });
+  });
+}
