@@ -5,12 +5,15 @@ import { localAiModels } from '../shared/adapters/local-ai.ts';
 import { LocalFunctions, parseLocalFunctions } from '../shared/adapters/local-functions.ts';
 import { LocalSecrets } from '../shared/adapters/local-secrets.ts';
 import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-store.ts';
+import { MemoryPayloadStore } from '../shared/adapters/memory/payload-store.ts';
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
+import { OffloadingRunStore } from '../shared/adapters/offloading-run-store.ts';
 import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
 import { LOCAL_TABLES } from '../shared/config.ts';
 import { localAiFrom, localFunctionsFrom } from '../shared/config-executors.ts';
+import { payloadThresholdFrom } from '../shared/config-payloads.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { deliverMessage } from '../shared/engine/delivery.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
@@ -42,12 +45,20 @@ export interface InProcessRuntime {
   stop(): Promise<void>;
 }
 
-/** Memory adapters and a `MemoryQueue` on the real clock: only the sandbox's threads to stop. */
+/**
+ * Memory adapters and a `MemoryQueue` on the real clock: only the sandbox's threads to stop.
+ * Values over `SKEIN_PAYLOAD_THRESHOLD_BYTES` go to a memory payload store, as they go to S3 on
+ * AWS, so a value too large for a run item (over 400 KB) is stored here as it is there.
+ */
 export function memoryRuntime(): InProcessRuntime {
   const queue = new MemoryQueue({ clock: systemClock });
   const sandbox = new SandboxPool();
   return {
-    runs: new MemoryRunStore(),
+    runs: new OffloadingRunStore({
+      runs: new MemoryRunStore(),
+      payloads: new MemoryPayloadStore(),
+      thresholdBytes: payloadThresholdFrom(),
+    }),
     definitions: new MemoryDefinitionStore(),
     queue,
     sandbox,
@@ -68,32 +79,44 @@ export function memoryRuntime(): InProcessRuntime {
  */
 export async function localRuntime(): Promise<InProcessRuntime> {
   // Loaded here so that memory runs do not pay for the AWS SDK.
-  const [{ startDynamoDbLocal, dynamoClients }, { sqsClient, startFauxqs }, { createFairReadyQueue }, aws] =
-    await Promise.all([
-      import('../functions/local/dynamodb-local.ts'),
-      import('../functions/local/fauxqs.ts'),
-      import('../functions/local/fair-ready-queue.ts'),
-      importAwsAdapters(),
-    ]);
+  const [
+    { startDynamoDbLocal, dynamoClients },
+    { sqsClient, s3Client, createBucket, startFauxqs },
+    { createFairReadyQueue },
+    aws,
+  ] = await Promise.all([
+    import('../functions/local/dynamodb-local.ts'),
+    import('../functions/local/fauxqs.ts'),
+    import('../functions/local/fair-ready-queue.ts'),
+    importAwsAdapters(),
+  ]);
   const { servicePort, STORE, QUEUE } = await import('../functions/local/http-policy.ts');
   const names = LOCAL_TABLES;
   const [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqs()]);
   const { client, doc } = dynamoClients(dynamo.endpoint);
   let sqs: SQSClient | undefined;
+  const s3 = s3Client(fauxqs.endpoint);
   const sandbox = new SandboxPool();
   const stop = async () => {
     client.destroy();
     sqs?.destroy();
+    s3.destroy();
     await Promise.all([dynamo.stop(), fauxqs.stop(), sandbox.close()]);
   };
   try {
     sqs = sqsClient(fauxqs.endpoint);
-    const [ready] = await Promise.all([
+    const [ready, bucket] = await Promise.all([
       createFairReadyQueue({ client: sqs }),
+      createBucket(s3),
       aws.createTables(client, names),
     ]);
     return {
-      runs: new aws.DynamoDbRunStore({ client: doc, tableName: names.runs }),
+      // As `npm start`: values over the threshold in fauxqs's S3, the items holding references.
+      runs: new aws.OffloadingRunStore({
+        runs: new aws.DynamoDbRunStore({ client: doc, tableName: names.runs }),
+        payloads: new aws.S3PayloadStore({ client: s3, bucket }),
+        thresholdBytes: payloadThresholdFrom(),
+      }),
       definitions: new aws.DynamoDbDefinitionStore({ client: doc, tableName: names.definitions }),
       queue: ready.queue,
       sandbox,
@@ -109,12 +132,14 @@ export async function localRuntime(): Promise<InProcessRuntime> {
 }
 
 async function importAwsAdapters() {
-  const [{ DynamoDbDefinitionStore }, { DynamoDbRunStore }, { createTables }] = await Promise.all([
-    import('../shared/adapters/aws/dynamodb-definition-store.ts'),
-    import('../shared/adapters/aws/dynamodb-run-store.ts'),
-    import('../shared/adapters/aws/tables.ts'),
-  ]);
-  return { DynamoDbDefinitionStore, DynamoDbRunStore, createTables };
+  const [{ DynamoDbDefinitionStore }, { DynamoDbRunStore }, { createTables }, { S3PayloadStore }] =
+    await Promise.all([
+      import('../shared/adapters/aws/dynamodb-definition-store.ts'),
+      import('../shared/adapters/aws/dynamodb-run-store.ts'),
+      import('../shared/adapters/aws/tables.ts'),
+      import('../shared/adapters/aws/s3-payload-store.ts'),
+    ]);
+  return { DynamoDbDefinitionStore, DynamoDbRunStore, createTables, S3PayloadStore, OffloadingRunStore };
 }
 
 /** What http nodes of an in-process run may call. */

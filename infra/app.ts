@@ -9,7 +9,8 @@
  * (the tenant quota: active runs per tenant at most; none by default), `nodeEvents` (`failures`
  * by default, `all` or `none`: which node events the monitor publishes), `lambdaAllow`
  * (comma-separated function names or ARNs `lambda` nodes may invoke; none by default), `aiModels`
- * (comma-separated Bedrock model ids `ai` nodes may use, the first the default; none: ai is off).
+ * (comma-separated Bedrock model ids `ai` nodes may use, the first the default; none: ai is off),
+ * `payloadThresholdBytes` (values whose JSON text is longer go to the payload bucket; 65536).
  *
  * cdk-nag's AWS Solutions pack runs as a policy validation plugin on every synth; a finding
  * fails the synth unless it is fixed or acknowledged with `Validations.of(construct).acknowledge`
@@ -17,7 +18,9 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ENV } from '../shared/config.ts';
 import { commaList } from '../shared/config-executors.ts';
+import { payloadThresholdFrom } from '../shared/config-payloads.ts';
 import { formatHttpAllowEntry, parseHttpAllow } from '../shared/executors/http-allow.ts';
 import { type NodeEventLevel, nodeEventLevelOf } from '../shared/monitor/events.ts';
 import { poolsFrom } from './constructs/pools.ts';
@@ -42,6 +45,8 @@ const tenantMaxActiveRuns =
         return raw === undefined ? undefined : Number(raw);
       })();
 
+const payloadThresholdBytes = payloadThresholdOf(app.node.tryGetContext('payloadThresholdBytes'));
+
 new SkeinStack(app, `Skein-${stage}`, {
   stage,
   tags: { project: 'skein', stage },
@@ -53,6 +58,7 @@ new SkeinStack(app, `Skein-${stage}`, {
   ...(aiModels.length > 0 && { aiModels }),
   ...(tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns }),
   ...(nodeEvents !== undefined && { nodeEvents }),
+  ...(payloadThresholdBytes !== undefined && { payloadThresholdBytes }),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -72,6 +78,16 @@ function nodeEventsFrom(raw: string | undefined): NodeEventLevel | undefined {
     return raw === undefined ? undefined : nodeEventLevelOf(raw);
   } catch (error) {
     throw new Error(`context "nodeEvents": ${(error as Error).message}`);
+  }
+}
+
+/** `-c payloadThresholdBytes=16384`, checked as the functions check `SKEIN_PAYLOAD_THRESHOLD_BYTES`. */
+function payloadThresholdOf(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  try {
+    return payloadThresholdFrom({ [ENV.payloadThresholdBytes]: String(raw) });
+  } catch (error) {
+    throw new Error(`context "payloadThresholdBytes": ${(error as Error).message}`);
   }
 }
 

@@ -78,6 +78,11 @@ export interface SkeinStackProps extends StackProps {
    * @default 'failures'
    */
   readonly nodeEvents?: NodeEventLevel;
+  /**
+   * Values whose JSON text is longer go to the payload bucket (`-c payloadThresholdBytes=16384`).
+   * @default 65536
+   */
+  readonly payloadThresholdBytes?: number;
 }
 
 /**
@@ -102,6 +107,10 @@ export class SkeinStack extends Stack {
       stage,
       definitionsTable: this.store.definitionsTable,
       runsTable: this.store.runsTable,
+      payloadBucket: this.store.payloadBucket,
+      ...(props.payloadThresholdBytes !== undefined && {
+        payloadThresholdBytes: props.payloadThresholdBytes,
+      }),
       ...(props.pools !== undefined && { pools: props.pools }),
       ...(props.httpAllow !== undefined && { httpAllow: props.httpAllow }),
       ...(props.lambdaAllow !== undefined && { lambdaAllow: props.lambdaAllow }),
@@ -177,6 +186,11 @@ export class SkeinStack extends Stack {
       this.store.controlTable.tableName,
     );
     output('RunsTableName', 'DynamoDB table of run state', this.store.runsTable.tableName);
+    output(
+      'PayloadBucketName',
+      'S3 bucket of large payloads (node outputs, run inputs and outputs over the threshold)',
+      this.store.payloadBucket.bucketName,
+    );
     output(
       'TimerScheduleGroupName',
       'EventBridge Scheduler group of the timer (one-time schedules for delays over 15 minutes)',

@@ -68,6 +68,14 @@ export const ENV = {
    * (CDK context `tenantMaxActiveRuns`), `npm start` and `skein run` read it. @default none
    */
   tenantMaxActiveRuns: 'SKEIN_TENANT_MAX_ACTIVE_RUNS',
+  /** The S3 bucket of large payloads (node outputs, run inputs and outputs over the threshold). */
+  payloadBucket: 'SKEIN_PAYLOAD_BUCKET',
+  /**
+   * Values whose JSON text is longer than this many bytes are kept in the payload bucket, the run
+   * item holding a reference (CDK context `payloadThresholdBytes`; `npm start`, `skein run`; read
+   * by `config-payloads.ts`). @default 65536
+   */
+  payloadThresholdBytes: 'SKEIN_PAYLOAD_THRESHOLD_BYTES',
 } as const;
 
 /** Every deployment has this pool; nodes without `pool` run on it. */
@@ -102,6 +110,8 @@ export const LOCAL_TABLES = {
  * | sweeper    | stage, definitions + runs tables, pool queues + URL prefix                         |
  * | trigger    | stage, definitions + runs tables, pool queues + URL prefix                         |
  * | monitor    | stage, events topic ARN, runs table (read: tenant and workflow of node events)     |
+ *
+ * Every engine-facing function (api, worker, sweeper, trigger) also needs the payload bucket.
  */
 export interface AwsConfig {
   /** `SKEIN_STAGE`: the deployment's stage, a log key and the metrics' dimension. */
@@ -128,6 +138,8 @@ export interface AwsConfig {
   readonly httpAllow: readonly string[];
   /** `SKEIN_TENANT_MAX_ACTIVE_RUNS`: the tenant quota, none when unset. */
   readonly tenantMaxActiveRuns: number | undefined;
+  /** `SKEIN_PAYLOAD_BUCKET`: where values over the threshold are kept. */
+  readonly payloadBucket: string;
 }
 
 /**
@@ -189,6 +201,9 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     },
     get tenantMaxActiveRuns() {
       return tenantQuotaFrom(env);
+    },
+    get payloadBucket() {
+      return required(env, ENV.payloadBucket);
     },
   };
 }

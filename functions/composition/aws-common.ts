@@ -12,6 +12,10 @@
  * | sweeper    | `aws-engine.ts`                     | DEFINITIONS, RUNS, POOL_QUEUES, QUEUE_URL_PREFIX                |
  * | trigger    | `aws-engine.ts`                     | DEFINITIONS, RUNS, POOL_QUEUES, QUEUE_URL_PREFIX                |
  * | monitor    | `aws-monitor.ts`                    | EVENTS_TOPIC_ARN, RUNS table (read)                            |
+ *
+ * The engine's functions (api, worker, sweeper, trigger) also get PAYLOAD_BUCKET (and, with CDK
+ * context `payloadThresholdBytes`, PAYLOAD_THRESHOLD_BYTES): values over the threshold live there.
+ * The monitor reads only the run's tenant, workflow and version, never a payload.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';

@@ -10,14 +10,19 @@
  * `sandbox` starts its hosts only when an expression or a script first runs: in the worker and the
  * sweeper, whose bundles carry the host entries.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbDefinitionStore } from '../../shared/adapters/aws/dynamodb-definition-store.ts';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
+import { S3PayloadStore } from '../../shared/adapters/aws/s3-payload-store.ts';
 import { SchedulerTimer } from '../../shared/adapters/aws/scheduler-timer.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
+import { CachingPayloadStore } from '../../shared/adapters/caching-payload-store.ts';
+import { OffloadingRunStore } from '../../shared/adapters/offloading-run-store.ts';
 import { PooledQueue } from '../../shared/adapters/pooled-queue.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
+import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { flowExecutors } from '../../shared/executors/flow.ts';
@@ -35,7 +40,25 @@ const scheduler = once(() => tracer.captureAWSv3Client(new SchedulerClient({})))
 export const definitions = once(
   () => new DynamoDbDefinitionStore({ client: dynamo(), tableName: config.definitionsTable }),
 );
-const runs = once(() => new DynamoDbRunStore({ client: dynamo(), tableName: config.runsTable }));
+const s3 = once(() => tracer.captureAWSv3Client(new S3Client({})));
+
+/**
+ * Runs in DynamoDB, values over `SKEIN_PAYLOAD_THRESHOLD_BYTES` in the payload bucket
+ * (`SKEIN_PAYLOAD_BUCKET`), the run items holding references. Both variables are read when the
+ * store is built, so a function missing one fails on its first run read, naming it, not on the
+ * first large value.
+ */
+const runs = once(
+  () =>
+    new OffloadingRunStore({
+      runs: new DynamoDbRunStore({ client: dynamo(), tableName: config.runsTable }),
+      // Immutable objects: a worker reads a parent's large output once for all its children.
+      payloads: new CachingPayloadStore({
+        payloads: new S3PayloadStore({ client: s3(), bucket: config.payloadBucket }),
+      }),
+      thresholdBytes: payloadThresholdFrom(),
+    }),
+);
 
 const schedulerTimer = once(() => {
   const { group, roleArn, deadLetterArn } = config.timer;

@@ -20,7 +20,11 @@ export const metrics = once(() => monitorMetrics(config.stage));
 /** `SKEIN_NODE_EVENTS`: which node events to publish (`failures` unless set). */
 export const nodeEvents = () => config.nodeEvents;
 
-/** Tenant, workflow and version of a run, for node events (one read per run per instance). */
+/**
+ * Tenant, workflow and version of a run, for node events (one read per run per instance). The
+ * plain DynamoDB store: a run's outputs, offloaded or not, are not read here, so the monitor
+ * needs no access to the payload bucket.
+ */
 export const runContext = once((): RunContextLookup => {
   const store = new DynamoDbRunStore({ client: dynamo(), tableName: config.runsTable });
   return async (runId) => {

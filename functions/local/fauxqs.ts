@@ -1,9 +1,11 @@
 /**
- * Embedded fauxqs (SQS/SNS emulator) for local mode and tests. fauxqs is pure JS with a
+ * Embedded fauxqs (SQS/SNS/S3 emulator) for local mode and tests: SQS for the ready queue, S3 for
+ * large payloads (`s3Client`, `createBucket`; its objects live in memory, like its queues). fauxqs is pure JS with a
  * programmatic API, so it runs inside this process: no child to clean up, and it stops with us.
  * It checks no credentials, so it listens on 127.0.0.1 only: fauxqs's own `startFauxqs` binds
  * every interface (0.0.0.0, not configurable in 1.9), so we build its app and listen ourselves.
  */
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   type QueueAttributeName,
@@ -84,4 +86,26 @@ export async function createQueue(
   const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   if (!QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
   return QueueUrl;
+}
+
+/** The bucket local mode keeps large payloads in (fauxqs's S3, in memory). */
+export const LOCAL_PAYLOAD_BUCKET = 'skein-payloads';
+
+/**
+ * An S3 client for fauxqs: path-style URLs (`<endpoint>/<bucket>/<key>`, no `*.localhost` DNS),
+ * region us-east-1 and dummy credentials, nothing read from `~/.aws`.
+ */
+export function s3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/** Creates a bucket (idempotent on fauxqs) and returns its name. */
+export async function createBucket(client: S3Client, name: string = LOCAL_PAYLOAD_BUCKET): Promise<string> {
+  await client.send(new CreateBucketCommand({ Bucket: name }));
+  return name;
 }

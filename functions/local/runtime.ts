@@ -1,11 +1,14 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
+import { S3PayloadStore } from '../../shared/adapters/aws/s3-payload-store.ts';
 import { isTransientAwsError } from '../../shared/adapters/aws/transient-errors.ts';
+import { CachingPayloadStore } from '../../shared/adapters/caching-payload-store.ts';
 import { localAiModels } from '../../shared/adapters/local-ai.ts';
 import { LocalFunctions, parseLocalFunctions } from '../../shared/adapters/local-functions.ts';
 import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
+import { OffloadingRunStore } from '../../shared/adapters/offloading-run-store.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import { MAX_RECEIVE_COUNT } from '../../shared/config.ts';
 import { localAiFrom, localFunctionsFrom } from '../../shared/config-executors.ts';
@@ -19,7 +22,7 @@ import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
 import type { Ids } from '../../shared/ports/ids.ts';
 import type { Secrets } from '../../shared/ports/secrets.ts';
 import { createFairReadyQueue } from './fair-ready-queue.ts';
-import { createQueue, sqsClient, startFauxqs } from './fauxqs.ts';
+import { createBucket, createQueue, s3Client, sqsClient, startFauxqs } from './fauxqs.ts';
 import { localHttpPolicy, QUEUE, STORE, servicePort } from './http-policy.ts';
 import { type SqsEventSource, startSqsEventSource } from './sqs-event-source.ts';
 
@@ -50,6 +53,8 @@ export interface LocalRuntimeOptions {
   readonly tenantMaxActiveRuns?: number;
   /** Where `$secret('name')` values are read (`<data dir>/secrets/`, `SKEIN_SECRET_<NAME>`). @default none */
   readonly secrets?: Secrets;
+  /** Values whose JSON text is longer go to fauxqs's S3 (`SKEIN_PAYLOAD_THRESHOLD_BYTES`). @default 65536 */
+  readonly payloadThresholdBytes?: number;
 }
 
 export interface LocalRuntime {
@@ -61,6 +66,8 @@ export interface LocalRuntime {
   /** Messages in the ready queue, summed over its sub-queues (as SQS approximates them). */
   readyDepth(): Promise<QueueDepth>;
   readonly sqsEndpoint: string;
+  /** The bucket of large payloads on fauxqs's S3 (same endpoint as its SQS). */
+  readonly payloadBucket: string;
   /** The `host:port`s http nodes may call, after dropping the store's and queue's ports. */
   readonly httpAllow: readonly string[];
   stop(): Promise<void>;
@@ -71,8 +78,9 @@ const VISIBILITY_SECONDS = 60;
 
 /**
  * The engine's local runtime: fauxqs for SQS (a ready queue with a dead-letter queue, split per
- * bucket of tenants and served in turn as an SQS fair queue serves tenants: `FairQueue`), the
- * DynamoDB run store, the sandbox's worker threads for expressions and scripts, and the same
+ * bucket of tenants and served in turn as an SQS fair queue serves tenants: `FairQueue`) and for
+ * S3 (large payloads, kept in memory: they do not outlive the process, unlike a persisted DynamoDB
+ * Local), the DynamoDB run store, the sandbox's worker threads for expressions and scripts, and the same
  * worker and sweeper handlers as on Lambda, called by a local event source mapping (SQS poller)
  * and a sweep timer. http nodes may call only the allow-listed `host:port`s, and never the
  * store's or the queue's port.
@@ -81,6 +89,7 @@ const VISIBILITY_SECONDS = 60;
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const sqs = await startFauxqs();
   const client = sqsClient(sqs.endpoint);
+  const s3 = s3Client(sqs.endpoint);
   const onError = options.onError ?? ((error: unknown) => console.error('skein worker:', error));
   const sandbox = new SandboxPool();
   let source: SqsEventSource | undefined;
@@ -104,9 +113,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...(options.tenantBuckets === undefined ? {} : { buckets: options.tenantBuckets }),
     });
     const { queue, defaultUrl: queueUrl } = ready;
+    const payloadBucket = await createBucket(s3);
     const localModels = localAiModels(localAiFrom());
     const engine = new RunEngine({
-      runs: new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable }),
+      runs: new OffloadingRunStore({
+        runs: new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable }),
+        payloads: new CachingPayloadStore({
+          payloads: new S3PayloadStore({ client: s3, bucket: payloadBucket }),
+        }),
+        ...(options.payloadThresholdBytes === undefined
+          ? {}
+          : { thresholdBytes: options.payloadThresholdBytes }),
+      }),
       definitions: options.definitions,
       queue,
       timer: new QueueRelayTimer(queue, options.clock),
@@ -158,11 +176,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       queueUrls: ready.urls,
       readyDepth: ready.depth,
       sqsEndpoint: sqs.endpoint,
+      payloadBucket,
       httpAllow: http.allow,
       stop: async () => {
         clearInterval(sweepTimer);
         await running.stop();
         client.destroy();
+        s3.destroy();
         await Promise.all([sqs.stop(), sandbox.close()]);
       },
     };
@@ -170,6 +190,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     clearInterval(sweepTimer);
     await source?.stop();
     client.destroy();
+    s3.destroy();
     await Promise.all([sqs.stop(), sandbox.close()]);
     throw error;
   }

@@ -5,6 +5,7 @@ import type { ServerType } from '@hono/node-server';
 import { LocalSecrets } from '../../shared/adapters/local-secrets.ts';
 import { createApp } from '../../shared/api/app.ts';
 import { localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
+import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { publishExamples } from './examples.ts';
@@ -22,6 +23,7 @@ let values: { memory: boolean; 'data-dir': string; host: string; 'allow-http': s
 let port: number;
 let httpAllow: readonly string[];
 let tenantMaxActiveRuns: number | undefined;
+let payloadThresholdBytes: number;
 try {
   ({ values } = parseArgs({
     options: {
@@ -35,6 +37,7 @@ try {
   port = config.port;
   httpAllow = [...config.httpAllow, ...values['allow-http']];
   tenantMaxActiveRuns = config.tenantMaxActiveRuns;
+  payloadThresholdBytes = payloadThresholdFrom();
   parseHttpAllow(httpAllow); // a malformed entry stops here, before anything starts
 } catch (error) {
   console.error(`npm start: ${(error as Error).message}`);
@@ -71,7 +74,7 @@ process.on('SIGTERM', () => void shutdown(0));
 console.log(`Publishing examples for tenant "${tenant}":`);
 for (const line of await publishExamples(store, 'examples', tenant)) console.log(line);
 const key = await demoKey();
-console.log('Starting the engine: fauxqs (SQS), the worker and the sweeper...');
+console.log('Starting the engine: fauxqs (SQS, and S3 for large payloads), the worker and the sweeper...');
 runtime = await startLocalRuntime({
   doc: store.doc,
   runsTable: store.runsTable,
@@ -83,6 +86,7 @@ runtime = await startLocalRuntime({
   onNotice: (notice) => console.warn(`npm start: ${notice}`),
   ...(tenantMaxActiveRuns === undefined ? {} : { tenantMaxActiveRuns }),
   secrets: new LocalSecrets({ dir: join(dataDir, 'secrets') }),
+  payloadThresholdBytes,
 });
 const allowed =
   runtime.httpAllow.length > 0 ? runtime.httpAllow.join(', ') : 'none (use --allow-http host:port)';

@@ -5,10 +5,12 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEFAULT_POOL, ENV, START_RUN_EVENT } from '../../shared/config.ts';
+import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import { formatHttpAllowEntry, parseHttpAllow } from '../../shared/executors/http-allow.ts';
-import { acknowledgeIndexAccess, skeinFunction } from './lambda.ts';
+import { acknowledgeIndexAccess, acknowledgePayloadAccess, skeinFunction } from './lambda.ts';
 import { DEFAULT_POOLS, pascalCase, resolvePools, type WorkerPoolSpec } from './pools.ts';
 import { SkeinTimer } from './timer.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -23,6 +25,14 @@ export interface SkeinEngineProps {
   readonly definitionsTable: ITable;
   /** Run state (read and written by every engine function). */
   readonly runsTable: ITable;
+  /** Large payloads referenced from run state (read and written by every engine function). */
+  readonly payloadBucket: IBucket;
+  /**
+   * Values whose JSON text is longer than this many bytes go to the payload bucket
+   * (`SKEIN_PAYLOAD_THRESHOLD_BYTES`; 0 to 307,200).
+   * @default 65536, the engine's own default (no variable set)
+   */
+  readonly payloadThresholdBytes?: number;
   /**
    * Worker pools; must include `default`. See {@link WorkerPoolSpec} for each pool's defaults.
    * @default [{ name: 'default' }] (1024 MB, 60 s, at most 50 concurrent workers)
@@ -121,7 +131,14 @@ export class SkeinEngine extends Construct {
       [ENV.runsTable]: props.runsTable.tableName,
       [ENV.poolQueues]: Stack.of(this).toJsonString(queueNames),
       [ENV.queueUrlPrefix]: `https://sqs.${Aws.REGION}.${Aws.URL_SUFFIX}/${Aws.ACCOUNT_ID}/`,
+      [ENV.payloadBucket]: props.payloadBucket.bucketName,
     };
+    if (props.payloadThresholdBytes !== undefined) {
+      // Checked with the functions' own parser, so a value the functions would refuse fails the synth.
+      const threshold = String(props.payloadThresholdBytes);
+      payloadThresholdFrom({ [ENV.payloadThresholdBytes]: threshold });
+      shared[ENV.payloadThresholdBytes] = threshold;
+    }
     const quota = props.tenantMaxActiveRuns;
     if (quota !== undefined) {
       if (!Number.isInteger(quota) || quota < 1) {
@@ -207,13 +224,17 @@ export class SkeinEngine extends Construct {
   }
 
   /**
-   * What every engine function may do: read and write run state (table and indexes), read
-   * definitions and send to every pool queue (children may run on another pool). Workers may
-   * also create timer schedules and put events on the default bus.
+   * What every engine function may do: read and write run state (table and indexes) and its
+   * payloads (get and put objects, with their expiry tag; never delete: lifecycle rules do),
+   * read definitions and send to every pool queue (children may run on another pool). Workers
+   * may also create timer schedules and put events on the default bus.
    */
   public grantEngineAccess(fn: IFunction): void {
     this.props.runsTable.grantReadWriteData(fn);
     acknowledgeIndexAccess(fn, this.props.runsTable);
+    this.props.payloadBucket.grantRead(fn);
+    this.props.payloadBucket.grantPut(fn);
+    acknowledgePayloadAccess(fn, this.props.payloadBucket);
     this.props.definitionsTable.grantReadData(fn);
     for (const pool of this.pools) pool.queue.grantSendMessages(fn);
   }

@@ -15,6 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { HANDLER_ENTRIES, METRICS, SANDBOX_ENTRIES, type SandboxLane } from '../../shared/config.ts';
 
@@ -228,4 +229,27 @@ export function acknowledgeIndexAccess(fn: IFunction, table: ITable): void {
     id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
     reason: `Queries on the indexes of ${table.node.path} (byTenant, byWorkflow, byStatus, active); the wildcard is limited to that table's indexes.`,
   });
+}
+
+/**
+ * Acknowledges the wildcards `grantRead` and `grantPut` add on the payload bucket: objects are
+ * named `<tenant>/<runId>/<part>/<sha256>.json` as runs happen, so access is to the bucket's
+ * objects (`<bucket>/*`) and to the `s3:GetObject*`, `s3:GetBucket*`, `s3:List*` and `s3:Abort*`
+ * action groups of those grants; no delete is granted.
+ */
+export function acknowledgePayloadAccess(fn: IFunction, bucket: IBucket): void {
+  const role = fn.role;
+  const cfnBucket = bucket.node.defaultChild;
+  if (role === undefined || !CfnElement.isCfnElement(cfnBucket)) return;
+  const logicalId = Stack.of(bucket).resolve(cfnBucket.logicalId);
+  const reason = `Reads and puts of run payload objects in ${bucket.node.path}, named by tenant, run and content hash as runs happen; limited to that bucket, no delete.`;
+  for (const id of [
+    `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`,
+    'AwsSolutions-IAM5[Action::s3:GetObject*]',
+    'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+    'AwsSolutions-IAM5[Action::s3:List*]',
+    'AwsSolutions-IAM5[Action::s3:Abort*]',
+  ]) {
+    Validations.of(role).acknowledge({ id, reason });
+  }
 }

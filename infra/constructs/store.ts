@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
@@ -8,7 +8,15 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type IBucket,
+  type LifecycleRule,
+} from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PAYLOAD_EXPIRY_DAYS, PAYLOAD_EXPIRY_TAG } from '../../shared/adapters/aws/payload-expiry.ts';
 import {
   CONTROL_TABLE,
   DEFINITIONS_TABLE,
@@ -33,7 +41,8 @@ export interface SkeinStoreProps {
 
 /**
  * Skein's DynamoDB tables: versioned workflow definitions, low-volume control data (API keys,
- * later triggers), and run state. Key schemas, indexes, TTL and streams come from
+ * later triggers), and run state; and the payload bucket, where values too large for a run
+ * item (node outputs, run inputs and outputs over `SKEIN_PAYLOAD_THRESHOLD_BYTES`) are kept. Key schemas, indexes, TTL and streams come from
  * `shared/adapters/aws/tables.ts`, the same description local mode creates its tables from, so
  * AWS and local mode cannot drift apart.
  *
@@ -55,6 +64,11 @@ export class SkeinStore extends Construct {
    * `byStatus` and `active` indexes, TTL on `expiresAt` and a NEW_AND_OLD_IMAGES stream.
    */
   public readonly runsTable: ITable;
+  /**
+   * Large payloads, `<tenant>/<runId>/...` objects referenced from run items: SSE-S3, TLS only,
+   * no public access, each object expiring with its run (see {@link payloadBucket}).
+   */
+  public readonly payloadBucket: IBucket;
 
   constructor(scope: Construct, id: string, props: SkeinStoreProps) {
     super(scope, id);
@@ -67,7 +81,53 @@ export class SkeinStore extends Construct {
     this.definitionsTable = skeinTable(this, 'DefinitionsTable', DEFINITIONS_TABLE, settings);
     this.controlTable = skeinTable(this, 'ControlTable', CONTROL_TABLE, settings);
     this.runsTable = skeinTable(this, 'RunsTable', RUNS_TABLE, settings);
+    this.payloadBucket = payloadBucket(this);
   }
+}
+
+/**
+ * The payload bucket. Objects are immutable and content-addressed, so no versioning. Every stage
+ * retains it when the stack is deleted (a non-empty bucket cannot be deleted by CloudFormation,
+ * and emptying it on delete needs a custom-resource function): its lifecycle rules empty it.
+ */
+function payloadBucket(scope: Construct): Bucket {
+  const bucket = new Bucket(scope, 'PayloadBucket', {
+    // S3-managed keys: encrypted at rest with no key policy to own and no per-request KMS charge
+    // (a node output read by 100 children would be 100 KMS decrypts); like the tables' AWS-owned keys.
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: payloadLifecycle(),
+  });
+  Validations.of(bucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason:
+      'Only the stack’s engine functions read and write payload objects, each write following a run write already ' +
+      'recorded in DynamoDB; server access logs would need a second bucket and one log object per request. ' +
+      'Turn on CloudTrail S3 data events for an audit trail.',
+  });
+  return bucket;
+}
+
+/**
+ * One expiration rule per expiry class (objects tagged `skein-expiry=d<days>` by the S3 adapter
+ * with the class that outlives their run item), and one for untagged objects at the longest.
+ */
+export function payloadLifecycle(): LifecycleRule[] {
+  const longest = PAYLOAD_EXPIRY_DAYS[PAYLOAD_EXPIRY_DAYS.length - 1] as number;
+  return [
+    ...PAYLOAD_EXPIRY_DAYS.map((days) => ({
+      id: `Expire${days}Days`,
+      tagFilters: { [PAYLOAD_EXPIRY_TAG]: `d${days}` },
+      expiration: Duration.days(days),
+    })),
+    {
+      id: 'ExpireUntagged',
+      expiration: Duration.days(longest),
+      abortIncompleteMultipartUploadAfter: Duration.days(1),
+    },
+  ];
 }
 
 interface TableSettings {

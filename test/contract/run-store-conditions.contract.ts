@@ -129,7 +129,15 @@ const run = (overrides: Partial<RunRecord> = {}): RunRecord => ({
  * judged by one reference rule: memory and DynamoDB cannot disagree on a shape again (a shape
  * DynamoDB refuses to parse fails here, not in production).
  */
-export function describeRunStoreConditionContract(name: string, makeStore: () => Promise<RunStore>) {
+/**
+ * With `offloads` (a store that moves large values out of its items, `OffloadingRunStore`), a
+ * value over 400 KB is stored rather than refused.
+ */
+export function describeRunStoreConditionContract(
+  name: string,
+  makeStore: () => Promise<RunStore>,
+  options: { readonly offloads?: boolean } = {},
+) {
   // The matrix is a few hundred writes: seconds on DynamoDB Local on a loaded 2-core machine.
   describe(`RunStore conditions: ${name}`, { timeout: 60_000 }, () => {
     it('applies every node condition shape the engine builds exactly as the port says', async () => {
@@ -175,27 +183,52 @@ export function describeRunStoreConditionContract(name: string, makeStore: () =>
       expect(await store.getNode(runId, 'missing')).toBeUndefined();
     });
 
-    it('refuses an item over 400 KB with ItemTooLargeError and writes nothing', async () => {
-      // Prepare
-      const store = await makeStore();
-      const runId = newId();
-      await store.updateNode(runId, 'n', { status: ['ABSENT'] }, { set: { status: 'RUNNING' } }, EXPIRES);
+    if (!options.offloads) {
+      it('refuses an item over 400 KB with ItemTooLargeError and writes nothing', async () => {
+        // Prepare
+        const store = await makeStore();
+        const runId = newId();
+        await store.updateNode(runId, 'n', { status: ['ABSENT'] }, { set: { status: 'RUNNING' } }, EXPIRES);
 
-      // Act
-      const refused = await store
-        .updateNode(
+        // Act
+        const refused = await store
+          .updateNode(
+            runId,
+            'n',
+            { status: ['RUNNING'] },
+            { set: { status: 'SUCCEEDED', output: 'x'.repeat(420 * 1024) } },
+            EXPIRES,
+          )
+          .catch((error: unknown) => error);
+
+        // Assess
+        expect(refused).toBeInstanceOf(ItemTooLargeError);
+        expect(await store.getNode(runId, 'n')).toMatchObject({ status: 'RUNNING' });
+      });
+    }
+
+    if (options.offloads) {
+      it('stores a value over 400 KB and reads it back', async () => {
+        // Prepare
+        const store = await makeStore();
+        const runId = newId();
+        await store.updateNode(runId, 'n', { status: ['ABSENT'] }, { set: { status: 'RUNNING' } }, EXPIRES);
+        const output = 'x'.repeat(420 * 1024);
+
+        // Act
+        const written = await store.updateNode(
           runId,
           'n',
           { status: ['RUNNING'] },
-          { set: { status: 'SUCCEEDED', output: 'x'.repeat(420 * 1024) } },
+          { set: { status: 'SUCCEEDED', output } },
           EXPIRES,
-        )
-        .catch((error: unknown) => error);
+        );
 
-      // Assess
-      expect(refused).toBeInstanceOf(ItemTooLargeError);
-      expect(await store.getNode(runId, 'n')).toMatchObject({ status: 'RUNNING' });
-    });
+        // Assess
+        expect(written).toMatchObject({ status: 'SUCCEEDED', output });
+        expect(await store.getNode(runId, 'n')).toMatchObject({ status: 'SUCCEEDED', output });
+      });
+    }
 
     it('hands out at most max slots per workflow, idempotently, and keeps a waiting line in run id order', async () => {
       // Prepare

@@ -30,6 +30,7 @@ const REF: Record<string, number> = {
   'AWS::DynamoDB::Table': 255,
   'AWS::SNS::Topic': arn('sns', 256),
   'AWS::Scheduler::ScheduleGroup': 64,
+  'AWS::S3::Bucket': 63,
 };
 const GET_ATT: Record<string, number> = {
   'AWS::SQS::Queue.QueueName': 80,

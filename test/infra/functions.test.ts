@@ -6,7 +6,7 @@ import type { SkeinStack } from '../../infra/skein-stack.ts';
 import { ENV, METRICS } from '../../shared/config.ts';
 import { getAtt, logicalId, ref, synthStack } from './helpers.ts';
 
-const ENGINE = ['RUNS', 'POOLS', 'URL_PREFIX'] as const;
+const ENGINE = ['RUNS', 'POOLS', 'URL_PREFIX', 'PAYLOADS'] as const;
 const TIMER = ['ARN_PREFIX', 'TIMER_GROUP', 'TIMER_ROLE', 'TIMER_DLQ'] as const;
 
 /** Each function with its handler name, memory (MB), timeout (s) and the `SKEIN_*` variables it gets. */
@@ -44,6 +44,7 @@ const VARIABLE = {
   BUS: ENV.eventBusName,
   TOPIC: ENV.eventsTopicArn,
   NODE_EVENTS: ENV.nodeEvents,
+  PAYLOADS: ENV.payloadBucket,
 } as const;
 
 describe('Skein functions', () => {

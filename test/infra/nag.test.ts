@@ -49,13 +49,20 @@ describe('cdk-nag AWS Solutions checks', () => {
     // Assess
     const runsTable = logicalId(stack, stack.store.runsTable);
     const timerGroup = stack.resolve((stack.engine.timer.node.findChild('Group') as CfnElement).logicalId);
+    const payloads = logicalId(stack, stack.store.payloadBucket);
     expect([...found.keys()].sort()).toEqual([
       'AwsSolutions-APIG4',
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'AwsSolutions-IAM5[Action::s3:Abort*]',
+      'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+      'AwsSolutions-IAM5[Action::s3:GetObject*]',
+      'AwsSolutions-IAM5[Action::s3:List*]',
       'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::<${payloads}.Arn>/*]`,
       `AwsSolutions-IAM5[Resource::<${runsTable}.Arn>/index/*]`,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${timerGroup}>/*]`,
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/skein/prod/*]',
+      'AwsSolutions-S1',
       'AwsSolutions-SQS3',
     ]);
     for (const reasons of found.values()) {

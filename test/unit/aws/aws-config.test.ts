@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { awsConfig, ENV, parsePoolQueueNames, parsePoolTimeouts } from '../../../shared/config.ts';
+import { payloadThresholdFrom } from '../../../shared/config-payloads.ts';
 
 const pools = '{"default":"Skein-prod-EngineDefaultPoolQueue-AbC","gpu":"Skein-prod-EngineGpuPoolQueue-DeF"}';
 
@@ -99,5 +100,24 @@ describe('SKEIN_NODE_EVENTS', () => {
     expect(() => awsConfig({ [ENV.nodeEvents]: 'some' }).nodeEvents).toThrow(
       'SKEIN_NODE_EVENTS: node events must be one of none, failures, all, got "some"',
     );
+  });
+});
+
+describe('SKEIN_PAYLOAD_THRESHOLD_BYTES', () => {
+  it('is 64 KB unless set, a whole number of bytes from 0 to 300 KB', () => {
+    // Prepare
+    const of = (raw: string | undefined) => () => payloadThresholdFrom({ [ENV.payloadThresholdBytes]: raw });
+
+    // Act
+    const values = [of(undefined)(), of('')(), of('0')(), of('16384')(), of(String(300 * 1024))()];
+
+    // Assess
+    expect(values).toEqual([65_536, 65_536, 0, 16_384, 307_200]);
+    for (const bad of ['-1', '1.5', 'lots', String(300 * 1024 + 1)]) {
+      expect(of(bad)).toThrow(
+        `${ENV.payloadThresholdBytes} must be a whole number of bytes from 0 to 307200, got "${bad}"`,
+      );
+    }
+    expect(() => awsConfig({}).payloadBucket).toThrow(ENV.payloadBucket);
   });
 });

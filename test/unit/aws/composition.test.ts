@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ENV } from '../../../shared/config.ts';
 
 /** The variables each function gets from the CDK app (besides SKEIN_STAGE). */
-const ENGINE = [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues, ENV.queueUrlPrefix];
+const ENGINE = [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues, ENV.queueUrlPrefix, ENV.payloadBucket];
 const TIMER = [ENV.queueArnPrefix, ENV.timerGroup, ENV.timerRoleArn, ENV.timerDeadLetterArn];
 const NEEDS: Record<string, string[]> = {
   api: [...ENGINE, ENV.controlTable, ENV.poolTimeouts],
@@ -26,6 +26,7 @@ const VALUES: Record<string, string> = {
   [ENV.timerDeadLetterArn]: 'arn:aws:sqs:eu-west-1:123456789012:skein-timer-dlq',
   [ENV.eventsTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:skein-events',
   [ENV.poolTimeouts]: 'default=60',
+  [ENV.payloadBucket]: 'skein-dev-payloads',
 };
 
 function stubOnly(names: readonly string[]) {
@@ -65,6 +66,20 @@ describe('the AWS entry points', () => {
     // Assess
     await expect(importing).rejects.toThrow(missing);
   });
+
+  it.each(['api', 'worker', 'sweeper', 'trigger'])(
+    'fails the %s at cold start without the payload bucket, naming it',
+    async (name) => {
+      // Prepare
+      stubOnly(NEEDS[name]?.filter((variable) => variable !== ENV.payloadBucket) ?? []);
+
+      // Act
+      const importing = import(`../../../functions/${name}.ts`);
+
+      // Assess
+      await expect(importing).rejects.toThrow(ENV.payloadBucket);
+    },
+  );
 
   it('fails every function at cold start without the stage', async () => {
     // Prepare

@@ -192,3 +192,24 @@ describe('severities and metrics', () => {
     ]);
   });
 });
+
+describe('events of items whose outputs live in the payload bucket', () => {
+  it('are the events of the same items with inline outputs, carrying neither the reference nor the value', () => {
+    // Prepare: what OffloadingRunStore leaves in the items (a reference), and inline values.
+    const ref = { $skeinPayload: { key: `acme/${RUN_ID}/outputs/ab.json`, bytes: 200_000, sha256: 'ab' } };
+    const ended = { endedAt: ENDED };
+    const node = (outputJson: string) =>
+      change('MODIFY', nodeAt('big', 'RUNNING'), nodeAt('big', 'SUCCEEDED', { ...ended, outputJson }));
+    const run = (outputs: unknown) =>
+      change('MODIFY', runAt('RUNNING'), runAt('SUCCEEDED', { ...ended, outputs }));
+
+    // Act
+    const offloaded = [...eventsOf(node(JSON.stringify(ref))), ...eventsOf(run(ref))];
+    const inline = [...eventsOf(node('{"x":1}')), ...eventsOf(run({ x: 1 }))];
+
+    // Assess
+    expect(offloaded.map((event) => event.type)).toEqual(['node.succeeded', 'run.succeeded']);
+    expect(offloaded).toEqual(inline);
+    expect(JSON.stringify(offloaded)).not.toContain('skeinPayload');
+  });
+});
