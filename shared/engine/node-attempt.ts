@@ -69,6 +69,8 @@ export async function runAttempt(
       now: cx.now(),
       ...(node.wakeAt === undefined ? {} : { wakeAt: node.wakeAt }),
       ...(wokeFromCompletion(node) ? { completion: completionOf(node) } : {}),
+      ...(node.awaitRef === undefined ? {} : { awaiting: node.awaitRef }),
+      epoch: claim.run.epoch,
     },
   });
   return settleResult(cx, claim, kind, result, workerBudget < timeoutMs);

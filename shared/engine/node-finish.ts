@@ -144,6 +144,7 @@ const COMPLETION_FIELDS = [
   'completion',
   'childRunId',
   'spawnKey',
+  'awaitRef',
 ] as const;
 
 /**

@@ -19,7 +19,7 @@ export type AttemptResult =
       readonly wakeAt: number;
       readonly error?: { code: string; message: string };
     }
-  | { readonly kind: 'await'; readonly until: number }
+  | { readonly kind: 'await'; readonly until?: number; readonly ref?: string }
   | { readonly kind: 'spawn-run'; readonly child: SpawnedRun; readonly until?: number }
   | { readonly kind: 'hand-back' };
 
@@ -76,8 +76,14 @@ export function settleResult(
       if (!kind.awaitsCompletion) {
         return unsupported(claim, result.kind, ' without declaring `awaitsCompletion`');
       }
-      if (!Number.isFinite(result.until)) return invalid(claim, result);
-      return { kind: 'await', until: result.until };
+      if (result.until === undefined ? result.ref === undefined : !Number.isFinite(result.until)) {
+        return invalid(claim, result);
+      }
+      return {
+        kind: 'await',
+        ...(result.until === undefined ? {} : { until: result.until }),
+        ...(result.ref === undefined ? {} : { ref: result.ref }),
+      };
     case 'spawn': {
       const [child, ...more] = result.children;
       if (!kind.awaitsCompletion || child?.kind !== 'run' || more.length > 0) {
@@ -130,14 +136,17 @@ function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): At
 }
 
 /**
- * The claim woke a node that waited for an outside completion (it still holds the token's hash)
- * or for its child run (it holds the child's id).
+ * The claim woke a node that waited for an outside completion (it still holds the token's hash),
+ * for its child run (it holds the child's id) or for named outside work (it holds the `ref`).
  */
 export function wokeFromCompletion(node: {
   readonly completionTokenHash?: string;
   readonly childRunId?: string;
+  readonly awaitRef?: string;
 }): boolean {
-  return node.completionTokenHash !== undefined || node.childRunId !== undefined;
+  return (
+    node.completionTokenHash !== undefined || node.childRunId !== undefined || node.awaitRef !== undefined
+  );
 }
 
 function typeOf(claim: Claim): string {

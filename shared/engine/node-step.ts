@@ -2,6 +2,7 @@ import { parseDuration } from '../domain/duration.ts';
 import { poolNodeTimeMs, poolOf } from '../domain/pool-time.ts';
 import { MAX_VISIBILITY_SECONDS } from '../ports/queue.ts';
 import type { NodeRecord, NodeStatus, RunRecord } from '../ports/run-store.ts';
+import { awaitOutside } from './awaited-end.ts';
 import { spawnChild } from './child-spawn.ts';
 import { type Claim, evaluate } from './claim.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
@@ -148,7 +149,8 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
     case 'park':
       return parkClaimed(cx, claim, result.status, result.wakeAt, result.error);
     case 'await':
-      return awaitCompletion(cx, claim, result.until);
+      if (result.ref !== undefined) return awaitOutside(cx, claim, result.ref, result.until);
+      return awaitCompletion(cx, claim, result.until ?? cx.now());
     case 'spawn-run':
       return spawnChild(cx, claim, result.child, result.until);
     case 'hand-back':

@@ -17,6 +17,8 @@ export interface NodeView {
   readonly token?: string;
   /** A `workflow` node: the child run it started (its latest attempt's). */
   readonly childRunId?: string;
+  /** A `stepfunctions` node: the execution ARN of its latest attempt (what it waits or waited for). */
+  readonly awaiting?: string;
 }
 
 export interface RunProgress {
@@ -172,6 +174,7 @@ function nodeView(item: NodeRecord | undefined, stopped: boolean): NodeView {
     ...(item.wakeAt && (status === 'RETRY_WAIT' || status === 'WAITING') ? { wakeAt: item.wakeAt } : {}),
     ...(item.completionToken && status === 'WAITING' ? { token: item.completionToken } : {}),
     ...(item.childRunId ? { childRunId: item.childRunId } : {}),
+    ...(item.awaitRef ? { awaiting: item.awaitRef } : {}),
   };
 }
 

@@ -36,6 +36,13 @@ export interface ExecutionContext {
    * `suspend-for-completion`): what the completion gave, or `expired` when its deadline came first.
    */
   readonly completion?: CompletionOutcome;
+  /** The run's retry epoch (0 before any retry): with `attempt`, names this attempt's outside work. */
+  readonly epoch?: number;
+  /**
+   * On the claim a completion or its deadline woke, after a `suspend-for-completion` with `ref`:
+   * that `ref` (e.g. the execution ARN the node waited for).
+   */
+  readonly awaiting?: string;
 }
 
 /** How a wait for an outside completion ended (`ExecutionContext.completion`). */
@@ -112,9 +119,24 @@ export interface SuspendUntil {
  */
 export interface SuspendForCompletion {
   readonly kind: 'suspend-for-completion';
-  /** When to give up waiting (epoch ms): the executor's `ctx.completion` is then `expired`. */
-  readonly until: number;
+  /**
+   * When to give up waiting (epoch ms): the executor's `ctx.completion` is then `expired`.
+   * Absent: no deadline, only with `ref` (the outside work's end always comes).
+   */
+  readonly until?: number;
+  /**
+   * The outside work the node waits for, by a name its end carries (a Step Functions execution
+   * ARN): no token is issued; the end completes the node through `RunEngine.completeAwaited`,
+   * which checks the node still waits for this `ref`. Right after the wait is written the engine
+   * asks the kind's `endOf(ref)` once, for an end that came before the node waited.
+   */
+  readonly ref?: string;
 }
+
+/** How outside work a node waited for ended (`Executor.endOf`): the node's completion. */
+export type AwaitedEnd =
+  | { readonly output: unknown; readonly error?: undefined }
+  | { readonly error: { readonly code: string; readonly message: string }; readonly output?: undefined };
 
 /**
  * The node runs children and goes on when they end: one per item of a `map` (at most
@@ -188,6 +210,13 @@ export interface Executor<N = unknown> {
   readonly routing?: Routing<N>;
   /** What `inputs` is. @default the node's `with`, evaluated as a template */
   inputsOf?(node: N): InputsSource;
+  /**
+   * For a kind that waits on outside work named by a `ref` (`suspend-for-completion` with `ref`):
+   * how that work ended, or `undefined` while it runs. The engine asks once, right after it wrote
+   * the wait: an end that came before (its notification found the node still RUNNING) completes
+   * the node then. A throw is logged and left to the end's own notification.
+   */
+  endOf?(ref: string): Promise<AwaitedEnd | undefined>;
   execute(request: ExecutionRequest<N>): Promise<ExecutionResult>;
 }
 

@@ -99,7 +99,7 @@ const NODE_ONLY = ['pk', 'sk', 'outputJson', 'completionJson'];
 const NODE_SETS = ['arrived', 'failedParents', 'skippedParents'] as const;
 /** Optional node fields that `resetNode` clears. */
 const NODE_OPTIONAL =
-  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks completionTokenHash completionToken completionWindowMs completionJson childRunId spawnKey'.split(
+  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks completionTokenHash completionToken completionWindowMs completionJson childRunId spawnKey awaitRef'.split(
     ' ',
   );
 

@@ -77,6 +77,12 @@ export interface NodeRecord {
    * of that start, so a takeover after a crash finds the same child instead of starting another.
    */
   readonly spawnKey?: string;
+  /**
+   * WAITING for outside work named by this reference (a `stepfunctions` node: the execution ARN);
+   * its end completes the node only while the node still holds it. Kept once the node ends (for
+   * the view); a retry's backoff and a run retry clear it.
+   */
+  readonly awaitRef?: string;
   readonly expiresAt: number;
 }
 
@@ -126,6 +132,7 @@ export interface NodeChange {
       | 'completion'
       | 'childRunId'
       | 'spawnKey'
+      | 'awaitRef'
       | 'expiresAt'
     >
   >;
@@ -147,6 +154,7 @@ export interface NodeChange {
     | 'completion'
     | 'childRunId'
     | 'spawnKey'
+    | 'awaitRef'
   )[];
 }
 
