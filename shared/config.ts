@@ -326,6 +326,7 @@ export const HANDLER_ENTRIES = {
   sweeper: 'functions/sweeper.ts',
   trigger: 'functions/trigger.ts',
   monitor: 'functions/monitor.ts',
+  'state-machine-events': 'functions/state-machine-events.ts',
 } as const;
 
 /**
