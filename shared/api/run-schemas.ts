@@ -151,6 +151,11 @@ export const nodeViewSchema = z
       .string()
       .optional()
       .meta({ description: 'A callback WAITING for its completion: the token that completes it.' }),
+    childRunId: z.string().optional().meta({ description: 'A workflow node: the child run it started.' }),
+    awaiting: z
+      .string()
+      .optional()
+      .meta({ description: "A stepfunctions node: the ARN of its latest attempt's execution." }),
   })
   .meta({ id: 'NodeView' });
 
