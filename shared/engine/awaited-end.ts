@@ -98,7 +98,13 @@ export async function awaitOutside(
         awaitRef: ref,
         ...(until === undefined ? {} : { wakeAt: cx.iso(until) }),
       },
-      remove: ['leaseUntil', 'completion', 'error', ...(until === undefined ? (['wakeAt'] as const) : [])],
+      remove: [
+        'leaseUntil',
+        'spawnKey',
+        'completion',
+        'error',
+        ...(until === undefined ? (['wakeAt'] as const) : []),
+      ],
     },
     run.expiresAt,
   );

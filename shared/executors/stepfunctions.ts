@@ -61,6 +61,7 @@ export class StepFunctionsExecutor implements Executor<StepFunctionsNode> {
   readonly type = 'stepfunctions';
   readonly inline = true;
   readonly awaitsCompletion = true;
+  readonly startsOnce = true;
 
   constructor(private readonly options: { readonly machines: StateMachines }) {}
 
@@ -104,7 +105,8 @@ export class StepFunctionsExecutor implements Executor<StepFunctionsNode> {
         `node "${ctx.nodeId}" would start an execution with ${bytes} bytes of input; Step Functions takes at most ${MAX_EXECUTION_INPUT_BYTES}: pass a reference (an S3 key) instead`,
       );
     }
-    const name = executionNameOf(ctx.runId, ctx.epoch ?? 0, ctx.attempt, ctx.nodeId);
+    // A takeover of an attempt whose worker died after starting names that attempt's execution.
+    const name = executionNameOf(ctx.runId, ctx.epoch ?? 0, ctx.startAttempt ?? ctx.attempt, ctx.nodeId);
     if (!EXECUTION_NAME.test(name)) {
       return final(
         'STEPFUNCTIONS_NAME',

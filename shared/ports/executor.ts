@@ -39,6 +39,13 @@ export interface ExecutionContext {
   /** The run's retry epoch (0 before any retry): with `attempt`, names this attempt's outside work. */
   readonly epoch?: number;
   /**
+   * For a kind that declares `startsOnce`: the attempt whose outside work this one must continue
+   * rather than start again — an earlier attempt that recorded it was starting work and then lost
+   * its worker (a takeover), or whose start failed on the way (it may have happened). Name the
+   * work after this, not `attempt`. @default attempt
+   */
+  readonly startAttempt?: number;
+  /**
    * On the claim a completion or its deadline woke, after a `suspend-for-completion` with `ref`:
    * that `ref` (e.g. the execution ARN the node waited for).
    */
@@ -206,6 +213,14 @@ export interface Executor<N = unknown> {
    * an attempt either (given back at the end; a takeover allows one more). @default false
    */
   readonly awaitsCompletion?: boolean;
+  /**
+   * Starts outside work named per attempt (a Step Functions execution): before its executor runs
+   * (not on a completion wake), the engine records on the node which attempt is starting, under
+   * the claim's fence (`spawnKey`, one write), and gives it as `ctx.startAttempt` until the node
+   * waits, ends or is woken by a completion. So a worker that dies between starting the work and
+   * writing the wait is taken over by an attempt that finds the same work. @default false
+   */
+  readonly startsOnce?: boolean;
   /** Sends its success down some edges only (`condition`). @default every edge */
   readonly routing?: Routing<N>;
   /** What `inputs` is. @default the node's `with`, evaluated as a template */

@@ -4,7 +4,7 @@ import { flowExecutors } from '../../shared/executors/flow.ts';
 import { StepFunctionsExecutor } from '../../shared/executors/stepfunctions.ts';
 import { handleExecutionEnd } from '../../shared/handlers/state-machine-events.ts';
 import { TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
-import { HOUR, type MakeHarness, ProbeExecutor, settle } from './scenario-kit.ts';
+import { HOUR, type MakeHarness, MINUTE, ProbeExecutor, settle } from './scenario-kit.ts';
 
 const ORDERS = 'arn:aws:states:eu-west-1:123456789012:stateMachine:orders';
 
@@ -129,6 +129,74 @@ export function stepFunctionsScenarios(makeHarness: MakeHarness): void {
       const run = await harness.view(runId);
       expect(run.status).toBe('SUCCEEDED');
       expect(run.nodes.pay).toMatchObject({ status: 'SUCCEEDED', attempts: 1, output: { receipt: 'fast' } });
+    });
+
+    it('finds the same execution when the worker died between starting it and writing the wait', async () => {
+      // Prepare
+      const { harness, machines } = await sfnHarness(makeHarness);
+      const original = harness.runs.updateNode.bind(harness.runs);
+      let crashed = false;
+      harness.runs.updateNode = async (runId, nodeId, when, change, expiresAt) => {
+        if (!crashed && change.set?.awaitRef !== undefined) {
+          crashed = true;
+          throw new Error('the worker died here');
+        }
+        return original(runId, nodeId, when, change, expiresAt);
+      };
+      await harness.publish(CHARGE);
+
+      // Act
+      const runId = await harness.start('charge');
+      for (let round = 0; round < 5; round += 1) {
+        try {
+          await harness.drain(); // the lease expires and another delivery takes the node over
+          break;
+        } catch (error) {
+          if (!(error instanceof Error) || error.message !== 'the worker died here') throw error;
+        }
+      }
+      const waiting = await harness.view(runId);
+      const [execution] = machines.executions();
+      await machines.end(execution?.executionArn ?? '', { status: 'SUCCEEDED', output: { receipt: 'once' } });
+      await settle(harness);
+
+      // Assess
+      expect(crashed).toBe(true);
+      expect(machines.starts.map((start) => start.name)).toEqual([execution?.name, execution?.name]);
+      expect(machines.executions()).toHaveLength(1);
+      expect(waiting.nodes.pay).toMatchObject({
+        status: 'WAITING',
+        attempts: 2,
+        awaiting: execution?.executionArn,
+      });
+      const run = await harness.view(runId);
+      expect(run.nodes.pay).toMatchObject({ status: 'SUCCEEDED', output: { receipt: 'once' } });
+    });
+
+    it('retries a start whose answer was lost under the same name, finding the execution it made', async () => {
+      // Prepare
+      const { harness, machines } = await sfnHarness(makeHarness);
+      let lost = false;
+      machines.onStart(() => {
+        if (lost) return;
+        lost = true;
+        throw new Error('socket hang up'); // the execution exists; its answer never came back
+      });
+      const definition = { ...CHARGE, nodes: { pay: { ...CHARGE.nodes.pay, retry: { maxAttempts: 2 } } } };
+      const runId = await waitingRun(harness, definition);
+
+      // Act
+      harness.clock.advance(MINUTE); // past the retry's backoff
+      await settle(harness);
+      const [execution] = machines.executions();
+      await machines.end(execution?.executionArn ?? '', { status: 'SUCCEEDED', output: { receipt: 'r' } });
+      await settle(harness);
+
+      // Assess
+      expect(machines.starts.map((start) => start.name)).toEqual([execution?.name, execution?.name]);
+      expect(machines.executions()).toHaveLength(1);
+      const run = await harness.view(runId);
+      expect(run.nodes.pay).toMatchObject({ status: 'SUCCEEDED', attempts: 2, output: { receipt: 'r' } });
     });
 
     it('fails with SFN_FAILED carrying the error and cause, and retries it as a new execution', async () => {

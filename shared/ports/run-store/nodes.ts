@@ -75,6 +75,7 @@ export interface NodeRecord {
   /**
    * A `workflow` node between deciding to start its child and waiting for it: the idempotency key
    * of that start, so a takeover after a crash finds the same child instead of starting another.
+   * A kind that `startsOnce` (`stepfunctions`): `a<attempt>`, the attempt starting its work.
    */
   readonly spawnKey?: string;
   /**

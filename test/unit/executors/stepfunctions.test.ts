@@ -71,6 +71,18 @@ describe('StepFunctionsExecutor', () => {
     expect((machines as MemoryStateMachines).executions()).toHaveLength(1);
   });
 
+  it('names the execution after the attempt that started it when it continues that one (a takeover)', async () => {
+    // Prepare
+    const { machines, executor } = setup();
+    const ctx = { ...testContext({ runId: RUN, nodeId: 'pay', attempt: 2 }), startAttempt: 1 };
+
+    // Act
+    await executor.execute({ node, inputs: {}, ctx });
+
+    // Assess
+    expect((machines as MemoryStateMachines).starts[0]?.name).toBe(`sk-${RUN}-e0-a1-${nodeHashOf('pay')}`);
+  });
+
   it('fails for good, starting nothing, for a state machine not allowed or an input over 256 KB', async () => {
     // Prepare
     const { machines, executor } = setup();
