@@ -84,6 +84,22 @@ describe('stepfunctions nodes', () => {
     expect(Object.keys(handler.Environment.Variables)).toContain(ENV.runsTable);
   });
 
+  it('alarm when the dead-letter queue holds an event and when the handler fails', () => {
+    // Prepare / Act
+    const { template } = withMachines();
+
+    // Assess
+    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => alarm.Properties.AlarmName as string,
+    );
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Skein-prod-StateMachineEventsDeadLetters',
+        'Skein-prod-StateMachineEventsErrors',
+      ]),
+    );
+  });
+
   it('refuse an entry that is not a state machine ARN', () => {
     // Act
     const synth = () => synthStack('dev', { stateMachineAllow: ['orders'] });
