@@ -117,16 +117,6 @@ export class SkeinStack extends Stack {
       ...(props.aiModels !== undefined && { aiModels: props.aiModels }),
       ...(props.tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns: props.tenantMaxActiveRuns }),
     });
-    const allow = props.stateMachineAllow ?? [];
-    if (allow.length > 0) {
-      this.stateMachines = new SkeinStateMachines(this, 'StateMachines', {
-        stage,
-        allow,
-        workers: this.engine.pools.map((pool) => pool.worker),
-        environment: this.engine.environment,
-        grantEngineAccess: (fn) => this.engine.grantEngineAccess(fn),
-      });
-    }
     this.api = new SkeinApi(this, 'Api', {
       stage,
       environment: { ...this.engine.environment, [ENV.poolTimeouts]: this.engine.poolTimeouts },
@@ -135,6 +125,17 @@ export class SkeinStack extends Stack {
     });
     this.engine.grantEngineAccess(this.api.handler);
     this.store.definitionsTable.grantReadWriteData(this.api.handler);
+    const allow = props.stateMachineAllow ?? [];
+    if (allow.length > 0) {
+      this.stateMachines = new SkeinStateMachines(this, 'StateMachines', {
+        stage,
+        allow,
+        workers: this.engine.pools.map((pool) => pool.worker),
+        stoppers: [this.api.handler, this.engine.sweeper, this.engine.trigger],
+        environment: this.engine.environment,
+        grantEngineAccess: (fn) => this.engine.grantEngineAccess(fn),
+      });
+    }
     this.monitor = new SkeinMonitor(this, 'Monitor', {
       stage,
       runsTable: this.store.runsTable,

@@ -22,6 +22,8 @@ export interface SkeinStateMachinesProps {
   readonly allow: readonly string[];
   /** The workers: they get the list and may start (and describe, stop) executions of exactly these. */
   readonly workers: readonly LambdaFunction[];
+  /** The functions that stop runs (api, sweeper, trigger): they stop a cancelled node's execution. */
+  readonly stoppers: readonly IFunction[];
   /** The engine functions' environment (tables, pool queues): the handler completes nodes. */
   readonly environment: Readonly<Record<string, string>>;
   /** Gives the handler the access of every engine function (run state, definitions, pool queues). */
@@ -37,7 +39,8 @@ const STATE_MACHINE_ARN =
  * The `stepfunctions` node type's AWS side, only with an allow-list: the workers get
  * `SKEIN_STATE_MACHINE_ALLOW` and `states:StartExecution` on exactly those state machines, plus
  * `states:DescribeExecution` and `states:StopExecution` on their executions (the check after the
- * wait is written, and the stop at a node's timeout); an EventBridge rule on the default bus sends
+ * wait is written, and the stop at a node's timeout), and the functions that stop runs
+ * `states:StopExecution` (a cancelled node's execution is stopped); an EventBridge rule on the default bus sends
  * their executions' terminal status changes (source `aws.states`) to the {@link handler}, which
  * completes the waiting node. Nothing polls. A delivery that keeps failing is retried for a day,
  * then lands in {@link deadLetterQueue}.
@@ -68,6 +71,10 @@ export class SkeinStateMachines extends Construct {
         }),
       );
       acknowledgeExecutions(worker, executions);
+    }
+    for (const fn of props.stoppers) {
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['states:StopExecution'], resources: executions }));
+      acknowledgeExecutions(fn, executions);
     }
     this.handler = skeinFunction(this, 'Handler', {
       handler: 'state-machine-events',

@@ -84,6 +84,11 @@ export class StepFunctionsExecutor implements Executor<StepFunctionsNode> {
     return ENDED_EXECUTION_STATUSES.includes(state.status) ? completionOfExecution(state) : undefined;
   }
 
+  /** The node's run was stopped: stop its execution too (an ended one is left as it is). */
+  async cancelAwaited(executionArn: string, cause: string): Promise<void> {
+    await this.options.machines.stop(executionArn, cause);
+  }
+
   private async start(
     node: StepFunctionsNode,
     inputs: unknown,

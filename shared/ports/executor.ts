@@ -232,6 +232,12 @@ export interface Executor<N = unknown> {
    * the node then. A throw is logged and left to the end's own notification.
    */
   endOf?(ref: string): Promise<AwaitedEnd | undefined>;
+  /**
+   * The node that waited for the outside work `ref` was cancelled (its run was cancelled or timed
+   * out): stop the work, best effort (a throw is logged). Only an engine that has the kind calls
+   * it; otherwise the work runs on and its end is ignored.
+   */
+  cancelAwaited?(ref: string, cause: string): Promise<void>;
   execute(request: ExecutionRequest<N>): Promise<ExecutionResult>;
 }
 

@@ -1,4 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { EXECUTION_STATUS_EVENT } from '../../infra/constructs/state-machines.ts';
@@ -44,11 +46,41 @@ describe('stepfunctions nodes', () => {
       'arn:aws:states:eu-west-1:123456789012:execution:orders:*',
       'arn:aws:states:eu-west-1:123456789012:execution:billing:*',
     ];
-    expect(statementsWith(template, 'states:')).toEqual([
-      { Action: 'states:StartExecution', Effect: 'Allow', Resource: [ORDERS, BILLING_PROD] },
-      { Action: ['states:DescribeExecution', 'states:StopExecution'], Effect: 'Allow', Resource: executions },
-      { Action: 'states:DescribeExecution', Effect: 'Allow', Resource: executions },
+    const statements = statementsWith(template, 'states:');
+    expect(new Set(statements.map((statement) => JSON.stringify(statement)))).toEqual(
+      new Set(
+        [
+          { Action: 'states:StartExecution', Effect: 'Allow', Resource: [ORDERS, BILLING_PROD] },
+          {
+            Action: ['states:DescribeExecution', 'states:StopExecution'],
+            Effect: 'Allow',
+            Resource: executions,
+          },
+          { Action: 'states:DescribeExecution', Effect: 'Allow', Resource: executions },
+          { Action: 'states:StopExecution', Effect: 'Allow', Resource: executions },
+        ].map((statement) => JSON.stringify(statement)),
+      ),
+    );
+    expect(statements.filter((statement) => statement.Action === 'states:StartExecution')).toHaveLength(1);
+    const policyOf = (fn: IFunction) =>
+      Object.values(template.findResources('AWS::IAM::Policy')).find((policy) =>
+        (policy.Properties.Roles as { Ref: string }[]).some(
+          (role) => role.Ref === logicalId(stack, fn.role as IRole),
+        ),
+      );
+    const actionsOf = (fn: IFunction) =>
+      ((policyOf(fn)?.Properties.PolicyDocument.Statement ?? []) as { Action: string | string[] }[])
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => action.startsWith('states:'));
+    expect(actionsOf(worker)).toEqual([
+      'states:StartExecution',
+      'states:DescribeExecution',
+      'states:StopExecution',
     ]);
+    for (const stopper of [stack.api.handler, stack.engine.sweeper, stack.engine.trigger]) {
+      expect(actionsOf(stopper)).toEqual(['states:StopExecution']);
+    }
+    expect(actionsOf(stack.stateMachines?.handler as IFunction)).toEqual(['states:DescribeExecution']);
     expect(variables).toMatchObject({ [ENV.stateMachineAllow]: `${ORDERS},${BILLING_PROD}` });
   });
 

@@ -280,9 +280,31 @@ export function stepFunctionsScenarios(makeHarness: MakeHarness): void {
       expect(outcomes).toEqual(['ignored']);
     });
 
-    it('ignores the end of an execution whose node was cancelled, and of one a run retry replaced', async () => {
+    it('stop the execution when the run is cancelled, and ignore the stop’s event', async () => {
       // Prepare
       const { harness, machines, outcomes } = await sfnHarness(makeHarness);
+      const runId = await waitingRun(harness);
+
+      // Act
+      await harness.engine.cancel(TENANT, runId);
+      await settle(harness);
+
+      // Assess
+      expect(machines.executions()).toMatchObject([
+        { status: 'ABORTED', cause: `Skein: run ${runId} was stopped` },
+      ]);
+      expect(outcomes).toEqual(['ignored']);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('CANCELLED');
+      expect(run.nodes.pay?.status).toBe('CANCELLED');
+    });
+
+    it('ignores the end of an execution a run retry replaced (one the cancel could not stop)', async () => {
+      // Prepare
+      const { harness, machines, outcomes } = await sfnHarness(makeHarness);
+      machines.stop = async () => {
+        throw new Error('AccessDenied: states:StopExecution');
+      };
       const runId = await waitingRun(harness);
       const [old] = running(machines);
       if (old === undefined) throw new Error('no execution started');
@@ -300,6 +322,9 @@ export function stepFunctionsScenarios(makeHarness: MakeHarness): void {
       await settle(harness);
 
       // Assess
+      expect(harness.logs.map((log) => log.message)).toContain(
+        'could not stop the outside work of a cancelled node',
+      );
       expect(fresh?.name).toMatch(/-e1-a\d+-/);
       expect(stillWaiting.nodes.pay?.status).toBe('WAITING');
       expect(outcomes).toEqual(['ignored', 'completed']);

@@ -77,7 +77,7 @@ export class SfnStateMachines implements StateMachines {
 
   async stop(executionArn: string, cause: string): Promise<void> {
     await this.options.client.send(
-      new StopExecutionCommand({ executionArn, error: 'Skein.Timeout', cause: cause.slice(0, 32_768) }),
+      new StopExecutionCommand({ executionArn, error: 'Skein.Stopped', cause: cause.slice(0, 32_768) }),
     );
   }
 }

@@ -123,7 +123,7 @@ describe('SfnStateMachines', () => {
 
     // Assess
     expect(sfn.commandCalls(StopExecutionCommand).map((call) => call.args[0].input)).toEqual([
-      { executionArn: EXECUTION, error: 'Skein.Timeout', cause: 'node "pay" timed out' },
+      { executionArn: EXECUTION, error: 'Skein.Stopped', cause: 'node "pay" timed out' },
     ]);
   });
 });
