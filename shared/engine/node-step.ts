@@ -84,7 +84,7 @@ export async function handleNodeMessage(
       set: {
         status: 'RUNNING',
         token: message.token,
-        leaseUntil: cx.iso(now + timeoutMs + cx.settings.leaseGraceMs),
+        leaseUntil: cx.iso(now + leaseMsOf(cx, plan, message.nodeId, timeoutMs) + cx.settings.leaseGraceMs),
         ...(singleVia ? { via: singleVia } : {}),
       },
       startedAtIfAbsent: cx.iso(now),
@@ -273,6 +273,15 @@ export function nodeTimeoutMs(cx: EngineContext, plan: Plan, nodeId: string): nu
   const pools = cx.settings.poolTimeoutsMs;
   const poolLimit = pools && poolNodeTimeMs(poolOf(node?.pool, pools), pools);
   return Math.min(cx.settings.defaultNodeTimeoutMs, poolLimit ?? Number.POSITIVE_INFINITY);
+}
+
+/**
+ * How long a claim holds the node: its timeout, except for a kind that `startsOnce` (it starts
+ * outside work, then waits holding no worker, so its `timeout` is the wait's): the engine's
+ * default, so a worker that dies while starting is taken over in minutes, not after the wait.
+ */
+function leaseMsOf(cx: EngineContext, plan: Plan, nodeId: string, timeoutMs: number): number {
+  return plan.kindOf(nodeId)?.startsOnce ? Math.min(timeoutMs, cx.settings.defaultNodeTimeoutMs) : timeoutMs;
 }
 
 /** A node that waited for a child run and was woken by its deadline, not by the child's end. */

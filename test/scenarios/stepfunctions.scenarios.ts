@@ -143,18 +143,24 @@ export function stepFunctionsScenarios(makeHarness: MakeHarness): void {
         }
         return original(runId, nodeId, when, change, expiresAt);
       };
-      await harness.publish(CHARGE);
+      await harness.publish({
+        ...CHARGE,
+        nodes: { ...CHARGE.nodes, pay: { ...CHARGE.nodes.pay, timeout: '1d' } },
+      });
+      const startedAt = harness.clock.now();
 
-      // Act
+      // Act: a minute at a time (draining would run on to the day's deadline)
       const runId = await harness.start('charge');
-      for (let round = 0; round < 5; round += 1) {
+      for (let minute = 0; minute < 30; minute += 1) {
         try {
-          await harness.drain(); // the lease expires and another delivery takes the node over
-          break;
+          await settle(harness);
         } catch (error) {
           if (!(error instanceof Error) || error.message !== 'the worker died here') throw error;
         }
+        if ((await harness.runs.getNode(runId, 'pay'))?.status === 'WAITING') break;
+        harness.clock.advance(MINUTE);
       }
+      const takenOverAfter = harness.clock.now() - startedAt;
       const waiting = await harness.view(runId);
       const [execution] = machines.executions();
       await machines.end(execution?.executionArn ?? '', { status: 'SUCCEEDED', output: { receipt: 'once' } });
@@ -169,6 +175,8 @@ export function stepFunctionsScenarios(makeHarness: MakeHarness): void {
         attempts: 2,
         awaiting: execution?.executionArn,
       });
+      // The starting claim's lease is minutes (the engine's default), not the day the node may wait.
+      expect(takenOverAfter).toBeLessThan(10 * MINUTE);
       const run = await harness.view(runId);
       expect(run.nodes.pay).toMatchObject({ status: 'SUCCEEDED', output: { receipt: 'once' } });
     });
