@@ -53,7 +53,9 @@ const RETRYABLE_ENDS: ReadonlySet<string> = new Set([
  * `SFN_FAILED` (carrying the execution's error and cause) or `SFN_TIMED_OUT` (both retried per the
  * node's policy: a new attempt is a new execution), or `SFN_ABORTED` (not retried unless `retryOn`
  * names it). The deadline reads the execution once (its end may be on its way) and otherwise
- * stops it and fails the node with `STEPFUNCTIONS_TIMEOUT`.
+ * stops it and fails the node with `STEPFUNCTIONS_TIMEOUT`; a cancelled node's execution is
+ * stopped (`cancelAwaited`). `startsOnce`: a takeover of an attempt whose worker died after
+ * starting (`ctx.startAttempt`) names, and so finds, that attempt's execution.
  * @example await new StepFunctionsExecutor({ machines }).execute({ node: { type: 'stepfunctions', stateMachineArn }, inputs: { id: 7 }, ctx })
  * // { kind: 'suspend-for-completion', ref: 'arn:aws:states:...:execution:orders:sk-01J...-e0-a1-3f2a9c1b0d' }
  */
