@@ -8,7 +8,9 @@
  * e.g. `-c httpAllow=10.0.3.7:8443,orders.internal:80`; none by default), `tenantMaxActiveRuns`
  * (the tenant quota: active runs per tenant at most; none by default), `nodeEvents` (`failures`
  * by default, `all` or `none`: which node events the monitor publishes), `lambdaAllow`
- * (comma-separated function names or ARNs `lambda` nodes may invoke; none by default), `aiModels`
+ * (comma-separated function names or ARNs `lambda` nodes may invoke; none by default),
+ * `stateMachineAllow` (comma-separated state machine ARNs `stepfunctions` nodes may start; none by
+ * default: no grant, no status-change rule, no handler), `aiModels`
  * (comma-separated Bedrock model ids `ai` nodes may use, the first the default; none: ai is off),
  * `payloadThresholdBytes` (values whose JSON text is longer go to the payload bucket; 65536).
  *
@@ -34,6 +36,9 @@ const corsRaw = optionalString(app.node.tryGetContext('corsOrigins'), 'corsOrigi
 const corsOrigins = corsRaw === undefined ? undefined : commaList(corsRaw);
 const httpAllow = httpAllowFrom(optionalString(app.node.tryGetContext('httpAllow'), 'httpAllow'));
 const lambdaAllow = commaList(optionalString(app.node.tryGetContext('lambdaAllow'), 'lambdaAllow'));
+const stateMachineAllow = commaList(
+  optionalString(app.node.tryGetContext('stateMachineAllow'), 'stateMachineAllow'),
+);
 const aiModels = commaList(optionalString(app.node.tryGetContext('aiModels'), 'aiModels'));
 const nodeEvents = nodeEventsFrom(optionalString(app.node.tryGetContext('nodeEvents'), 'nodeEvents'));
 const quota: unknown = app.node.tryGetContext('tenantMaxActiveRuns');
@@ -55,6 +60,7 @@ new SkeinStack(app, `Skein-${stage}`, {
   ...(corsOrigins !== undefined && { corsOrigins }),
   ...(httpAllow.length > 0 && { httpAllow }),
   ...(lambdaAllow.length > 0 && { lambdaAllow }),
+  ...(stateMachineAllow.length > 0 && { stateMachineAllow }),
   ...(aiModels.length > 0 && { aiModels }),
   ...(tenantMaxActiveRuns !== undefined && { tenantMaxActiveRuns }),
   ...(nodeEvents !== undefined && { nodeEvents }),

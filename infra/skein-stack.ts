@@ -9,6 +9,7 @@ import { SkeinDashboard } from './constructs/dashboard.ts';
 import { SkeinEngine } from './constructs/engine.ts';
 import { SkeinMonitor } from './constructs/monitor.ts';
 import { pascalCase, type WorkerPoolSpec } from './constructs/pools.ts';
+import { SkeinStateMachines } from './constructs/state-machines.ts';
 import { SkeinStore } from './constructs/store.ts';
 
 /** Stage names end up in stack names and resource names: short, lowercase, DNS-safe. */
@@ -63,6 +64,12 @@ export interface SkeinStackProps extends StackProps {
    */
   readonly lambdaAllow?: readonly string[];
   /**
+   * State machines `stepfunctions` nodes may start (`-c stateMachineAllow=arn:aws:states:...:stateMachine:orders`):
+   * the workers may start exactly these, and a rule sends their executions' ends to Skein.
+   * @default none: no grant, no rule, no handler; stepfunctions nodes fail with STEPFUNCTIONS_NOT_ALLOWED
+   */
+  readonly stateMachineAllow?: readonly string[];
+  /**
    * Bedrock model ids `ai` nodes may use (`-c aiModels=anthropic.claude-3-haiku-20240307-v1:0`).
    * @default none: ai nodes are off
    */
@@ -98,6 +105,8 @@ export class SkeinStack extends Stack {
   public readonly api: SkeinApi;
   public readonly monitor: SkeinMonitor;
   public readonly dashboard: SkeinDashboard;
+  /** The `stepfunctions` node type's grants, rule and handler: only with `stateMachineAllow`. */
+  public readonly stateMachines?: SkeinStateMachines;
 
   constructor(scope: Construct, id: string, props: SkeinStackProps) {
     const stage = stageFrom(props.stage);
@@ -125,6 +134,17 @@ export class SkeinStack extends Stack {
     });
     this.engine.grantEngineAccess(this.api.handler);
     this.store.definitionsTable.grantReadWriteData(this.api.handler);
+    const allow = props.stateMachineAllow ?? [];
+    if (allow.length > 0) {
+      this.stateMachines = new SkeinStateMachines(this, 'StateMachines', {
+        stage,
+        allow,
+        workers: this.engine.pools.map((pool) => pool.worker),
+        stoppers: [this.api.handler, this.engine.sweeper, this.engine.trigger],
+        environment: this.engine.environment,
+        grantEngineAccess: (fn) => this.engine.grantEngineAccess(fn),
+      });
+    }
     this.monitor = new SkeinMonitor(this, 'Monitor', {
       stage,
       runsTable: this.store.runsTable,
@@ -137,6 +157,7 @@ export class SkeinStack extends Stack {
       Sweeper: this.engine.sweeper,
       Trigger: this.engine.trigger,
       Monitor: this.monitor.monitor,
+      ...(this.stateMachines && { StateMachineEvents: this.stateMachines.handler }),
     };
     for (const pool of this.engine.pools) functions[`${pascalCase(pool.name)}Worker`] = pool.worker;
     this.dashboard = new SkeinDashboard(this, 'Dashboard', {
@@ -145,6 +166,7 @@ export class SkeinStack extends Stack {
       deadLetterQueues: {
         MonitorStream: this.monitor.streamFailureQueue,
         Timer: this.engine.timer.deadLetterQueue,
+        ...(this.stateMachines && { StateMachineEvents: this.stateMachines.deadLetterQueue }),
       },
       functions,
       alarmTopic: this.monitor.alarmTopic,

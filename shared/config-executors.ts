@@ -22,6 +22,14 @@ export function lambdaAllowFrom(env: NodeJS.ProcessEnv = process.env): string[] 
   return commaList(env[ENV.lambdaAllow]);
 }
 
+/**
+ * `SKEIN_STATE_MACHINE_ALLOW` as a list of state machine ARNs (empty when unset).
+ * @example stateMachineAllowFrom({ SKEIN_STATE_MACHINE_ALLOW: 'arn:aws:states:eu-west-1:1:stateMachine:orders' })
+ */
+export function stateMachineAllowFrom(env: NodeJS.ProcessEnv = process.env): string[] {
+  return commaList(env[ENV.stateMachineAllow]);
+}
+
 /** `SKEIN_LOCAL_FUNCTIONS` as it is (parsed by `adapters/local-functions.ts`). */
 export function localFunctionsFrom(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env[ENV.localFunctions];

@@ -51,6 +51,12 @@ export const ENV = {
    */
   lambdaAllow: 'SKEIN_LAMBDA_ALLOW',
   /**
+   * State machines `stepfunctions` nodes may start on AWS: comma-separated ARNs (CDK context
+   * `stateMachineAllow`, which also grants them to the workers and to the status-change rule).
+   * @default none
+   */
+  stateMachineAllow: 'SKEIN_STATE_MACHINE_ALLOW',
+  /**
    * Locally, `lambda` nodes' functions as handler modules: `name=path,...` (`npm start`,
    * `skein run`). @default none
    */
@@ -335,6 +341,7 @@ export const HANDLER_ENTRIES = {
   sweeper: 'functions/sweeper.ts',
   trigger: 'functions/trigger.ts',
   monitor: 'functions/monitor.ts',
+  'state-machine-events': 'functions/state-machine-events.ts',
 } as const;
 
 /**

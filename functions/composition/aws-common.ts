@@ -12,6 +12,7 @@
  * | sweeper    | `aws-engine.ts`                     | DEFINITIONS, RUNS, POOL_QUEUES, QUEUE_URL_PREFIX                |
  * | trigger    | `aws-engine.ts`                     | DEFINITIONS, RUNS, POOL_QUEUES, QUEUE_URL_PREFIX                |
  * | monitor    | `aws-monitor.ts`                    | EVENTS_TOPIC_ARN, RUNS table (read)                            |
+ * | state-machine-events | `aws-engine.ts`, `aws-state-machines.ts` | the sweeper's, STATE_MACHINE_ALLOW (only with `-c stateMachineAllow`) |
  *
  * The engine's functions (api, worker, sweeper, trigger) also get PAYLOAD_BUCKET (and, with CDK
  * context `payloadThresholdBytes`, PAYLOAD_THRESHOLD_BYTES): values over the threshold live there.

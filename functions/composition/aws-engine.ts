@@ -3,7 +3,8 @@
  * timer, built once per cold start and only when first used (api, sweeper, trigger import it; the
  * worker adds its executors in `aws-worker.ts`; the authorizer and the monitor import neither).
  * Only workers run nodes, so {@link engine} has only the flow kinds (`condition`, `wait`: pure) and
- * the api, sweeper and trigger bundle no EventBridge client and no executor that does work.
+ * `stepfunctions` (to stop the executions of a stopped run), and the api, sweeper and trigger
+ * bundle no EventBridge client and no executor that does other work.
  *
  * The timer reads `SKEIN_TIMER_*` and `SKEIN_QUEUE_ARN_PREFIX` on the first delay over 15
  * minutes (only workers schedule those; the worker checks them at cold start). The engine's
@@ -26,11 +27,13 @@ import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
 import { flowExecutors } from '../../shared/executors/flow.ts';
+import { StepFunctionsExecutor } from '../../shared/executors/stepfunctions.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import type { Executors } from '../../shared/ports/executors.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
 import type { Timer } from '../../shared/ports/timer.ts';
 import { config, dynamo, logger, once, tracer } from './aws-common.ts';
+import { stateMachines } from './aws-state-machines.ts';
 
 export { config, logError, logger } from './aws-common.ts';
 
@@ -133,10 +136,13 @@ export function logEngineEvent(event: EngineEvent): void {
 }
 
 /**
- * The engine of the functions that start, control and sweep runs but never run a node: only the
- * flow kinds, whose declarations (a condition's routes) it reads when it releases children.
+ * The engine of the functions that start, control and sweep runs but never run a node: the flow
+ * kinds, whose declarations (a condition's routes) it reads when it releases children, and
+ * `stepfunctions`, whose executions a stop (cancel, time-out) stops (`cancelAwaited`).
  */
-export const engine = once(() => buildEngine(flowExecutors()));
+export const engine = once(() =>
+  buildEngine(flowExecutors().register(new StepFunctionsExecutor({ machines: stateMachines() }))),
+);
 
 /** The SQS client (the worker's own queue reuses it). */
 export { sqs };

@@ -1,6 +1,6 @@
 /**
  * The worker's composition: the engine of `aws-engine.ts` with every executor (http, script,
- * wait, noop, and `event` on EventBridge), and the worker's own pool queue for hand-backs. Only
+ * wait, noop, `event` on EventBridge, `stepfunctions` on Step Functions), and the worker's own pool queue for hand-backs. Only
  * the worker bundle carries undici, the script executor and the EventBridge client.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -18,6 +18,7 @@ import { aiModelsFrom, lambdaAllowFrom, secretsPath } from '../../shared/config-
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { config, once, tracer } from './aws-common.ts';
+import { stateMachines } from './aws-state-machines.ts';
 
 export { logger } from './aws-common.ts';
 
@@ -61,6 +62,8 @@ export const engine = once(() =>
       script: { sandbox: sandbox() },
       // SKEIN_LAMBDA_ALLOW (CDK context `lambdaAllow`): the functions lambda nodes may invoke.
       lambda: { invoker: new LambdaInvoker({ client: lambda(), allow: lambdaAllowFrom() }) },
+      // SKEIN_STATE_MACHINE_ALLOW (CDK context `stateMachineAllow`): what stepfunctions nodes may start.
+      stepFunctions: { machines: stateMachines() },
       // SKEIN_AI_MODELS (CDK context `aiModels`): the Bedrock models ai nodes may use; none: off.
       ...(aiModelsFrom().length > 0 && {
         ai: { models: new BedrockModels({ client: bedrock(), allow: aiModelsFrom() }) },

@@ -167,6 +167,10 @@ export const nodeViewSchema = z
       .object({ total: z.number().int(), lanes: z.number().int() })
       .optional()
       .meta({ description: 'A map node that started its items: how many, and the lanes that run them.' }),
+    awaiting: z
+      .string()
+      .optional()
+      .meta({ description: "A stepfunctions node: the ARN of its latest attempt's execution." }),
   })
   .meta({ id: 'NodeView' });
 

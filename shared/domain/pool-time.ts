@@ -26,7 +26,7 @@ export function poolNodeTimeMs(
  * Node types that never hold a worker while they last (they park, or only evaluate): the kinds
  * that declare `inline` (`shared/executors/`), named here because publishing runs below them.
  */
-const PARKING_TYPES = new Set(['wait', 'condition', 'callback', 'workflow']);
+const PARKING_TYPES = new Set(['wait', 'condition', 'callback', 'workflow', 'stepfunctions']);
 
 /**
  * Nodes whose timeout (their own, or the definition's default) is longer than their pool's worker

@@ -1,4 +1,5 @@
 import type { Completion, NodeRecord, RunRecord } from '../ports/run-store.ts';
+import { deliverCompletion } from './awaited-end.ts';
 import { boundedError } from './bounds.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_RUN } from './context.ts';
 
@@ -11,8 +12,8 @@ const CHILD_END_CODES = {
 
 /**
  * Tells the `workflow` node that started `child` (an ended run) how it ended, once: the write is
- * `completeNode`'s — the completion (the child's outputs, or a CHILD_* error carrying the child's
- * error) and `wakeAt = now` under the node's status, fence and epoch as read, with a fence bump —
+ * `deliverCompletion`'s — the completion (the child's outputs, or a CHILD_* error carrying the
+ * child's error) and `wakeAt = now` under the node's status, fence and epoch as read, with a fence bump —
  * so of two notifications (the child's end, the parent's own check after it started waiting, the
  * sweeper) exactly one lands, and none lands on a node that no longer waits for this child (it
  * ended, was cancelled, or a retry started another). The node then settles through the ordinary
@@ -26,16 +27,7 @@ export async function notifyParent(cx: EngineContext, child: RunRecord): Promise
   if (!run || !ACTIVE_RUN.includes(run.status)) return false;
   const node = await cx.runs.getNode(parent.runId, parent.nodeId);
   if (!waitsFor(node, child.runId, run.epoch)) return false;
-  const written = await cx.runs.updateNode(
-    run.runId,
-    node.nodeId,
-    { status: [node.status], fence: node.fence, epoch: run.epoch },
-    { set: { completion: completionOf(child), wakeAt: cx.iso() }, bumpFence: true },
-    run.expiresAt,
-  );
-  if (!written) return false;
-  await cx.enqueue([{ runId: run.runId, nodeId: node.nodeId, epoch: run.epoch }], await cx.planFor(run));
-  return true;
+  return deliverCompletion(cx, run, node, completionOf(child));
 }
 
 /**

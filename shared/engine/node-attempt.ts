@@ -55,6 +55,8 @@ export async function runAttempt(
       : remainingMs - cx.settings.handBackMarginMs;
   if (workerBudget <= 0) return { kind: 'hand-back' };
   const budgetMs = Math.min(timeoutMs, workerBudget);
+  const startAttempt = kind.startsOnce && !wokeFromCompletion(node) ? await noteStart(cx, claim) : undefined;
+  if (startAttempt === null) return { kind: 'hand-back' }; // the lease was taken over: its write fails too
   const result = await kind.execute({
     node: definition,
     inputs: inputs.value,
@@ -70,9 +72,32 @@ export async function runAttempt(
       now: cx.now(),
       ...(node.wakeAt === undefined ? {} : { wakeAt: node.wakeAt }),
       ...(wokeFromCompletion(node) ? { completion: await completionOf(cx, node) } : {}),
+      ...(node.awaitRef === undefined ? {} : { awaiting: node.awaitRef }),
+      epoch: claim.run.epoch,
+      ...(startAttempt === undefined ? {} : { startAttempt }),
     },
   });
   return settleResult(cx, claim, kind, result, workerBudget < timeoutMs);
+}
+
+/**
+ * The attempt whose outside work this claim continues: the one the node records (`spawnKey` =
+ * `a<attempt>`, left by an attempt that was starting work when its worker died, or whose start
+ * failed on the way), else this claim's, recorded now under its fence. `null` when the fence no
+ * longer holds.
+ */
+async function noteStart(cx: EngineContext, claim: Claim): Promise<number | null> {
+  const { run, node } = claim;
+  const recorded = /^a(\d+)$/.exec(node.spawnKey ?? '');
+  if (recorded) return Number(recorded[1]);
+  const noted = await cx.runs.updateNode(
+    run.runId,
+    node.nodeId,
+    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
+    { set: { spawnKey: `a${node.attempt}` } },
+    run.expiresAt,
+  );
+  return noted ? node.attempt : null;
 }
 
 /**

@@ -146,6 +146,7 @@ const COMPLETION_FIELDS = [
   'childRunId',
   'spawnKey',
   'mapRound',
+  'awaitRef',
 ] as const;
 
 /**

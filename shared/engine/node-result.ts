@@ -19,7 +19,7 @@ export type AttemptResult =
       readonly wakeAt: number;
       readonly error?: { code: string; message: string };
     }
-  | { readonly kind: 'await'; readonly until: number }
+  | { readonly kind: 'await'; readonly until?: number; readonly ref?: string }
   | { readonly kind: 'spawn-run'; readonly child: SpawnedRun; readonly until?: number }
   | {
       readonly kind: 'spawn-items';
@@ -88,8 +88,14 @@ export function settleResult(
       if (!kind.awaitsCompletion) {
         return unsupported(claim, result.kind, ' without declaring `awaitsCompletion`');
       }
-      if (!Number.isFinite(result.until)) return invalid(claim, result);
-      return { kind: 'await', until: result.until };
+      if (result.until === undefined ? result.ref === undefined : !Number.isFinite(result.until)) {
+        return invalid(claim, result);
+      }
+      return {
+        kind: 'await',
+        ...(result.until === undefined ? {} : { until: result.until }),
+        ...(result.ref === undefined ? {} : { ref: result.ref }),
+      };
     case 'spawn': {
       const [child, ...more] = result.children;
       if (result.until !== undefined && !Number.isFinite(result.until)) return invalid(claim, result);
@@ -149,15 +155,20 @@ function retryOrFail(cx: EngineContext, claim: Claim, error: ExecutionError): At
 
 /**
  * The claim woke a node that waited for an outside completion (it still holds the token's hash),
- * for its child run (it holds the child's id) or for its items (it holds its round).
+ * for its child run (it holds the child's id), for its items (it holds its round) or for named
+ * outside work (it holds the `ref`).
  */
 export function wokeFromCompletion(node: {
   readonly completionTokenHash?: string;
   readonly childRunId?: string;
   readonly mapRound?: number;
+  readonly awaitRef?: string;
 }): boolean {
   return (
-    node.completionTokenHash !== undefined || node.childRunId !== undefined || node.mapRound !== undefined
+    node.completionTokenHash !== undefined ||
+    node.childRunId !== undefined ||
+    node.mapRound !== undefined ||
+    node.awaitRef !== undefined
   );
 }
 

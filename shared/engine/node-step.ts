@@ -2,6 +2,7 @@ import { parseDuration } from '../domain/duration.ts';
 import { poolNodeTimeMs, poolOf } from '../domain/pool-time.ts';
 import { MAX_VISIBILITY_SECONDS } from '../ports/queue.ts';
 import type { NodeRecord, NodeStatus, RunRecord } from '../ports/run-store.ts';
+import { awaitOutside } from './awaited-end.ts';
 import { spawnChild } from './child-spawn.ts';
 import { type Claim, evaluate } from './claim.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
@@ -85,7 +86,7 @@ export async function handleNodeMessage(
       set: {
         status: 'RUNNING',
         token: message.token,
-        leaseUntil: cx.iso(now + timeoutMs + cx.settings.leaseGraceMs),
+        leaseUntil: cx.iso(now + leaseMsOf(cx, plan, message.nodeId, timeoutMs) + cx.settings.leaseGraceMs),
         ...(singleVia ? { via: singleVia } : {}),
       },
       startedAtIfAbsent: cx.iso(now),
@@ -150,7 +151,8 @@ async function runClaimed(cx: EngineContext, claim: Claim, timeoutMs: number, op
     case 'park':
       return parkClaimed(cx, claim, result.status, result.wakeAt, result.error);
     case 'await':
-      return awaitCompletion(cx, claim, result.until);
+      if (result.ref !== undefined) return awaitOutside(cx, claim, result.ref, result.until);
+      return awaitCompletion(cx, claim, result.until ?? cx.now());
     case 'spawn-run':
       return spawnChild(cx, claim, result.child, result.until);
     case 'spawn-items':
@@ -279,6 +281,15 @@ export function nodeTimeoutMs(cx: EngineContext, plan: Plan, nodeId: string): nu
   const pools = cx.settings.poolTimeoutsMs;
   const poolLimit = pools && poolNodeTimeMs(poolOf(node?.pool, pools), pools);
   return Math.min(cx.settings.defaultNodeTimeoutMs, poolLimit ?? Number.POSITIVE_INFINITY);
+}
+
+/**
+ * How long a claim holds the node: its timeout, except for a kind that `startsOnce` (it starts
+ * outside work, then waits holding no worker, so its `timeout` is the wait's): the engine's
+ * default, so a worker that dies while starting is taken over in minutes, not after the wait.
+ */
+function leaseMsOf(cx: EngineContext, plan: Plan, nodeId: string, timeoutMs: number): number {
+  return plan.kindOf(nodeId)?.startsOnce ? Math.min(timeoutMs, cx.settings.defaultNodeTimeoutMs) : timeoutMs;
 }
 
 /** A node that waited for a child run and was woken by its deadline, not by the child's end. */

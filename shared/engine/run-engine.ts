@@ -1,5 +1,6 @@
 import type { Page } from '../ports/page.ts';
-import type { RunQuery, RunRecord } from '../ports/run-store.ts';
+import type { Completion, RunQuery, RunRecord } from '../ports/run-store.ts';
+import { type AwaitedNodeMatch, completeAwaited } from './awaited-end.ts';
 import {
   type CompletionAccepted,
   type CompletionRequest,
@@ -81,6 +82,20 @@ export class RunEngine {
     request: CompletionRequest,
   ): Promise<CompletionAccepted> {
     return completeNode(this.cx, tenant, runId, nodeId, request);
+  }
+
+  /**
+   * The end of outside work a node waits for by `ref` (a Step Functions execution's status
+   * change): completes, once, the node of `runId` that `matches` picks and still waits for this
+   * `ref`; an end nothing waits for any more changes nothing. See `completeAwaited`.
+   */
+  completeAwaited(
+    runId: string,
+    matches: AwaitedNodeMatch,
+    ref: string,
+    completion: Completion,
+  ): Promise<boolean> {
+    return completeAwaited(this.cx, runId, matches, ref, completion);
   }
 
   /** Moves a waiting callback's deadline one window on; see `heartbeatNode`. */

@@ -22,6 +22,8 @@ export interface NodeView {
    * at once). Each item: GET .../runs/{run}/nodes/{node}/items.
    */
   readonly items?: { readonly total: number; readonly lanes: number };
+  /** A `stepfunctions` node: the execution ARN of its latest attempt (what it waits or waited for). */
+  readonly awaiting?: string;
 }
 
 export interface RunProgress {
@@ -179,6 +181,7 @@ export function nodeView(item: NodeRecord | undefined, stopped: boolean): NodeVi
     ...(item.completionToken && status === 'WAITING' ? { token: item.completionToken } : {}),
     ...(item.childRunId ? { childRunId: item.childRunId } : {}),
     ...(item.mapTotal === undefined ? {} : { items: { total: item.mapTotal, lanes: item.mapLanes ?? 0 } }),
+    ...(item.awaitRef ? { awaiting: item.awaitRef } : {}),
   };
 }
 

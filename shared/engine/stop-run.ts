@@ -80,7 +80,7 @@ export async function finishStop(cx: EngineContext, run: RunRecord, pace: Pace):
     const targets = stopTargets(plan, nodes, control.epoch, now);
     const stopping = { ...run, control: { ...control, done, total: done + targets.length } };
     const { written, outcome } = await writePaced(cx, stopping, status, targets, done, pace, (target) =>
-      markStopped(cx, run, control.epoch, target, now, reason),
+      markStopped(cx, run, plan, control.epoch, target, now, reason),
     );
     if (outcome !== 'done') return outcome;
     done += written;
@@ -119,8 +119,9 @@ const MAX_STOP_ROUNDS = 3;
 async function markStopped(
   cx: EngineContext,
   run: RunRecord,
+  plan: Plan,
   epoch: number,
-  { nodeId, from, childRunId }: StopTarget,
+  { nodeId, from, childRunId, awaitRef }: StopTarget,
   now: string,
   reason: string,
 ): Promise<void> {
@@ -144,6 +145,25 @@ async function markStopped(
   if (!cancelled) return;
   cx.emit({ type: 'node.cancelled', runId: run.runId, nodeId });
   if (childRunId !== undefined) await cancelChild(cx, childRunId);
+  if (awaitRef !== undefined && from !== 'RUNNING') await cancelAwaited(cx, plan, run, nodeId, awaitRef);
+}
+
+/**
+ * A node that waited for outside work (`awaitRef`) was cancelled: its kind stops the work, best
+ * effort (`Executor.cancelAwaited`). An engine without the kind, or a failure, leaves the work
+ * running: its end is then ignored (the node no longer waits for it).
+ */
+async function cancelAwaited(cx: EngineContext, plan: Plan, run: RunRecord, nodeId: string, ref: string) {
+  try {
+    await plan.kindOf(nodeId)?.cancelAwaited?.(ref, `Skein: run ${run.runId} was stopped`);
+  } catch (error) {
+    cx.deps.log?.('could not stop the outside work of a cancelled node', {
+      runId: run.runId,
+      nodeId,
+      ref,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /**
@@ -162,6 +182,7 @@ interface StopTarget {
   readonly nodeId: string;
   readonly from: NodeStatus | 'ABSENT';
   readonly childRunId?: string;
+  readonly awaitRef?: string;
 }
 
 /**
@@ -182,6 +203,7 @@ function stopTargets(plan: Plan, nodes: readonly NodeRecord[], epoch: number, no
         nodeId: node.nodeId,
         from,
         ...(node.childRunId ? { childRunId: node.childRunId } : {}),
+        ...(node.awaitRef ? { awaitRef: node.awaitRef } : {}),
       });
     }
   }

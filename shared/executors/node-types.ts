@@ -1,6 +1,9 @@
 /**
  * The node types the workers of each deployment run: `local` for `skein run` and `npm start`,
- * `aws` for the Lambda workers (`event` needs EventBridge). Publishing and `skein validate` warn
+ * `aws` for the Lambda workers (`event` needs EventBridge, `stepfunctions` Step Functions: not
+ * run locally). Like `lambda` and `ai`, `stepfunctions` is registered on AWS whatever its
+ * allow-list: with `-c stateMachineAllow` empty, the deployment has no IAM grant and no event rule,
+ * and a node fails at once with STEPFUNCTIONS_NOT_ALLOWED. Publishing and `skein validate` warn
  * about a definition using another type (it would fail at run time with NODE_TYPE_UNAVAILABLE);
  * `test/unit/executors/registry.test.ts` holds these lists to the registries the compositions
  * build. No imports: the CDK app and every bundle may read it.
@@ -17,6 +20,7 @@ export const NODE_TYPES_RUN = {
     'map',
     'noop',
     'script',
+    'stepfunctions',
     'wait',
     'workflow',
   ],

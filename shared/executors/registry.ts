@@ -1,6 +1,7 @@
 import type { AiModels } from '../ports/ai-models.ts';
 import type { ExecutorRegistry } from '../ports/executors.ts';
 import type { FunctionInvoker } from '../ports/function-invoker.ts';
+import type { StateMachines } from '../ports/state-machines.ts';
 import { AiExecutor } from './ai.ts';
 import { EventExecutor, type EventExecutorOptions } from './event.ts';
 import { flowExecutors } from './flow.ts';
@@ -8,6 +9,7 @@ import { HttpExecutor, type HttpExecutorOptions } from './http.ts';
 import { LambdaExecutor } from './lambda.ts';
 import { NoopExecutor } from './noop.ts';
 import { ScriptExecutor, type ScriptExecutorOptions } from './script.ts';
+import { StepFunctionsExecutor } from './stepfunctions.ts';
 
 export interface DefaultExecutorOptions {
   readonly script?: ScriptExecutorOptions;
@@ -19,6 +21,11 @@ export interface DefaultExecutorOptions {
   readonly lambda?: { readonly invoker: FunctionInvoker };
   /** What answers `ai` nodes. @default none: an ai node fails with AI_UNAVAILABLE */
   readonly ai?: { readonly models: AiModels };
+  /**
+   * Where `stepfunctions` nodes start executions, registered only with one (the AWS composition
+   * passes Step Functions with the `-c stateMachineAllow` list; tests pass the memory stand-in).
+   */
+  readonly stepFunctions?: { readonly machines: StateMachines };
 }
 
 /** No model: a deployment that configures none. */
@@ -49,5 +56,6 @@ export function defaultExecutors(options: DefaultExecutorOptions = {}): Executor
     .register(new HttpExecutor(options.http))
     .register(new LambdaExecutor({ invoker: options.lambda?.invoker ?? NO_FUNCTIONS }))
     .register(new AiExecutor({ models: options.ai?.models ?? NO_MODELS }));
+  if (options.stepFunctions) registry.register(new StepFunctionsExecutor(options.stepFunctions));
   return options.event ? registry.register(new EventExecutor(options.event)) : registry;
 }

@@ -36,6 +36,20 @@ export interface ExecutionContext {
    * `suspend-for-completion`): what the completion gave, or `expired` when its deadline came first.
    */
   readonly completion?: CompletionOutcome;
+  /** The run's retry epoch (0 before any retry): with `attempt`, names this attempt's outside work. */
+  readonly epoch?: number;
+  /**
+   * For a kind that declares `startsOnce`: the attempt whose outside work this one must continue
+   * rather than start again — an earlier attempt that recorded it was starting work and then lost
+   * its worker (a takeover), or whose start failed on the way (it may have happened). Name the
+   * work after this, not `attempt`. @default attempt
+   */
+  readonly startAttempt?: number;
+  /**
+   * On the claim a completion or its deadline woke, after a `suspend-for-completion` with `ref`:
+   * that `ref` (e.g. the execution ARN the node waited for).
+   */
+  readonly awaiting?: string;
 }
 
 /** How a wait for an outside completion ended (`ExecutionContext.completion`). */
@@ -112,9 +126,24 @@ export interface SuspendUntil {
  */
 export interface SuspendForCompletion {
   readonly kind: 'suspend-for-completion';
-  /** When to give up waiting (epoch ms): the executor's `ctx.completion` is then `expired`. */
-  readonly until: number;
+  /**
+   * When to give up waiting (epoch ms): the executor's `ctx.completion` is then `expired`.
+   * Absent: no deadline, only with `ref` (the outside work's end always comes).
+   */
+  readonly until?: number;
+  /**
+   * The outside work the node waits for, by a name its end carries (a Step Functions execution
+   * ARN): no token is issued; the end completes the node through `RunEngine.completeAwaited`,
+   * which checks the node still waits for this `ref`. Right after the wait is written the engine
+   * asks the kind's `endOf(ref)` once, for an end that came before the node waited.
+   */
+  readonly ref?: string;
 }
+
+/** How outside work a node waited for ended (`Executor.endOf`): the node's completion. */
+export type AwaitedEnd =
+  | { readonly output: unknown; readonly error?: undefined }
+  | { readonly error: { readonly code: string; readonly message: string }; readonly output?: undefined };
 
 /**
  * The node runs children and goes on when they end, holding no worker, for kinds that declare
@@ -185,6 +214,14 @@ export interface Executor<N = unknown> {
    * an attempt either (given back at the end; a takeover allows one more). @default false
    */
   readonly awaitsCompletion?: boolean;
+  /**
+   * Starts outside work named per attempt (a Step Functions execution): before its executor runs
+   * (not on a completion wake), the engine records on the node which attempt is starting, under
+   * the claim's fence (`spawnKey`, one write), and gives it as `ctx.startAttempt` until the node
+   * waits, ends or is woken by a completion. So a worker that dies between starting the work and
+   * writing the wait is taken over by an attempt that finds the same work. @default false
+   */
+  readonly startsOnce?: boolean;
   /** Sends its success down some edges only (`condition`). @default every edge */
   readonly routing?: Routing<N>;
   /**
@@ -194,6 +231,19 @@ export interface Executor<N = unknown> {
   readonly maxOutputBytes?: number;
   /** What `inputs` is. @default the node's `with`, evaluated as a template */
   inputsOf?(node: N): InputsSource;
+  /**
+   * For a kind that waits on outside work named by a `ref` (`suspend-for-completion` with `ref`):
+   * how that work ended, or `undefined` while it runs. The engine asks once, right after it wrote
+   * the wait: an end that came before (its notification found the node still RUNNING) completes
+   * the node then. A throw is logged and left to the end's own notification.
+   */
+  endOf?(ref: string): Promise<AwaitedEnd | undefined>;
+  /**
+   * The node that waited for the outside work `ref` was cancelled (its run was cancelled or timed
+   * out): stop the work, best effort (a throw is logged). Only an engine that has the kind calls
+   * it; otherwise the work runs on and its end is ignored.
+   */
+  cancelAwaited?(ref: string, cause: string): Promise<void>;
   execute(request: ExecutionRequest<N>): Promise<ExecutionResult>;
 }
 

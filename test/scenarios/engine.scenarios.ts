@@ -13,6 +13,7 @@ import { resumableControlScenarios } from './resumable-controls.scenarios.ts';
 import { retryScenarios } from './retry.scenarios.ts';
 import type { MakeHarness } from './scenario-kit.ts';
 import { startScenarios } from './start.scenarios.ts';
+import { stepFunctionsScenarios } from './stepfunctions.scenarios.ts';
 import { sweeperScenarios } from './sweeper.scenarios.ts';
 import { workflowScenarios } from './workflow.scenarios.ts';
 
@@ -45,4 +46,5 @@ export function engineScenarios(makeHarness: MakeHarness): void {
   callbackScenarios(makeHarness);
   workflowScenarios(makeHarness);
   mapScenarios(makeHarness);
+  stepFunctionsScenarios(makeHarness);
 }

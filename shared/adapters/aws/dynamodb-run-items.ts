@@ -106,7 +106,7 @@ const NODE_ONLY = ['pk', 'sk', 'outputJson', 'completionJson', 'itemJson'];
 const NODE_SETS = ['arrived', 'failedParents', 'skippedParents'] as const;
 /** Optional node fields that `resetNode` clears. */
 const NODE_OPTIONAL =
-  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks completionTokenHash completionToken completionWindowMs completionJson childRunId spawnKey mapRound mapTotal mapLanes'.split(
+  'status token leaseUntil via outputJson error reason startedAt endedAt wakeAt readyAt resends handBacks completionTokenHash completionToken completionWindowMs completionJson childRunId spawnKey mapRound mapTotal mapLanes awaitRef'.split(
     ' ',
   );
 

@@ -75,6 +75,7 @@ export interface NodeRecord {
   /**
    * A `workflow` node between deciding to start its child and waiting for it: the idempotency key
    * of that start, so a takeover after a crash finds the same child instead of starting another.
+   * A kind that `startsOnce` (`stepfunctions`): `a<attempt>`, the attempt starting its work.
    */
   readonly spawnKey?: string;
   /**
@@ -94,6 +95,12 @@ export interface NodeRecord {
   readonly next?: number;
   /** A map item: the `mapRound` of the claim that seeded it (a later seeding replaces it). */
   readonly seededBy?: number;
+  /**
+   * WAITING for outside work named by this reference (a `stepfunctions` node: the execution ARN);
+   * its end completes the node only while the node still holds it. Kept once the node ends (for
+   * the view); a retry's backoff and a run retry clear it.
+   */
+  readonly awaitRef?: string;
   readonly expiresAt: number;
 }
 
@@ -157,6 +164,7 @@ export interface NodeChange {
       | 'mapRound'
       | 'mapTotal'
       | 'mapLanes'
+      | 'awaitRef'
       | 'expiresAt'
     >
   >;
@@ -179,6 +187,7 @@ export interface NodeChange {
     | 'childRunId'
     | 'spawnKey'
     | 'mapRound'
+    | 'awaitRef'
   )[];
 }
 

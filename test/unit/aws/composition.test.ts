@@ -11,6 +11,7 @@ const NEEDS: Record<string, string[]> = {
   sweeper: ENGINE,
   trigger: ENGINE,
   monitor: [ENV.eventsTopicArn, ENV.runsTable],
+  'state-machine-events': [...ENGINE, ENV.stateMachineAllow],
 };
 
 const VALUES: Record<string, string> = {
@@ -27,6 +28,7 @@ const VALUES: Record<string, string> = {
   [ENV.eventsTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:skein-events',
   [ENV.poolTimeouts]: 'default=60',
   [ENV.payloadBucket]: 'skein-dev-payloads',
+  [ENV.stateMachineAllow]: 'arn:aws:states:eu-west-1:123456789012:stateMachine:orders',
 };
 
 function stubOnly(names: readonly string[]) {

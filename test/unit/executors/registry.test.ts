@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryStateMachines } from '../../../shared/adapters/memory/state-machines.ts';
 import { NODE_TYPES_RUN } from '../../../shared/executors/node-types.ts';
 import { NoopExecutor } from '../../../shared/executors/noop.ts';
 import { defaultExecutors } from '../../../shared/executors/registry.ts';
@@ -85,7 +86,8 @@ describe('NODE_TYPES_RUN (what publishing and skein validate check definitions a
 
     // Act
     const local = defaultExecutors().types();
-    const aws = defaultExecutors({ event: { publisher } }).types();
+    const machines = new MemoryStateMachines({ allow: [] });
+    const aws = defaultExecutors({ event: { publisher }, stepFunctions: { machines } }).types();
 
     // Assess
     expect(local).toEqual([...NODE_TYPES_RUN.local]);
