@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { spawnKeyOf } from '../../shared/engine/child-spawn.ts';
 import type { NodeChange, NodeCondition } from '../../shared/ports/run-store.ts';
 import { TENANT, type WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
 import { fail, listRunIds, type MakeHarness, MINUTE, probeHarness, settle } from './scenario-kit.ts';
@@ -166,6 +167,31 @@ export function workflowScenarios(makeHarness: MakeHarness): void {
         attempts: 1,
         error: { code: 'INVALID_INPUTS' },
       });
+    });
+
+    it('fail with CHILD_KEY_TAKEN when a run that is not its child holds the start key', async () => {
+      // Prepare
+      const { harness } = await probeHarness(makeHarness);
+      await publishPair(harness);
+      const runId = await harness.start('parent-calls-child');
+      // Before the node starts its child, another run takes the key that start would use.
+      const squatter = await harness.start(
+        'child-greeting',
+        { name: 'Eve' },
+        {
+          idempotencyKey: spawnKeyOf(runId, 'call', 0, 1),
+        },
+      );
+
+      // Act
+      await harness.drain();
+
+      // Assess
+      const run = await harness.view(runId);
+      expect(run.status).toBe('FAILED');
+      expect(run.nodes.call?.error?.code).toBe('CHILD_KEY_TAKEN');
+      expect(run.nodes.call?.error?.message).toContain(squatter);
+      expect(await childRuns(harness)).toEqual([squatter]);
     });
 
     it('start one child when the node message is delivered twice', async () => {
