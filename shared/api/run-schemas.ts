@@ -72,14 +72,18 @@ export const runListQuerySchema = pageQuerySchema.extend({
 /** Nodes per page of GET run when the query says none. */
 export const DEFAULT_NODE_PAGE = 100;
 
-export const runViewQuerySchema = z.object({
-  limit: z.coerce
+/** `?limit=` of a page of `what` (1 to 1000). */
+const pageLimit = (what: string) =>
+  z.coerce
     .number()
     .int()
     .min(1)
     .max(1000)
     .optional()
-    .meta({ description: `Nodes per page (1 to 1000, default ${DEFAULT_NODE_PAGE}).` }),
+    .meta({ description: `${what} per page (1 to 1000, default ${DEFAULT_NODE_PAGE}).` });
+
+export const runViewQuerySchema = z.object({
+  limit: pageLimit('Nodes'),
   cursor: z.string().max(256).optional().meta({ description: 'The `nodesCursor` of the previous page.' }),
   outputs: z.enum(['true', 'false'], { error: 'must be true or false' }).optional().meta({
     description: "Include each node's output (default false); a page then stops at about 4 MB of outputs.",
@@ -87,13 +91,7 @@ export const runViewQuerySchema = z.object({
 });
 
 export const itemPageQuerySchema = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .optional()
-    .meta({ description: 'Items per page (1 to 1000, default 100).' }),
+  limit: pageLimit('Items'),
   cursor: z.string().max(256).optional().meta({ description: 'The `cursor` of the previous page.' }),
 });
 

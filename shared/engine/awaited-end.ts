@@ -5,6 +5,7 @@ import { boundedError } from './bounds.ts';
 import type { Claim } from './claim.ts';
 import { ACTIVE_RUN, type EngineContext } from './context.ts';
 import type { StepResult } from './node-finish.ts';
+import { waitClaimed } from './wait-claimed.ts';
 
 const DONE: StepResult = { kind: 'done' };
 
@@ -86,37 +87,9 @@ export async function awaitOutside(
   ref: string,
   until: number | undefined,
 ): Promise<StepResult> {
-  const { run, node, message, plan } = claim;
-  const waiting = await cx.runs.updateNode(
-    run.runId,
-    node.nodeId,
-    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
-    {
-      set: {
-        status: 'WAITING',
-        token: message.token,
-        awaitRef: ref,
-        ...(until === undefined ? {} : { wakeAt: cx.iso(until) }),
-      },
-      remove: [
-        'leaseUntil',
-        'spawnKey',
-        'completion',
-        'error',
-        ...(until === undefined ? (['wakeAt'] as const) : []),
-      ],
-    },
-    run.expiresAt,
-  );
+  const { run, node, plan } = claim;
+  const waiting = await waitClaimed(cx, claim, { awaitRef: ref }, until);
   if (!waiting) return DONE; // the lease was taken over: the other worker's wait counts
-  if (until !== undefined) {
-    await cx.enqueueAt(
-      { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
-      until,
-      plan,
-    );
-  }
-  cx.emit({ type: 'node.waiting', runId: run.runId, nodeId: node.nodeId, attempt: node.attempt });
   let ended: Completion | undefined;
   try {
     ended = await plan.kindOf(node.nodeId)?.endOf?.(ref);

@@ -7,6 +7,7 @@ import type { EngineContext } from './context.ts';
 import { DONE, finishNode, type StepResult } from './node-finish.ts';
 import type { SpawnedRun } from './node-result.ts';
 import { startRun } from './start-run.ts';
+import { waitClaimed } from './wait-claimed.ts';
 
 /** Levels of sub-workflows a run may have above it: a deeper start fails the node. */
 export const MAX_WORKFLOW_DEPTH = 10;
@@ -29,7 +30,7 @@ export async function spawnChild(
   child: SpawnedRun,
   until: number | undefined,
 ): Promise<StepResult> {
-  const { run, node, message } = claim;
+  const { run, node } = claim;
   const depth = (run.parent?.depth ?? 0) + 1;
   if (depth > MAX_WORKFLOW_DEPTH) {
     return failNode(
@@ -81,36 +82,7 @@ export async function spawnChild(
       `run ${childRun.runId} holds the idempotency key "${key}" but is not a child of this node: do not start runs with keys that begin with "wf/"`,
     );
   }
-  const waiting = await cx.runs.updateNode(
-    run.runId,
-    node.nodeId,
-    fenced,
-    {
-      set: {
-        status: 'WAITING',
-        token: message.token,
-        childRunId: childRun.runId,
-        ...(until === undefined ? {} : { wakeAt: cx.iso(until) }),
-      },
-      remove: [
-        'leaseUntil',
-        'spawnKey',
-        'completion',
-        'error',
-        ...(until === undefined ? (['wakeAt'] as const) : []),
-      ],
-    },
-    run.expiresAt,
-  );
-  if (!waiting) return DONE;
-  if (until !== undefined) {
-    await cx.enqueueAt(
-      { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch },
-      until,
-      claim.plan,
-    );
-  }
-  cx.emit({ type: 'node.waiting', runId: run.runId, nodeId: node.nodeId, attempt: node.attempt });
+  if (!(await waitClaimed(cx, claim, { childRunId: childRun.runId }, until))) return DONE;
   // The child may have ended already: its own notification found this node RUNNING and wrote nothing.
   const now = await cx.runs.getRun(childRun.runId);
   if (now) await notifyParent(cx, now);

@@ -7,6 +7,7 @@ import type { EngineContext } from './context.ts';
 import { startLanes } from './map-run.ts';
 import { DONE, type StepResult } from './node-finish.ts';
 import type { SpawnedItem } from './node-result.ts';
+import { waitClaimed } from './wait-claimed.ts';
 
 /** Items seeded at once while a map starts (each one conditional UpdateItem). */
 const SEED_CONCURRENCY = 32;
@@ -31,7 +32,7 @@ export async function spawnItems(
   maxConcurrency: number,
   until: number | undefined,
 ): Promise<StepResult> {
-  const { run, plan, node, message } = claim;
+  const { run, plan, node } = claim;
   const round = node.fence;
   const earlier = new Map<number, NodeRecord>();
   for (const item of await cx.runs.listItems(run.runId, node.nodeId)) {
@@ -63,29 +64,13 @@ export async function spawnItems(
     );
   });
   await inBatches(seeds, SEED_CONCURRENCY);
-  const waiting = await cx.runs.updateNode(
-    run.runId,
-    node.nodeId,
-    { status: ['RUNNING'], fence: node.fence, epoch: run.epoch },
-    {
-      set: {
-        status: 'WAITING',
-        token: message.token,
-        mapRound: round,
-        mapTotal: items.length,
-        mapLanes: lanes,
-        ...(until === undefined ? {} : { wakeAt: cx.iso(until) }),
-      },
-      remove: ['leaseUntil', 'completion', 'error', ...(until === undefined ? (['wakeAt'] as const) : [])],
-    },
-    run.expiresAt,
+  const waiting = await waitClaimed(
+    cx,
+    claim,
+    { mapRound: round, mapTotal: items.length, mapLanes: lanes },
+    until,
   );
   if (!waiting) return DONE; // the lease was taken over: the new claim seeds its own round
-  if (until !== undefined) {
-    const wake = { runId: run.runId, nodeId: node.nodeId, token: cx.newToken(), epoch: run.epoch };
-    await cx.enqueueAt(wake, until, plan);
-  }
-  cx.emit({ type: 'node.waiting', runId: run.runId, nodeId: node.nodeId, attempt: node.attempt });
   await startLanes(cx, run, plan, waiting);
   return DONE;
 }

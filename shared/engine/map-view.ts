@@ -1,6 +1,7 @@
 import { parseItemId } from '../domain/map-items.ts';
-import { NotFoundError, SkeinError } from '../domain/problems.ts';
+import { NotFoundError } from '../domain/problems.ts';
 import type { EngineContext } from './context.ts';
+import { cursorAt, offsetOf } from './offset-cursor.ts';
 import { getOwnRun, type NodeView, nodeView } from './run-view.ts';
 
 /** A map item as the API shows it: its index, its value (`$item`) and its state. */
@@ -44,7 +45,7 @@ export async function viewItems(
   }
   const map = await cx.runs.getNode(runId, nodeId);
   const total = map?.mapTotal ?? 0;
-  const from = options.cursor === undefined ? 0 : indexOf(options.cursor, total);
+  const from = options.cursor === undefined ? 0 : offsetOf('items', options.cursor, total);
   const limit = options.limit ?? DEFAULT_ITEM_PAGE;
   const stopped = run.status === 'CANCELLED' || run.status === 'TIMED_OUT';
   const records = from >= total ? [] : await cx.runs.listItems(runId, nodeId, { fromIndex: from, limit });
@@ -56,21 +57,9 @@ export async function viewItems(
   }
   const last = items.at(-1)?.index;
   const next = last === undefined ? total : last + 1;
-  return { total, items, ...(items.length === limit && next < total ? { cursor: cursorOf(next) } : {}) };
-}
-
-const cursorOf = (index: number) => Buffer.from(`items:${index}`).toString('base64url');
-
-function indexOf(cursor: string, total: number): number {
-  const match = /^items:(\d{1,5})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  const index = match ? Number(match[1]) : Number.NaN;
-  if (!(index > 0 && index < total)) {
-    throw new SkeinError(
-      'INVALID_CURSOR',
-      'cursor is not an items cursor of this map: pass `cursor` as it came',
-      'invalid',
-      '$.query.cursor',
-    );
-  }
-  return index;
+  return {
+    total,
+    items,
+    ...(items.length === limit && next < total ? { cursor: cursorAt('items', next) } : {}),
+  };
 }

@@ -1,7 +1,8 @@
-import { NotFoundError, SkeinError } from '../domain/problems.ts';
+import { NotFoundError } from '../domain/problems.ts';
 import type { ErrorInfo, NodeRecord, NodeStatus, RunControl, RunRecord } from '../ports/run-store.ts';
 import type { EngineContext } from './context.ts';
 import { TERMINAL_NODE } from './context.ts';
+import { cursorAt, offsetOf } from './offset-cursor.ts';
 
 export interface NodeView {
   readonly status: NodeStatus;
@@ -129,7 +130,7 @@ export async function viewRun(
 }
 
 function pageOf(views: readonly (readonly [string, NodeView])[], options: RunViewOptions) {
-  const from = options.cursor === undefined ? 0 : offsetOf(options.cursor, views.length);
+  const from = options.cursor === undefined ? 0 : offsetOf('nodes', options.cursor, views.length);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const withOutputs = options.outputs ?? true;
   const nodes: Record<string, NodeView> = {};
@@ -146,23 +147,7 @@ function pageOf(views: readonly (readonly [string, NodeView])[], options: RunVie
     if (outputBytes > MAX_PAGE_OUTPUT_BYTES && next > from && options.limit !== undefined) break;
     nodes[id] = view;
   }
-  return { nodes, ...(next < views.length && { cursor: cursorOf(next) }) };
-}
-
-const cursorOf = (offset: number) => Buffer.from(`nodes:${offset}`).toString('base64url');
-
-function offsetOf(cursor: string, total: number): number {
-  const match = /^nodes:(\d{1,7})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  const offset = match ? Number(match[1]) : Number.NaN;
-  if (!(offset > 0 && offset < total)) {
-    throw new SkeinError(
-      'INVALID_CURSOR',
-      'cursor is not a nodes cursor of this run: pass `nodesCursor` as it came',
-      'invalid',
-      '$.query.cursor',
-    );
-  }
-  return offset;
+  return { nodes, ...(next < views.length && { cursor: cursorAt('nodes', next) }) };
 }
 
 /** What the API shows of a node (or a map item): absent is PENDING, or CANCELLED once the run stopped. */
