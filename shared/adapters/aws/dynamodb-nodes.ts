@@ -25,17 +25,12 @@ import { type ConditionalWrite, conditionalUpdate } from './dynamodb-conditional
 import { Expr } from './dynamodb-expr.ts';
 import {
   arrivalUpdate,
-  itemsPrefix,
-  type Key,
-  NODE_SK_PREFIX,
   nodeCondition,
-  nodeKey,
   nodeUpdate,
   resetUpdate,
-  runKey,
   seedUpdate,
-  toNode,
-} from './dynamodb-run-items.ts';
+} from './dynamodb-node-updates.ts';
+import { itemsPrefix, type Key, NODE_SK_PREFIX, nodeKey, runKey, toNode } from './dynamodb-run-items.ts';
 import { queryPrefix } from './query-prefix.ts';
 
 /** A node item with no writes yet, as `toNode` reads it. */
