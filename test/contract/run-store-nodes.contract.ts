@@ -329,4 +329,102 @@ export function describeNodesContract(makeStore: () => Promise<RunStore>) {
       expect(await store.getNode(runId, 'a')).toEqual(winners[0]);
     });
   });
+
+  describe('map items', () => {
+    const seed = (seededBy: number, more: object = {}) => ({
+      item: { url: 'a.png' },
+      itemHash: 'h1',
+      lane: 0,
+      lanes: 2,
+      next: 2,
+      seededBy,
+      epoch: 0,
+      ...more,
+    });
+
+    it('seeds an item, clears what an earlier round left on it, and refuses an older or equal round', async () => {
+      // Prepare
+      const store = await makeStore();
+      const runId = newId();
+      await store.updateNode(
+        runId,
+        'each[0]',
+        { status: ['ABSENT'] },
+        { set: { status: 'FAILED', error: { code: 'X', message: 'x' } }, addAttempt: 2 },
+        EXPIRES,
+      );
+
+      // Act
+      const seeded = await store.seedItem(runId, 'each[0]', seed(5), EXPIRES);
+      const older = await store.seedItem(runId, 'each[0]', seed(4, { itemHash: 'h2' }), EXPIRES);
+      const same = await store.seedItem(runId, 'each[0]', seed(5, { itemHash: 'h3' }), EXPIRES);
+      const last = await store.seedItem(runId, 'each[0]', seed(6, { next: undefined }), EXPIRES);
+
+      // Assess
+      expect([seeded, older, same, last]).toEqual([true, false, false, true]);
+      const item = await store.getNode(runId, 'each[0]');
+      expect(item).toMatchObject({ nodeId: 'each[0]', attempt: 0, fence: 2, item: { url: 'a.png' } });
+      expect(item).toMatchObject({ itemHash: 'h1', lane: 0, lanes: 2, seededBy: 6, epoch: 0 });
+      expect(item?.status).toBeUndefined();
+      expect(item?.error).toBeUndefined();
+      expect(item?.next).toBeUndefined();
+    });
+
+    it("lists a map's items in index order, a page from an index on, and never among the nodes", async () => {
+      // Prepare
+      const store = await makeStore();
+      const runId = newId();
+      for (const index of [10, 2, 0, 1, 11]) {
+        await store.seedItem(runId, `each[${index}]`, seed(1, { item: index }), EXPIRES);
+      }
+      await store.seedItem(runId, 'other[0]', seed(1), EXPIRES);
+      await nodeIn(store, runId, 'each', { status: 'WAITING' });
+
+      // Act
+      const all = await store.listItems(runId, 'each');
+      const page = await store.listItems(runId, 'each', { fromIndex: 2, limit: 2 });
+      const nodes = await store.listNodes(runId);
+
+      // Assess
+      expect(all.map((item) => item.nodeId)).toEqual([
+        'each[0]',
+        'each[1]',
+        'each[2]',
+        'each[10]',
+        'each[11]',
+      ]);
+      expect(page.map((item) => item.item)).toEqual([2, 10]);
+      expect(nodes.map((node) => node.nodeId)).toEqual(['each']);
+    });
+
+    it('claims and completes an item by its id like any node', async () => {
+      // Prepare
+      const store = await makeStore();
+      const runId = newId();
+      await store.seedItem(runId, 'each[3]', seed(1), EXPIRES);
+
+      // Act
+      const claim = await store.tryUpdateNode(
+        runId,
+        'each[3]',
+        { status: ['ABSENT'], epoch: 0 },
+        { set: { status: 'RUNNING', token: 't' }, addAttempt: 1, bumpFence: true },
+        EXPIRES,
+      );
+      const done = await store.updateNode(
+        runId,
+        'each[3]',
+        { status: ['RUNNING'], fence: 2, epoch: 0 },
+        { set: { status: 'SUCCEEDED', output: { ok: 1 } } },
+        EXPIRES,
+      );
+
+      // Assess
+      expect(claim).toMatchObject({
+        applied: true,
+        node: { status: 'RUNNING', item: { url: 'a.png' }, next: 2 },
+      });
+      expect(done).toMatchObject({ status: 'SUCCEEDED', output: { ok: 1 }, lane: 0, seededBy: 1 });
+    });
+  });
 }
