@@ -4,6 +4,7 @@ import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.t
 import { S3PayloadStore } from '../../shared/adapters/aws/s3-payload-store.ts';
 import { isTransientAwsError } from '../../shared/adapters/aws/transient-errors.ts';
 import { CachingPayloadStore } from '../../shared/adapters/caching-payload-store.ts';
+import { FilePayloadStore } from '../../shared/adapters/file-payload-store.ts';
 import { localAiModels } from '../../shared/adapters/local-ai.ts';
 import { LocalFunctions, parseLocalFunctions } from '../../shared/adapters/local-functions.ts';
 import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
@@ -53,8 +54,13 @@ export interface LocalRuntimeOptions {
   readonly tenantMaxActiveRuns?: number;
   /** Where `$secret('name')` values are read (`<data dir>/secrets/`, `SKEIN_SECRET_<NAME>`). @default none */
   readonly secrets?: Secrets;
-  /** Values whose JSON text is longer go to fauxqs's S3 (`SKEIN_PAYLOAD_THRESHOLD_BYTES`). @default 65536 */
+  /** Values whose JSON text is longer go to the payload store (`SKEIN_PAYLOAD_THRESHOLD_BYTES`). @default 65536 */
   readonly payloadThresholdBytes?: number;
+  /**
+   * Where large values are kept as files (`<data dir>/payloads`), so they outlive a restart like the
+   * runs that reference them. @default fauxqs's S3, in memory (`npm start -- --memory`)
+   */
+  readonly payloadDir?: string;
 }
 
 export interface LocalRuntime {
@@ -79,8 +85,8 @@ const VISIBILITY_SECONDS = 60;
 /**
  * The engine's local runtime: fauxqs for SQS (a ready queue with a dead-letter queue, split per
  * bucket of tenants and served in turn as an SQS fair queue serves tenants: `FairQueue`) and for
- * S3 (large payloads, kept in memory: they do not outlive the process, unlike a persisted DynamoDB
- * Local), the DynamoDB run store, the sandbox's worker threads for expressions and scripts, and the same
+ * large payloads (files under `payloadDir`, which outlive a restart like a persisted DynamoDB Local;
+ * without it fauxqs's S3, in memory), the DynamoDB run store, the sandbox's worker threads for expressions and scripts, and the same
  * worker and sweeper handlers as on Lambda, called by a local event source mapping (SQS poller)
  * and a sweep timer. http nodes may call only the allow-listed `host:port`s, and never the
  * store's or the queue's port.
@@ -119,7 +125,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       runs: new OffloadingRunStore({
         runs: new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable }),
         payloads: new CachingPayloadStore({
-          payloads: new S3PayloadStore({ client: s3, bucket: payloadBucket }),
+          payloads:
+            options.payloadDir === undefined
+              ? new S3PayloadStore({ client: s3, bucket: payloadBucket })
+              : new FilePayloadStore({ dir: options.payloadDir }),
         }),
         ...(options.payloadThresholdBytes === undefined
           ? {}

@@ -74,7 +74,9 @@ process.on('SIGTERM', () => void shutdown(0));
 console.log(`Publishing examples for tenant "${tenant}":`);
 for (const line of await publishExamples(store, 'examples', tenant)) console.log(line);
 const key = await demoKey();
-console.log('Starting the engine: fauxqs (SQS, and S3 for large payloads), the worker and the sweeper...');
+console.log(
+  `Starting the engine: fauxqs (SQS${values.memory ? ', and S3 for large payloads' : ''}), the worker and the sweeper...`,
+);
 runtime = await startLocalRuntime({
   doc: store.doc,
   runsTable: store.runsTable,
@@ -87,6 +89,7 @@ runtime = await startLocalRuntime({
   ...(tenantMaxActiveRuns === undefined ? {} : { tenantMaxActiveRuns }),
   secrets: new LocalSecrets({ dir: join(dataDir, 'secrets') }),
   payloadThresholdBytes,
+  ...(values.memory ? {} : { payloadDir: join(dataDir, 'payloads') }),
 });
 const allowed =
   runtime.httpAllow.length > 0 ? runtime.httpAllow.join(', ') : 'none (use --allow-http host:port)';

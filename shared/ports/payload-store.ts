@@ -2,7 +2,8 @@
  * The payload store port: immutable blobs (JSON text of large node outputs, run inputs and run
  * outputs) kept outside the run store, which holds only a small reference to each
  * (`adapters/offloading-run-store.ts`). On AWS an S3 bucket backs it (`adapters/aws/s3-payload-store.ts`),
- * locally fauxqs's S3 emulation, in tests and `skein run` memory (`adapters/memory/payload-store.ts`).
+ * locally files under the data folder (`adapters/file-payload-store.ts`; fauxqs's S3 emulation with
+ * `npm start -- --memory`), in tests and `skein run` memory (`adapters/memory/payload-store.ts`).
  *
  * Keys are written once: the same key always carries the same bytes (callers name objects by
  * their content), so a repeated `put` is harmless and readers never see a half-written value.

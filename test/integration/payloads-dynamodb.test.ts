@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -160,5 +163,53 @@ describe('large payloads in the local runtime (npm start): fauxqs S3 behind the 
     const stored = inputsItem.Item?.body as Uint8Array;
     expect(stored.byteLength).toBeLessThan(1 * KB);
     expect(JSON.parse(gunzipSync(stored).toString())).toHaveProperty('$skeinPayload.bytes');
+  });
+});
+
+describe('large payloads in the local runtime with a data folder (npm start)', () => {
+  it('keeps a large output in files, readable after the runtime restarts', async () => {
+    // Prepare
+    const { doc, tables } = await localTables('payloads-restart');
+    const definitions = new DynamoDbDefinitionStore({ client: doc, tableName: tables.definitions });
+    const payloadDir = mkdtempSync(join(tmpdir(), 'skein-payloads-'));
+    const options = {
+      doc,
+      runsTable: tables.runs,
+      definitions,
+      clock: systemClock,
+      ids: randomIds,
+      sweepEveryMs: 3_600_000,
+      payloadDir,
+    };
+    const body = {
+      id: 'big',
+      outputs: { note: '{% $nodes.a.output.note %}' },
+      nodes: { a: { type: 'noop', with: { note: randomBytes(75 * KB).toString('base64') } } },
+    };
+    await publishDefinition(
+      { definitions, clock: systemClock },
+      { tenant: 'acme', workflowId: 'big', version: '1.0.0', body },
+    );
+    const first = await startLocalRuntime(options);
+    let runId: string;
+    try {
+      runId = (await first.engine.startRun({ tenant: 'acme', workflow: 'big' })).run.runId;
+      const deadline = Date.now() + 20_000;
+      while ((await first.engine.getRunRecord('acme', runId)).status !== 'SUCCEEDED') {
+        if (Date.now() > deadline) throw new Error('the run did not succeed in time');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await first.stop();
+    }
+
+    // Act
+    const second = await startLocalRuntime(options);
+    const view = await second.engine.getRun('acme', runId).finally(() => second.stop());
+
+    // Assess
+    expect(view.nodes.a?.output).toEqual({ note: body.nodes.a.with.note });
+    expect((view.outputs as { note: string }).note).toBe(body.nodes.a.with.note);
+    expect(readdirSync(join(payloadDir, 'acme', runId))).not.toHaveLength(0);
   });
 });
