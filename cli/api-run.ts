@@ -1,5 +1,6 @@
 import type { Problem } from '../shared/domain/problems.ts';
 import { TERMINAL_RUN_STATUSES } from '../shared/ports/run-store.ts';
+import { CliError, send as sendToApi } from './api-client.ts';
 import { EXIT, type Io } from './io.ts';
 import { LinePrinter, nodeChanges, type RunReport } from './run-printer.ts';
 
@@ -51,7 +52,7 @@ export async function runViaApi(
   const { url, tenant, workflowId, version } = request;
   const t = encodeURIComponent(tenant);
   const wf = encodeURIComponent(workflowId);
-  const call = (method: string, path: string, body?: unknown) => send(request, method, `${url}${path}`, body);
+  const call = (method: string, path: string, body?: unknown) => send(request, method, path, body);
 
   const published = await call(
     'PUT',
@@ -142,32 +143,14 @@ async function readWhole(
   return whole;
 }
 
-async function send(request: ApiRunRequest, method: string, url: string, body?: unknown) {
-  let response: Response;
+/** One request with the run's key; a network failure is an `ApiRunError`. */
+async function send(request: ApiRunRequest, method: string, path: string, body?: unknown) {
   try {
-    response = await fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${request.key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    return await sendToApi({ url: request.url, key: request.key }, method, path, body);
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new ApiRunError(
-      `cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
-      EXIT.failed,
-    );
+    if (error instanceof CliError) throw new ApiRunError(error.message, error.exitCode);
+    throw error;
   }
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text };
 }
 
 function refusal(

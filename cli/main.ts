@@ -3,6 +3,7 @@ import { silenceSdkNodeVersionNotice } from '../shared/config.ts';
 import { EXIT, processIo } from './io.ts';
 import type { KeysCreateOptions, KeysOptions } from './keys-command.ts';
 import type { RunCommandOptions } from './run-options.ts';
+import type { RunsOptions } from './runs-command.ts';
 
 silenceSdkNodeVersionNotice();
 
@@ -93,6 +94,114 @@ keysCommand('revoke', 'Revoke an API key by its id: at once locally, within 30 s
   .action(async (keyId: string, options: KeysOptions) => {
     const { keysRevokeCommand } = await import('./keys-command.ts');
     process.exitCode = await keysRevokeCommand(keyId, options, processIo);
+  });
+
+/** The flags of every command that talks to a Skein API. */
+const apiCommand = (parent: Command, name: string, description: string) =>
+  parent
+    .command(name)
+    .description(description)
+    .option('--api <url>', 'the Skein API (default: SKEIN_API, else the `npm start` running on --data-dir)')
+    .option('--key <key>', 'an API key (default: SKEIN_KEY, else that npm start’s demo key)')
+    .option('--tenant <tenant>', 'the tenant (default: SKEIN_TENANT, else demo)')
+    .option('--data-dir <dir>', 'the data folder of a running npm start', '.skein')
+    .option('--json', 'print JSON');
+
+const runs = program.command('runs').description('List, read, watch and control runs on a Skein API');
+apiCommand(runs, 'list', 'List runs, newest first')
+  .option('--workflow <id>', 'only runs of this workflow')
+  .option('--status <status>', 'only runs in this status (RUNNING, FAILED, ...)')
+  .option('--limit <n>', 'runs per page (1 to 100)')
+  .option('--cursor <cursor>', 'the next page, as the previous one said')
+  .action(
+    async (
+      options: RunsOptions & { workflow?: string; status?: string; limit?: string; cursor?: string },
+    ) => {
+      const { runsListCommand } = await import('./runs-command.ts');
+      process.exitCode = await runsListCommand(options, processIo);
+    },
+  );
+apiCommand(runs, 'get', 'Show a run: status, progress, every node, outputs')
+  .argument('<run>', 'the run id')
+  .action(async (runId: string, options: RunsOptions) => {
+    const { runsGetCommand } = await import('./runs-command.ts');
+    process.exitCode = await runsGetCommand(runId, options, processIo);
+  });
+apiCommand(
+  runs,
+  'watch',
+  'Follow a run until it ends, redrawing its nodes and a progress bar (exit 1 unless it SUCCEEDED)',
+)
+  .argument('<run>', 'the run id')
+  .option('--interval <ms>', 'how often to read the run', '500')
+  .action(async (runId: string, options: RunsOptions & { interval?: string }) => {
+    const { runsWatchCommand } = await import('./runs-command.ts');
+    process.exitCode = await runsWatchCommand(runId, options, processIo);
+  });
+for (const action of ['pause', 'resume', 'cancel'] as const) {
+  apiCommand(runs, action, `${action[0]?.toUpperCase()}${action.slice(1)} a run`)
+    .argument('<run>', 'the run id')
+    .action(async (runId: string, options: RunsOptions) => {
+      const { runsControlCommand } = await import('./runs-command.ts');
+      process.exitCode = await runsControlCommand(action, runId, options, processIo);
+    });
+}
+apiCommand(runs, 'retry', 'Retry a failed, cancelled or timed-out run (every failed node, or the ones named)')
+  .argument('<run>', 'the run id')
+  .option('--node <id>', 'a node to rerun, with what follows it (repeatable)', collect, [])
+  .action(async (runId: string, options: RunsOptions & { node?: string[] }) => {
+    const { runsRetryCommand } = await import('./runs-command.ts');
+    process.exitCode = await runsRetryCommand(runId, options, processIo);
+  });
+apiCommand(
+  program,
+  'complete',
+  'Complete a node waiting for an outside completion (a callback, or a callback item such as approve[3])',
+)
+  .argument('<run>', 'the run id')
+  .argument('<node>', 'the node id')
+  .requiredOption('--token <token>', 'the token the waiting node shows')
+  .option('--output <json>', 'the output: the node succeeds (JSON, else taken as a string)')
+  .option('--error <code[:message]>', 'the error: the node fails')
+  .action(
+    async (
+      runId: string,
+      nodeId: string,
+      options: RunsOptions & { token: string; output?: string; error?: string },
+    ) => {
+      const { completeCommand } = await import('./runs-command.ts');
+      process.exitCode = await completeCommand(runId, nodeId, options, processIo);
+    },
+  );
+
+const workflows = program
+  .command('workflows')
+  .description('List, publish and compare workflow versions on a Skein API');
+apiCommand(workflows, 'list', "List the tenant's workflows").action(async (options: RunsOptions) => {
+  const { workflowsListCommand } = await import('./workflows-command.ts');
+  process.exitCode = await workflowsListCommand(options, processIo);
+});
+apiCommand(workflows, 'versions', "List a workflow's versions, newest first")
+  .argument('<workflow>', 'the workflow id')
+  .action(async (workflowId: string, options: RunsOptions) => {
+    const { workflowsVersionsCommand } = await import('./workflows-command.ts');
+    process.exitCode = await workflowsVersionsCommand(workflowId, options, processIo);
+  });
+apiCommand(workflows, 'publish', 'Publish a definition file (YAML or JSON) as a new version')
+  .argument('<file>', 'the definition file')
+  .option('--workflow <id>', "the workflow id (default: the file's id, else its name)")
+  .option('--version <version>', "the version (default: the file's version)")
+  .action(async (file: string, options: RunsOptions & { workflow?: string; version?: string }) => {
+    const { workflowsPublishCommand } = await import('./workflows-command.ts');
+    process.exitCode = await workflowsPublishCommand(file, options, processIo);
+  });
+apiCommand(workflows, 'diff', 'Show what changed between two versions, as a unified diff of their YAML')
+  .argument('<workflow>', 'the workflow id')
+  .argument('<from>', 'the older version')
+  .argument('<to>', 'the newer version (or latest)')
+  .action(async (workflowId: string, from: string, to: string, options: RunsOptions) => {
+    const { workflowsDiffCommand } = await import('./workflows-command.ts');
+    process.exitCode = await workflowsDiffCommand(workflowId, from, to, options, processIo);
   });
 
 /** Commander reducer for repeatable options. */

@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** `npm start` on a fresh data folder and a free port, as a new user runs it. */
+export interface NpmStart {
+  readonly url: string;
+  /** The demo key it printed (tenant `demo`). */
+  readonly key: string;
+  readonly dataDir: string;
+  /** Everything it printed so far. */
+  output(): string;
+  stop(): void;
+}
+
+/** Starts `npm start` (its entry point) and resolves once it printed its key and URL (45 s at most). */
+export async function startNpmStart(
+  args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<NpmStart> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skein-start-'));
+  let output = '';
+  const server: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'functions/local/start.ts', '--data-dir', dataDir, ...args],
+    { cwd: root, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  server.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  server.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const deadline = Date.now() + 45_000;
+  while (!/Try:/.test(output)) {
+    if (Date.now() > deadline || server.exitCode !== null) {
+      server.kill('SIGKILL');
+      throw new Error(`npm start did not come up:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const url = /running at (http:\/\/localhost:\d+)/.exec(output)?.[1] as string;
+  const key = /Demo API key for tenant "demo": (\S+)/.exec(output)?.[1] as string;
+  return {
+    url,
+    key,
+    dataDir,
+    output: () => output,
+    stop: () => {
+      if (server.exitCode === null) server.kill('SIGKILL');
+    },
+  };
+}
