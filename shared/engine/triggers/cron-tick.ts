@@ -42,14 +42,17 @@ export async function tickCron(deps: TriggerDeps, tenant: string, triggerId: str
   if (!spec) return { fired };
   const now = deps.clock.now();
   const cursor = Date.parse(record.lastScheduledAt ?? record.updatedAt);
-  const oldest = now - Math.max(spec.catchupWindowMs, MISFIRE_GRACE_MS);
-  const from = Math.max(cursor, oldest - 1);
+  // Lateness counts from each firing's due time (its scheduled time plus its jitter).
+  const allowance = Math.max(spec.catchupWindowMs, MISFIRE_GRACE_MS);
+  const from = Math.max(cursor, now - allowance - spec.jitterMs - 1);
   let last = from;
   let count = 0;
   for (const at of fireTimes(spec, from, MAX_PER_TICK, now)) {
-    if (at + jitterOf(triggerId, at, spec.jitterMs) > now) break;
-    fired.push(await fireCron(deps, tenant, triggerId, at));
+    const due = at + jitterOf(triggerId, at, spec.jitterMs);
+    if (due > now) break;
     last = at;
+    if (now - due > allowance) continue; // missed by more than the catch-up window
+    fired.push(await fireCron(deps, tenant, triggerId, at));
     count++;
   }
   if (last > cursor && count === 0) {
