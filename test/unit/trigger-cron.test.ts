@@ -252,6 +252,37 @@ describe('CronScheduler', () => {
     scheduler.stop();
   });
 
+  it('catches up after a restart: a new scheduler on the same store fires what was missed within the window', async () => {
+    // Prepare: every minute, 2-minute catch-up window; the first process stops after one firing
+    const { harness, deps, put, runsOf } = await triggerHarness();
+    await put('t', {
+      type: 'cron',
+      workflow: 'hello',
+      schedule: '* * * * *',
+      catchupWindow: '2m',
+      overlap: 'allow_all',
+    });
+    const before = new CronScheduler({ deps: () => deps, setTimer: () => 0, clearTimer: () => {} });
+    await before.start();
+    harness.clock.advance(60_000);
+    await before.runDue();
+    before.stop();
+
+    // Act: down until 00:06:30, then a new process starts
+    harness.clock.set(T0 + 6 * 60_000 + 30_000);
+    const after = new CronScheduler({ deps: () => deps, setTimer: () => 0, clearTimer: () => {} });
+    await after.start();
+
+    // Assess: 00:01 before the stop; 00:05 and 00:06 caught up; 00:02 to 00:04 passed over
+    expect((await runsOf()).map((r) => r.trigger?.scheduledAt).sort()).toEqual([
+      '2026-01-01T00:01:00.000Z',
+      '2026-01-01T00:05:00.000Z',
+      '2026-01-01T00:06:00.000Z',
+    ]);
+    expect(after.wakeTimes()[`${TENANT}/t`]).toBe(T0 + 7 * 60_000);
+    after.stop();
+  });
+
   it('forgets a trigger that is removed or paused', async () => {
     // Prepare
     const { deps, put } = await triggerHarness();
