@@ -101,6 +101,13 @@ const triggers = await startLocalTriggers({
   definitions: store.definitions,
   clock: store.clock,
   ids: store.ids,
+  observer: (event) => {
+    if (event.type === 'trigger.failed') {
+      console.warn(
+        `skein trigger ${event.tenant}/${event.triggerId}: ${event.error?.code}: ${event.error?.message}`,
+      );
+    }
+  },
 });
 stopTriggers = triggers.stop;
 console.log('Cron triggers armed (croner); webhooks at POST /v1/hooks/{hook}.');

@@ -58,6 +58,23 @@ describe('tickCron', () => {
     expect(await runsOf()).toHaveLength(1);
   });
 
+  it('records a firing whose run cannot start as failed, with trigger.failed and the error', async () => {
+    // Prepare: a version that does not exist
+    const { harness, deps, put, events } = await triggerHarness();
+    await put('t', { type: 'cron', workflow: 'hello', version: '9.9.9', schedule: '*/2 * * * * *' });
+    harness.clock.advance(2_000);
+
+    // Act
+    const { fired } = await tickCron(deps, TENANT, 't');
+
+    // Assess
+    expect(fired.map((f) => f.outcome)).toEqual(['failed']);
+    const failed = events.find((e) => e.type === 'trigger.failed');
+    expect(failed).toMatchObject({ triggerId: 't', runId: '', error: { code: 'NOT_FOUND' } });
+    const [firing] = await deps.triggers.firings(TENANT, 't');
+    expect(firing).toMatchObject({ outcome: 'failed', error: { code: 'NOT_FOUND' } });
+  });
+
   it('does not fire a paused trigger', async () => {
     // Prepare
     const { harness, deps, put, runsOf } = await triggerHarness();

@@ -150,7 +150,7 @@ async function start(
     const { code, message } = error as { code: string; message: string };
     await deps.triggers.update(tenant, triggerId, cursor);
     await log(deps, record, firing, 'failed', undefined, { code: String(code), message });
-    emit(deps, 'trigger.failed', record, firing, '');
+    emit(deps, 'trigger.failed', record, firing, '', { code: String(code), message });
     return { outcome: 'failed', key: firing.key };
   }
   const outcome = created ? 'started' : 'duplicate';
@@ -199,6 +199,7 @@ function emit(
   record: TriggerRecord,
   firing: Firing,
   runId: string,
+  error?: { code: string; message: string },
 ) {
   deps.observer?.({
     type,
@@ -206,6 +207,7 @@ function emit(
     tenant: record.tenant,
     triggerId: record.triggerId,
     ...(firing.scheduledAt !== undefined && { scheduledAt: firing.scheduledAt }),
+    ...(error && { error }),
     at: iso(deps.clock.now()),
   });
 }
