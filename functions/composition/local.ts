@@ -1,5 +1,6 @@
 import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/dynamodb-api-key-store.ts';
 import { DynamoDbDefinitionStore } from '../../shared/adapters/aws/dynamodb-definition-store.ts';
+import { DynamoDbTriggerStore } from '../../shared/adapters/aws/dynamodb-trigger-store.ts';
 import { createTables } from '../../shared/adapters/aws/tables.ts';
 import { LOCAL_TABLES } from '../../shared/config.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
@@ -16,6 +17,7 @@ export async function localDeps(endpoint: string) {
   return {
     definitions: new DynamoDbDefinitionStore({ client: doc, tableName: LOCAL_TABLES.definitions }),
     apiKeys: new DynamoDbApiKeyStore({ client: doc, tableName: LOCAL_TABLES.control }),
+    triggers: new DynamoDbTriggerStore({ client: doc, tableName: LOCAL_TABLES.control }),
     doc,
     runsTable: LOCAL_TABLES.runs,
     clock: systemClock,

@@ -12,6 +12,7 @@ import { publishExamples } from './examples.ts';
 import { openLocalStore, recordServer } from './local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 import { DEFAULT_HOST, exposedWarning, isLoopbackHost, localUrl, serveApi } from './serve-api.ts';
+import { startLocalTriggers } from './triggers.ts';
 
 /**
  * `npm start`: DynamoDB Local persisted under .skein/ (or in memory with --memory), the API on
@@ -58,11 +59,13 @@ let stopping = false;
 let runtime: LocalRuntime | undefined;
 let server: ServerType | undefined;
 let forget: (() => void) | undefined;
+let stopTriggers: (() => void) | undefined;
 const shutdown = async (code: number) => {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping Skein...');
   forget?.();
+  stopTriggers?.();
   server?.close();
   await runtime?.stop();
   await store.stop();
@@ -95,9 +98,27 @@ const allowed =
   runtime.httpAllow.length > 0 ? runtime.httpAllow.join(', ') : 'none (use --allow-http host:port)';
 console.log(`http nodes may call private addresses only at: ${allowed}`);
 
+const triggers = await startLocalTriggers({
+  store: store.triggers,
+  engine: runtime.engine,
+  definitions: store.definitions,
+  clock: store.clock,
+  ids: store.ids,
+  observer: (event) => {
+    if (event.type === 'trigger.failed') {
+      console.warn(
+        `skein trigger ${event.tenant}/${event.triggerId}: ${event.error?.code}: ${event.error?.message}`,
+      );
+    }
+  },
+});
+stopTriggers = triggers.stop;
+console.log('Cron triggers armed (croner); webhooks at POST /v1/hooks/{hook}.');
+
 const app = createApp({
   definitions: store.definitions,
   engine: runtime.engine,
+  triggers: triggers.deps,
   clock: store.clock,
   storeName: store.storeName,
   apiKeys: store.apiKeys,

@@ -17,10 +17,15 @@ import { Construct } from 'constructs';
 import { ENV } from '../../shared/config.ts';
 import { defaultLogRetention, removalPolicyOf, skeinFunction } from './lambda.ts';
 
-/** Routes that skip the authorizer: the health check and the OpenAPI document. */
+/** Routes that skip the authorizer: the health check, the OpenAPI document and webhook deliveries. */
 export const PUBLIC_ROUTES = [
   { method: HttpMethod.GET, path: '/health', why: 'a health check for load balancers and uptime probes' },
   { method: HttpMethod.GET, path: '/openapi.json', why: 'the public OpenAPI description of the API' },
+  {
+    method: HttpMethod.POST,
+    path: '/v1/hooks/{hook}',
+    why: 'webhook deliveries, authenticated by their signature (Standard Webhooks), not an API key',
+  },
 ] as const;
 
 /**

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { documentRoutes } from '../../shared/api/openapi.ts';
 import { documentKeyRoutes } from '../../shared/api/openapi-keys.ts';
 import { documentRunRoutes } from '../../shared/api/openapi-runs.ts';
+import { documentTriggerRoutes } from '../../shared/api/openapi-triggers.ts';
 import type { Finding } from './oracles.ts';
 
 /**
@@ -17,6 +18,7 @@ export function responseSchemas(): ResponseSchemas {
   documentRoutes(app);
   documentRunRoutes(app);
   documentKeyRoutes(app);
+  documentTriggerRoutes(app);
   const out = new Map<string, Map<number, z.ZodType | undefined>>();
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== 'route') continue;

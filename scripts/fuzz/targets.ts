@@ -7,8 +7,10 @@ import { dynamoClients } from '../../functions/local/dynamodb-local.ts';
 import { openLocalStore } from '../../functions/local/local-store.ts';
 import { startLocalRuntime } from '../../functions/local/runtime.ts';
 import { serveApi } from '../../functions/local/serve-api.ts';
+import { startLocalTriggers } from '../../functions/local/triggers.ts';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/dynamodb-api-key-store.ts';
 import { DynamoDbDefinitionStore } from '../../shared/adapters/aws/dynamodb-definition-store.ts';
+import { DynamoDbTriggerStore } from '../../shared/adapters/aws/dynamodb-trigger-store.ts';
 import { createTables, type TableNames } from '../../shared/adapters/aws/tables.ts';
 import { createApp } from '../../shared/api/app.ts';
 import { createApiKey } from '../../shared/engine/api-keys.ts';
@@ -145,9 +147,18 @@ export async function startInProcess(options: {
     createApiKey(keyDeps, 'fuzz'),
     createApiKey(keyDeps, OTHER_TENANT),
   ]);
+  const triggers = await startLocalTriggers({
+    store: new DynamoDbTriggerStore({ client: doc, tableName: options.tables.control }),
+    engine: runtime.engine,
+    definitions,
+    clock: systemClock,
+    ids: randomIds,
+    onError: (error) => workerErrors.push(describe(error)),
+  });
   const app = createApp({
     definitions,
     engine: runtime.engine,
+    triggers: triggers.deps,
     clock: systemClock,
     storeName: 'dynamodb-local',
     apiKeys,
@@ -172,6 +183,7 @@ export async function startInProcess(options: {
     workerErrors: () => [...workerErrors],
     stop: async () => {
       running = false;
+      triggers.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.stop();
       client.destroy();

@@ -6,6 +6,7 @@ import { SkeinError } from '../domain/problems.ts';
 import { parseSource } from '../domain/source.ts';
 import { validateParsed } from '../domain/validate.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
+import type { TriggerDeps } from '../engine/triggers/deps.ts';
 import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
@@ -20,8 +21,11 @@ import { keyResolver, RECORD_USE_EVERY_MS } from './key-resolver.ts';
 import { documentRoutes } from './openapi.ts';
 import { documentKeyRoutes } from './openapi-keys.ts';
 import { documentRunRoutes } from './openapi-runs.ts';
+import { documentTriggerRoutes } from './openapi-triggers.ts';
+import { hookRoutes } from './routes/hooks.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { runRoutes } from './routes/runs.ts';
+import { triggerRoutes } from './routes/triggers.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 export interface ApiDeps {
@@ -54,6 +58,10 @@ export interface ApiDeps {
   readonly engine?: RunEngine;
   /** Waits between polls of "start run" with `wait` (real timers by default; tests inject one). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The trigger use cases' ports; without them the trigger and hook routes answer 503 TRIGGERS_UNAVAILABLE. */
+  readonly triggers?: TriggerDeps;
+  /** Webhook deliveries per client address. @default burst 120, 600 a minute */
+  readonly hookRequests?: FailureLimitOptions;
 }
 
 /**
@@ -105,11 +113,23 @@ export function createApp(deps: ApiDeps) {
   app.use('/v1/tenants/:tenant/*', auth);
   app.route('/v1/tenants/:tenant/workflows', workflowRoutes(deps));
   app.route('/v1/tenants/:tenant/keys', keyRoutes({ ...deps, resolver }));
+  app.route('/v1/tenants/:tenant/triggers', triggerRoutes(deps));
   app.route('/v1/tenants/:tenant', runRoutes(deps));
+  // Public: a webhook's signature authenticates it, not an API key.
+  app.route(
+    '/v1/hooks',
+    hookRoutes({
+      triggers: deps.triggers,
+      clock: deps.clock,
+      clientAddress: deps.clientAddress ?? clientAddress,
+      hookRequests: deps.hookRequests,
+    }),
+  );
 
   documentRoutes(app as unknown as OpenAPIHono);
   documentRunRoutes(app as unknown as OpenAPIHono);
   documentKeyRoutes(app as unknown as OpenAPIHono);
+  documentTriggerRoutes(app as unknown as OpenAPIHono);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Skein API', version: '1.0.0', description: 'Versioned DAG workflows on AWS.' },

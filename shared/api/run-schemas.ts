@@ -193,6 +193,14 @@ export const runViewSchema = z
     outputs: z.unknown().optional(),
     error: errorInfoSchema.optional(),
     idempotencyKey: z.string().optional(),
+    trigger: z
+      .object({
+        triggerId: z.string(),
+        scheduledAt: z.string().optional(),
+        deliveryId: z.string().optional(),
+      })
+      .optional()
+      .meta({ description: 'The trigger firing that started the run.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     endedAt: z.string().optional(),

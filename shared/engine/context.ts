@@ -40,8 +40,15 @@ export interface EngineEvent {
     | 'node.skipped'
     | 'node.cancelled'
     | 'node.waiting'
-    | 'node.parked';
+    | 'node.parked'
+    | 'trigger.fired'
+    | 'trigger.failed';
+  /** The run; for `trigger.failed` before a run existed, the empty string. */
   readonly runId: string;
+  /** `trigger.*`: the tenant and trigger, and the firing's scheduled time (cron). */
+  readonly tenant?: string;
+  readonly triggerId?: string;
+  readonly scheduledAt?: string;
   readonly nodeId?: string;
   readonly attempt?: number;
   readonly error?: ErrorInfo;

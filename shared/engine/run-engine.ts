@@ -8,6 +8,7 @@ import {
   heartbeatNode,
 } from './complete-node.ts';
 import { EngineContext, type EngineDeps } from './context.ts';
+import { evaluateTemplate } from './evaluate.ts';
 import { type ItemPage, type ItemPageOptions, viewItems } from './map-view.ts';
 import { decodeMessage } from './messages.ts';
 import { handleNodeMessage, type StepOptions, type StepResult } from './node-step.ts';
@@ -37,6 +38,19 @@ export class RunEngine {
 
   startRun(request: StartRunRequest): Promise<StartRunResult> {
     return startRun(this.cx, request);
+  }
+
+  /**
+   * Evaluates a template (a trigger's `inputs`) in the engine's expression sandbox, with
+   * `payload` as `$inputs`; failures throw an `ExpressionError` naming `path`.
+   */
+  evaluateTemplate(template: unknown, payload: unknown, path = '$'): Promise<unknown> {
+    return evaluateTemplate(
+      template,
+      { inputs: payload, nodes: {}, run: {} },
+      this.cx.expressionOptions(),
+      path,
+    );
   }
 
   /** The run with its progress and nodes: every node with outputs unless `options` page them. */

@@ -3,6 +3,7 @@ import { parseDuration } from '../domain/duration.ts';
 import { NotFoundError, SkeinError } from '../domain/problems.ts';
 import { resolveRunInputs, runInputsError } from '../domain/run-inputs.ts';
 import type { VersionRecord } from '../ports/definition-store.ts';
+import type { RunTrigger } from '../ports/run-store/runs.ts';
 import type { RunParent, RunRecord } from '../ports/run-store.ts';
 import { admit, hasCaps, promote, releaseSlot } from './concurrency.ts';
 import type { EngineContext } from './context.ts';
@@ -19,6 +20,8 @@ export interface StartRunRequest {
   readonly idempotencyKey?: string;
   /** Set when a `workflow` node starts this run as its child (`child-spawn.ts`). */
   readonly parent?: RunParent;
+  /** Set when a trigger's firing starts this run (`engine/triggers/fire.ts`). */
+  readonly trigger?: RunTrigger;
 }
 
 export interface StartRunResult {
@@ -73,6 +76,7 @@ export async function startRun(cx: EngineContext, request: StartRunRequest): Pro
     ...(timeoutMs === undefined || !admitted ? {} : { deadline: cx.iso(now + timeoutMs) }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     ...(request.parent === undefined ? {} : { parent: request.parent }),
+    ...(request.trigger === undefined ? {} : { trigger: request.trigger }),
   };
   const result = await cx.runs.createRun(run, inputs.inputs);
   if (result.created && admitted) {

@@ -29,7 +29,11 @@ describe('SkeinApi', () => {
         AuthorizationType: 'NONE',
       });
     }
-    expect(PUBLIC_ROUTES.map((route) => route.path)).toEqual(['/health', '/openapi.json']);
+    expect(PUBLIC_ROUTES.map((route) => route.path)).toEqual([
+      '/health',
+      '/openapi.json',
+      '/v1/hooks/{hook}',
+    ]);
   });
 
   it('has a Lambda authorizer with simple responses, cached for 60 s per Authorization header and source address', () => {

@@ -53,8 +53,19 @@ export interface RunRecord {
   readonly control?: RunControl;
   /** A child run (started by a `workflow` node): the node that waits for it. */
   readonly parent?: RunParent;
+  /** A run a trigger started: which one, and the firing's scheduled time or delivery. */
+  readonly trigger?: RunTrigger;
   /** TTL, epoch seconds. */
   readonly expiresAt: number;
+}
+
+/** The trigger firing that started a run. */
+export interface RunTrigger {
+  readonly triggerId: string;
+  /** Cron: the scheduled time of the firing (not when it ran). */
+  readonly scheduledAt?: string;
+  /** Webhook: the delivery's `webhook-id`. */
+  readonly deliveryId?: string;
 }
 
 /** The `workflow` node a child run reports its end to. */

@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../..', import.meta.url).pathname;
+let server: ChildProcess;
+let output = '';
+let url: string;
+let key: string;
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response bodies
+type Json = Record<string, any>;
+
+beforeAll(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skein-triggers-'));
+  server = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'functions/local/start.ts', '--memory', '--data-dir', dataDir],
+    {
+      cwd: root,
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  server.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  server.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const deadline = Date.now() + 45_000;
+  while (!/Try:/.test(output)) {
+    if (Date.now() > deadline || server.exitCode !== null)
+      throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  url = /running at (http:\/\/localhost:\d+)/.exec(output)?.[1] as string;
+  key = /Demo API key for tenant "demo": (\S+)/.exec(output)?.[1] as string;
+}, 60_000);
+
+afterAll(() => {
+  if (server.exitCode === null) server.kill('SIGKILL');
+});
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as Json };
+}
+
+/** Polls until `check` returns a value, or fails at the deadline with what was last seen. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what} did not happen within ${ms} ms\n${output}`);
+}
+
+describe('npm start: triggers', () => {
+  it('fires a six-field cron trigger every 2 seconds and its runs succeed, recording the trigger', async () => {
+    // Prepare
+    const put = await call('PUT', '/v1/tenants/demo/triggers/every2s', {
+      type: 'cron',
+      workflow: 'hello',
+      schedule: '*/2 * * * * *',
+      inputs: { name: '{% "cron " & $inputs.scheduledAt %}' },
+    });
+    expect(put.status).toBe(201);
+
+    // Act
+    const firings = await until('two cron firings', async () => {
+      const { json } = await call('GET', '/v1/tenants/demo/triggers/every2s');
+      const started = (json.firings as Json[]).filter(
+        (f) => f.outcome === 'started' || f.outcome === 'skipped',
+      );
+      return started.length >= 2 ? started : undefined;
+    });
+    await call('POST', '/v1/tenants/demo/triggers/every2s/pause');
+
+    // Assess
+    const runId = firings.find((f) => f.runId)?.runId;
+    const run = await until('the run to succeed', async () => {
+      const { json } = await call('GET', `/v1/tenants/demo/runs/${runId}`);
+      return json.status === 'SUCCEEDED' ? json : undefined;
+    });
+    expect(run.trigger).toMatchObject({ triggerId: 'every2s' });
+    expect(run.trigger.scheduledAt).toMatch(/:\d[02468]\.000Z$/);
+    expect(run.inputs.name).toBe(`cron ${run.trigger.scheduledAt}`);
+  }, 60_000);
+
+  it('starts a run from a signed webhook and answers a bad signature 401', async () => {
+    // Prepare
+    const put = await call('PUT', '/v1/tenants/demo/triggers/hook', {
+      type: 'webhook',
+      workflow: 'hello',
+      inputs: { name: '{% $inputs.body.who %}' },
+    });
+    const hookUrl = put.json.webhook.url as string;
+    const body = JSON.stringify({ who: 'webhook' });
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const headers = {
+      'webhook-id': 'msg_e2e',
+      'webhook-timestamp': String(now.getTime() / 1000),
+      'webhook-signature': new Webhook(put.json.secret).sign('msg_e2e', now, body),
+      authorization: '',
+    };
+
+    // Act
+    const accepted = await call('POST', hookUrl, body, headers);
+    const bad = await call('POST', hookUrl, body, { ...headers, 'webhook-signature': 'v1,bm9wZQ==' });
+
+    // Assess
+    expect(accepted.status).toBe(202);
+    expect(bad).toEqual({
+      status: 401,
+      json: { error: { code: 'UNAUTHORIZED', message: 'invalid signature' } },
+    });
+    const run = await until('the webhook run to succeed', async () => {
+      const { json } = await call('GET', `/v1/tenants/demo/runs/${accepted.json.runId}`);
+      return json.status === 'SUCCEEDED' ? json : undefined;
+    });
+    expect(run.inputs).toEqual({ name: 'webhook' });
+    expect(run.trigger).toEqual({ triggerId: 'hook', deliveryId: 'msg_e2e' });
+  }, 60_000);
+});
