@@ -10,15 +10,15 @@
  * A six-field expression (seconds first) converts its minute part; the seconds are fanned out by
  * the trigger handler (`cron-fan-out.ts`).
  */
+import { SkeinError } from './problems.ts';
 
-/** An expression AWS cron cannot say; `field` names the offending part. */
-export class AwsCronError extends Error {
-  readonly code = 'CRON_UNSUPPORTED_ON_AWS';
+/** An expression AWS cron cannot say (a 422 at `$.expression`); `field` names the offending part. */
+export class AwsCronError extends SkeinError {
   constructor(
     message: string,
     readonly field: string,
   ) {
-    super(message);
+    super('CRON_UNSUPPORTED_ON_AWS', message, 'unprocessable', '$.expression');
     this.name = 'AwsCronError';
   }
 }
