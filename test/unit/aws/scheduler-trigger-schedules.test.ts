@@ -105,7 +105,7 @@ describe('SchedulerTriggerSchedules', () => {
     // Prepare
     scheduler
       .on(CreateScheduleCommand)
-      .rejects(new ConflictException({ message: 'exists', $metadata: {} }))
+      .rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }))
       .on(UpdateScheduleCommand)
       .resolves({ ScheduleArn: 'arn:x' });
 
@@ -152,7 +152,7 @@ describe('SchedulerTriggerSchedules', () => {
     // Prepare
     scheduler
       .on(DeleteScheduleCommand)
-      .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+      .rejects(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
 
     // Act / Assess
     await expect(schedules.remove('acme', 'nightly')).resolves.toBeUndefined();
