@@ -184,6 +184,7 @@ export class SkeinStack extends Stack {
       httpApi: this.api.httpApi,
       streamConsumer: this.monitor.monitor,
       timerGroup: this.engine.timer.group,
+      triggerGroup: this.engine.triggers.group,
       nodeEvents: props.nodeEvents ?? DEFAULT_NODE_EVENTS,
     });
     this.outputs();

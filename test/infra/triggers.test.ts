@@ -69,6 +69,33 @@ describe('SkeinTriggers', () => {
     });
   });
 
+  it('alarms when a cron firing fails to reach the trigger queue, or is dropped', () => {
+    // Prepare / Act
+    const { stack, template } = synthStack('prod');
+    const group = ref(stack, stack.engine.triggers.node.findChild('Group'));
+    // Assess
+    for (const [name, metric] of [
+      ['Skein-prod-CronTargetErrors', 'TargetErrorCount'],
+      ['Skein-prod-CronDropped', 'InvocationDroppedCount'],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: name,
+        Threshold: 1,
+        Metrics: [
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Metric: {
+                Namespace: 'AWS/Scheduler',
+                MetricName: metric,
+                Dimensions: [{ Name: 'ScheduleGroup', Value: group }],
+              },
+            }),
+          }),
+        ],
+      });
+    }
+  });
+
   it('feeds the trigger function batches of 10 with partial failures, and lets it fan out onto its queue', () => {
     // Prepare / Act
     const synthesized = synthStack('prod');
