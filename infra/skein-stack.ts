@@ -133,6 +133,8 @@ export class SkeinStack extends Stack {
       ...(props.corsOrigins !== undefined && { corsOrigins: props.corsOrigins }),
     });
     this.engine.grantEngineAccess(this.api.handler);
+    // The api keeps triggers: cron triggers' schedules.
+    this.engine.triggers.grantSchedules(this.api.handler);
     this.store.definitionsTable.grantReadWriteData(this.api.handler);
     const allow = props.stateMachineAllow ?? [];
     if (allow.length > 0) {
@@ -166,6 +168,7 @@ export class SkeinStack extends Stack {
       deadLetterQueues: {
         MonitorStream: this.monitor.streamFailureQueue,
         Timer: this.engine.timer.deadLetterQueue,
+        Triggers: this.engine.triggers.deadLetterQueue,
         ...(this.stateMachines && { StateMachineEvents: this.stateMachines.deadLetterQueue }),
       },
       functions,
@@ -181,6 +184,7 @@ export class SkeinStack extends Stack {
       httpApi: this.api.httpApi,
       streamConsumer: this.monitor.monitor,
       timerGroup: this.engine.timer.group,
+      triggerGroup: this.engine.triggers.group,
       nodeEvents: props.nodeEvents ?? DEFAULT_NODE_EVENTS,
     });
     this.outputs();
@@ -222,6 +226,32 @@ export class SkeinStack extends Stack {
       'TimerDeadLetterQueueUrl',
       'Timer messages EventBridge Scheduler could not deliver',
       this.engine.timer.deadLetterQueue.queueUrl,
+    );
+    const { triggers } = this.engine;
+    output(
+      'TriggerQueueUrl',
+      'Trigger queue (start-run events, cron firings, bus events)',
+      triggers.queue.queueUrl,
+    );
+    output(
+      'TriggerDeadLetterQueueUrl',
+      'Trigger messages that failed every receive',
+      triggers.deadLetterQueue.queueUrl,
+    );
+    output(
+      'TriggerScheduleGroupName',
+      "EventBridge Scheduler group of cron triggers' schedules",
+      triggers.group.scheduleGroupName,
+    );
+    output(
+      'EventBusName',
+      "Skein's event bus: event nodes put events here, event triggers match them",
+      triggers.bus.eventBusName,
+    );
+    output(
+      'EventBusArn',
+      "Skein's event bus ARN (PutEvents from other accounts: see README)",
+      triggers.bus.eventBusArn,
     );
     for (const pool of this.engine.pools) {
       const name = pascalCase(pool.name);

@@ -35,8 +35,14 @@ export const ENV = {
   timerRoleArn: 'SKEIN_TIMER_ROLE_ARN',
   /** The queue a timer's message goes to when Scheduler gives up delivering it. */
   timerDeadLetterArn: 'SKEIN_TIMER_DEAD_LETTER_ARN',
-  /** EventBridge bus for `event` nodes. @default "default" */
+  /** EventBridge bus for `event` nodes: Skein's own bus on AWS (`skein-<stage>`). @default "default" */
   eventBusName: 'SKEIN_EVENT_BUS_NAME',
+  /** The trigger queue: URL (the trigger function's sub-minute fan-out), ARN (cron schedules' target). */
+  triggerQueueUrl: 'SKEIN_TRIGGER_QUEUE_URL',
+  triggerQueueArn: 'SKEIN_TRIGGER_QUEUE_ARN',
+  /** Cron triggers' EventBridge Scheduler group, and the role it assumes (send to the trigger queue only). */
+  triggerScheduleGroup: 'SKEIN_TRIGGER_SCHEDULE_GROUP',
+  triggerSchedulerRoleArn: 'SKEIN_TRIGGER_SCHEDULER_ROLE_ARN',
   stage: 'SKEIN_STAGE',
   dynamoEndpoint: 'SKEIN_DYNAMODB_ENDPOINT',
   port: 'PORT',
@@ -114,7 +120,7 @@ export const LOCAL_TABLES = {
  * | worker     | stage, definitions + runs tables, pool queues + URL and ARN prefixes, own queue    |
  * |            | URL, timer group, role and dead-letter ARN (bus: optional)                         |
  * | sweeper    | stage, definitions + runs tables, pool queues + URL prefix                         |
- * | trigger    | stage, definitions + runs tables, pool queues + URL prefix                         |
+ * | trigger    | stage, definitions + runs tables, pool queues + URL prefix, trigger queue URL      |
  * | monitor    | stage, events topic ARN, runs table (read: tenant and workflow of node events)     |
  *
  * Every engine-facing function (api, worker, sweeper, trigger) also needs the payload bucket.
@@ -140,6 +146,10 @@ export interface AwsConfig {
   readonly timer: { readonly group: string; readonly roleArn: string; readonly deadLetterArn: string };
   /** `SKEIN_EVENT_BUS_NAME`, `default` when unset. */
   readonly eventBusName: string;
+  /** `SKEIN_TRIGGER_QUEUE_URL`: the trigger function's own queue (sub-minute fan-out). */
+  readonly triggerQueueUrl: string;
+  /** `SKEIN_TRIGGER_SCHEDULE_GROUP`, `..._SCHEDULER_ROLE_ARN`, `..._QUEUE_ARN`: cron triggers' schedules. */
+  readonly triggerSchedules: { readonly group: string; readonly roleArn: string; readonly queueArn: string };
   /** `SKEIN_HTTP_ALLOW`: `host:port` entries for the http executor's allow-list, none when unset. */
   readonly httpAllow: readonly string[];
   /** `SKEIN_TENANT_MAX_ACTIVE_RUNS`: the tenant quota, none when unset. */
@@ -201,6 +211,14 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     },
     get eventBusName() {
       return env[ENV.eventBusName] || 'default';
+    },
+    get triggerQueueUrl() {
+      return required(env, ENV.triggerQueueUrl);
+    },
+    get triggerSchedules() {
+      const read = (name: string) => required(env, name);
+      const group = read(ENV.triggerScheduleGroup);
+      return { group, roleArn: read(ENV.triggerSchedulerRoleArn), queueArn: read(ENV.triggerQueueArn) };
     },
     get httpAllow() {
       return httpAllowFrom(env);

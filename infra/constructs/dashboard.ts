@@ -53,6 +53,11 @@ export interface SkeinDashboardProps {
   /** The timer's schedule group: deliveries that failed or were dropped. */
   readonly timerGroup: IScheduleGroup;
   /**
+   * Cron triggers' schedule group: firings Scheduler failed to deliver, or gave up on.
+   * @default no cron alarms
+   */
+  readonly triggerGroup?: IScheduleGroup;
+  /**
    * The monitor's node-event level: node durations come from `node.succeeded` events, so below
    * `all` the dashboard charts the messages each pool handled (SQS's own metric) instead.
    * @default 'failures'
@@ -274,6 +279,19 @@ export class SkeinDashboard extends Construct {
       'The timer gave up a message without putting it in its dead-letter queue',
       timerDropped,
     );
+    if (props.triggerGroup) {
+      anyOf(
+        'CronTargetErrors',
+        'A cron firing failed to reach the trigger queue (Scheduler retries it for an hour)',
+        props.triggerGroup.metricTargetErrors({ period: FIVE_MINUTES, label: 'cron target errors' }),
+      );
+      // No dead-letter queue: a firing an hour late is dropped (the next one comes).
+      anyOf(
+        'CronDropped',
+        'A cron firing was dropped after an hour of failed deliveries to the trigger queue',
+        props.triggerGroup.metricDropped({ period: FIVE_MINUTES, label: 'cron firings dropped' }),
+      );
+    }
     this.alarms = alarms;
 
     const graph = (title: string, left: IMetric[], width = 8) => new GraphWidget({ title, left, width });

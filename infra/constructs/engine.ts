@@ -1,7 +1,7 @@
 import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,10 +13,11 @@ import { formatHttpAllowEntry, parseHttpAllow } from '../../shared/executors/htt
 import { acknowledgeIndexAccess, acknowledgePayloadAccess, skeinFunction } from './lambda.ts';
 import { DEFAULT_POOLS, pascalCase, resolvePools, type WorkerPoolSpec } from './pools.ts';
 import { SkeinTimer } from './timer.ts';
+import { SkeinTriggers } from './triggers.ts';
 import { WorkerPool } from './worker-pool.ts';
 
-/** The bus `event` nodes put events on. */
-export const EVENT_BUS_NAME = 'default';
+/** The trigger function's timeout (the trigger queue's visibility timeout is six times this). */
+const TRIGGER_TIMEOUT_SECONDS = 30;
 
 export interface SkeinEngineProps {
   /** Stage of the deployment. */
@@ -74,14 +75,15 @@ export const SWEEPER_MEMORY_MB = 512;
 /**
  * The run engine: one {@link WorkerPool} per pool (queue, dead-letter queue, worker), the
  * {@link SkeinTimer} for long delays (EventBridge Scheduler), the sweeper (every minute:
- * timed-out runs, expired leases, lost messages) and the trigger function, which an EventBridge
- * rule on the default bus feeds with `skein.start-run` events from source `skein`.
+ * timed-out runs, expired leases, lost messages), the trigger function and {@link SkeinTriggers}
+ * (its queue, cron triggers' schedule group, Skein's event bus). A rule on the default bus puts
+ * `skein.start-run` events from source `skein` on the trigger queue.
  *
  * Every engine function gets {@link environment}: the definitions and runs table names,
  * `SKEIN_POOL_QUEUES` (pool → queue *name*: a URL is `SKEIN_QUEUE_URL_PREFIX` and the name, so ~20
  * pools fit Lambda's 4 KB of environment; `resolvePools` refuses more than fit); workers also get
  * their own `SKEIN_QUEUE_URL`, the queue ARN prefix and the timer's group, role and dead-letter
- * queue, the event bus name and the http allow-list, if any (only workers run nodes).
+ * queue, Skein's bus name and the http allow-list, if any (only workers run nodes).
  * {@link grantEngineAccess} gives another function (the API) the access every engine function
  * has: run state, definitions, enqueueing on every pool.
  *
@@ -98,9 +100,11 @@ export class SkeinEngine extends Construct {
   public readonly timer: SkeinTimer;
   /** Runs every minute. */
   public readonly sweeper: IFunction;
-  /** Starts runs for EventBridge rules (start-run events, later cron and event triggers). */
+  /** Drains the trigger queue: start-run events, cron firings, events of Skein's bus. */
   public readonly trigger: IFunction;
-  /** The rule routing `skein.start-run` events on the default bus to {@link trigger}. */
+  /** The trigger queue, cron triggers' schedule group and role, Skein's event bus. */
+  public readonly triggers: SkeinTriggers;
+  /** The rule putting `skein.start-run` events of the default bus on the trigger queue. */
   public readonly startRunRule: Rule;
   /** Environment variables every engine-facing function needs: definitions and runs tables, pool queues. */
   public readonly environment: Readonly<Record<string, string>>;
@@ -147,13 +151,35 @@ export class SkeinEngine extends Construct {
       shared[ENV.tenantMaxActiveRuns] = String(quota);
     }
     this.environment = shared;
+    const trigger = skeinFunction(this, 'Trigger', {
+      handler: 'trigger',
+      stage: props.stage,
+      description:
+        'Skein trigger: starts runs from the trigger queue (start-run events, cron firings, bus events)',
+      memoryMb: 512,
+      timeout: Duration.seconds(TRIGGER_TIMEOUT_SECONDS),
+      environment: shared,
+      ...retention,
+    });
+    this.trigger = trigger;
+    this.triggers = new SkeinTriggers(this, 'Triggers', {
+      stage: props.stage,
+      trigger,
+      triggerTimeoutSeconds: TRIGGER_TIMEOUT_SECONDS,
+    });
+    this.startRunRule = new Rule(this, 'StartRunRule', {
+      description: `Queues a Skein run start for each "${START_RUN_EVENT.detailType}" event from "${START_RUN_EVENT.source}"`,
+      eventPattern: { source: [START_RUN_EVENT.source], detailType: [START_RUN_EVENT.detailType] },
+      // The message is the event; EventBridge retries a failed send for a day.
+      targets: [new SqsQueue(this.triggers.queue, { retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+    });
     const httpAllow = parseHttpAllow(props.httpAllow ?? []).map(formatHttpAllowEntry);
     const workerOnly = {
       [ENV.queueArnPrefix]: `arn:${Aws.PARTITION}:sqs:${Aws.REGION}:${Aws.ACCOUNT_ID}:`,
       [ENV.timerGroup]: this.timer.group.scheduleGroupName,
       [ENV.timerRoleArn]: this.timer.role.roleArn,
       [ENV.timerDeadLetterArn]: this.timer.deadLetterQueue.queueArn,
-      [ENV.eventBusName]: EVENT_BUS_NAME,
+      [ENV.eventBusName]: this.triggers.bus.eventBusName,
       ...(httpAllow.length > 0 && { [ENV.httpAllow]: httpAllow.join(',') }),
       ...((props.lambdaAllow ?? []).length > 0 && { [ENV.lambdaAllow]: (props.lambdaAllow ?? []).join(',') }),
       ...((props.aiModels ?? []).length > 0 && { [ENV.aiModels]: (props.aiModels ?? []).join(',') }),
@@ -197,29 +223,13 @@ export class SkeinEngine extends Construct {
       targets: [new LambdaFunction(this.sweeper, { retryAttempts: 1, maxEventAge: Duration.minutes(1) })],
     });
 
-    this.trigger = skeinFunction(this, 'Trigger', {
-      handler: 'trigger',
-      stage: props.stage,
-      description: 'Skein trigger: starts runs for EventBridge rules (start-run events, cron triggers)',
-      memoryMb: 512,
-      timeout: Duration.seconds(30),
-      environment: shared,
-      ...retention,
-    });
-    this.startRunRule = new Rule(this, 'StartRunRule', {
-      description: `Starts a Skein run for each "${START_RUN_EVENT.detailType}" event from "${START_RUN_EVENT.source}"`,
-      eventPattern: { source: [START_RUN_EVENT.source], detailType: [START_RUN_EVENT.detailType] },
-      targets: [new LambdaFunction(this.trigger, { retryAttempts: 8, maxEventAge: Duration.hours(1) })],
-    });
-
     this.grantEngineAccess(this.sweeper);
     this.grantEngineAccess(this.trigger);
-    // Only workers run nodes: `wait`/retry delays over 15 minutes (timer) and `event` nodes (bus).
-    const bus = EventBus.fromEventBusName(this, 'DefaultBus', EVENT_BUS_NAME);
+    // Only workers run nodes: `wait`/retry delays over 15 minutes (timer) and `event` nodes (Skein's bus).
     for (const pool of built) {
       this.grantEngineAccess(pool.worker);
       this.timer.grantSchedule(pool.worker);
-      bus.grantPutEventsTo(pool.worker);
+      this.triggers.bus.grantPutEventsTo(pool.worker);
     }
   }
 
@@ -227,7 +237,7 @@ export class SkeinEngine extends Construct {
    * What every engine function may do: read and write run state (table and indexes) and its
    * payloads (get and put objects, with their expiry tag; never delete: lifecycle rules do),
    * read definitions and send to every pool queue (children may run on another pool). Workers
-   * may also create timer schedules and put events on the default bus.
+   * may also create timer schedules and put events on Skein's bus.
    */
   public grantEngineAccess(fn: IFunction): void {
     this.props.runsTable.grantReadWriteData(fn);

@@ -17,8 +17,14 @@ export interface EventExecutorOptions {
   readonly publisher: EventPublisher;
 }
 
-/** The source when `with.source` is absent. */
-export const DEFAULT_EVENT_SOURCE = 'skein.workflow';
+/**
+ * Every event a node puts has this source and the run's tenant: `skein.tenant.<tenant>`, then
+ * `.<with.source>` when given. A node cannot put an event that names another tenant, so an event
+ * trigger can tell whose workflow sent it (tenant ids have no dots).
+ * @example eventSource('acme') // 'skein.tenant.acme'; eventSource('acme', 'orders') // 'skein.tenant.acme.orders'
+ */
+export const eventSource = (tenant: string, source?: string): string =>
+  source === undefined ? `skein.tenant.${tenant}` : `skein.tenant.${tenant}.${source}`;
 /** EventBridge's limit on one PutEvents entry, kept with a margin for the envelope. */
 const MAX_DETAIL_BYTES = 250_000;
 /** Error codes of a rejected entry that a later attempt may get through. */
@@ -39,23 +45,22 @@ const withSchema = z
         message: 'detail types starting with "skein." are reserved for Skein (e.g. skein.start-run)',
       }),
     detail: z.record(z.string(), z.unknown()).default({}),
+    // Appended to `skein.tenant.<tenant>.`: within EventBridge's 256 characters with any tenant id.
     source: z
       .string()
-      .min(1)
-      .max(256)
-      .refine((source) => !source.toLowerCase().startsWith('aws.'), {
-        message: 'sources starting with "aws." are reserved for AWS services',
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
+        message: 'a source suffix is 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
       })
-      .default(DEFAULT_EVENT_SOURCE),
+      .optional(),
   })
   .strict();
 
 /**
- * Runs `event` nodes: puts one event on the deployment's event bus. `with`: `detailType`
- * (required; `skein.*` is reserved, so a workflow cannot start runs through the trigger's
- * `skein.start-run`), `detail` (a JSON object, `{}` by default) and `source` (default
- * `skein.workflow`; `aws.*` is reserved). Output: `{ eventId }`. At least once: a retried
- * attempt puts the event again.
+ * Runs `event` nodes: puts one event on the deployment's event bus (Skein's own bus on AWS).
+ * `with`: `detailType` (required; `skein.*` is reserved, so a workflow cannot start runs through
+ * the trigger's `skein.start-run`), `detail` (a JSON object, `{}` by default) and `source` (an
+ * optional suffix: the event's source is always {@link eventSource} of the run's tenant).
+ * Output: `{ eventId }`. At least once: a retried attempt puts the event again.
  * @example
  * await new EventExecutor({ publisher }).execute({ node, inputs: { detailType: 'order.shipped', detail: { id: 7 } }, ctx });
  * // { kind: 'succeeded', output: { eventId: '...' } }
@@ -71,7 +76,8 @@ export class EventExecutor implements Executor<EventNode> {
       const issues = parsed.error.issues.map((issue) => `with.${issue.path.join('.')}: ${issue.message}`);
       return failure('EVENT_INVALID', `node "${ctx.nodeId}": ${issues.join('; ')}`);
     }
-    const { detailType, detail, source } = parsed.data;
+    const { detailType, detail } = parsed.data;
+    const source = eventSource(ctx.tenant, parsed.data.source);
     const bytes = Buffer.byteLength(JSON.stringify(detail), 'utf8');
     if (bytes > MAX_DETAIL_BYTES) {
       return failure(

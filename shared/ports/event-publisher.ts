@@ -1,6 +1,6 @@
 /** An event for an event bus (EventBridge on AWS), put by `event` nodes. */
 export interface BusEvent {
-  /** e.g. `skein.workflow` or `com.example.orders`. */
+  /** e.g. `skein.tenant.acme` (what `event` nodes put) or `com.example.orders`. */
   readonly source: string;
   /** e.g. `order.shipped`. */
   readonly detailType: string;

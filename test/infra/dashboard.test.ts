@@ -142,8 +142,8 @@ describe('SkeinDashboard', () => {
         });
       }
     }
-    // failure rate, pool age, 3 dead-letter queues, 6 × 2 functions, 3 tables, 5xx, iterator age, 2 timer
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 1 + 1 + 3 + 12 + 3 + 1 + 1 + 2);
+    // failure rate, pool age, 4 dead-letter queues, 6 × 2 functions, 3 tables, 5xx, iterator age, 2 timer, 2 cron
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1 + 1 + 4 + 12 + 3 + 1 + 1 + 2 + 2);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [alarmTopic],
       OKActions: [alarmTopic],

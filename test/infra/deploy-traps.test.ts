@@ -31,6 +31,8 @@ const REF: Record<string, number> = {
   'AWS::SNS::Topic': arn('sns', 256),
   'AWS::Scheduler::ScheduleGroup': 64,
   'AWS::S3::Bucket': 63,
+  // Skein's bus is named `skein-<stage>`, and a stage has at most 20 characters.
+  'AWS::Events::EventBus': 'skein-'.length + 20,
 };
 const GET_ATT: Record<string, number> = {
   'AWS::SQS::Queue.QueueName': 80,

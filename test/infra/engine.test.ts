@@ -14,7 +14,8 @@ describe('SkeinEngine', () => {
     // Prepare / Act
     const { stack, template } = twoPools();
     // Assess
-    template.resourceCountIs('AWS::SQS::Queue', 6); // two pools × (queue + DLQ), monitor failures, timer DLQ
+    // Two pools × (queue + DLQ), monitor failures, timer DLQ, trigger queue + DLQ.
+    template.resourceCountIs('AWS::SQS::Queue', 8);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     for (const pool of stack.engine.pools) {
       template.hasResourceProperties('AWS::SQS::Queue', {
@@ -99,20 +100,27 @@ describe('SkeinEngine', () => {
     });
   });
 
-  it('routes skein.start-run events on the default bus to the trigger function', () => {
+  it('puts skein.start-run events of the default bus on the trigger queue, the event as the message', () => {
     // Prepare / Act
     const { stack, template } = synthStack('prod');
     // Assess
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: [START_RUN_EVENT.source], 'detail-type': [START_RUN_EVENT.detailType] },
       EventBusName: Match.absent(),
-      Targets: [Match.objectLike({ Arn: getAtt(stack, stack.engine.trigger) })],
+      Targets: [
+        Match.objectLike({
+          Arn: getAtt(stack, stack.engine.triggers.queue),
+          Input: Match.absent(),
+          InputTransformer: Match.absent(),
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        }),
+      ],
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      FunctionName: getAtt(stack, stack.engine.trigger),
-      Principal: 'events.amazonaws.com',
-      SourceArn: getAtt(stack, stack.engine.startRunRule),
-    });
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Permission',
+      { FunctionName: getAtt(stack, stack.engine.trigger) },
+      0,
+    );
   });
 
   it('has no Step Functions timer: EventBridge Scheduler one-time schedules replace it', () => {
@@ -120,8 +128,9 @@ describe('SkeinEngine', () => {
     const { template } = synthStack('prod');
     // Assess
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
-    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
-    // Schedules are created at run time by the workers, never by the template.
+    // The timer's and the cron triggers' groups.
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 2);
+    // Schedules are created at run time (workers, the api), never by the template.
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
   });
 
@@ -174,6 +183,8 @@ describe('SkeinEngine', () => {
     // Act
     const worker = JSON.stringify(policyOf(engine.defaultPool.worker));
     const others = [engine.sweeper, engine.trigger, api.handler].map((fn) => JSON.stringify(policyOf(fn)));
+    const timerGroup = JSON.stringify(ref(stack, engine.timer.node.findChild('Group')));
+    const timerRole = JSON.stringify(getAtt(stack, engine.timer.role));
     // Assess
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -193,10 +204,12 @@ describe('SkeinEngine', () => {
       Roles: [ref(stack, engine.defaultPool.worker.role as never)],
     });
     expect(worker).toContain('events:PutEvents');
-    expect(worker).toContain(':event-bus/default');
+    expect(worker).toContain(JSON.stringify(getAtt(stack, engine.triggers.bus)));
+    expect(worker).not.toContain(':event-bus/default');
     for (const policy of others) {
-      expect(policy).not.toContain('scheduler:');
-      expect(policy).not.toContain('iam:PassRole');
+      // The api keeps cron triggers' schedules: in their own group, with their own role (triggers.test.ts).
+      expect(policy).not.toContain(timerGroup);
+      expect(policy).not.toContain(timerRole);
       expect(policy).not.toContain('events:PutEvents');
       expect(policy).toContain('sqs:SendMessage');
     }

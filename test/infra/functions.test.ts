@@ -8,12 +8,19 @@ import { getAtt, logicalId, ref, synthStack } from './helpers.ts';
 
 const ENGINE = ['RUNS', 'POOLS', 'URL_PREFIX', 'PAYLOADS'] as const;
 const TIMER = ['ARN_PREFIX', 'TIMER_GROUP', 'TIMER_ROLE', 'TIMER_DLQ'] as const;
+const TRIGGER_SCHEDULES = ['TRIGGER_GROUP', 'TRIGGER_ROLE', 'TRIGGER_QUEUE_ARN'] as const;
 
 /** Each function with its handler name, memory (MB), timeout (s) and the `SKEIN_*` variables it gets. */
 const FUNCTIONS = (stack: SkeinStack) => {
   const worker = stack.engine.defaultPool.worker;
   return [
-    ['api', stack.api.handler, 1024, 29, ['STAGE', 'DEFINITIONS', 'CONTROL', ...ENGINE, 'POOL_TIMEOUTS']],
+    [
+      'api',
+      stack.api.handler,
+      1024,
+      29,
+      ['STAGE', 'DEFINITIONS', 'CONTROL', ...ENGINE, 'POOL_TIMEOUTS', ...TRIGGER_SCHEDULES],
+    ],
     ['authorizer', stack.api.authorizer, AUTHORIZER_MEMORY_MB, 10, ['STAGE', 'CONTROL']],
     [
       'worker',
@@ -23,7 +30,7 @@ const FUNCTIONS = (stack: SkeinStack) => {
       ['STAGE', 'DEFINITIONS', ...ENGINE, 'QUEUE', ...TIMER, 'BUS', 'POOL_TIMEOUTS'],
     ],
     ['sweeper', stack.engine.sweeper, 512, 60, ['STAGE', 'DEFINITIONS', ...ENGINE]],
-    ['trigger', stack.engine.trigger, 512, 30, ['STAGE', 'DEFINITIONS', ...ENGINE]],
+    ['trigger', stack.engine.trigger, 512, 30, ['STAGE', 'DEFINITIONS', ...ENGINE, 'TRIGGER_QUEUE']],
     ['monitor', stack.monitor.monitor, 512, 60, ['STAGE', 'RUNS', 'TOPIC', 'NODE_EVENTS']],
   ] as const satisfies readonly (readonly [string, IFunction, number, number, readonly string[]])[];
 };
@@ -42,6 +49,10 @@ const VARIABLE = {
   TIMER_ROLE: ENV.timerRoleArn,
   TIMER_DLQ: ENV.timerDeadLetterArn,
   BUS: ENV.eventBusName,
+  TRIGGER_QUEUE: ENV.triggerQueueUrl,
+  TRIGGER_QUEUE_ARN: ENV.triggerQueueArn,
+  TRIGGER_GROUP: ENV.triggerScheduleGroup,
+  TRIGGER_ROLE: ENV.triggerSchedulerRoleArn,
   TOPIC: ENV.eventsTopicArn,
   NODE_EVENTS: ENV.nodeEvents,
   PAYLOADS: ENV.payloadBucket,
@@ -159,7 +170,7 @@ describe('Skein functions', () => {
       [ENV.timerGroup]: { Ref: expect.stringMatching(/^EngineTimerGroup/) },
       [ENV.timerRoleArn]: getAtt(stack, engine.timer.role),
       [ENV.timerDeadLetterArn]: getAtt(stack, engine.timer.deadLetterQueue),
-      [ENV.eventBusName]: 'default',
+      [ENV.eventBusName]: ref(stack, engine.triggers.bus),
       // Its own pool's function timeout only; the api gets every pool's.
       [ENV.poolTimeouts]: 'default=60',
       [ENV.poolQueues]: {

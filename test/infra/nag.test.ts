@@ -48,7 +48,10 @@ describe('cdk-nag AWS Solutions checks', () => {
     const found = acknowledgements(stack);
     // Assess
     const runsTable = logicalId(stack, stack.store.runsTable);
-    const timerGroup = stack.resolve((stack.engine.timer.node.findChild('Group') as CfnElement).logicalId);
+    const groupOf = (construct: IConstruct) =>
+      stack.resolve((construct.node.findChild('Group') as CfnElement).logicalId);
+    const timerGroup = groupOf(stack.engine.timer);
+    const triggerGroup = groupOf(stack.engine.triggers);
     const payloads = logicalId(stack, stack.store.payloadBucket);
     expect([...found.keys()].sort()).toEqual([
       'AwsSolutions-APIG4',
@@ -61,6 +64,7 @@ describe('cdk-nag AWS Solutions checks', () => {
       `AwsSolutions-IAM5[Resource::<${payloads}.Arn>/*]`,
       `AwsSolutions-IAM5[Resource::<${runsTable}.Arn>/index/*]`,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${timerGroup}>/*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${triggerGroup}>/*]`,
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/skein/prod/*]',
       'AwsSolutions-S1',
       'AwsSolutions-SQS3',

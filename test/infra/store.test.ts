@@ -182,7 +182,7 @@ describe('infra/app.ts', () => {
       Properties: Record<string, unknown>;
     }[];
     const ofType = (type: string) => resources.filter((resource) => resource.Type === type);
-    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(3); // two pools + the monitor
+    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(4); // two pools, the monitor, the trigger queue
     expect(ofType('AWS::Lambda::Function').map((fn) => fn.Properties.MemorySize)).toContain(2048);
     expect(ofType('AWS::SNS::Subscription')[0]?.Properties).toMatchObject({ Endpoint: 'ops@example.com' });
     expect(ofType('AWS::ApiGatewayV2::Api')[0]?.Properties).toMatchObject({

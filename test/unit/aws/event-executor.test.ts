@@ -32,14 +32,28 @@ describe('the event executor', () => {
     // Assess
     expect(result).toEqual({ kind: 'succeeded', output: { eventId: 'ev-1' } });
     expect(bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries).toEqual([
-      { EventBusName: 'skein', Source: 'skein.workflow', DetailType: 'order.shipped', Detail: '{"id":7}' },
+      { EventBusName: 'skein', Source: 'skein.tenant.acme', DetailType: 'order.shipped', Detail: '{"id":7}' },
     ]);
+  });
+
+  it('appends a node’s source to the tenant’s, so no node can speak for another tenant', async () => {
+    // Prepare
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-2' }] });
+
+    // Act
+    await run({ detailType: 'order.shipped', source: 'orders.eu' });
+
+    // Assess
+    expect(bus.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Source).toBe(
+      'skein.tenant.acme.orders.eu',
+    );
   });
 
   it.each([
     ['no detail type', { detail: {} }, 'with.detailType'],
     ['a reserved skein detail type', { detailType: 'skein.start-run' }, 'reserved for Skein'],
-    ['an aws source', { detailType: 'x', source: 'aws.s3' }, 'reserved for AWS'],
+    ['a source with a space', { detailType: 'x', source: 'my source' }, 'with.source'],
+    ['a source too long', { detailType: 'x', source: 'a'.repeat(129) }, 'with.source'],
     ['a detail that is not an object', { detailType: 'x', detail: [1] }, 'with.detail'],
     ['an unknown field', { detailType: 'x', bus: 'other' }, 'with.'],
   ])('refuses %s without calling EventBridge', async (_what, inputs, message) => {
@@ -111,6 +125,6 @@ describe('the event executor', () => {
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
-    expect(put).toEqual([{ source: 'skein.workflow', detailType: 'order.shipped', detail: { id: 7 } }]);
+    expect(put).toEqual([{ source: 'skein.tenant.test', detailType: 'order.shipped', detail: { id: 7 } }]);
   });
 });
