@@ -135,6 +135,9 @@ export class SkeinStack extends Stack {
     this.engine.grantEngineAccess(this.api.handler);
     // The api keeps triggers: cron triggers' schedules.
     this.engine.triggers.grantSchedules(this.api.handler);
+    // The trigger function fires them: it reads each trigger and records its firings.
+    this.engine.trigger.addEnvironment(ENV.controlTable, this.store.controlTable.tableName);
+    this.store.controlTable.grantReadWriteData(this.engine.trigger);
     this.store.definitionsTable.grantReadWriteData(this.api.handler);
     const allow = props.stateMachineAllow ?? [];
     if (allow.length > 0) {

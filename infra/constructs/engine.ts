@@ -4,6 +4,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -101,7 +102,7 @@ export class SkeinEngine extends Construct {
   /** Runs every minute. */
   public readonly sweeper: IFunction;
   /** Drains the trigger queue: start-run events, cron firings, events of Skein's bus. */
-  public readonly trigger: IFunction;
+  public readonly trigger: NodejsFunction;
   /** The trigger queue, cron triggers' schedule group and role, Skein's event bus. */
   public readonly triggers: SkeinTriggers;
   /** The rule putting `skein.start-run` events of the default bus on the trigger queue. */

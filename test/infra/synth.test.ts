@@ -26,14 +26,15 @@ const requireFromRoot = createRequire(join(root, 'package.json'));
  * Measured: authorizer 0.50 MB, monitor 0.57 MB, api 1.65 MB, sweeper and trigger 1.51 MB,
  * worker 2.33 MB (1.95 before the SSM, Lambda and Bedrock clients of secrets, lambda and ai nodes;
  * the S3 client of large payloads adds 0.145 MB to each engine function: the sweeper bundles to
- * 1.368 MB with `--external:@aws-sdk/client-s3`, 1.512 MB without).
+ * 1.368 MB with `--external:@aws-sdk/client-s3`, 1.512 MB without). The api and the trigger carry
+ * the trigger use cases (croner, the trigger store, webhook signatures): api 1.77 MB, trigger 1.61 MB.
  */
 const BUNDLE_BUDGET: Record<string, number> = {
   Authorizer: 600_000,
   Monitor: 700_000,
-  Api: 1_750_000,
+  Api: 1_850_000,
   Sweeper: 1_600_000,
-  Trigger: 1_600_000,
+  Trigger: 1_700_000,
   Worker: 2_450_000,
 };
 

@@ -9,7 +9,7 @@ const NEEDS: Record<string, string[]> = {
   authorizer: [ENV.controlTable],
   worker: [...ENGINE, ENV.queueUrl, ...TIMER, ENV.poolTimeouts],
   sweeper: ENGINE,
-  trigger: ENGINE,
+  trigger: [...ENGINE, ENV.controlTable],
   monitor: [ENV.eventsTopicArn, ENV.runsTable],
   'state-machine-events': [...ENGINE, ENV.stateMachineAllow],
 };

@@ -1,0 +1,35 @@
+/**
+ * Triggers on AWS, for the functions that keep them (the api) and fire them (the trigger): the
+ * trigger store in the control table (`SKEIN_CONTROL_TABLE`), the engine that starts their runs,
+ * and, for the api, cron triggers' schedules in EventBridge Scheduler (built on the first trigger
+ * write, so a missing `SKEIN_TRIGGER_*` variable is named there).
+ */
+import { DynamoDbTriggerStore } from '../../shared/adapters/aws/dynamodb-trigger-store.ts';
+import type { TriggerDeps } from '../../shared/engine/triggers/deps.ts';
+import { systemClock } from '../../shared/ports/clock.ts';
+import { randomIds } from '../../shared/ports/ids.ts';
+import type { TriggerSchedules } from '../../shared/ports/trigger-schedules.ts';
+import { dynamo, once } from './aws-common.ts';
+import { config, definitions, engine, logEngineEvent } from './aws-engine.ts';
+import { triggerSchedules } from './aws-trigger-schedules.ts';
+
+const store = once(() => new DynamoDbTriggerStore({ client: dynamo(), tableName: config.controlTable }));
+
+/** Scheduler's client and settings, built when a cron trigger is first written. */
+const lazySchedules: TriggerSchedules = {
+  put: (schedule) => triggerSchedules().put(schedule),
+  remove: (tenant, triggerId) => triggerSchedules().remove(tenant, triggerId),
+};
+
+/** The trigger use cases' ports; `withSchedules` for the function that keeps triggers (the api). */
+export function triggerDeps(options: { withSchedules?: boolean } = {}): TriggerDeps {
+  return {
+    triggers: store(),
+    runner: engine(),
+    definitions: definitions(),
+    ...(options.withSchedules ? { schedules: lazySchedules } : {}),
+    clock: systemClock,
+    ids: randomIds,
+    observer: logEngineEvent,
+  };
+}
