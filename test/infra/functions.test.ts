@@ -30,7 +30,13 @@ const FUNCTIONS = (stack: SkeinStack) => {
       ['STAGE', 'DEFINITIONS', ...ENGINE, 'QUEUE', ...TIMER, 'BUS', 'POOL_TIMEOUTS'],
     ],
     ['sweeper', stack.engine.sweeper, 512, 60, ['STAGE', 'DEFINITIONS', ...ENGINE]],
-    ['trigger', stack.engine.trigger, 512, 30, ['STAGE', 'DEFINITIONS', ...ENGINE, 'TRIGGER_QUEUE', 'CONTROL']],
+    [
+      'trigger',
+      stack.engine.trigger,
+      512,
+      30,
+      ['STAGE', 'DEFINITIONS', ...ENGINE, 'TRIGGER_QUEUE', 'CONTROL'],
+    ],
     ['monitor', stack.monitor.monitor, 512, 60, ['STAGE', 'RUNS', 'TOPIC', 'NODE_EVENTS']],
   ] as const satisfies readonly (readonly [string, IFunction, number, number, readonly string[]])[];
 };
