@@ -1,16 +1,17 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopback, listenAddresses } from '../setup/listeners.ts';
+import { type NpmStart, startNpmStart } from './npm-start.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 let server: ChildProcess;
-let output = '';
+let started: NpmStart;
+const output = () => started.output();
 let url: string;
 let key: string;
 let dataDir: string;
@@ -26,31 +27,15 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => allowed.listen(0, '127.0.0.1', resolve));
   allowedPort = (allowed.address() as AddressInfo).port;
-  dataDir = mkdtempSync(join(tmpdir(), 'skein-start-'));
-  const args = ['--data-dir', dataDir, '--allow-http', `127.0.0.1:${allowedPort}`];
-  server = spawn(process.execPath, ['--import', 'tsx', 'functions/local/start.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', SKEIN_HTTP_ALLOW: `localhost:${allowedPort}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  started = await startNpmStart(['--allow-http', `127.0.0.1:${allowedPort}`], {
+    SKEIN_HTTP_ALLOW: `localhost:${allowedPort}`,
   });
-  server.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  server.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const deadline = Date.now() + 45_000;
-  while (!/Try:/.test(output)) {
-    if (Date.now() > deadline || server.exitCode !== null)
-      throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  url = /running at (http:\/\/localhost:\d+)/.exec(output)?.[1] as string;
-  key = /Demo API key for tenant "demo": (\S+)/.exec(output)?.[1] as string;
+  ({ url, key, dataDir } = started);
+  server = started.process;
 }, 60_000);
 
 afterAll(() => {
-  if (server.exitCode === null) server.kill('SIGKILL');
+  started?.stop();
   allowed.close();
 });
 
@@ -69,7 +54,7 @@ describe('npm start', () => {
       'order-pipeline',
       'parent-calls-child',
     ]);
-    expect(output).toContain(`curl -s -H "Authorization: Bearer ${key}"`);
+    expect(output()).toContain(`curl -s -H "Authorization: Bearer ${key}"`);
   });
 
   it('lets `skein keys create` add a key to the running store', async () => {
@@ -305,7 +290,7 @@ describe('npm start', () => {
     const listeners = ports.map(listenAddresses);
 
     // Assess
-    expect(output).toMatch(/Listening on 127\.0\.0\.1:\d+/);
+    expect(output()).toMatch(/Listening on 127\.0\.0\.1:\d+/);
     for (const addresses of listeners) {
       expect(addresses.length).toBeGreaterThan(0);
       expect(addresses.filter((address) => !isLoopback(address))).toEqual([]);
@@ -367,6 +352,6 @@ describe('npm start', () => {
     server.kill('SIGINT');
     // Assess
     expect(await exited).toBe(0);
-    expect(output).toContain('Stopping Skein');
+    expect(output()).toContain('Stopping Skein');
   });
 });

@@ -1,13 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NpmStart, startNpmStart } from './npm-start.ts';
 
-const root = new URL('../..', import.meta.url).pathname;
-let server: ChildProcess;
-let output = '';
+let server: NpmStart;
 let url: string;
 let key: string;
 
@@ -15,34 +10,12 @@ let key: string;
 type Json = Record<string, any>;
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'skein-triggers-'));
-  server = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'functions/local/start.ts', '--memory', '--data-dir', dataDir],
-    {
-      cwd: root,
-      env: { ...process.env, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  server.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  server.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const deadline = Date.now() + 45_000;
-  while (!/Try:/.test(output)) {
-    if (Date.now() > deadline || server.exitCode !== null)
-      throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  url = /running at (http:\/\/localhost:\d+)/.exec(output)?.[1] as string;
-  key = /Demo API key for tenant "demo": (\S+)/.exec(output)?.[1] as string;
+  server = await startNpmStart(['--memory']);
+  ({ url, key } = server);
 }, 60_000);
 
 afterAll(() => {
-  if (server.exitCode === null) server.kill('SIGKILL');
+  server?.stop();
 });
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -63,7 +36,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${what} did not happen within ${ms} ms\n${output}`);
+  throw new Error(`${what} did not happen within ${ms} ms\n${server.output()}`);
 }
 
 describe('npm start: triggers', () => {

@@ -11,6 +11,8 @@ export interface NpmStart {
   /** The demo key it printed (tenant `demo`). */
   readonly key: string;
   readonly dataDir: string;
+  /** The `npm start` process (a test may send it a signal). */
+  readonly process: ChildProcess;
   /** Everything it printed so far. */
   output(): string;
   stop(): void;
@@ -48,6 +50,7 @@ export async function startNpmStart(
     url,
     key,
     dataDir,
+    process: server,
     output: () => output,
     stop: () => {
       if (server.exitCode === null) server.kill('SIGKILL');
