@@ -5,6 +5,7 @@ import { systemClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
 import { apiKeys } from './composition/aws-api-keys.ts';
 import { config, definitions, engine, logError } from './composition/aws-engine.ts';
+import { subscriptions } from './composition/aws-subscriptions.ts';
 
 /** API Gateway HTTP API (payload 2.0) → the Hono app. */
 export const handler = createApiHandler({
@@ -21,4 +22,6 @@ export const handler = createApiHandler({
   poolTimeoutsMs: config.poolTimeoutsMs,
   // Publishing warns about node types the Lambda workers do not run (refuses them with ?strict=true).
   nodeTypes: { types: NODE_TYPES_RUN.aws, where: 'this AWS deployment' },
+  // Event subscriptions: SNS subscriptions of the events topic, pinned to the tenant.
+  subscriptions: subscriptions(),
 });

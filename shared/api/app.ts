@@ -6,6 +6,7 @@ import { SkeinError } from '../domain/problems.ts';
 import { parseSource } from '../domain/source.ts';
 import { validateParsed } from '../domain/validate.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
+import type { SubscriptionDeps } from '../engine/subscriptions.ts';
 import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
@@ -20,8 +21,10 @@ import { keyResolver, RECORD_USE_EVERY_MS } from './key-resolver.ts';
 import { documentRoutes } from './openapi.ts';
 import { documentKeyRoutes } from './openapi-keys.ts';
 import { documentRunRoutes } from './openapi-runs.ts';
+import { documentSubscriptionRoutes } from './openapi-subscriptions.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { runRoutes } from './routes/runs.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 export interface ApiDeps {
@@ -54,6 +57,8 @@ export interface ApiDeps {
   readonly engine?: RunEngine;
   /** Waits between polls of "start run" with `wait` (real timers by default; tests inject one). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Event subscriptions (store and SNS binder); without them the subscription routes are not mounted. */
+  readonly subscriptions?: Omit<SubscriptionDeps, 'clock' | 'ids'>;
 }
 
 /**
@@ -105,11 +110,16 @@ export function createApp(deps: ApiDeps) {
   app.use('/v1/tenants/:tenant/*', auth);
   app.route('/v1/tenants/:tenant/workflows', workflowRoutes(deps));
   app.route('/v1/tenants/:tenant/keys', keyRoutes({ ...deps, resolver }));
+  if (deps.subscriptions) {
+    const subscriptions = { ...deps.subscriptions, clock: deps.clock, ids: deps.ids };
+    app.route('/v1/tenants/:tenant/subscriptions', subscriptionRoutes(subscriptions));
+  }
   app.route('/v1/tenants/:tenant', runRoutes(deps));
 
   documentRoutes(app as unknown as OpenAPIHono);
   documentRunRoutes(app as unknown as OpenAPIHono);
   documentKeyRoutes(app as unknown as OpenAPIHono);
+  if (deps.subscriptions) documentSubscriptionRoutes(app as unknown as OpenAPIHono);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Skein API', version: '1.0.0', description: 'Versioned DAG workflows on AWS.' },

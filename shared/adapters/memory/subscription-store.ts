@@ -30,7 +30,7 @@ export class MemorySubscriptionStore implements SubscriptionStore {
     return this.subscriptions.delete(keyOf(tenant, id));
   }
 
-  async recordDelivery(attempt: DeliveryAttempt): Promise<void> {
+  async recordDelivery(attempt: DeliveryAttempt, _expiresAt?: number): Promise<void> {
     const key = keyOf(attempt.tenant, attempt.subscriptionId);
     const list = this.deliveries.get(key) ?? [];
     list.push(structuredClone(attempt));
