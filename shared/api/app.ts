@@ -7,9 +7,11 @@ import { parseSource } from '../domain/source.ts';
 import { validateParsed } from '../domain/validate.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
 import type { SubscriptionDeps } from '../engine/subscriptions.ts';
+import type { EventHub } from '../monitor/event-hub.ts';
 import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
+import type { EventLog } from '../ports/event-log.ts';
 import type { Ids } from '../ports/ids.ts';
 import { type ApiEnv, requireApiKey } from './auth.ts';
 import { bodyError, readText } from './body.ts';
@@ -19,9 +21,11 @@ import { notFound, onError } from './errors.ts';
 import { FailureLimiter, type FailureLimitOptions } from './failure-limiter.ts';
 import { keyResolver, RECORD_USE_EVERY_MS } from './key-resolver.ts';
 import { documentRoutes } from './openapi.ts';
+import { documentEventRoutes } from './openapi-events.ts';
 import { documentKeyRoutes } from './openapi-keys.ts';
 import { documentRunRoutes } from './openapi-runs.ts';
 import { documentSubscriptionRoutes } from './openapi-subscriptions.ts';
+import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { runRoutes } from './routes/runs.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
@@ -59,6 +63,8 @@ export interface ApiDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Event subscriptions (store and SNS binder); without them the subscription routes are not mounted. */
   readonly subscriptions?: Omit<SubscriptionDeps, 'clock' | 'ids'>;
+  /** Run histories (`GET .../runs/{run}/events`, with the engine) and the live hub (`.../events/stream`). */
+  readonly events?: { readonly log?: EventLog; readonly hub?: EventHub };
 }
 
 /**
@@ -114,12 +120,21 @@ export function createApp(deps: ApiDeps) {
     const subscriptions = { ...deps.subscriptions, clock: deps.clock, ids: deps.ids };
     app.route('/v1/tenants/:tenant/subscriptions', subscriptionRoutes(subscriptions));
   }
+  const history = deps.events?.log !== undefined && deps.engine !== undefined;
+  const stream = deps.events?.hub !== undefined;
+  if (history || stream) {
+    app.route(
+      '/v1/tenants/:tenant',
+      eventRoutes({ ...deps.events, ...(deps.engine && { engine: deps.engine }) }),
+    );
+  }
   app.route('/v1/tenants/:tenant', runRoutes(deps));
 
   documentRoutes(app as unknown as OpenAPIHono);
   documentRunRoutes(app as unknown as OpenAPIHono);
   documentKeyRoutes(app as unknown as OpenAPIHono);
   if (deps.subscriptions) documentSubscriptionRoutes(app as unknown as OpenAPIHono);
+  documentEventRoutes(app as unknown as OpenAPIHono, { history, stream });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Skein API', version: '1.0.0', description: 'Versioned DAG workflows on AWS.' },

@@ -18,6 +18,7 @@ import {
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
+import { SkeinError } from '../../domain/problems.ts';
 import { filterPolicyOf, type Subscription } from '../../domain/subscriptions.ts';
 import type { SubscriptionBinder } from '../../ports/subscription-binder.ts';
 
@@ -44,18 +45,20 @@ export class SnsSubscriptionBinder implements SubscriptionBinder {
         : endpoint.kind === 'sqs'
           ? ['sqs', endpoint.queueArn, true]
           : ['sqs', this.props.webhookQueueArn, false];
-    const out = await this.props.client.send(
-      new SubscribeCommand({
-        TopicArn: this.props.topicArn,
-        Protocol,
-        Endpoint,
-        ReturnSubscriptionArn: true,
-        Attributes: {
-          FilterPolicy,
-          FilterPolicyScope: 'MessageAttributes',
-          ...(raw && { RawMessageDelivery: 'true' }),
-        },
-      }),
+    const out = await refused(
+      this.props.client.send(
+        new SubscribeCommand({
+          TopicArn: this.props.topicArn,
+          Protocol,
+          Endpoint,
+          ReturnSubscriptionArn: true,
+          Attributes: {
+            FilterPolicy,
+            FilterPolicyScope: 'MessageAttributes',
+            ...(raw && { RawMessageDelivery: 'true' }),
+          },
+        }),
+      ),
     );
     if (!out.SubscriptionArn) throw new Error(`SNS returned no subscription ARN for ${subscription.id}`);
     return out.SubscriptionArn;
@@ -90,5 +93,27 @@ export function subscriptionArnOf(envelope: { readonly UnsubscribeURL?: unknown 
     return new URL(envelope.UnsubscribeURL).searchParams.get('SubscriptionArn') ?? undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** SNS's refusals of an endpoint (a queue that does not exist, a bad address) as a 400. */
+async function refused<T>(request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    if (
+      name === 'InvalidParameterException' ||
+      name === 'NotFoundException' ||
+      name === 'AuthorizationErrorException'
+    ) {
+      throw new SkeinError(
+        'ENDPOINT_REFUSED',
+        `SNS refused the endpoint: ${(error as Error).message}; check it exists and lets the events topic deliver to it`,
+        'invalid',
+        '$.endpoint',
+      );
+    }
+    throw error;
   }
 }
