@@ -5,7 +5,7 @@ import { systemClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
 import { apiKeys } from './composition/aws-api-keys.ts';
 import { config, definitions, engine, logError } from './composition/aws-engine.ts';
-import { subscriptions } from './composition/aws-subscriptions.ts';
+import { eventLog, subscriptions } from './composition/aws-subscriptions.ts';
 
 /** API Gateway HTTP API (payload 2.0) → the Hono app. */
 export const handler = createApiHandler({
@@ -24,4 +24,6 @@ export const handler = createApiHandler({
   nodeTypes: { types: NODE_TYPES_RUN.aws, where: 'this AWS deployment' },
   // Event subscriptions: SNS subscriptions of the events topic, pinned to the tenant.
   subscriptions: subscriptions(),
+  // GET .../runs/{run}/events: the history the monitor writes. No SSE stream on Lambda.
+  events: { log: eventLog() },
 });

@@ -348,6 +348,7 @@ export const HANDLER_ENTRIES = {
   sweeper: 'functions/sweeper.ts',
   trigger: 'functions/trigger.ts',
   monitor: 'functions/monitor.ts',
+  deliverer: 'functions/deliverer.ts',
   'state-machine-events': 'functions/state-machine-events.ts',
 } as const;
 

@@ -5,6 +5,7 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbEventLog } from '../../shared/adapters/aws/dynamodb-event-log.ts';
 import { DynamoDbSubscriptionStore } from '../../shared/adapters/aws/dynamodb-subscription-store.ts';
 import { SnsSubscriptionBinder } from '../../shared/adapters/aws/sns-subscription-binder.ts';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
@@ -39,3 +40,6 @@ export const delivererDeps = once(
     log: logError,
   }),
 );
+
+/** Run histories for the api function (the monitor writes them). The SSE stream is local only. */
+export const eventLog = once(() => new DynamoDbEventLog({ client: dynamo(), tableName: config.runsTable }));

@@ -22,6 +22,7 @@ import { createDelivererHandler } from '../../shared/handlers/deliverer.ts';
 import { createMonitorHandler, type MonitorDeps } from '../../shared/handlers/monitor.ts';
 import { EventHub } from '../../shared/monitor/event-hub.ts';
 import type { NodeEventLevel } from '../../shared/monitor/events.ts';
+import { PrometheusMetrics } from '../../shared/monitor/prometheus.ts';
 import { recordingNotifier } from '../../shared/monitor/recording-notifier.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { SkeinEvent } from '../../shared/ports/notifier.ts';
@@ -55,6 +56,8 @@ export interface LocalMonitor {
   };
   readonly events: { readonly log: DynamoDbEventLog; readonly hub: EventHub };
   readonly topicArn: string;
+  /** Prometheus metrics fed by the published events (`GET /metrics`). */
+  readonly metrics: PrometheusMetrics;
   stop(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
     });
     const binder = new SnsSubscriptionBinder({ client: sns, topicArn, webhookQueueArn });
     const hub = new EventHub();
+    const metrics = new PrometheusMetrics();
     const log = new DynamoDbEventLog({ client: options.doc, tableName: options.runsTable });
     const runs = new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable });
     const level = options.nodeEvents ?? 'all';
@@ -83,7 +87,11 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
       notifier: recordingNotifier({
         notifier: new SnsNotifier({ client: sns, topicArn }),
         log,
-        listeners: [(events) => hub.publish(events), ...(options.onEvents ? [options.onEvents] : [])],
+        listeners: [
+          (events) => hub.publish(events),
+          (events) => metrics.observe(events),
+          ...(options.onEvents ? [options.onEvents] : []),
+        ],
       }),
       metrics: NO_METRICS,
       runContext: async (runId) => {
@@ -125,6 +133,7 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
       subscriptions: { subscriptions, binder, allowPlainHttp: true },
       events: { log, hub },
       topicArn,
+      metrics,
       stop: async () => {
         await Promise.all([running.stream.stop(), running.deliverer.stop()]);
         sns.destroy();

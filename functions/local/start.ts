@@ -114,6 +114,9 @@ const app = createApp({
   ids: store.ids,
   nodeTypes: { types: runtime.engine.nodeTypes(), where: 'this local Skein' },
   ...(runtime.monitor && { subscriptions: runtime.monitor.subscriptions, events: runtime.monitor.events }),
+  ...(runtime.monitor && {
+    metrics: async () => runtime?.monitor?.metrics.render(await runtime.readyDepth()) ?? '',
+  }),
 });
 try {
   const served = await serveApi(app.fetch, { port, host });

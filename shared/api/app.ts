@@ -65,6 +65,8 @@ export interface ApiDeps {
   readonly subscriptions?: Omit<SubscriptionDeps, 'clock' | 'ids'>;
   /** Run histories (`GET .../runs/{run}/events`, with the engine) and the live hub (`.../events/stream`). */
   readonly events?: { readonly log?: EventLog; readonly hub?: EventHub };
+  /** `GET /metrics`: Prometheus text (local mode; unauthenticated, like `/health`). Absent: no route. */
+  readonly metrics?: () => Promise<string>;
 }
 
 /**
@@ -93,6 +95,13 @@ export function createApp(deps: ApiDeps) {
   app.get('/health', (c) =>
     c.json({ status: 'ok', store: deps.storeName, time: new Date(deps.clock.now()).toISOString() }),
   );
+
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async (c) =>
+      c.text(await metrics(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    );
+  }
 
   const resolver = keyResolver(deps.apiKeys, {
     clock: deps.clock,
@@ -134,7 +143,7 @@ export function createApp(deps: ApiDeps) {
   documentRunRoutes(app as unknown as OpenAPIHono);
   documentKeyRoutes(app as unknown as OpenAPIHono);
   if (deps.subscriptions) documentSubscriptionRoutes(app as unknown as OpenAPIHono);
-  documentEventRoutes(app as unknown as OpenAPIHono, { history, stream });
+  documentEventRoutes(app as unknown as OpenAPIHono, { history, stream, metrics: metrics !== undefined });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Skein API', version: '1.0.0', description: 'Versioned DAG workflows on AWS.' },

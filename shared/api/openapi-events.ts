@@ -7,7 +7,10 @@ import { tenantParam } from './schemas.ts';
 const list = (description: string) => z.string().optional().meta({ description });
 
 /** Documents the event routes (see `routes/events.ts`) that this server mounts. */
-export function documentEventRoutes(app: OpenAPIHono, mounted: { history: boolean; stream: boolean }): void {
+export function documentEventRoutes(
+  app: OpenAPIHono,
+  mounted: { history: boolean; stream: boolean; metrics: boolean },
+): void {
   const registry = app.openAPIRegistry;
   const security = [{ apiKey: [] }];
   const tenant = z.object({ tenant: tenantParam });
@@ -22,6 +25,18 @@ export function documentEventRoutes(app: OpenAPIHono, mounted: { history: boolea
       security,
       request: { params: tenant.extend({ run: z.string().meta({ param: { name: 'run', in: 'path' } }) }) },
       responses: { 200: json(runEventListSchema, 'The events'), ...errors },
+    });
+  }
+  if (mounted.metrics) {
+    registry.registerPath({
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics (local mode; no API key)',
+      description:
+        'skein_runs_started_total, skein_runs_ended_total{status}, skein_node_duration_seconds (histogram) and skein_queue_messages{state}.',
+      responses: {
+        200: { description: 'Exposition text', content: { 'text/plain': { schema: { type: 'string' } } } },
+      },
     });
   }
   if (mounted.stream) {

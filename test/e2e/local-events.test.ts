@@ -160,6 +160,13 @@ describe('npm start: events and subscriptions', () => {
     ).toEqual(['delivered', 'delivered']);
   });
 
+  it('serves Prometheus metrics with the runs started and ended and the queue depth', async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(/skein_runs_started_total\{tenant="demo",workflow="hello"\} [1-9]/);
+    expect(text).toMatch(/skein_runs_ended_total\{tenant="demo",workflow="hello",status="succeeded"\} [1-9]/);
+    expect(text).toContain('skein_queue_messages{state="visible"}');
+  });
+
   it('answers the SSE route without the event-stream Accept header with a 400', async () => {
     const refused = await api('GET', '/v1/tenants/demo/events/stream');
     expect(refused.status).toBe(400);

@@ -13,7 +13,13 @@ const TIMER = ['ARN_PREFIX', 'TIMER_GROUP', 'TIMER_ROLE', 'TIMER_DLQ'] as const;
 const FUNCTIONS = (stack: SkeinStack) => {
   const worker = stack.engine.defaultPool.worker;
   return [
-    ['api', stack.api.handler, 1024, 29, ['STAGE', 'DEFINITIONS', 'CONTROL', ...ENGINE, 'POOL_TIMEOUTS']],
+    [
+      'api',
+      stack.api.handler,
+      1024,
+      29,
+      ['STAGE', 'DEFINITIONS', 'CONTROL', ...ENGINE, 'POOL_TIMEOUTS', 'TOPIC', 'WEBHOOK_QUEUE'],
+    ],
     ['authorizer', stack.api.authorizer, AUTHORIZER_MEMORY_MB, 10, ['STAGE', 'CONTROL']],
     [
       'worker',
@@ -25,6 +31,7 @@ const FUNCTIONS = (stack: SkeinStack) => {
     ['sweeper', stack.engine.sweeper, 512, 60, ['STAGE', 'DEFINITIONS', ...ENGINE]],
     ['trigger', stack.engine.trigger, 512, 30, ['STAGE', 'DEFINITIONS', ...ENGINE]],
     ['monitor', stack.monitor.monitor, 512, 60, ['STAGE', 'RUNS', 'TOPIC', 'NODE_EVENTS']],
+    ['deliverer', stack.deliverer.handler, 256, 60, ['STAGE', 'CONTROL', 'QUEUE']],
   ] as const satisfies readonly (readonly [string, IFunction, number, number, readonly string[]])[];
 };
 
@@ -44,15 +51,16 @@ const VARIABLE = {
   BUS: ENV.eventBusName,
   TOPIC: ENV.eventsTopicArn,
   NODE_EVENTS: ENV.nodeEvents,
+  WEBHOOK_QUEUE: ENV.webhookQueueArn,
   PAYLOADS: ENV.payloadBucket,
 } as const;
 
 describe('Skein functions', () => {
-  it('are six Node.js 24 functions on arm64, bundled as index.mjs', () => {
+  it('are seven Node.js 24 functions on arm64, bundled as index.mjs', () => {
     // Prepare / Act
     const { template } = synthStack('prod');
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 6);
+    template.resourceCountIs('AWS::Lambda::Function', 7);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -208,7 +216,7 @@ describe('Skein functions', () => {
       // Prepare / Act
       const { stack, template } = synthStack(stage);
       // Assess
-      template.resourceCountIs('AWS::Logs::LogGroup', 7); // six functions, API access logs
+      template.resourceCountIs('AWS::Logs::LogGroup', 8); // seven functions, API access logs
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: days });
       template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: policy });
       template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
