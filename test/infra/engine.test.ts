@@ -14,7 +14,7 @@ describe('SkeinEngine', () => {
     // Prepare / Act
     const { stack, template } = twoPools();
     // Assess
-    template.resourceCountIs('AWS::SQS::Queue', 6); // two pools × (queue + DLQ), monitor failures, timer DLQ
+    template.resourceCountIs('AWS::SQS::Queue', 8); // two pools × (queue + DLQ), monitor failures, timer DLQ, webhooks + DLQ
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     for (const pool of stack.engine.pools) {
       template.hasResourceProperties('AWS::SQS::Queue', {

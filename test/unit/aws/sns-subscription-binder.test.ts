@@ -140,3 +140,15 @@ describe('subscriptionArnOf', () => {
     expect(subscriptionArnOf({})).toBeUndefined();
   });
 });
+
+describe('the notifier’s trigger attribute', () => {
+  it('is set for events that name their trigger, so a triggers filter can match', async () => {
+    const { entryOf } = await import('../../../shared/adapters/aws/sns-notifier.ts');
+    const base = { type: 'run.started', severity: 'info', tenant: 'acme', runId: 'r', time: 't' } as const;
+    expect(entryOf({ ...base, trigger: 'nightly' } as never, 0).MessageAttributes?.trigger).toEqual({
+      DataType: 'String',
+      StringValue: 'nightly',
+    });
+    expect(entryOf(base, 0).MessageAttributes?.trigger).toBeUndefined();
+  });
+});
