@@ -5,7 +5,7 @@ import { systemClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
 import { apiKeys } from './composition/aws-api-keys.ts';
 import { config, definitions, engine, logError } from './composition/aws-engine.ts';
-import { eventLog, subscriptions } from './composition/aws-subscriptions.ts';
+import { eventLog, runCounters, subscriptions } from './composition/aws-subscriptions.ts';
 
 /** API Gateway HTTP API (payload 2.0) → the Hono app. */
 export const handler = createApiHandler({
@@ -26,4 +26,5 @@ export const handler = createApiHandler({
   subscriptions: subscriptions(),
   // GET .../runs/{run}/events: the history the monitor writes. No SSE stream on Lambda.
   events: { log: eventLog() },
+  runCounters: runCounters(),
 });

@@ -4,6 +4,7 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbEventLog } from '../../shared/adapters/aws/dynamodb-event-log.ts';
+import { DynamoDbRunCounters } from '../../shared/adapters/aws/dynamodb-run-counters.ts';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
 import { monitorMetrics } from '../../shared/handlers/monitor.ts';
@@ -20,6 +21,7 @@ export const notifier = once(() =>
   recordingNotifier({
     notifier: new SnsNotifier({ client: sns(), topicArn: config.eventsTopicArn }),
     log: new DynamoDbEventLog({ client: dynamo(), tableName: config.runsTable }),
+    counters: new DynamoDbRunCounters({ client: dynamo(), tableName: config.runsTable }),
   }),
 );
 

@@ -5,6 +5,7 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbEventLog } from '../../shared/adapters/aws/dynamodb-event-log.ts';
+import { DynamoDbRunCounters } from '../../shared/adapters/aws/dynamodb-run-counters.ts';
 import { DynamoDbSubscriptionStore } from '../../shared/adapters/aws/dynamodb-subscription-store.ts';
 import { SnsSubscriptionBinder } from '../../shared/adapters/aws/sns-subscription-binder.ts';
 import { config, dynamo, once, tracer } from './aws-common.ts';
@@ -23,3 +24,8 @@ export const subscriptions = once(() => ({
 
 /** Run histories (the monitor writes them). The SSE stream is local only. */
 export const eventLog = once(() => new DynamoDbEventLog({ client: dynamo(), tableName: config.runsTable }));
+
+/** Per-workflow run counts (the monitor keeps them) for `GET .../workflows/{wf}`. */
+export const runCounters = once(
+  () => new DynamoDbRunCounters({ client: dynamo(), tableName: config.runsTable }),
+);

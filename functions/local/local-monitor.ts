@@ -10,6 +10,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDbEventLog } from '../../shared/adapters/aws/dynamodb-event-log.ts';
+import { DynamoDbRunCounters } from '../../shared/adapters/aws/dynamodb-run-counters.ts';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { monitorStreamFilters, passesStreamFilters } from '../../shared/adapters/aws/dynamodb-run-stream.ts';
 import { DynamoDbSubscriptionStore } from '../../shared/adapters/aws/dynamodb-subscription-store.ts';
@@ -58,6 +59,8 @@ export interface LocalMonitor {
   readonly topicArn: string;
   /** Prometheus metrics fed by the published events (`GET /metrics`). */
   readonly metrics: PrometheusMetrics;
+  /** Per-workflow run counts (`GET .../workflows/{wf}`). */
+  readonly runCounters: DynamoDbRunCounters;
   stop(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
     const binder = new SnsSubscriptionBinder({ client: sns, topicArn, webhookQueueArn });
     const hub = new EventHub();
     const metrics = new PrometheusMetrics();
+    const runCounters = new DynamoDbRunCounters({ client: options.doc, tableName: options.runsTable });
     const log = new DynamoDbEventLog({ client: options.doc, tableName: options.runsTable });
     const runs = new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable });
     const level = options.nodeEvents ?? 'all';
@@ -87,6 +91,7 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
       notifier: recordingNotifier({
         notifier: new SnsNotifier({ client: sns, topicArn }),
         log,
+        counters: runCounters,
         listeners: [
           (events) => hub.publish(events),
           (events) => metrics.observe(events),
@@ -134,6 +139,7 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
       events: { log, hub },
       topicArn,
       metrics,
+      runCounters,
       stop: async () => {
         await Promise.all([running.stream.stop(), running.deliverer.stop()]);
         sns.destroy();

@@ -113,7 +113,11 @@ const app = createApp({
   apiKeys: store.apiKeys,
   ids: store.ids,
   nodeTypes: { types: runtime.engine.nodeTypes(), where: 'this local Skein' },
-  ...(runtime.monitor && { subscriptions: runtime.monitor.subscriptions, events: runtime.monitor.events }),
+  ...(runtime.monitor && {
+    subscriptions: runtime.monitor.subscriptions,
+    events: runtime.monitor.events,
+    runCounters: runtime.monitor.runCounters,
+  }),
   ...(runtime.monitor && {
     metrics: async () => runtime?.monitor?.metrics.render(await runtime.readyDepth()) ?? '',
   }),

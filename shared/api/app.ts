@@ -13,6 +13,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { Ids } from '../ports/ids.ts';
+import type { RunCounters } from '../ports/run-counters.ts';
 import { type ApiEnv, requireApiKey } from './auth.ts';
 import { bodyError, readText } from './body.ts';
 import { clientAddress } from './client-address.ts';
@@ -67,6 +68,8 @@ export interface ApiDeps {
   readonly events?: { readonly log?: EventLog; readonly hub?: EventHub };
   /** `GET /metrics`: Prometheus text (local mode; unauthenticated, like `/health`). Absent: no route. */
   readonly metrics?: () => Promise<string>;
+  /** Per-workflow run counts for `GET .../workflows/{wf}` (the monitor keeps them). */
+  readonly runCounters?: RunCounters;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EventLog } from '../ports/event-log.ts';
 import { type Notifier, NotifyError, type SkeinEvent } from '../ports/notifier.ts';
+import type { RunCounters } from '../ports/run-counters.ts';
 
 export interface RecordingNotifierOptions {
   /** Where subscribers get events (SNS). */
@@ -8,6 +9,8 @@ export interface RecordingNotifierOptions {
   readonly log?: EventLog;
   /** Told about every event after it is recorded (the console, the SSE hub); errors are ignored. */
   readonly listeners?: readonly ((events: readonly SkeinEvent[]) => void)[];
+  /** Per-workflow run counts (`GET .../workflows/{wf}`): counted once the events are published. */
+  readonly counters?: RunCounters;
 }
 
 /**
@@ -36,6 +39,17 @@ export function recordingNotifier(options: RecordingNotifierOptions): Notifier {
         }
       }
       await options.notifier.publish(events);
+      if (options.counters) {
+        try {
+          await options.counters.count(events);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new NotifyError(
+            events.map((_, index) => ({ index, code: 'CountFailed', message })),
+            events.length,
+          );
+        }
+      }
     },
   };
 }

@@ -160,11 +160,14 @@ describe('npm start: events and subscriptions', () => {
     ).toEqual(['delivered', 'delivered']);
   });
 
-  it('serves Prometheus metrics with the runs started and ended and the queue depth', async () => {
+  it('serves Prometheus metrics and per-workflow run counts', async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(text).toMatch(/skein_runs_started_total\{tenant="demo",workflow="hello"\} [1-9]/);
     expect(text).toMatch(/skein_runs_ended_total\{tenant="demo",workflow="hello",status="succeeded"\} [1-9]/);
     expect(text).toContain('skein_queue_messages{state="visible"}');
+    const hello = await api('GET', '/v1/tenants/demo/workflows/hello');
+    expect(hello.json.runs.started).toBeGreaterThanOrEqual(1);
+    expect(hello.json.runs.succeeded).toBeGreaterThanOrEqual(1);
   });
 
   it('answers the SSE route without the event-stream Accept header with a 400', async () => {

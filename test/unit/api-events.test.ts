@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryEventLog } from '../../shared/adapters/memory/event-log.ts';
+import { MemoryRunCounters } from '../../shared/adapters/memory/run-counters.ts';
 import { EventHub } from '../../shared/monitor/event-hub.ts';
 import type { SkeinEvent } from '../../shared/ports/notifier.ts';
 import { TENANT } from '../../shared/testing/workflow-harness.ts';
@@ -122,3 +123,24 @@ async function appOf(harness: Awaited<ReturnType<typeof setup>>['harness'], hub:
   });
   return { app: Object.assign(app, { key }) };
 }
+
+describe('GET /v1/tenants/{tenant}/workflows/{workflow} with run counts', () => {
+  it('shows the runs started and ended by status', async () => {
+    // Prepare
+    const runCounters = new MemoryRunCounters();
+    const api = await apiOnHarness({ runCounters });
+    await api.harness.publish(hello);
+    await runCounters.count([
+      event('r1', 'run.started', 1),
+      event('r1', 'run.failed', 2),
+      event('r2', 'run.started', 3),
+    ]);
+
+    // Act
+    const { status, json } = await api.call('GET', `/v1/tenants/${TENANT}/workflows/hello`);
+
+    // Assess
+    expect(status).toBe(200);
+    expect(json.runs).toEqual({ started: 2, succeeded: 0, failed: 1, cancelled: 0, timed_out: 0 });
+  });
+});

@@ -18,6 +18,8 @@ export interface ApiOnHarnessOptions {
   readonly env?: Record<string, unknown>;
   /** Run histories and the live event hub. */
   readonly events?: ApiDeps['events'];
+  /** Per-workflow run counts. */
+  readonly runCounters?: ApiDeps['runCounters'];
 }
 
 /**
@@ -41,6 +43,7 @@ export async function apiOnHarness(options: ApiOnHarnessOptions = {}) {
     sleep: options.sleep ?? (async () => {}),
     log: (_message, error) => logged.push(error),
     ...(options.events && { events: options.events }),
+    ...(options.runCounters && { runCounters: options.runCounters }),
   });
   const call = async (
     method: string,
