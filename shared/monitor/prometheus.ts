@@ -12,7 +12,7 @@ const BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300, 3600];
 
 /**
  * Prometheus metrics of one local Skein, fed by the published events (the monitor's listeners):
- * `skein_runs_started_total` and `skein_runs_ended_total{status}` per tenant and workflow,
+ * `skein_runs_started_total` and `skein_runs_ended_total{status}` (no tenant or workflow labels),
  * `skein_node_duration_seconds` (a histogram of succeeded and failed nodes) and, read at each
  * scrape, `skein_queue_messages{state}` of the ready queue. Counters start at zero with the process.
  * @example const metrics = new PrometheusMetrics(); hub.subscribe((e) => metrics.observe([e])); text = await metrics.render(depth);
@@ -25,7 +25,9 @@ export class PrometheusMetrics {
 
   observe(events: readonly SkeinEvent[]): void {
     for (const event of events) {
-      const labels = { tenant: event.tenant ?? '', workflow: event.workflow ?? '' };
+      // No tenant or workflow labels: the route needs no key, and names are tenants' data
+      // (per-workflow counts are on `GET .../workflows/{wf}`, behind the tenant's key).
+      const labels = {};
       if (event.type === 'run.started') bump(this.started, key(labels));
       else if (event.type.startsWith('run.') && event.type !== 'run.paused' && event.type !== 'run.resumed') {
         bump(this.ended, key({ ...labels, status: event.type.slice(4) }));
@@ -50,7 +52,8 @@ export class PrometheusMetrics {
   render(depth?: QueueDepthReading): string {
     const lines: string[] = [];
     lines.push('# HELP skein_runs_started_total Runs started.', '# TYPE skein_runs_started_total counter');
-    for (const [labels, value] of this.started) lines.push(`skein_runs_started_total{${labels}} ${value}`);
+    for (const [labels, value] of this.started)
+      lines.push(`skein_runs_started_total${braced(labels)} ${value}`);
     lines.push(
       '# HELP skein_runs_ended_total Runs ended, by status.',
       '# TYPE skein_runs_ended_total counter',
@@ -80,6 +83,8 @@ export class PrometheusMetrics {
     return `${lines.join('\n')}\n`;
   }
 }
+
+const braced = (labels: string) => (labels === '' ? '' : `{${labels}}`);
 
 function key(labels: Record<string, string>): string {
   return Object.entries(labels)
