@@ -5,6 +5,7 @@ import { systemClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
 import { apiKeys } from './composition/aws-api-keys.ts';
 import { config, definitions, engine, logError } from './composition/aws-engine.ts';
+import { eventLog, runCounters, subscriptions } from './composition/aws-subscriptions.ts';
 import { triggerDeps } from './composition/aws-triggers.ts';
 
 /** API Gateway HTTP API (payload 2.0) → the Hono app. */
@@ -24,4 +25,9 @@ export const handler = createApiHandler({
   nodeTypes: { types: NODE_TYPES_RUN.aws, where: 'this AWS deployment' },
   // Triggers in the control table; cron triggers' schedules in EventBridge Scheduler.
   triggers: triggerDeps({ withSchedules: true }),
+  // Event subscriptions: SNS subscriptions of the events topic, pinned to the tenant.
+  subscriptions: subscriptions(),
+  // GET .../runs/{run}/events: the history the monitor writes. No SSE stream on Lambda.
+  events: { log: eventLog() },
+  runCounters: runCounters(),
 });

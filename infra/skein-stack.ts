@@ -6,6 +6,7 @@ import { ENV } from '../shared/config.ts';
 import { DEFAULT_NODE_EVENTS, type NodeEventLevel } from '../shared/monitor/events.ts';
 import { SkeinApi } from './constructs/api.ts';
 import { SkeinDashboard } from './constructs/dashboard.ts';
+import { SkeinDeliverer } from './constructs/deliverer.ts';
 import { SkeinEngine } from './constructs/engine.ts';
 import { SkeinMonitor } from './constructs/monitor.ts';
 import { pascalCase, type WorkerPoolSpec } from './constructs/pools.ts';
@@ -104,6 +105,8 @@ export class SkeinStack extends Stack {
   public readonly engine: SkeinEngine;
   public readonly api: SkeinApi;
   public readonly monitor: SkeinMonitor;
+  /** Webhooks of https subscriptions. */
+  public readonly deliverer: SkeinDeliverer;
   public readonly dashboard: SkeinDashboard;
   /** The `stepfunctions` node type's grants, rule and handler: only with `stateMachineAllow`. */
   public readonly stateMachines?: SkeinStateMachines;
@@ -156,12 +159,20 @@ export class SkeinStack extends Stack {
       ...(props.alarmEmail !== undefined && { alarmEmail: props.alarmEmail }),
       ...(props.nodeEvents !== undefined && { nodeEvents: props.nodeEvents }),
     });
+    this.deliverer = new SkeinDeliverer(this, 'Deliverer', {
+      stage,
+      eventsTopic: this.monitor.eventsTopic,
+      controlTable: this.store.controlTable,
+      ...(props.httpAllow !== undefined && { httpAllow: props.httpAllow }),
+    });
+    this.deliverer.grantBinding(this.api.handler, this.monitor.eventsTopic);
     const functions: Record<string, IFunction> = {
       Api: this.api.handler,
       Authorizer: this.api.authorizer,
       Sweeper: this.engine.sweeper,
       Trigger: this.engine.trigger,
       Monitor: this.monitor.monitor,
+      Deliverer: this.deliverer.handler,
       ...(this.stateMachines && { StateMachineEvents: this.stateMachines.handler }),
     };
     for (const pool of this.engine.pools) functions[`${pascalCase(pool.name)}Worker`] = pool.worker;
@@ -170,6 +181,7 @@ export class SkeinStack extends Stack {
       pools: this.engine.pools,
       deadLetterQueues: {
         MonitorStream: this.monitor.streamFailureQueue,
+        Webhooks: this.deliverer.deadLetterQueue,
         Timer: this.engine.timer.deadLetterQueue,
         Triggers: this.engine.triggers.deadLetterQueue,
         ...(this.stateMachines && { StateMachineEvents: this.stateMachines.deadLetterQueue }),

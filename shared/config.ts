@@ -29,6 +29,8 @@ export const ENV = {
    * `nodeEvents`). @default failures
    */
   nodeEvents: 'SKEIN_NODE_EVENTS',
+  /** The webhook deliverer's queue: https subscriptions subscribe it to the events topic. */
+  webhookQueueArn: 'SKEIN_WEBHOOK_QUEUE_ARN',
   /** The EventBridge Scheduler schedule group of the timer port's one-time schedules (delays over 15 minutes). */
   timerGroup: 'SKEIN_TIMER_GROUP',
   /** The role EventBridge Scheduler assumes to deliver a timer's message to a pool queue. */
@@ -142,6 +144,8 @@ export interface AwsConfig {
   readonly eventsTopicArn: string;
   /** `SKEIN_NODE_EVENTS`: which node events the monitor publishes (checked on read). */
   readonly nodeEvents: NodeEventLevel;
+  /** `SKEIN_WEBHOOK_QUEUE_ARN`: the webhook deliverer's queue. */
+  readonly webhookQueueArn: string;
   /** `SKEIN_TIMER_GROUP`, `SKEIN_TIMER_ROLE_ARN`, `SKEIN_TIMER_DEAD_LETTER_ARN`: the Scheduler timer. */
   readonly timer: { readonly group: string; readonly roleArn: string; readonly deadLetterArn: string };
   /** `SKEIN_EVENT_BUS_NAME`, `default` when unset. */
@@ -194,6 +198,9 @@ export function awsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     },
     get eventsTopicArn() {
       return required(env, ENV.eventsTopicArn);
+    },
+    get webhookQueueArn() {
+      return required(env, ENV.webhookQueueArn);
     },
     get nodeEvents() {
       try {
@@ -359,6 +366,7 @@ export const HANDLER_ENTRIES = {
   sweeper: 'functions/sweeper.ts',
   trigger: 'functions/trigger.ts',
   monitor: 'functions/monitor.ts',
+  deliverer: 'functions/deliverer.ts',
   'state-machine-events': 'functions/state-machine-events.ts',
 } as const;
 

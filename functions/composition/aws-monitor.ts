@@ -3,9 +3,12 @@
  * events their tenant and workflow. No engine, SQS or Scheduler client in its bundle.
  */
 import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDbEventLog } from '../../shared/adapters/aws/dynamodb-event-log.ts';
+import { DynamoDbRunCounters } from '../../shared/adapters/aws/dynamodb-run-counters.ts';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
 import { monitorMetrics } from '../../shared/handlers/monitor.ts';
+import { recordingNotifier } from '../../shared/monitor/recording-notifier.ts';
 import type { RunContextLookup } from '../../shared/monitor/run-context.ts';
 import { config, dynamo, once, tracer } from './aws-common.ts';
 
@@ -13,7 +16,14 @@ export { logError } from './aws-common.ts';
 
 const sns = once(() => tracer.captureAWSv3Client(new SNSClient({})));
 
-export const notifier = once(() => new SnsNotifier({ client: sns(), topicArn: config.eventsTopicArn }));
+/** SNS, after writing each event to its run's history (`GET .../runs/{run}/events`, the runs table). */
+export const notifier = once(() =>
+  recordingNotifier({
+    notifier: new SnsNotifier({ client: sns(), topicArn: config.eventsTopicArn }),
+    log: new DynamoDbEventLog({ client: dynamo(), tableName: config.runsTable }),
+    counters: new DynamoDbRunCounters({ client: dynamo(), tableName: config.runsTable }),
+  }),
+);
 
 export const metrics = once(() => monitorMetrics(config.stage));
 

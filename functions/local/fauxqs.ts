@@ -1,11 +1,13 @@
 /**
- * Embedded fauxqs (SQS/SNS/S3 emulator) for local mode and tests: SQS for the ready queue, S3 for
+ * Embedded fauxqs (SQS/SNS/S3 emulator) for local mode and tests: SQS for the ready queue, SNS for
+ * events and subscriptions (`snsClient`, `createTopic`), S3 for
  * large payloads (`s3Client`, `createBucket`; its objects live in memory, like its queues). fauxqs is pure JS with a
  * programmatic API, so it runs inside this process: no child to clean up, and it stops with us.
  * It checks no credentials, so it listens on 127.0.0.1 only: fauxqs's own `startFauxqs` binds
  * every interface (0.0.0.0, not configurable in 1.9), so we build its app and listen ourselves.
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   type QueueAttributeName,
@@ -108,4 +110,20 @@ export function s3Client(endpoint: string): S3Client {
 export async function createBucket(client: S3Client, name: string = LOCAL_PAYLOAD_BUCKET): Promise<string> {
   await client.send(new CreateBucketCommand({ Bucket: name }));
   return name;
+}
+
+/** An SNS client for fauxqs (its SNS emulates topics, subscriptions and filter policies). */
+export function snsClient(endpoint: string): SNSClient {
+  return new SNSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/** Creates (or finds) a topic and returns its ARN. */
+export async function createTopic(client: SNSClient, name: string): Promise<string> {
+  const { TopicArn } = await client.send(new CreateTopicCommand({ Name: name }));
+  if (!TopicArn) throw new Error(`CreateTopic returned no ARN for ${name}`);
+  return TopicArn;
 }

@@ -15,6 +15,7 @@ import { MAX_RECEIVE_COUNT } from '../../shared/config.ts';
 import { localAiFrom, localFunctionsFrom } from '../../shared/config-executors.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
 import { RunEngine } from '../../shared/engine/run-engine.ts';
+import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import { createSweeperHandler } from '../../shared/handlers/sweeper.ts';
 import { createWorkerHandler } from '../../shared/handlers/worker.ts';
@@ -25,6 +26,7 @@ import type { Secrets } from '../../shared/ports/secrets.ts';
 import { createFairReadyQueue } from './fair-ready-queue.ts';
 import { createBucket, createQueue, s3Client, sqsClient, startFauxqs } from './fauxqs.ts';
 import { localHttpPolicy, QUEUE, STORE, servicePort } from './http-policy.ts';
+import { type LocalMonitor, type LocalMonitorOptions, startLocalMonitor } from './local-monitor.ts';
 import { type SqsEventSource, startSqsEventSource } from './sqs-event-source.ts';
 
 export interface LocalRuntimeOptions {
@@ -61,6 +63,11 @@ export interface LocalRuntimeOptions {
    * runs that reference them. @default fauxqs's S3, in memory (`npm start -- --memory`)
    */
   readonly payloadDir?: string;
+  /**
+   * Run the monitor on the runs table's stream (needs `storeEndpoint`): events to fauxqs SNS,
+   * subscriptions, the webhook deliverer, run histories and the SSE hub. @default not run
+   */
+  readonly monitor?: Pick<LocalMonitorOptions, 'controlTable' | 'onEvents' | 'nodeEvents'>;
 }
 
 export interface LocalRuntime {
@@ -76,6 +83,8 @@ export interface LocalRuntime {
   readonly payloadBucket: string;
   /** The `host:port`s http nodes may call, after dropping the store's and queue's ports. */
   readonly httpAllow: readonly string[];
+  /** The monitor, when `monitor` was given. */
+  readonly monitor?: LocalMonitor;
   stop(): Promise<void>;
 }
 
@@ -99,6 +108,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const onError = options.onError ?? ((error: unknown) => console.error('skein worker:', error));
   const sandbox = new SandboxPool();
   let source: SqsEventSource | undefined;
+  let monitor: LocalMonitor | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   try {
     const services = [servicePort(sqs.endpoint, QUEUE)];
@@ -175,10 +185,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       waitSeconds: 1,
       onError,
     });
+    if (options.monitor && options.storeEndpoint) {
+      monitor = await startLocalMonitor({
+        ...options.monitor,
+        fauxqsEndpoint: sqs.endpoint,
+        sqs: client,
+        dynamoEndpoint: options.storeEndpoint,
+        doc: options.doc,
+        runsTable: options.runsTable,
+        clock: options.clock,
+        guard: { allow: parseHttpAllow(http.allow), deniedPorts: http.deniedPorts },
+        onError,
+      });
+    }
     const sweeper = createSweeperHandler({ engine });
     sweepTimer = setInterval(() => void sweeper().catch(onError), options.sweepEveryMs ?? 60_000);
     sweepTimer.unref();
     const running = source;
+    const watching = monitor;
     return {
       engine,
       queueUrl,
@@ -187,9 +211,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sqsEndpoint: sqs.endpoint,
       payloadBucket,
       httpAllow: http.allow,
+      ...(watching && { monitor: watching }),
       stop: async () => {
         clearInterval(sweepTimer);
-        await running.stop();
+        await Promise.all([running.stop(), watching?.stop()]);
         client.destroy();
         s3.destroy();
         await Promise.all([sqs.stop(), sandbox.close()]);
@@ -197,7 +222,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
   } catch (error) {
     clearInterval(sweepTimer);
-    await source?.stop();
+    await Promise.all([source?.stop(), monitor?.stop()]);
     client.destroy();
     s3.destroy();
     await Promise.all([sqs.stop(), sandbox.close()]);

@@ -4,10 +4,11 @@ import { parseArgs } from 'node:util';
 import type { ServerType } from '@hono/node-server';
 import { LocalSecrets } from '../../shared/adapters/local-secrets.ts';
 import { createApp } from '../../shared/api/app.ts';
-import { localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
+import { LOCAL_TABLES, localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
 import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
+import { eventLine, printed } from './event-console.ts';
 import { publishExamples } from './examples.ts';
 import { openLocalStore, recordServer } from './local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
@@ -18,9 +19,10 @@ import { startLocalTriggers } from './triggers.ts';
  * `npm start`: DynamoDB Local persisted under .skein/ (or in memory with --memory), the API on
  * http://localhost:8080 (PORT) listening on 127.0.0.1 (--host to change), the examples published
  * for tenant "demo", and a demo API key. http nodes may call only the `host:port`s given with
- * --allow-http (repeatable) or SKEIN_HTTP_ALLOW, and never DynamoDB Local or fauxqs.
+ * --allow-http (repeatable) or SKEIN_HTTP_ALLOW, and never DynamoDB Local or fauxqs. Run events are
+ * printed one line each (--quiet: none), published to fauxqs SNS for subscriptions, and streamed.
  */
-let values: { memory: boolean; 'data-dir': string; host: string; 'allow-http': string[] };
+let values: { memory: boolean; quiet: boolean; 'data-dir': string; host: string; 'allow-http': string[] };
 let port: number;
 let httpAllow: readonly string[];
 let tenantMaxActiveRuns: number | undefined;
@@ -29,6 +31,7 @@ try {
   ({ values } = parseArgs({
     options: {
       memory: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
       'data-dir': { type: 'string', default: '.skein' },
       host: { type: 'string', default: DEFAULT_HOST },
       'allow-http': { type: 'string', multiple: true, default: [] },
@@ -93,6 +96,16 @@ runtime = await startLocalRuntime({
   secrets: new LocalSecrets({ dir: join(dataDir, 'secrets') }),
   payloadThresholdBytes,
   ...(values.memory ? {} : { payloadDir: join(dataDir, 'payloads') }),
+  // Run events: one console line each (severity coloured; none with --quiet), SNS on fauxqs,
+  // subscriptions and the webhook deliverer, run histories and the SSE stream.
+  monitor: {
+    controlTable: LOCAL_TABLES.control,
+    ...(!values.quiet && {
+      onEvents: (events) => {
+        for (const event of events.filter(printed)) console.log(eventLine(event, process.stdout.isTTY));
+      },
+    }),
+  },
 });
 const allowed =
   runtime.httpAllow.length > 0 ? runtime.httpAllow.join(', ') : 'none (use --allow-http host:port)';
@@ -124,6 +137,14 @@ const app = createApp({
   apiKeys: store.apiKeys,
   ids: store.ids,
   nodeTypes: { types: runtime.engine.nodeTypes(), where: 'this local Skein' },
+  ...(runtime.monitor && {
+    subscriptions: runtime.monitor.subscriptions,
+    events: runtime.monitor.events,
+    runCounters: runtime.monitor.runCounters,
+  }),
+  ...(runtime.monitor && {
+    metrics: async () => runtime?.monitor?.metrics.render(await runtime.readyDepth()) ?? '',
+  }),
 });
 try {
   const served = await serveApi(app.fetch, { port, host });

@@ -167,7 +167,8 @@ export class SkeinMonitor extends Construct {
         filters: monitorStreamFilters(nodeEvents).map((pattern) => FilterCriteria.filter(pattern)),
       }),
     );
-    props.runsTable.grantReadData(this.monitor);
+    // Reads run items (node events' context); writes each run's event history (`V#` items).
+    props.runsTable.grantReadWriteData(this.monitor);
     acknowledgeIndexAccess(this.monitor, props.runsTable);
     this.eventsTopic.grantPublish(this.monitor);
     Validations.of(this.monitor.role ?? this.monitor).acknowledge({

@@ -141,6 +141,8 @@ export async function startInProcess(options: {
     storeEndpoint: options.dynamoEndpoint,
     onError: (error) => workerErrors.push(describe(error)),
     onNotice: () => {},
+    // As `npm start`: the monitor, subscriptions, run histories and the SSE stream are fuzzed too.
+    monitor: { controlTable: options.tables.control },
   });
   const keyDeps = { apiKeys, clock: systemClock, ids: randomIds };
   const [ownKey, otherKey] = await Promise.all([
@@ -164,6 +166,12 @@ export async function startInProcess(options: {
     apiKeys,
     ids: randomIds,
     log: (message, error) => unhandled.push(`${message}: ${describe(error)}`),
+    ...(runtime.monitor && {
+      subscriptions: runtime.monitor.subscriptions,
+      events: runtime.monitor.events,
+      runCounters: runtime.monitor.runCounters,
+      metrics: async () => runtime.monitor?.metrics.render(await runtime.readyDepth()) ?? '',
+    }),
   });
   const { server, address } = await serveApi(app.fetch, { port: 0 });
   const keyOf = (tenant: string, made: typeof ownKey): TenantKey => ({

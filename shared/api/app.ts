@@ -6,11 +6,15 @@ import { SkeinError } from '../domain/problems.ts';
 import { parseSource } from '../domain/source.ts';
 import { validateParsed } from '../domain/validate.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
+import type { SubscriptionDeps } from '../engine/subscriptions.ts';
 import type { TriggerDeps } from '../engine/triggers/deps.ts';
+import type { EventHub } from '../monitor/event-hub.ts';
 import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
+import type { EventLog } from '../ports/event-log.ts';
 import type { Ids } from '../ports/ids.ts';
+import type { RunCounters } from '../ports/run-counters.ts';
 import { type ApiEnv, requireApiKey } from './auth.ts';
 import { bodyError, readText } from './body.ts';
 import { clientAddress } from './client-address.ts';
@@ -19,12 +23,16 @@ import { notFound, onError } from './errors.ts';
 import { FailureLimiter, type FailureLimitOptions } from './failure-limiter.ts';
 import { keyResolver, RECORD_USE_EVERY_MS } from './key-resolver.ts';
 import { documentRoutes } from './openapi.ts';
+import { documentEventRoutes } from './openapi-events.ts';
 import { documentKeyRoutes } from './openapi-keys.ts';
 import { documentRunRoutes } from './openapi-runs.ts';
+import { documentSubscriptionRoutes } from './openapi-subscriptions.ts';
 import { documentTriggerRoutes } from './openapi-triggers.ts';
+import { eventRoutes } from './routes/events.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { runRoutes } from './routes/runs.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { triggerRoutes } from './routes/triggers.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
@@ -62,6 +70,14 @@ export interface ApiDeps {
   readonly triggers?: TriggerDeps;
   /** Webhook deliveries per client address. @default burst 120, 600 a minute */
   readonly hookRequests?: FailureLimitOptions;
+  /** Event subscriptions (store and SNS binder); without them the subscription routes are not mounted. */
+  readonly subscriptions?: Omit<SubscriptionDeps, 'clock' | 'ids'>;
+  /** Run histories (`GET .../runs/{run}/events`, with the engine) and the live hub (`.../events/stream`). */
+  readonly events?: { readonly log?: EventLog; readonly hub?: EventHub };
+  /** `GET /metrics`: Prometheus text (local mode; unauthenticated, like `/health`). Absent: no route. */
+  readonly metrics?: () => Promise<string>;
+  /** Per-workflow run counts for `GET .../workflows/{wf}` (the monitor keeps them). */
+  readonly runCounters?: RunCounters;
 }
 
 /**
@@ -91,6 +107,13 @@ export function createApp(deps: ApiDeps) {
     c.json({ status: 'ok', store: deps.storeName, time: new Date(deps.clock.now()).toISOString() }),
   );
 
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async (c) =>
+      c.text(await metrics(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    );
+  }
+
   const resolver = keyResolver(deps.apiKeys, {
     clock: deps.clock,
     cacheTtlMs: deps.keyCacheMs ?? 0,
@@ -114,6 +137,18 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1/tenants/:tenant/workflows', workflowRoutes(deps));
   app.route('/v1/tenants/:tenant/keys', keyRoutes({ ...deps, resolver }));
   app.route('/v1/tenants/:tenant/triggers', triggerRoutes(deps));
+  if (deps.subscriptions) {
+    const subscriptions = { ...deps.subscriptions, clock: deps.clock, ids: deps.ids };
+    app.route('/v1/tenants/:tenant/subscriptions', subscriptionRoutes(subscriptions));
+  }
+  const history = deps.events?.log !== undefined && deps.engine !== undefined;
+  const stream = deps.events?.hub !== undefined;
+  if (history || stream) {
+    app.route(
+      '/v1/tenants/:tenant',
+      eventRoutes({ ...deps.events, ...(deps.engine && { engine: deps.engine }) }),
+    );
+  }
   app.route('/v1/tenants/:tenant', runRoutes(deps));
   // Public: a webhook's signature authenticates it, not an API key.
   app.route(
@@ -130,6 +165,8 @@ export function createApp(deps: ApiDeps) {
   documentRunRoutes(app as unknown as OpenAPIHono);
   documentKeyRoutes(app as unknown as OpenAPIHono);
   documentTriggerRoutes(app as unknown as OpenAPIHono);
+  if (deps.subscriptions) documentSubscriptionRoutes(app as unknown as OpenAPIHono);
+  documentEventRoutes(app as unknown as OpenAPIHono, { history, stream, metrics: metrics !== undefined });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Skein API', version: '1.0.0', description: 'Versioned DAG workflows on AWS.' },

@@ -135,6 +135,18 @@ export function documentRoutes(app: OpenAPIHono): void {
             description:
               'Published versions of other workflows that call this one, and the range each accepts.',
           }),
+          runs: z
+            .object({
+              started: z.number(),
+              succeeded: z.number(),
+              failed: z.number(),
+              cancelled: z.number(),
+              timed_out: z.number(),
+            })
+            .optional()
+            .meta({
+              description: 'Runs started and ended by status, counted by the monitor (at least once).',
+            }),
         }),
         'The workflow',
       ),

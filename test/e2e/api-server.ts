@@ -2,10 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/dynamodb-api-key-store.ts';
 import { DynamoDbDefinitionStore } from '../../shared/adapters/aws/dynamodb-definition-store.ts';
+import { DynamoDbSubscriptionStore } from '../../shared/adapters/aws/dynamodb-subscription-store.ts';
 import { type ApiDeps, createApp } from '../../shared/api/app.ts';
 import { createApiKey } from '../../shared/engine/api-keys.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
+import { noBinder } from '../../shared/ports/subscription-binder.ts';
 import { localTables } from '../setup/dynamo.ts';
 
 /**
@@ -26,6 +28,10 @@ export async function startApiServer(options: Partial<Pick<ApiDeps, 'authFailure
     apiKeys,
     ids: randomIds,
     log: (_message, error) => errors.push(error),
+    subscriptions: {
+      subscriptions: new DynamoDbSubscriptionStore({ client: doc, tableName: tables.control }),
+      binder: noBinder,
+    },
     ...options,
   });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });

@@ -118,12 +118,20 @@ describe('SkeinDashboard', () => {
     });
   });
 
-  it('alarms on errors and throttles of each of the six functions, and sends every alarm and recovery to the alarm topic', () => {
+  it('alarms on errors and throttles of each of the seven functions, and sends every alarm and recovery to the alarm topic', () => {
     // Prepare / Act
     const { stack, template } = synthStack('prod');
     const alarmTopic = ref(stack, stack.monitor.alarmTopic);
     // Assess
-    for (const label of ['Api', 'Authorizer', 'Sweeper', 'Trigger', 'Monitor', 'DefaultWorker']) {
+    for (const label of [
+      'Api',
+      'Authorizer',
+      'Sweeper',
+      'Trigger',
+      'Monitor',
+      'Deliverer',
+      'DefaultWorker',
+    ]) {
       for (const [kind, metricName] of [
         ['Errors', 'Errors'],
         ['Throttles', 'Throttles'],
@@ -142,8 +150,8 @@ describe('SkeinDashboard', () => {
         });
       }
     }
-    // failure rate, pool age, 4 dead-letter queues, 6 × 2 functions, 3 tables, 5xx, iterator age, 2 timer, 2 cron
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 1 + 1 + 4 + 12 + 3 + 1 + 1 + 2 + 2);
+    // failure rate, pool age, 5 dead-letter queues, 7 × 2 functions, 3 tables, 5xx, iterator age, 2 timer, 2 cron
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1 + 1 + 5 + 14 + 3 + 1 + 1 + 2 + 2);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [alarmTopic],
       OKActions: [alarmTopic],

@@ -14,8 +14,8 @@ describe('SkeinEngine', () => {
     // Prepare / Act
     const { stack, template } = twoPools();
     // Assess
-    // Two pools × (queue + DLQ), monitor failures, timer DLQ, trigger queue + DLQ.
-    template.resourceCountIs('AWS::SQS::Queue', 8);
+    // Two pools × (queue + DLQ), monitor failures, timer DLQ, trigger queue + DLQ, webhooks + DLQ.
+    template.resourceCountIs('AWS::SQS::Queue', 10);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     for (const pool of stack.engine.pools) {
       template.hasResourceProperties('AWS::SQS::Queue', {

@@ -19,7 +19,16 @@ const FUNCTIONS = (stack: SkeinStack) => {
       stack.api.handler,
       1024,
       29,
-      ['STAGE', 'DEFINITIONS', 'CONTROL', ...ENGINE, 'POOL_TIMEOUTS', ...TRIGGER_SCHEDULES],
+      [
+        'STAGE',
+        'DEFINITIONS',
+        'CONTROL',
+        ...ENGINE,
+        'POOL_TIMEOUTS',
+        ...TRIGGER_SCHEDULES,
+        'TOPIC',
+        'WEBHOOK_QUEUE',
+      ],
     ],
     ['authorizer', stack.api.authorizer, AUTHORIZER_MEMORY_MB, 10, ['STAGE', 'CONTROL']],
     [
@@ -38,6 +47,7 @@ const FUNCTIONS = (stack: SkeinStack) => {
       ['STAGE', 'DEFINITIONS', ...ENGINE, 'TRIGGER_QUEUE', 'CONTROL'],
     ],
     ['monitor', stack.monitor.monitor, 512, 60, ['STAGE', 'RUNS', 'TOPIC', 'NODE_EVENTS']],
+    ['deliverer', stack.deliverer.handler, 256, 60, ['STAGE', 'CONTROL', 'QUEUE']],
   ] as const satisfies readonly (readonly [string, IFunction, number, number, readonly string[]])[];
 };
 
@@ -61,15 +71,16 @@ const VARIABLE = {
   TRIGGER_ROLE: ENV.triggerSchedulerRoleArn,
   TOPIC: ENV.eventsTopicArn,
   NODE_EVENTS: ENV.nodeEvents,
+  WEBHOOK_QUEUE: ENV.webhookQueueArn,
   PAYLOADS: ENV.payloadBucket,
 } as const;
 
 describe('Skein functions', () => {
-  it('are six Node.js 24 functions on arm64, bundled as index.mjs', () => {
+  it('are seven Node.js 24 functions on arm64, bundled as index.mjs', () => {
     // Prepare / Act
     const { template } = synthStack('prod');
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 6);
+    template.resourceCountIs('AWS::Lambda::Function', 7);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -225,7 +236,7 @@ describe('Skein functions', () => {
       // Prepare / Act
       const { stack, template } = synthStack(stage);
       // Assess
-      template.resourceCountIs('AWS::Logs::LogGroup', 7); // six functions, API access logs
+      template.resourceCountIs('AWS::Logs::LogGroup', 8); // seven functions, API access logs
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: days });
       template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: policy });
       template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });

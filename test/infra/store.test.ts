@@ -182,7 +182,8 @@ describe('infra/app.ts', () => {
       Properties: Record<string, unknown>;
     }[];
     const ofType = (type: string) => resources.filter((resource) => resource.Type === type);
-    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(4); // two pools, the monitor, the trigger queue
+    // two pools, the monitor, the trigger queue, the deliverer
+    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(5);
     expect(ofType('AWS::Lambda::Function').map((fn) => fn.Properties.MemorySize)).toContain(2048);
     expect(ofType('AWS::SNS::Subscription')[0]?.Properties).toMatchObject({ Endpoint: 'ops@example.com' });
     expect(ofType('AWS::ApiGatewayV2::Api')[0]?.Properties).toMatchObject({
@@ -199,10 +200,13 @@ describe('infra/app.ts', () => {
     ).filter(
       (resource) =>
         resource.Type === 'AWS::Lambda::Function' &&
-        Object.keys((resource.Properties.Environment as unknown as { Variables: object }).Variables).includes(
-          ENV.queueUrl,
+        [ENV.queueUrl, ENV.definitionsTable].every((name) =>
+          Object.keys(
+            (resource.Properties.Environment as unknown as { Variables: object }).Variables,
+          ).includes(name),
         ),
     );
+    // (the webhook deliverer gets the list too: test/infra/deliverer.test.ts)
     expect(workers).toHaveLength(1);
     expect(workers[0]?.Properties).toMatchObject({
       Environment: { Variables: { [ENV.httpAllow]: 'orders.internal:80,10.0.3.7:8443' } },

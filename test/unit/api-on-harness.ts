@@ -1,5 +1,5 @@
 import { MemoryApiKeyStore } from '../../shared/adapters/memory/api-key-store.ts';
-import { createApp } from '../../shared/api/app.ts';
+import { type ApiDeps, createApp } from '../../shared/api/app.ts';
 import { createApiKey } from '../../shared/engine/api-keys.ts';
 import { sequentialIds } from '../../shared/ports/ids.ts';
 import { type HarnessOptions, TENANT, WorkflowHarness } from '../../shared/testing/workflow-harness.ts';
@@ -16,6 +16,10 @@ export interface ApiOnHarnessOptions {
   readonly settings?: HarnessOptions['settings'];
   /** The app's environment per request, as an adapter passes it (`lambdaContext` on AWS). */
   readonly env?: Record<string, unknown>;
+  /** Run histories and the live event hub. */
+  readonly events?: ApiDeps['events'];
+  /** Per-workflow run counts. */
+  readonly runCounters?: ApiDeps['runCounters'];
 }
 
 /**
@@ -38,6 +42,8 @@ export async function apiOnHarness(options: ApiOnHarnessOptions = {}) {
     nodeTypes: { types: harness.engine.nodeTypes(), where: 'this harness' },
     sleep: options.sleep ?? (async () => {}),
     log: (_message, error) => logged.push(error),
+    ...(options.events && { events: options.events }),
+    ...(options.runCounters && { runCounters: options.runCounters }),
   });
   const call = async (
     method: string,

@@ -67,6 +67,10 @@ export function entryOf(event: SkeinEvent, index: number): PublishBatchRequestEn
     const value = event[name];
     if (value) attributes[name] = { DataType: 'String', StringValue: value };
   }
+  // Events started by a trigger name it (trigger events, issue 11): subscriptions filter on it.
+  const trigger = (event as { readonly trigger?: unknown }).trigger;
+  if (typeof trigger === 'string' && trigger !== '')
+    attributes.trigger = { DataType: 'String', StringValue: trigger };
   return {
     Id: `e${index}`,
     Subject: subjectOf(event),

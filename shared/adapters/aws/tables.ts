@@ -42,10 +42,14 @@ export const DEFINITIONS_TABLE: TableDescription = {
   sortKey: { name: 'sk', type: 'S' },
 };
 
-/** Low-volume control data: API keys (`dynamodb-api-key-store.ts`), later triggers. */
+/**
+ * Low-volume control data: API keys (`dynamodb-api-key-store.ts`), subscriptions and their
+ * delivery attempts (`dynamodb-subscription-store.ts`; attempts expire by TTL on `expiresAt`).
+ */
 export const CONTROL_TABLE: TableDescription = {
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
+  timeToLiveAttribute: 'expiresAt',
 };
 
 /**

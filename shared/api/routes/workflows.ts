@@ -4,6 +4,7 @@ import { assertWorkflowId, publishDefinition } from '../../engine/publish-defini
 import type { Clock } from '../../ports/clock.ts';
 import type { DefinitionStore, WorkflowRecord } from '../../ports/definition-store.ts';
 import { DEFAULT_PAGE_SIZE } from '../../ports/page.ts';
+import type { RunCounters } from '../../ports/run-counters.ts';
 import type { ApiEnv } from '../auth.ts';
 import { readBody } from '../body.ts';
 import { parseQuery } from '../query.ts';
@@ -16,6 +17,8 @@ export interface WorkflowRouteDeps {
   readonly poolTimeoutsMs?: Readonly<Record<string, number>> | undefined;
   /** The node types this deployment runs: publishing warns about others (refuses when strict). */
   readonly nodeTypes?: { readonly types: readonly string[]; readonly where: string } | undefined;
+  /** Per-workflow run counts, shown by `GET /{workflow}` as `runs`. */
+  readonly runCounters?: RunCounters | undefined;
 }
 
 /** Versioned definitions of a tenant: `/v1/tenants/{tenant}/workflows/...`. */
@@ -54,6 +57,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
       limit: DEFAULT_PAGE_SIZE,
     });
     const dependents = await definitions.listDependents(workflow.tenant, workflow.workflowId);
+    const runs = deps.runCounters && (await deps.runCounters.get(workflow.tenant, workflow.workflowId));
     return c.json({
       ...summaryOf(workflow),
       versions: versions.items,
@@ -61,6 +65,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
       dependents: dependents.flatMap(({ workflowId, version, calls }) =>
         calls.map(({ nodeId, range }) => ({ workflowId, version, nodeId, range })),
       ),
+      ...(runs && { runs }),
     });
   });
 

@@ -5,12 +5,13 @@ import { ENV } from '../../../shared/config.ts';
 const ENGINE = [ENV.definitionsTable, ENV.runsTable, ENV.poolQueues, ENV.queueUrlPrefix, ENV.payloadBucket];
 const TIMER = [ENV.queueArnPrefix, ENV.timerGroup, ENV.timerRoleArn, ENV.timerDeadLetterArn];
 const NEEDS: Record<string, string[]> = {
-  api: [...ENGINE, ENV.controlTable, ENV.poolTimeouts],
+  api: [...ENGINE, ENV.controlTable, ENV.poolTimeouts, ENV.eventsTopicArn, ENV.webhookQueueArn],
   authorizer: [ENV.controlTable],
   worker: [...ENGINE, ENV.queueUrl, ...TIMER, ENV.poolTimeouts],
   sweeper: ENGINE,
   trigger: [...ENGINE, ENV.controlTable],
   monitor: [ENV.eventsTopicArn, ENV.runsTable],
+  deliverer: [ENV.controlTable, ENV.queueUrl],
   'state-machine-events': [...ENGINE, ENV.stateMachineAllow],
 };
 
@@ -26,6 +27,7 @@ const VALUES: Record<string, string> = {
   [ENV.timerRoleArn]: 'arn:aws:iam::123456789012:role/skein-timer',
   [ENV.timerDeadLetterArn]: 'arn:aws:sqs:eu-west-1:123456789012:skein-timer-dlq',
   [ENV.eventsTopicArn]: 'arn:aws:sns:eu-west-1:123456789012:skein-events',
+  [ENV.webhookQueueArn]: 'arn:aws:sqs:eu-west-1:123456789012:skein-webhooks',
   [ENV.poolTimeouts]: 'default=60',
   [ENV.payloadBucket]: 'skein-dev-payloads',
   [ENV.stateMachineAllow]: 'arn:aws:states:eu-west-1:123456789012:stateMachine:orders',
