@@ -144,7 +144,15 @@ function runEvents(old: Image | undefined, item: Image, at: string): SkeinEvent[
   if (to === undefined || from === to) return [];
   const runId = str(item.runId);
   if (runId === undefined) return [];
-  const base = { tenant: str(item.tenant), workflow: str(item.workflow), version: str(item.version), runId };
+  // A run a trigger started names it, so subscriptions can filter on the trigger.
+  const trigger = str((item.trigger as { triggerId?: unknown } | undefined)?.triggerId);
+  const base = {
+    tenant: str(item.tenant),
+    workflow: str(item.workflow),
+    version: str(item.version),
+    runId,
+    ...(trigger === undefined ? {} : { trigger }),
+  };
   let type: SkeinEventType | undefined;
   let time = str(item.updatedAt) ?? at;
   if (from === undefined && (to === 'RUNNING' || to === 'QUEUED')) {

@@ -48,6 +48,8 @@ export interface SkeinEvent {
   readonly token?: string;
   /** Ended runs and nodes: milliseconds from start (a run's creation) to end. */
   readonly durationMs?: number;
+  /** Run events of a run a trigger started: the trigger's id (subscriptions filter on it). */
+  readonly trigger?: string;
 }
 
 /**

@@ -24,6 +24,19 @@ describe('events of run items', () => {
     expect(events).toEqual([{ type: 'run.started', severity: 'info', ...runContext, time: CREATED }]);
   });
 
+  it('names the trigger that started the run on its run events, so subscriptions can filter on it', () => {
+    // Prepare
+    const trigger = { triggerId: 'nightly', scheduledAt: '2026-01-01T00:00:00.000Z' };
+
+    // Act
+    const events = eventsOf(change('INSERT', undefined, runAt('RUNNING', { trigger })));
+
+    // Assess
+    expect(events).toEqual([
+      { type: 'run.started', severity: 'info', ...runContext, trigger: 'nightly', time: CREATED },
+    ]);
+  });
+
   it('makes run.failed with the error and the duration from creation to end', () => {
     // Prepare
     const error = { code: 'HTTP_500', message: 'upstream failed', nodeId: 'charge' };
