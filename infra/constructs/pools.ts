@@ -42,10 +42,12 @@ export interface WorkerPoolSpec {
 /** The longest name SQS gives a queue (CloudFormation-generated names are up to this long). */
 export const MAX_QUEUE_NAME = 80;
 /**
- * Bytes `SKEIN_POOL_QUEUES` may take at most: every engine function carries it, and with it the
- * other variables (tables, prefixes, timer, Powertools) must stay under Lambda's 4 KB.
+ * Bytes `SKEIN_POOL_QUEUES` and `SKEIN_POOL_TIMEOUTS` may take together at most: the api carries
+ * both, and with them its other variables (tables, prefixes, the trigger schedules' group, role
+ * and queue, the events topic, the webhook queue, Powertools: about 1.95 KB at their longest
+ * generated names) must stay under Lambda's 4 KB.
  */
-export const POOL_QUEUES_BUDGET = 2_560;
+export const POOL_QUEUES_BUDGET = 2_050;
 
 /** A pool with every default filled in. */
 export type ResolvedWorkerPool = Required<WorkerPoolSpec>;
@@ -130,13 +132,14 @@ export function poolQueuesBytes(names: readonly string[]): number {
  * saying how many pools of these names fit.
  */
 function assertPoolQueuesFit(names: readonly string[]): void {
-  const bytes = poolQueuesBytes(names);
+  // SKEIN_POOL_TIMEOUTS: `<pool>=<seconds up to 900>`, comma-separated.
+  const bytes = poolQueuesBytes(names) + names.reduce((sum, name) => sum + name.length + 5, 0);
   if (bytes <= POOL_QUEUES_BUDGET) return;
   const average = (bytes - 1) / names.length;
   const fit = Math.floor((POOL_QUEUES_BUDGET - 1) / average);
   throw new Error(
-    `${names.length} worker pools need up to ${bytes} bytes of SKEIN_POOL_QUEUES on every engine function ` +
-      `(each pool: its name and a queue name of up to ${MAX_QUEUE_NAME} characters), more than the ` +
+    `${names.length} worker pools need up to ${bytes} bytes of SKEIN_POOL_QUEUES and SKEIN_POOL_TIMEOUTS on the api ` +
+      `(each pool: its name twice, a queue name of up to ${MAX_QUEUE_NAME} characters and a timeout), more than the ` +
       `${POOL_QUEUES_BUDGET} that keep the functions' environment under Lambda's 4 KB: use at most ${fit} pools ` +
       'with names this long, or shorter pool names',
   );

@@ -57,15 +57,15 @@ describe('resolvePools and Lambda’s 4 KB environment', () => {
     ...Array.from({ length: count - 1 }, (_, index) => ({ name: `p${String(index).padStart(31, '0')}` })),
   ];
 
-  it('accepts 21 pools whatever their names, and refuses 22 of the longest names, saying 21 fit', () => {
+  it('accepts 13 pools whatever their names, and refuses 14 of the longest names, saying 13 fit', () => {
     // Act
-    const accepted = resolvePools(longNamed(21));
-    const refusing = () => resolvePools(longNamed(22));
+    const accepted = resolvePools(longNamed(13));
+    const refusing = () => resolvePools(longNamed(14));
     // Assess
-    expect(accepted).toHaveLength(21);
-    expect(poolQueuesBytes(longNamed(21).map((pool) => pool.name))).toBeLessThanOrEqual(POOL_QUEUES_BUDGET);
-    expect(refusing).toThrow('22 worker pools need up to');
-    expect(refusing).toThrow('use at most 21 pools with names this long, or shorter pool names');
+    expect(accepted).toHaveLength(13);
+    expect(poolQueuesBytes(longNamed(13).map((pool) => pool.name))).toBeLessThanOrEqual(POOL_QUEUES_BUDGET);
+    expect(refusing).toThrow('14 worker pools need up to');
+    expect(refusing).toThrow('use at most 13 pools with names this long, or shorter pool names');
   });
 
   it('counts each pool as its name, an 80-character queue name and the JSON around them', () => {
