@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +9,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config.ts';
 import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
+import { deadLetterQueue } from './dead-letters.ts';
 import { skeinFunction } from './lambda.ts';
 
 /** Messages per deliverer invocation (each one webhook POST, sent in parallel). */
@@ -49,15 +50,10 @@ export class SkeinDeliverer extends Construct {
   constructor(scope: Construct, id: string, props: SkeinDelivererProps) {
     super(scope, id);
     parseHttpAllow(props.httpAllow ?? []); // throws naming a malformed entry
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: "This queue is itself the webhook queue's dead-letter queue.",
-    });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      "This queue is itself the webhook queue's dead-letter queue.",
+    );
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

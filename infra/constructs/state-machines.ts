@@ -4,10 +4,11 @@ import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config.ts';
 import { ENDED_EXECUTION_STATUSES } from '../../shared/ports/state-machines.ts';
+import { deadLetterQueue } from './dead-letters.ts';
 import { skeinFunction } from './lambda.ts';
 
 /** The EventBridge source and detail-type of a Step Functions execution's status change. */
@@ -91,17 +92,11 @@ export class SkeinStateMachines extends Construct {
       new PolicyStatement({ actions: ['states:DescribeExecution'], resources: executions }),
     );
     acknowledgeExecutions(this.handler, executions);
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter destination: where EventBridge puts Step Functions ' +
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'This queue is itself a dead-letter destination: where EventBridge puts Step Functions ' +
         'status-change events it could not deliver to the handler within a day.',
-    });
+    );
     this.rule = new Rule(this, 'StatusChangeRule', {
       description: 'Terminal status changes of the state machines stepfunctions nodes may start',
       eventPattern: {

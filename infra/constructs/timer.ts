@@ -1,9 +1,10 @@
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup, type IScheduleGroup, ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
-import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterQueue } from './dead-letters.ts';
 
 export interface SkeinTimerProps {
   /** Stage of the deployment. */
@@ -50,17 +51,11 @@ export class SkeinTimer extends Construct {
     group.applyRemovalPolicy(RemovalPolicy.DESTROY);
     this.groupResource = group;
     this.group = ScheduleGroup.fromScheduleGroupName(this, 'ScheduleGroup', group.ref);
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter destination: where EventBridge Scheduler puts timer ' +
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'This queue is itself a dead-letter destination: where EventBridge Scheduler puts timer ' +
         'messages it could not deliver to a pool queue within a day.',
-    });
+    );
     this.role = new Role(this, 'Role', {
       description: `Skein timer (${props.stage}): EventBridge Scheduler delivers due messages to the pool queues`,
       // Only this account's schedules may use the role (the confused-deputy guard AWS documents).

@@ -8,6 +8,7 @@ import { CfnScheduleGroup, type IScheduleGroup, ScheduleGroup } from 'aws-cdk-li
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
+import { deadLetterQueue } from './dead-letters.ts';
 
 /** Messages per trigger invocation (SQS's maximum for a standard queue). */
 export const TRIGGER_BATCH_SIZE = 10;
@@ -54,17 +55,11 @@ export class SkeinTriggers extends Construct {
 
   constructor(scope: Construct, id: string, props: SkeinTriggersProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter destination: trigger messages (start-run events, cron ' +
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'This queue is itself a dead-letter destination: trigger messages (start-run events, cron ' +
         'firings, bus events) that failed every receive.',
-    });
+    );
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
