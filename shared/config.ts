@@ -1,3 +1,4 @@
+import { poolQueueNamesOf, poolTimeoutsOf, prefixed } from './config-pools.ts';
 import { formatHttpAllowEntry, parseHttpAllow } from './executors/http-allow.ts';
 import { type NodeEventLevel, nodeEventLevelOf } from './monitor/events.ts';
 
@@ -92,8 +93,7 @@ export const ENV = {
   payloadThresholdBytes: 'SKEIN_PAYLOAD_THRESHOLD_BYTES',
 } as const;
 
-/** Every deployment has this pool; nodes without `pool` run on it. */
-export const DEFAULT_POOL = 'default';
+export { DEFAULT_POOL } from './config-pools.ts';
 
 /**
  * Receives of a ready-node message before it moves to its pool's dead-letter queue, on AWS and
@@ -266,46 +266,6 @@ export function httpAllowFrom(env: NodeJS.ProcessEnv = process.env): readonly st
   }
 }
 
-/** What SQS accepts as a queue name (standard queues). */
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
-
-/**
- * Parses `SKEIN_POOL_QUEUES`: a JSON object of pool name → SQS queue name with a `default` pool.
- * @example parsePoolQueueNames('{"default":"Skein-prod-EngineDefaultPoolQueue-AbC123"}')
- */
-export function parsePoolQueueNames(raw: string): Readonly<Record<string, string>> {
-  const expected = `${ENV.poolQueues} must be a JSON object of pool name to SQS queue name with a "${DEFAULT_POOL}" pool`;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new Error(`${expected}; it is not JSON (${(error as Error).message}): ${raw.slice(0, 200)}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`${expected}, got ${raw.slice(0, 200)}`);
-  }
-  const entries = Object.entries(parsed);
-  const bad = entries.filter(([, name]) => typeof name !== 'string' || !QUEUE_NAME.test(name));
-  if (bad.length > 0) {
-    throw new Error(
-      `${expected}; not a queue name (${QUEUE_NAME}) for pool(s) ${bad.map(([pool]) => `"${pool}"`).join(', ')}`,
-    );
-  }
-  if (!Object.hasOwn(parsed, DEFAULT_POOL)) {
-    throw new Error(
-      `${expected}; the "${DEFAULT_POOL}" pool is missing (pools: ${entries.map(([pool]) => pool).join(', ') || 'none'})`,
-    );
-  }
-  return Object.freeze(Object.fromEntries(entries) as Record<string, string>);
-}
-
-/** Each name with `prefix` in front (a queue URL or ARN prefix ends with its separator). */
-function prefixed(names: Readonly<Record<string, string>>, prefix: string): Readonly<Record<string, string>> {
-  return Object.freeze(
-    Object.fromEntries(Object.entries(names).map(([pool, name]) => [pool, `${prefix}${name}`])),
-  );
-}
-
 export interface LocalConfig {
   readonly port: number;
   /** `SKEIN_HTTP_ALLOW`, to be merged with `--allow-http` flags. */
@@ -387,21 +347,7 @@ export const SANDBOX_ENTRIES = {
 /** A lane of the sandbox: its hosts run expressions or scripts. */
 export type SandboxLane = keyof typeof SANDBOX_ENTRIES;
 
-/**
- * Parses `SKEIN_POOL_TIMEOUTS`: `pool=seconds` entries separated by commas (compact: it sits in
- * Lambda's 4 KB environment), into milliseconds.
- * @example parsePoolTimeouts('default=60,gpu=900') // { default: 60000, gpu: 900000 }
- */
-export function parsePoolTimeouts(raw: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const entry of raw.split(',')) {
-    const match = /^([a-z][a-z0-9-]{0,39})=(\d{1,4})$/.exec(entry.trim());
-    if (!match) {
-      throw new Error(
-        `${ENV.poolTimeouts} must be pool=seconds entries separated by commas, got ${JSON.stringify(entry)}`,
-      );
-    }
-    out[match[1] as string] = Number(match[2]) * 1000;
-  }
-  return out;
-}
+/** Parses `SKEIN_POOL_QUEUES` (see `poolQueueNamesOf`). */
+export const parsePoolQueueNames = (raw: string) => poolQueueNamesOf(raw, ENV.poolQueues);
+/** Parses `SKEIN_POOL_TIMEOUTS` (see `poolTimeoutsOf`). */
+export const parsePoolTimeouts = (raw: string) => poolTimeoutsOf(raw, ENV.poolTimeouts);
