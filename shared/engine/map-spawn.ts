@@ -4,7 +4,7 @@ import { itemIdOf, parseItemId } from '../domain/map-items.ts';
 import type { NodeRecord } from '../ports/run-store.ts';
 import type { Claim } from './claim.ts';
 import type { EngineContext } from './context.ts';
-import { startLanes } from './map-run.ts';
+import { wakeMap } from './map-run.ts';
 import { DONE, type StepResult } from './node-finish.ts';
 import type { SpawnedItem } from './node-result.ts';
 import { waitClaimed } from './wait-claimed.ts';
@@ -71,7 +71,17 @@ export async function spawnItems(
     until,
   );
   if (!waiting) return DONE; // the lease was taken over: the new claim seeds its own round
-  await startLanes(cx, run, plan, waiting);
+  if (lanes === 0) {
+    await wakeMap(cx, run, plan, node.nodeId, round);
+    return DONE;
+  }
+  // The first item of each lane; a redelivery after a crash finds them again (`startLanes`).
+  const heads = toRun.slice(0, lanes).map((item) => ({
+    runId: run.runId,
+    nodeId: itemIdOf(node.nodeId, item.index),
+    epoch: run.epoch,
+  }));
+  await cx.enqueue(heads, plan);
   return DONE;
 }
 
