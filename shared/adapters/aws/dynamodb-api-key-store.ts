@@ -24,9 +24,9 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { SkeinError } from '../../domain/problems.ts';
 import type { ApiKeyRecord, ApiKeyStore, ApiKeySummary } from '../../ports/api-key-store.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
+import { decodeKeyCursor, encodeKeyCursor } from './key-cursor.ts';
 
 export interface DynamoDbApiKeyStoreOptions {
   /** A document client; build it once per cold start. */
@@ -94,13 +94,13 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
         ExpressionAttributeValues: { ':pk': listing.pk, ':prefix': listing.prefix },
         Limit: limit + 1,
         ConsistentRead: true,
-        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, listing),
+        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeKeyCursor(page.cursor, listing),
       }),
     );
     const items = out.Items ?? [];
     const last = items.length > limit ? items[limit - 1] : out.LastEvaluatedKey;
     const summaries = items.slice(0, limit).map(summaryOf);
-    return last ? { items: summaries, cursor: encodeCursor(last) } : { items: summaries };
+    return last ? { items: summaries, cursor: encodeKeyCursor(last) } : { items: summaries };
   }
 
   async revoke(tenant: string, keyId: string): Promise<boolean> {
@@ -180,33 +180,4 @@ function cancellationReasons(error: unknown): (string | undefined)[] | undefined
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
   return reasons.map((reason) => reason.Code);
-}
-
-/** DynamoDB's limit on a sort key: a forged cursor with a longer one is refused as malformed. */
-const MAX_SORT_KEY_BYTES = 1_024;
-
-function encodeCursor(key: Item): string {
-  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, listing: { pk: string; prefix: string }): Key {
-  let key: Partial<Key> | undefined;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Key>;
-  } catch {
-    key = undefined;
-  }
-  if (
-    key?.pk !== listing.pk ||
-    typeof key.sk !== 'string' ||
-    !key.sk.startsWith(listing.prefix) ||
-    Buffer.byteLength(key.sk, 'utf8') > MAX_SORT_KEY_BYTES // DynamoDB would refuse it: a 500
-  ) {
-    throw new SkeinError(
-      'INVALID_CURSOR',
-      'the cursor is malformed or belongs to another listing; pass back the cursor of the previous page unchanged, or omit it to start from the first page',
-      'invalid',
-    );
-  }
-  return { pk: key.pk, sk: key.sk };
 }

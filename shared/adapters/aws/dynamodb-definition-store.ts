@@ -40,7 +40,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { WorkflowDefinition } from '../../domain/definition-schema.ts';
 import type { WorkflowDependency } from '../../domain/dependencies.ts';
-import { SkeinError } from '../../domain/problems.ts';
 import { versionSortKey } from '../../domain/versions.ts';
 import {
   ConcurrentPublishError,
@@ -51,6 +50,7 @@ import {
   type WorkflowRecord,
 } from '../../ports/definition-store.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
+import { decodeKeyCursor, encodeKeyCursor } from './key-cursor.ts';
 import { queryPrefix } from './query-prefix.ts';
 
 const gzipAsync = promisify(gzip);
@@ -235,13 +235,13 @@ export class DynamoDbDefinitionStore implements DefinitionStore {
         ScanIndexForward: listing.forward,
         Limit: limit + 1,
         ConsistentRead: true,
-        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, listing),
+        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeKeyCursor(page.cursor, listing),
       }),
     );
     const items = out.Items ?? [];
     const last = items.length > limit ? items[limit - 1] : out.LastEvaluatedKey;
     const pageItems = items.slice(0, limit);
-    return last ? { items: pageItems, cursor: encodeCursor(last) } : { items: pageItems };
+    return last ? { items: pageItems, cursor: encodeKeyCursor(last) } : { items: pageItems };
   }
 }
 
@@ -304,32 +304,6 @@ function toSummary(item: Item): VersionSummary {
 function withoutUndefined(record: Item): Item {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }
-
-function encodeCursor(key: Item): string {
-  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, listing: { pk: string; prefix: string }): Key {
-  let key: Partial<Key> | undefined;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Key>;
-  } catch {
-    key = undefined;
-  }
-  if (typeof key?.pk !== 'string' || typeof key.sk !== 'string' || key.pk !== listing.pk) {
-    throw invalidCursor();
-  }
-  // A sort key over DynamoDB's 1,024 bytes would be refused by DynamoDB itself: a 500, not a 400.
-  if (!key.sk.startsWith(listing.prefix) || Buffer.byteLength(key.sk, 'utf8') > 1_024) throw invalidCursor();
-  return { pk: key.pk, sk: key.sk };
-}
-
-const invalidCursor = () =>
-  new SkeinError(
-    'INVALID_CURSOR',
-    'the cursor is malformed or belongs to another listing; pass back the cursor of the previous page unchanged, or omit it to start from the first page',
-    'invalid',
-  );
 
 function lostRace(error: unknown): boolean {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;

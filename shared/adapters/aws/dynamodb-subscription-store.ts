@@ -18,10 +18,10 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { SkeinError } from '../../domain/problems.ts';
 import type { DeliveryAttempt, Subscription } from '../../domain/subscriptions.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
 import { deliveryKeyOf, type SubscriptionStore } from '../../ports/subscription-store.ts';
+import { decodeKeyCursor, encodeKeyCursor } from './key-cursor.ts';
 import { queryPrefix } from './query-prefix.ts';
 
 export interface DynamoDbSubscriptionStoreOptions {
@@ -109,13 +109,15 @@ export class DynamoDbSubscriptionStore implements SubscriptionStore {
         ScanIndexForward: false,
         Limit: limit + 1,
         ConsistentRead: true,
-        ...(page.cursor !== undefined && { ExclusiveStartKey: decodeCursor(page.cursor, pk) }),
+        ...(page.cursor !== undefined && {
+          ExclusiveStartKey: decodeKeyCursor(page.cursor, { pk, prefix: DELIVERY_PREFIX }),
+        }),
       }),
     );
     const items = out.Items ?? [];
     const last = items.length > limit ? items[limit - 1] : out.LastEvaluatedKey;
     const attempts = items.slice(0, limit).map(attemptOf);
-    return last ? { items: attempts, cursor: encodeCursor(last) } : { items: attempts };
+    return last ? { items: attempts, cursor: encodeKeyCursor(last) } : { items: attempts };
   }
 }
 
@@ -143,30 +145,4 @@ function attemptOf(item: Item): DeliveryAttempt {
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function encodeCursor(key: Item): string {
-  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, pk: string): { pk: string; sk: string } {
-  let key: { pk?: unknown; sk?: unknown } | undefined;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = undefined;
-  }
-  if (
-    key?.pk !== pk ||
-    typeof key.sk !== 'string' ||
-    !key.sk.startsWith(DELIVERY_PREFIX) ||
-    key.sk.length > 1024
-  ) {
-    throw new SkeinError(
-      'INVALID_CURSOR',
-      'the cursor is not valid for this listing; start again without it',
-      'invalid',
-    );
-  }
-  return { pk, sk: key.sk };
 }

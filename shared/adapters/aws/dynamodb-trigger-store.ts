@@ -23,7 +23,6 @@ import {
   ScanCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { SkeinError } from '../../domain/problems.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
 import {
   FIRING_LOG_SIZE,
@@ -32,6 +31,7 @@ import {
   type TriggerRecord,
   type TriggerStore,
 } from '../../ports/trigger-store.ts';
+import { decodeKeyCursor, encodeKeyCursor } from './key-cursor.ts';
 
 export interface DynamoDbTriggerStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -95,13 +95,13 @@ export class DynamoDbTriggerStore implements TriggerStore {
         ExpressionAttributeValues: { ':pk': listing.pk, ':prefix': listing.prefix },
         Limit: limit + 1,
         ConsistentRead: true,
-        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, listing),
+        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeKeyCursor(page.cursor, listing),
       }),
     );
     const items = out.Items ?? [];
     const last = items.length > limit ? items[limit - 1] : out.LastEvaluatedKey;
     const records = items.slice(0, limit).map(recordOf);
-    return last ? { items: records, cursor: encodeCursor(last) } : { items: records };
+    return last ? { items: records, cursor: encodeKeyCursor(last) } : { items: records };
   }
 
   async listCron(): Promise<TriggerRecord[]> {
@@ -233,32 +233,4 @@ const recordOf = (item: Item): TriggerRecord => JSON.parse(String(item.json)) as
 
 function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
-}
-
-const MAX_SORT_KEY_BYTES = 1_024;
-
-function encodeCursor(key: Item): string {
-  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, listing: { pk: string; prefix: string }): Key {
-  let key: Partial<Key> | undefined;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Key>;
-  } catch {
-    key = undefined;
-  }
-  if (
-    key?.pk !== listing.pk ||
-    typeof key.sk !== 'string' ||
-    !key.sk.startsWith(listing.prefix) ||
-    Buffer.byteLength(key.sk, 'utf8') > MAX_SORT_KEY_BYTES
-  ) {
-    throw new SkeinError(
-      'INVALID_CURSOR',
-      'the cursor is malformed or belongs to another listing; pass back the cursor of the previous page unchanged, or omit it to start from the first page',
-      'invalid',
-    );
-  }
-  return { pk: key.pk, sk: key.sk };
 }
