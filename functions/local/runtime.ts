@@ -21,6 +21,7 @@ import { createSweeperHandler } from '../../shared/handlers/sweeper.ts';
 import { createWorkerHandler } from '../../shared/handlers/worker.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
+import type { EventPublisher } from '../../shared/ports/event-publisher.ts';
 import type { Ids } from '../../shared/ports/ids.ts';
 import type { Secrets } from '../../shared/ports/secrets.ts';
 import { createFairReadyQueue } from './fair-ready-queue.ts';
@@ -68,6 +69,8 @@ export interface LocalRuntimeOptions {
    * subscriptions, the webhook deliverer, run histories and the SSE hub. @default not run
    */
   readonly monitor?: Pick<LocalMonitorOptions, 'controlTable' | 'onEvents' | 'nodeEvents'>;
+  /** Where `event` nodes put their events (the local bus, matched by event triggers). @default no `event` nodes */
+  readonly eventBus?: EventPublisher;
 }
 
 export interface LocalRuntime {
@@ -160,6 +163,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         lambda: { invoker: new LocalFunctions(parseLocalFunctions(localFunctionsFrom())) },
         // SKEIN_AI_PROVIDER=echo or SKEIN_AI_BASE_URL: what answers `ai` nodes.
         ...(localModels && { ai: { models: localModels } }),
+        ...(options.eventBus && { event: { publisher: options.eventBus } }),
       }),
       sandbox,
       random: Math.random,

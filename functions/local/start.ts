@@ -2,11 +2,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ServerType } from '@hono/node-server';
+import { LocalEventBus } from '../../shared/adapters/local-event-bus.ts';
 import { LocalSecrets } from '../../shared/adapters/local-secrets.ts';
 import { createApp } from '../../shared/api/app.ts';
 import { LOCAL_TABLES, localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
 import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
+import { matchEvent } from '../../shared/engine/triggers/events.ts';
 import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { eventLine, printed } from './event-console.ts';
 import { publishExamples } from './examples.ts';
@@ -83,7 +85,10 @@ const key = await demoKey();
 console.log(
   `Starting the engine: fauxqs (SQS${values.memory ? ', and S3 for large payloads' : ''}), the worker and the sweeper...`,
 );
+// `event` nodes put events here; the event triggers match them (wired once the triggers start).
+const bus = new LocalEventBus({ clock: store.clock });
 runtime = await startLocalRuntime({
+  eventBus: bus,
   doc: store.doc,
   runsTable: store.runsTable,
   definitions: store.definitions,
@@ -126,7 +131,10 @@ const triggers = await startLocalTriggers({
   },
 });
 stopTriggers = triggers.stop;
-console.log('Cron triggers armed (croner); webhooks at POST /v1/hooks/{hook}.');
+bus.listen(async (event) => matchEvent(triggers.deps, await store.triggers.listEvent(), event));
+console.log(
+  'Cron triggers armed (croner); webhooks at POST /v1/hooks/{hook}; event triggers on the local bus.',
+);
 
 const app = createApp({
   definitions: store.definitions,

@@ -198,6 +198,7 @@ export const runViewSchema = z
         triggerId: z.string(),
         scheduledAt: z.string().optional(),
         deliveryId: z.string().optional(),
+        eventId: z.string().optional(),
       })
       .optional()
       .meta({ description: 'The trigger firing that started the run.' }),

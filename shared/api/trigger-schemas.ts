@@ -19,6 +19,7 @@ const firingSchema = z
     runId: z.string().optional(),
     scheduledAt: z.string().optional(),
     deliveryId: z.string().optional(),
+    eventId: z.string().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   })
   .meta({ id: 'TriggerFiring' });
@@ -27,7 +28,7 @@ export const triggerViewSchema = z
   .object({
     tenant: z.string(),
     triggerId: z.string(),
-    type: z.enum(['cron', 'webhook']),
+    type: z.enum(['cron', 'webhook', 'event']),
     workflow: z.string(),
     version: z.string().optional(),
     inputs: z.unknown().optional(),
@@ -43,6 +44,14 @@ export const triggerViewSchema = z
         endAt: z.string().optional(),
       })
       .optional(),
+    event: z
+      .object({ pattern: z.record(z.string(), z.unknown()) })
+      .optional()
+      .meta({ description: 'event: the pattern matched against Skein’s bus.' }),
+    definedBy: z
+      .string()
+      .optional()
+      .meta({ description: 'Kept by the `triggers:` of this version of its workflow’s definition.' }),
     webhook: z
       .object({
         url: z.string().meta({ description: 'The path to POST deliveries to: `/v1/hooks/{hook}`.' }),

@@ -1,7 +1,8 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import type { CronSpec, OverlapPolicy } from '../ports/trigger-store.ts';
+import type { CronSpec, EventSpec, OverlapPolicy } from '../ports/trigger-store.ts';
 import { parseDuration } from './duration.ts';
+import { parseEventPattern } from './event-pattern.ts';
 import { SkeinError } from './problems.ts';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow_all'] as const;
@@ -11,7 +12,7 @@ const durationField = z.union([z.number().nonnegative(), z.string()]);
 /** The body of `PUT /v1/tenants/{t}/triggers/{id}`: common fields, then the type's own. */
 export const triggerBodySchema = z
   .strictObject({
-    type: z.enum(['cron', 'webhook']).meta({ description: 'What fires the trigger.' }),
+    type: z.enum(['cron', 'webhook', 'event']).meta({ description: 'What fires the trigger.' }),
     workflow: z.string().min(1).max(128).meta({ description: 'The workflow each firing runs.' }),
     version: z
       .string()
@@ -25,7 +26,8 @@ export const triggerBodySchema = z
       .meta({
         description:
           'The run’s inputs: a template whose `{% %}` JSONata expressions read the firing as `$inputs` ' +
-          '(cron: `scheduledAt`, `firedAt`, `triggerId`; webhook: `body`, `headers`, `id`).',
+          '(cron: `scheduledAt`, `firedAt`, `triggerId`; webhook: `body`, `headers`, `id`; ' +
+          'event: the EventBridge event, `source`, `detail-type`, `detail`, `id`, `time`).',
       }),
     enabled: z
       .boolean()
@@ -52,12 +54,27 @@ export const triggerBodySchema = z
       .boolean()
       .optional()
       .meta({ description: 'webhook: also accept GitHub’s `X-Hub-Signature-256`.' }),
+    pattern: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({
+        description:
+          'event: an EventBridge event pattern matched against every event on Skein’s bus (exact, prefix, ' +
+          'suffix, anything-but, numeric, exists, `$or`...).',
+        example: { source: ['skein.tenant.acme'], 'detail-type': ['order.shipped'] },
+      }),
   })
   .meta({ id: 'TriggerBody' });
 
 export type TriggerBody = z.infer<typeof triggerBodySchema>;
 
 const CRON_ONLY = ['schedule', 'timezone', 'overlap', 'catchupWindow', 'jitter', 'startAt', 'endAt'] as const;
+/** Each type's own fields: another type's field on a body is refused, so a typo in `type` is not silent. */
+const OWN_FIELDS = {
+  cron: CRON_ONLY,
+  webhook: ['github'],
+  event: ['pattern'],
+} as const satisfies Record<TriggerBody['type'], readonly (keyof TriggerBody)[]>;
 
 const unprocessable = (code: string, message: string, path: string) =>
   new SkeinError(code, message, 'unprocessable', path);
@@ -110,10 +127,34 @@ export function cronSpecOf(body: TriggerBody): CronSpec {
   };
 }
 
-/** Refuses cron fields on a webhook trigger, so a typo in `type` is not silently a webhook. */
-export function checkWebhookBody(body: TriggerBody): void {
-  const stray = CRON_ONLY.find((field) => body[field] !== undefined);
-  if (stray) throw unprocessable('INVALID_TRIGGER', `${stray} applies to cron triggers only`, `$.${stray}`);
+/** Refuses another type's fields on a trigger body, naming the first one found (422). */
+export function checkOwnFields(body: TriggerBody): void {
+  for (const [type, fields] of Object.entries(OWN_FIELDS)) {
+    if (type === body.type) continue;
+    const stray = fields.find((field) => body[field] !== undefined);
+    if (stray)
+      throw unprocessable('INVALID_TRIGGER', `${stray} applies to ${type} triggers only`, `$.${stray}`);
+  }
+}
+
+/**
+ * The event part of a trigger body: its pattern, checked as EventBridge checks one (422 naming
+ * the first problem's path under `$.pattern`).
+ * @example eventSpecOf({ type: 'event', workflow: 'w', pattern: { source: ['shop'] } })
+ */
+export function eventSpecOf(body: TriggerBody): EventSpec {
+  if (body.pattern === undefined)
+    throw unprocessable(
+      'INVALID_PATTERN',
+      'an event trigger needs a pattern, e.g. {"source": ["skein.tenant.acme"]}',
+      '$.pattern',
+    );
+  const parsed = parseEventPattern(body.pattern, ['pattern']);
+  if (!parsed.ok) {
+    const [first] = parsed.problems;
+    throw unprocessable('INVALID_PATTERN', first?.message ?? 'invalid pattern', first?.path ?? '$.pattern');
+  }
+  return { pattern: body.pattern };
 }
 
 /**

@@ -5,6 +5,7 @@ import { START_RUN_EVENT } from '../config.ts';
 import { cronFiringSchema, fanOutSeconds } from '../domain/cron-fan-out.ts';
 import { SkeinError } from '../domain/problems.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
+import type { BusEnvelope } from '../engine/triggers/events.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { Queue } from '../ports/queue.ts';
 
@@ -22,7 +23,12 @@ const detailSchema = z
   .strict();
 
 /** An event from Skein's bus, as the bus's forwarding rule puts it on the trigger queue. */
-const busEventSchema = z.object({ kind: z.literal('event'), event: z.looseObject({}) }).strict();
+const busEventSchema = z
+  .object({
+    kind: z.literal('event'),
+    event: z.looseObject({ id: z.string().min(1), source: z.string().min(1), 'detail-type': z.string() }),
+  })
+  .strict();
 
 /** What became of one trigger-queue message. */
 export type TriggerResult =
@@ -39,7 +45,7 @@ export interface TriggerDeps {
   /** Fires a cron trigger (the triggers use case); until wired, firings are logged and dropped. */
   readonly fire?: (tenant: string, triggerId: string, scheduledAt: string) => Promise<unknown>;
   /** Starts the runs of the event triggers an event from Skein's bus matches; until wired, logged and dropped. */
-  readonly matchEvents?: (event: EventBridgeEvent<string, unknown>) => Promise<unknown>;
+  readonly matchEvents?: (event: BusEnvelope) => Promise<unknown>;
   /** Delays of the fan-out count from now. @default the system clock */
   readonly clock?: Clock;
 }
@@ -104,7 +110,7 @@ export async function handleTriggerMessage(
     if (kind === 'event') {
       const parsed = busEventSchema.safeParse(message);
       if (!parsed.success) return drop(`a bus event is {kind, event}: ${issues(parsed.error)}`);
-      const event = parsed.data.event as unknown as EventBridgeEvent<string, unknown>;
+      const event: BusEnvelope = parsed.data.event;
       if (!deps.matchEvents)
         return drop('event triggers are not wired to this function yet', { id: event.id });
       await deps.matchEvents(event);

@@ -28,10 +28,21 @@ export interface WebhookSpec {
   readonly github: boolean;
 }
 
+/**
+ * An event trigger's pattern (EventBridge syntax, checked by `domain/event-pattern.ts`), matched
+ * against every event on Skein's bus. Events a workflow of some tenant put (source
+ * `skein.tenant.<tenant>...`) only match that tenant's triggers; other sources match any tenant's.
+ */
+export interface EventSpec {
+  readonly pattern: Readonly<Record<string, unknown>>;
+}
+
+export type TriggerType = 'cron' | 'webhook' | 'event';
+
 export interface TriggerRecord {
   readonly tenant: string;
   readonly triggerId: string;
-  readonly type: 'cron' | 'webhook';
+  readonly type: TriggerType;
   readonly workflow: string;
   /** Version or range; the latest when absent. */
   readonly version?: string;
@@ -40,6 +51,9 @@ export interface TriggerRecord {
   readonly enabled: boolean;
   readonly cron?: CronSpec;
   readonly webhook?: WebhookSpec;
+  readonly event?: EventSpec;
+  /** Set on triggers a definition's `triggers:` keeps: the version that last put it. */
+  readonly definedBy?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Cron: the last scheduled time handled (fired, skipped or buffered); catch-up starts after it. */
@@ -68,6 +82,8 @@ export interface FiringRecord {
   readonly runId?: string;
   readonly scheduledAt?: string;
   readonly deliveryId?: string;
+  /** Event triggers: the bus event's id. */
+  readonly eventId?: string;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -76,7 +92,7 @@ export const FIRING_LOG_SIZE = 20;
 
 /**
  * Triggers per tenant, a lookup from a webhook's public id, and a bounded log of firings.
- * DynamoDB: the control table (`T#<tenant>` / `TRG#<id>`, `HOOK#<hookId>` / `HOOK`,
+ * DynamoDB: the control table (`T#<tenant>` / `TRG#<id>`, `HOOK#<hookId>` / `HOOK`, `EVTRG` / `<tenant>#<id>`,
  * `T#<tenant>#TRG#<id>` / `F#<at>#<key>`).
  */
 export interface TriggerStore {
@@ -89,6 +105,8 @@ export interface TriggerStore {
   list(tenant: string, page?: PageRequest): Promise<Page<TriggerRecord>>;
   /** Every enabled cron trigger of every tenant: the local scheduler's start (a scan). */
   listCron(): Promise<TriggerRecord[]>;
+  /** Every enabled event trigger of every tenant (DynamoDB: one partition of pointers, not a scan). */
+  listEvent(): Promise<TriggerRecord[]>;
   /** Changes fields of an existing trigger; false when there is none. */
   update(tenant: string, triggerId: string, change: TriggerChange): Promise<boolean>;
   /** Deletes the trigger, its hook pointer and its firing log; false when there was none. */

@@ -83,6 +83,30 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       expect(cron.map((t) => t.triggerId)).toEqual(['on']);
     });
 
+    it('lists enabled event triggers of every tenant, and forgets one replaced, paused or deleted', async () => {
+      // Prepare
+      const store = await makeStore();
+      const tenant = newTenant();
+      const other = newTenant();
+      for (const id of ['a', 'b', 'c', 'd']) await store.put(eventRecord(tenant, id));
+      await store.put(eventRecord(other, 'a'));
+      await store.put({ ...eventRecord(tenant, 'off'), enabled: false });
+      await store.put(cronRecord(tenant, 'cron'));
+
+      // Act
+      await store.put(cronRecord(tenant, 'b')); // an event trigger replaced by a cron one
+      await store.update(tenant, 'c', { enabled: false });
+      await store.delete(tenant, 'd');
+      const found = (await store.listEvent()).filter((t) => t.tenant === tenant || t.tenant === other);
+
+      // Assess
+      expect(found.map((t) => `${t.tenant === tenant ? 'mine' : 'other'}/${t.triggerId}`).sort()).toEqual([
+        'mine/a',
+        'other/a',
+      ]);
+      expect(found.find((t) => t.tenant === tenant)).toEqual(eventRecord(tenant, 'a'));
+    });
+
     it('updates the cursor, last run and buffer of an existing trigger only', async () => {
       // Prepare
       const store = await makeStore();
@@ -175,6 +199,19 @@ function hookRecord(tenant: string, triggerId: string, hookId: string): TriggerR
     workflow: 'hello',
     enabled: true,
     webhook: { hookId, secret: 'whsec_c2VjcmV0', github: false },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+function eventRecord(tenant: string, triggerId: string): TriggerRecord {
+  return {
+    tenant,
+    triggerId,
+    type: 'event',
+    workflow: 'hello',
+    enabled: true,
+    event: { pattern: { source: ['shop'], detail: { total: [{ numeric: ['>', 100] }] } } },
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
   };

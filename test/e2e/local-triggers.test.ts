@@ -105,4 +105,47 @@ describe('npm start: triggers', () => {
     expect(run.inputs).toEqual({ name: 'webhook' });
     expect(run.trigger).toEqual({ triggerId: 'hook', deliveryId: 'msg_e2e' });
   }, 60_000);
+
+  it('starts a run of an event trigger when a workflow’s event node puts a matching event', async () => {
+    // Prepare
+    const shipper = {
+      id: 'shipper',
+      nodes: {
+        ship: {
+          type: 'event',
+          with: { detailType: 'order.shipped', source: 'orders', detail: { customer: 'ada', total: 250 } },
+        },
+      },
+    };
+    expect((await call('PUT', '/v1/tenants/demo/workflows/shipper/versions/1.0.0', shipper)).status).toBe(
+      201,
+    );
+    const put = await call('PUT', '/v1/tenants/demo/triggers/on-ship', {
+      type: 'event',
+      workflow: 'hello',
+      pattern: { source: ['skein.tenant.demo.orders'], detail: { total: [{ numeric: ['>', 100] }] } },
+      inputs: { name: '{% $inputs.detail.customer %}' },
+    });
+    expect(put.status).toBe(201);
+
+    // Act
+    const shipped = await call('POST', '/v1/tenants/demo/workflows/shipper/runs', { wait: 10 });
+    const firing = await until('the event trigger to fire', async () => {
+      const { json } = await call('GET', '/v1/tenants/demo/triggers/on-ship');
+      return (json.firings as Json[]).find((f) => f.outcome === 'started');
+    });
+
+    // Assess
+    expect(shipped.json.status).toBe('SUCCEEDED');
+    const run = await until('the triggered run to succeed', async () => {
+      const { json } = await call('GET', `/v1/tenants/demo/runs/${firing.runId}`);
+      return json.status === 'SUCCEEDED' ? json : undefined;
+    });
+    expect(run).toMatchObject({
+      workflow: 'hello',
+      inputs: { name: 'ada' },
+      trigger: { triggerId: 'on-ship' },
+    });
+    expect(run.trigger.eventId).toBe(firing.eventId);
+  }, 60_000);
 });

@@ -5,6 +5,7 @@
  * | -------------- | -------------------------- | ------------- | ----------------------------------- |
  * | trigger        | `T#<tenant>`               | `TRG#<id>`    | json (the record), type, enabled    |
  * | hook pointer   | `HOOK#<hookId>`            | `HOOK`        | tenant, triggerId                   |
+ * | event pointer  | `EVTRG`                    | `<tenant>#<id>`| tenant, triggerId                  |
  * | firing         | `T#<tenant>#TRG#<id>`      | `F#<at>#<key>`| json (the firing)                   |
  *
  * - A trigger is one JSON attribute (its `inputs` template is arbitrary JSON) and the two
@@ -12,6 +13,8 @@
  *   on the JSON read, retried on a concurrent change.
  * - A webhook's secret is stored as is in the record (not encrypted at rest beyond DynamoDB's own
  *   table encryption): Standard Webhooks verification needs the secret itself.
+ * - Event triggers are found through their pointers in the one `EVTRG` partition (a Query, not a
+ *   scan of the table); `put` writes or removes the pointer in the same transaction as the trigger.
  * - The firing log is bounded: each `recordFiring` deletes all but the newest 20.
  */
 import {
@@ -42,6 +45,10 @@ type Item = Record<string, unknown>;
 type Key = { pk: string; sk: string };
 
 const UPDATE_ATTEMPTS = 5;
+/** The partition of event-trigger pointers. */
+const EVENT_PK = 'EVTRG';
+/** Triggers read at once by `listEvent`. */
+const READS_AT_ONCE = 25;
 
 /**
  * Triggers, hook pointers and firing logs in DynamoDB.
@@ -58,16 +65,18 @@ export class DynamoDbTriggerStore implements TriggerStore {
 
   async put(record: TriggerRecord): Promise<void> {
     const TableName = this.tableName;
-    const item = triggerItem(record);
     const hook = record.webhook;
-    if (!hook) {
-      await this.doc.send(new PutCommand({ TableName, Item: item }));
-      return;
-    }
-    const pointer = { ...hookKey(hook.hookId), tenant: record.tenant, triggerId: record.triggerId };
+    const pointer = { tenant: record.tenant, triggerId: record.triggerId };
+    const eventPointer = eventKey(record.tenant, record.triggerId);
     await this.doc.send(
       new TransactWriteCommand({
-        TransactItems: [{ Put: { TableName, Item: item } }, { Put: { TableName, Item: pointer } }],
+        TransactItems: [
+          { Put: { TableName, Item: triggerItem(record) } },
+          ...(hook ? [{ Put: { TableName, Item: { ...hookKey(hook.hookId), ...pointer } } }] : []),
+          record.event
+            ? { Put: { TableName, Item: { ...eventPointer, ...pointer } } }
+            : { Delete: { TableName, Key: eventPointer } },
+        ],
       }),
     );
   }
@@ -124,6 +133,33 @@ export class DynamoDbTriggerStore implements TriggerStore {
     return found;
   }
 
+  async listEvent(): Promise<TriggerRecord[]> {
+    const pointers: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': EVENT_PK },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      pointers.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const found: TriggerRecord[] = [];
+    for (let i = 0; i < pointers.length; i += READS_AT_ONCE) {
+      const batch = pointers.slice(i, i + READS_AT_ONCE);
+      const records = await Promise.all(
+        batch.map((pointer) => this.get(String(pointer.tenant), String(pointer.triggerId))),
+      );
+      for (const record of records) if (record?.event && record.enabled) found.push(record);
+    }
+    return found;
+  }
+
   async update(tenant: string, triggerId: string, change: TriggerChange): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const item = await this.read(triggerKey(tenant, triggerId));
@@ -153,6 +189,7 @@ export class DynamoDbTriggerStore implements TriggerStore {
     await this.doc.send(new DeleteCommand({ TableName, Key: triggerKey(tenant, triggerId) }));
     if (record.webhook)
       await this.doc.send(new DeleteCommand({ TableName, Key: hookKey(record.webhook.hookId) }));
+    if (record.event) await this.doc.send(new DeleteCommand({ TableName, Key: eventKey(tenant, triggerId) }));
     for (const key of await this.firingKeys(tenant, triggerId)) {
       await this.doc.send(new DeleteCommand({ TableName, Key: key }));
     }
@@ -218,6 +255,7 @@ const triggerKey = (tenant: string, triggerId: string): Key => ({
   sk: `TRG#${triggerId}`,
 });
 const hookKey = (hookId: string): Key => ({ pk: `HOOK#${hookId}`, sk: 'HOOK' });
+const eventKey = (tenant: string, triggerId: string): Key => ({ pk: EVENT_PK, sk: `${tenant}#${triggerId}` });
 const logPk = (tenant: string, triggerId: string) => `T#${tenant}#TRG#${triggerId}`;
 
 function triggerItem(record: TriggerRecord): Item {

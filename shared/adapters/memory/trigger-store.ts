@@ -43,6 +43,12 @@ export class MemoryTriggerStore implements TriggerStore {
       .map(clone);
   }
 
+  async listEvent(): Promise<TriggerRecord[]> {
+    return [...this.triggers.values()]
+      .filter((record) => record.type === 'event' && record.enabled)
+      .map(clone);
+  }
+
   async update(tenant: string, triggerId: string, change: TriggerChange): Promise<boolean> {
     const key = keyOf(tenant, triggerId);
     const found = this.triggers.get(key);

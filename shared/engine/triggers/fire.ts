@@ -20,16 +20,23 @@ interface Firing {
   readonly at: string;
   readonly scheduledAt?: string;
   readonly deliveryId?: string;
+  readonly eventId?: string;
 }
 
 /** The idempotency key of a cron firing: the same scheduled time never starts two runs. */
 export const cronKey = (triggerId: string, scheduledAtMs: number) => `trg/${triggerId}/${iso(scheduledAtMs)}`;
 
 /** The idempotency key of a webhook delivery: a replay of a delivery id returns the first run. */
-export function hookKey(triggerId: string, deliveryId: string): string {
-  const key = `hook/${triggerId}/${deliveryId}`;
+export const hookKey = (triggerId: string, deliveryId: string) => outsideKey('hook', triggerId, deliveryId);
+
+/** The idempotency key of a bus event: the same event delivered twice starts one run per trigger. */
+export const eventKey = (triggerId: string, eventId: string) => outsideKey('evt', triggerId, eventId);
+
+/** `<kind>/<trigger>/<id>`, with the id hashed when the key would not be 1-128 printable characters. */
+function outsideKey(kind: string, triggerId: string, id: string): string {
+  const key = `${kind}/${triggerId}/${id}`;
   if (/^[\x21-\x7e]{1,128}$/.test(key)) return key;
-  return `hook/${triggerId}/#${createHash('sha256').update(deliveryId).digest('base64url')}`;
+  return `${kind}/${triggerId}/#${createHash('sha256').update(id).digest('base64url')}`;
 }
 
 /**
@@ -122,6 +129,21 @@ export async function fireDelivery(
   return start(deps, record, firing, {});
 }
 
+/** Fires an event trigger for one event of Skein's bus (already matched): `$inputs` is the event. */
+export async function fireEvent(
+  deps: TriggerDeps,
+  record: TriggerRecord,
+  event: { readonly id: string } & Readonly<Record<string, unknown>>,
+): Promise<FireResult> {
+  const firing: Firing = {
+    key: eventKey(record.triggerId, event.id),
+    payload: event,
+    at: iso(deps.clock.now()),
+    eventId: event.id,
+  };
+  return start(deps, record, firing, {});
+}
+
 async function start(
   deps: TriggerDeps,
   record: TriggerRecord,
@@ -143,6 +165,7 @@ async function start(
         triggerId,
         ...(firing.scheduledAt !== undefined && { scheduledAt: firing.scheduledAt }),
         ...(firing.deliveryId !== undefined && { deliveryId: firing.deliveryId }),
+        ...(firing.eventId !== undefined && { eventId: firing.eventId }),
       },
     }));
   } catch (error) {
@@ -189,6 +212,7 @@ async function log(
     ...(runId !== undefined && { runId }),
     ...(firing.scheduledAt !== undefined && { scheduledAt: firing.scheduledAt }),
     ...(firing.deliveryId !== undefined && { deliveryId: firing.deliveryId }),
+    ...(firing.eventId !== undefined && { eventId: firing.eventId }),
     ...(error && { error }),
   });
 }

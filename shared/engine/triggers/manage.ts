@@ -1,5 +1,11 @@
 import { NotFoundError, SkeinError } from '../../domain/problems.ts';
-import { checkWebhookBody, cronSpecOf, fireTimes, type TriggerBody } from '../../domain/trigger-spec.ts';
+import {
+  checkOwnFields,
+  cronSpecOf,
+  eventSpecOf,
+  fireTimes,
+  type TriggerBody,
+} from '../../domain/trigger-spec.ts';
 import type { Page, PageRequest } from '../../ports/page.ts';
 import type { FiringRecord, TriggerRecord, WebhookSpec } from '../../ports/trigger-store.ts';
 import { iso, type TriggerDeps } from './deps.ts';
@@ -36,8 +42,9 @@ export async function putTrigger(
   body: TriggerBody,
 ): Promise<PutTriggerResult> {
   checkTriggerId(triggerId);
+  checkOwnFields(body);
   const cron = body.type === 'cron' ? cronSpecOf(body) : undefined;
-  if (body.type === 'webhook') checkWebhookBody(body);
+  const event = body.type === 'event' ? eventSpecOf(body) : undefined;
   if (!(await deps.definitions.getWorkflow(tenant, body.workflow))) {
     throw new SkeinError(
       'UNKNOWN_WORKFLOW',
@@ -69,6 +76,7 @@ export async function putTrigger(
     enabled: body.enabled ?? true,
     ...(cron && { cron }),
     ...(webhook && { webhook }),
+    ...(event && { event }),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
     // A new or changed schedule starts from now: no catch-up of times before it existed.

@@ -66,6 +66,8 @@ export interface RunTrigger {
   readonly scheduledAt?: string;
   /** Webhook: the delivery's `webhook-id`. */
   readonly deliveryId?: string;
+  /** Event: the bus event's id. */
+  readonly eventId?: string;
 }
 
 /** The `workflow` node a child run reports its end to. */
