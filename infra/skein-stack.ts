@@ -166,6 +166,10 @@ export class SkeinStack extends Stack {
       ...(props.httpAllow !== undefined && { httpAllow: props.httpAllow }),
     });
     this.deliverer.grantBinding(this.api.handler, this.monitor.eventsTopic);
+    // `trigger.fired` / `trigger.failed` are published by whoever fires: the api (fire, backfill,
+    // webhooks) and the trigger function (schedules, start-run and bus events).
+    this.monitor.grantPublishEvents(this.api.handler);
+    this.monitor.grantPublishEvents(this.engine.trigger);
     const functions: Record<string, IFunction> = {
       Api: this.api.handler,
       Authorizer: this.api.authorizer,

@@ -4,13 +4,18 @@
  * and, for the api, cron triggers' schedules in EventBridge Scheduler (built on the first trigger
  * write, so a missing `SKEIN_TRIGGER_*` variable is named there).
  */
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDbEventLog } from '../../shared/adapters/aws/dynamodb-event-log.ts';
 import { DynamoDbTriggerStore } from '../../shared/adapters/aws/dynamodb-trigger-store.ts';
+import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
 import type { TriggerDeps } from '../../shared/engine/triggers/deps.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
 import type { TriggerSchedules } from '../../shared/ports/trigger-schedules.ts';
-import { dynamo, once } from './aws-common.ts';
-import { config, definitions, engine, logEngineEvent } from './aws-engine.ts';
+import { recordingNotifier } from '../../shared/monitor/recording-notifier.ts';
+import type { Notifier } from '../../shared/ports/notifier.ts';
+import { dynamo, once, tracer } from './aws-common.ts';
+import { config, definitions, engine, logEngineEvent, logError } from './aws-engine.ts';
 import { triggerSchedules } from './aws-trigger-schedules.ts';
 
 const store = once(() => new DynamoDbTriggerStore({ client: dynamo(), tableName: config.controlTable }));
@@ -20,6 +25,22 @@ const lazySchedules: TriggerSchedules = {
   put: (schedule) => triggerSchedules().put(schedule),
   remove: (tenant, triggerId) => triggerSchedules().remove(tenant, triggerId),
 };
+
+/**
+ * `trigger.fired` / `trigger.failed` to the events topic (`SKEIN_EVENTS_TOPIC_ARN`), each fired
+ * event also in its run's history, as the monitor does for run events.
+ */
+const notifier = once(
+  (): Notifier =>
+    recordingNotifier({
+      notifier: new SnsNotifier({
+        client: tracer.captureAWSv3Client(new SNSClient({})),
+        topicArn: config.eventsTopicArn,
+      }),
+      log: new DynamoDbEventLog({ client: dynamo(), tableName: config.runsTable }),
+    }),
+);
+const lazyNotifier: Notifier = { publish: (events) => notifier().publish(events) };
 
 /** The trigger use cases' ports; `withSchedules` for the function that keeps triggers (the api). */
 export function triggerDeps(options: { withSchedules?: boolean } = {}): TriggerDeps {
@@ -31,5 +52,7 @@ export function triggerDeps(options: { withSchedules?: boolean } = {}): TriggerD
     clock: systemClock,
     ids: randomIds,
     observer: logEngineEvent,
+    notifier: lazyNotifier,
+    onNotifyError: (error) => logError('skein trigger: an event was not published', { error }),
   };
 }

@@ -13,7 +13,12 @@ const RESET = '\x1b[0m';
  * (warnings and worse, and callbacks waiting for a completion).
  */
 export function printed(event: SkeinEvent): boolean {
-  return event.type.startsWith('run.') || event.severity !== 'info' || event.type === 'node.waiting';
+  return (
+    event.type.startsWith('run.') ||
+    event.type.startsWith('trigger.') ||
+    event.severity !== 'info' ||
+    event.type === 'node.waiting'
+  );
 }
 
 /**
@@ -30,5 +35,7 @@ export function eventLine(event: SkeinEvent, colour = true): string {
   const attempt = event.attempt !== undefined && event.attempt > 1 ? ` (attempt ${event.attempt})` : '';
   const error = event.error ? `: ${event.error.code} ${event.error.message}` : '';
   const took = event.durationMs !== undefined ? ` in ${event.durationMs} ms` : '';
-  return `${time} ${severity} ${event.type} ${where} run ${event.runId}${node}${attempt}${took}${error}`;
+  const trigger = event.type.startsWith('trigger.') ? ` trigger ${event.trigger}` : '';
+  const run = event.runId === '' ? '' : ` run ${event.runId}`;
+  return `${time} ${severity} ${event.type} ${where}${trigger}${run}${node}${attempt}${took}${error}`;
 }

@@ -26,7 +26,7 @@ import type { NodeEventLevel } from '../../shared/monitor/events.ts';
 import { PrometheusMetrics } from '../../shared/monitor/prometheus.ts';
 import { recordingNotifier } from '../../shared/monitor/recording-notifier.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
-import type { SkeinEvent } from '../../shared/ports/notifier.ts';
+import type { Notifier, SkeinEvent } from '../../shared/ports/notifier.ts';
 import { type DynamoDbStreamSource, startDynamoDbStreamSource } from './dynamodb-stream-source.ts';
 import { createQueue, createTopic, snsClient } from './fauxqs.ts';
 import { type SqsEventSource, startSqsEventSource } from './sqs-event-source.ts';
@@ -57,6 +57,8 @@ export interface LocalMonitor {
   };
   readonly events: { readonly log: DynamoDbEventLog; readonly hub: EventHub };
   readonly topicArn: string;
+  /** Records, tells the listeners (console, SSE) and publishes events: trigger events go here too. */
+  readonly notifier: Notifier;
   /** Prometheus metrics fed by the published events (`GET /metrics`). */
   readonly metrics: PrometheusMetrics;
   /** Per-workflow run counts (`GET .../workflows/{wf}`). */
@@ -87,17 +89,18 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
     const log = new DynamoDbEventLog({ client: options.doc, tableName: options.runsTable });
     const runs = new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable });
     const level = options.nodeEvents ?? 'all';
+    const notifier = recordingNotifier({
+      notifier: new SnsNotifier({ client: sns, topicArn }),
+      log,
+      counters: runCounters,
+      listeners: [
+        (events) => hub.publish(events),
+        (events) => metrics.observe(events),
+        ...(options.onEvents ? [options.onEvents] : []),
+      ],
+    });
     const monitor = createMonitorHandler({
-      notifier: recordingNotifier({
-        notifier: new SnsNotifier({ client: sns, topicArn }),
-        log,
-        counters: runCounters,
-        listeners: [
-          (events) => hub.publish(events),
-          (events) => metrics.observe(events),
-          ...(options.onEvents ? [options.onEvents] : []),
-        ],
-      }),
+      notifier,
       metrics: NO_METRICS,
       runContext: async (runId) => {
         const run = await runs.getRun(runId);
@@ -138,6 +141,7 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
       subscriptions: { subscriptions, binder, allowPlainHttp: true },
       events: { log, hub },
       topicArn,
+      notifier,
       metrics,
       runCounters,
       stop: async () => {

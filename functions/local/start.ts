@@ -122,8 +122,10 @@ const triggers = await startLocalTriggers({
   definitions: store.definitions,
   clock: store.clock,
   ids: store.ids,
+  ...(runtime.monitor && { notifier: runtime.monitor.notifier }),
   observer: (event) => {
-    if (event.type === 'trigger.failed') {
+    // Without the monitor (its console prints trigger events), failures are still printed.
+    if (event.type === 'trigger.failed' && !runtime?.monitor) {
       console.warn(
         `skein trigger ${event.tenant}/${event.triggerId}: ${event.error?.code}: ${event.error?.message}`,
       );

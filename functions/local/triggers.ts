@@ -5,6 +5,7 @@ import type { TriggerDeps } from '../../shared/engine/triggers/deps.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
 import type { Ids } from '../../shared/ports/ids.ts';
+import type { Notifier } from '../../shared/ports/notifier.ts';
 import type { TriggerStore } from '../../shared/ports/trigger-store.ts';
 
 export interface LocalTriggersOptions {
@@ -14,6 +15,8 @@ export interface LocalTriggersOptions {
   readonly clock: Clock;
   readonly ids: Ids;
   readonly observer?: (event: EngineEvent) => void;
+  /** Where `trigger.fired` / `trigger.failed` go (the local monitor's: console, SSE, fauxqs SNS). */
+  readonly notifier?: Notifier;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -24,10 +27,8 @@ export interface LocalTriggersOptions {
  */
 export async function startLocalTriggers(options: LocalTriggersOptions) {
   let deps: TriggerDeps;
-  const scheduler = new CronScheduler({
-    deps: () => deps,
-    onError: options.onError ?? ((error) => console.error('skein cron:', error)),
-  });
+  const onError = options.onError ?? ((error: unknown) => console.error('skein cron:', error));
+  const scheduler = new CronScheduler({ deps: () => deps, onError });
   deps = {
     triggers: options.store,
     runner: options.engine,
@@ -36,6 +37,7 @@ export async function startLocalTriggers(options: LocalTriggersOptions) {
     clock: options.clock,
     ids: options.ids,
     ...(options.observer && { observer: options.observer }),
+    ...(options.notifier && { notifier: options.notifier, onNotifyError: onError }),
   };
   await scheduler.start();
   return { deps, scheduler, stop: () => scheduler.stop() };

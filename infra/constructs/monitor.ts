@@ -170,8 +170,17 @@ export class SkeinMonitor extends Construct {
     // Reads run items (node events' context); writes each run's event history (`V#` items).
     props.runsTable.grantReadWriteData(this.monitor);
     acknowledgeIndexAccess(this.monitor, props.runsTable);
-    this.eventsTopic.grantPublish(this.monitor);
-    Validations.of(this.monitor.role ?? this.monitor).acknowledge({
+    this.grantPublishEvents(this.monitor);
+  }
+
+  /**
+   * Lets a function publish to the events topic (the monitor; the api and the trigger function
+   * for `trigger.fired` / `trigger.failed`) and tells it the topic (`SKEIN_EVENTS_TOPIC_ARN`).
+   */
+  grantPublishEvents(fn: LambdaFunction): void {
+    this.eventsTopic.grantPublish(fn);
+    fn.addEnvironment(ENV.eventsTopicArn, this.eventsTopic.topicArn);
+    Validations.of(fn.role ?? fn).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason:
         'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* (as the SNS documentation ' +

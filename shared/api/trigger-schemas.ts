@@ -49,7 +49,7 @@ export const triggerViewSchema = z
       .optional()
       .meta({ description: 'event: the pattern matched against Skein’s bus.' }),
     definedBy: z
-      .string()
+      .object({ workflow: z.string(), version: z.string(), digest: z.string() })
       .optional()
       .meta({ description: 'Kept by the `triggers:` of this version of its workflow’s definition.' }),
     webhook: z

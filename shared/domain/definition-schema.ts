@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { definedTriggersSchema } from './defined-triggers.ts';
 import { durationSchema } from './duration.ts';
 
 /**
@@ -174,6 +175,7 @@ export const definitionSchema = z
     timeout: durationSchema.optional().meta({ description: 'Run timeout.' }),
     maxConcurrentRuns: z.number().int().min(1).optional(),
     retentionDays: z.number().int().min(1).max(3650).optional(),
+    triggers: definedTriggersSchema,
     nodes: z
       .record(nodeIdSchema, nodeSchema)
       .refine((nodes) => Object.keys(nodes).length > 0, { message: 'a workflow needs at least one node' }),

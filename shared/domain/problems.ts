@@ -14,6 +14,7 @@ export const PROBLEM_CODES = [
   'EXPRESSION',
   'LIMIT',
   'NODE_TYPE_UNAVAILABLE',
+  'TRIGGER',
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

@@ -5,6 +5,9 @@ import { parseDuration } from './duration.ts';
 import { parseEventPattern } from './event-pattern.ts';
 import { SkeinError } from './problems.ts';
 
+/** A trigger id: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit. */
+export const TRIGGER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'allow_all'] as const;
 
 const durationField = z.union([z.number().nonnegative(), z.string()]);

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { analyzeDag, formatCycle } from './dag.ts';
+import { definedTriggerProblems } from './defined-triggers.ts';
 import { definitionSchema, type WorkflowDefinition } from './definition-schema.ts';
 import { KNOWN_FIELDS } from './known-fields.ts';
 import { LIMITS } from './limits.ts';
@@ -95,6 +96,7 @@ export function validateDefinition(value: unknown): ValidatedDefinition {
   errors.push(...checkReferences(value, nodes, ids));
   errors.push(...staticInputProblems(nodes));
   checkWorkflowRanges(nodes, errors);
+  errors.push(...definedTriggerProblems((value as { triggers?: unknown }).triggers));
 
   if (errors.length > 0 || !parsed.success) return { valid: false, errors, order: [] };
   return { valid: true, errors: [], order: analysis.levels ?? [], definition: parsed.data };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { canonicalJson } from '../domain/canonical-json.ts';
-import { WORKFLOW_ID } from '../domain/definition-schema.ts';
+import { WORKFLOW_ID, type WorkflowDefinition } from '../domain/definition-schema.ts';
 import { dependenciesOf } from '../domain/dependencies.ts';
 import { unavailableNodeTypes } from '../domain/node-types.ts';
 import { poolTimeProblems } from '../domain/pool-time.ts';
@@ -41,6 +41,8 @@ export interface PublishRequest {
   readonly body: unknown;
   /** Refuse (422) instead of warning when a node type does not run on this deployment. */
   readonly strict?: boolean;
+  /** Runs on the valid definition before anything is written (e.g. its `triggers:` ids are free). */
+  readonly check?: (definition: WorkflowDefinition) => Promise<void>;
 }
 
 export interface PublishResult {
@@ -105,6 +107,7 @@ export async function publishDefinition(deps: PublishDeps, request: PublishReque
       '$.version',
     );
   }
+  await request.check?.(definition);
   const digest = createHash('sha256').update(canonicalJson(definition)).digest('hex');
   const publishing = { tenant, workflowId, version, definition, calls: dependenciesOf(definition) };
 

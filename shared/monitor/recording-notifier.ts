@@ -22,9 +22,11 @@ export interface RecordingNotifierOptions {
 export function recordingNotifier(options: RecordingNotifierOptions): Notifier {
   return {
     async publish(events) {
-      if (options.log) {
+      // A trigger that could not start a run has no run whose history could hold its event.
+      const ofRuns = events.filter((event) => event.runId !== '');
+      if (options.log && ofRuns.length > 0) {
         try {
-          await options.log.append(events);
+          await options.log.append(ofRuns);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           const failed = events.map((_, index) => ({ index, code: 'HistoryWriteFailed', message }));

@@ -1,6 +1,6 @@
 import type { ErrorInfo } from './run-store.ts';
 
-/** Run and node events published to subscribers (SPEC "Concepts": Events). */
+/** Run, node and trigger events published to subscribers (SPEC "Concepts": Events). */
 export const SKEIN_EVENT_TYPES = [
   'run.started',
   'run.succeeded',
@@ -15,6 +15,8 @@ export const SKEIN_EVENT_TYPES = [
   'node.retrying',
   'node.skipped',
   'node.waiting',
+  'trigger.fired',
+  'trigger.failed',
 ] as const;
 export type SkeinEventType = (typeof SKEIN_EVENT_TYPES)[number];
 
@@ -31,6 +33,7 @@ export interface SkeinEvent {
   readonly tenant?: string;
   readonly workflow?: string;
   readonly version?: string;
+  /** The run; `trigger.failed` (no run could start): the empty string. */
   readonly runId: string;
   readonly nodeId?: string;
   /** ISO time of the transition. */
@@ -48,8 +51,10 @@ export interface SkeinEvent {
   readonly token?: string;
   /** Ended runs and nodes: milliseconds from start (a run's creation) to end. */
   readonly durationMs?: number;
-  /** Run events of a run a trigger started: the trigger's id (subscriptions filter on it). */
+  /** Run events of a run a trigger started, and trigger events: the trigger's id (subscriptions filter on it). */
   readonly trigger?: string;
+  /** Trigger events of a cron firing: its scheduled time. */
+  readonly scheduledAt?: string;
 }
 
 /**

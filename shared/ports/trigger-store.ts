@@ -52,8 +52,11 @@ export interface TriggerRecord {
   readonly cron?: CronSpec;
   readonly webhook?: WebhookSpec;
   readonly event?: EventSpec;
-  /** Set on triggers a definition's `triggers:` keeps: the version that last put it. */
-  readonly definedBy?: string;
+  /**
+   * Set on triggers a definition's `triggers:` keeps: the workflow, the version that last put it,
+   * and a digest of its entry there (an unchanged entry is not put again).
+   */
+  readonly definedBy?: { readonly workflow: string; readonly version: string; readonly digest: string };
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Cron: the last scheduled time handled (fired, skipped or buffered); catch-up starts after it. */

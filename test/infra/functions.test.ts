@@ -44,7 +44,7 @@ const FUNCTIONS = (stack: SkeinStack) => {
       stack.engine.trigger,
       512,
       30,
-      ['STAGE', 'DEFINITIONS', ...ENGINE, 'TRIGGER_QUEUE', 'CONTROL'],
+      ['STAGE', 'DEFINITIONS', ...ENGINE, 'TRIGGER_QUEUE', 'CONTROL', 'TOPIC'],
     ],
     ['monitor', stack.monitor.monitor, 512, 60, ['STAGE', 'RUNS', 'TOPIC', 'NODE_EVENTS']],
     ['deliverer', stack.deliverer.handler, 256, 60, ['STAGE', 'CONTROL', 'QUEUE']],

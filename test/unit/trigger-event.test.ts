@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { entryOf } from '../../shared/adapters/aws/sns-notifier.ts';
 import { LocalEventBus } from '../../shared/adapters/local-event-bus.ts';
 import {
   type BusEnvelope,
@@ -7,6 +8,7 @@ import {
   sourceTenant,
 } from '../../shared/engine/triggers/events.ts';
 import { putTrigger } from '../../shared/engine/triggers/manage.ts';
+import type { SkeinEvent } from '../../shared/ports/notifier.ts';
 import { TENANT } from '../../shared/testing/workflow-harness.ts';
 import { triggerHarness } from './trigger-fixtures.ts';
 
@@ -209,6 +211,120 @@ describe('event triggers', () => {
     expect(sourceTenant('skein.tenant.acme.orders')).toBe('acme');
     expect(sourceTenant('skein.tenantacme')).toBeUndefined();
     expect(sourceTenant('com.example')).toBeUndefined();
+  });
+});
+
+describe('trigger events for subscribers', () => {
+  it('publishes trigger.fired with the run and trigger.failed without, pinned to the trigger’s tenant', async () => {
+    // Prepare
+    const h = await eventHarness();
+    const published: SkeinEvent[] = [];
+    const deps = {
+      ...h.deps,
+      notifier: { publish: async (events: readonly SkeinEvent[]) => void published.push(...events) },
+    };
+    await h.put('broken', {
+      type: 'event',
+      workflow: 'hello',
+      inputs: { name: '{% $number("x") %}' },
+      pattern: { source: ['com.example.shop'] },
+    });
+
+    // Act
+    const result = await matchEvent(
+      deps,
+      await deps.triggers.listEvent(),
+      h.event('e-1', 'com.example.shop'),
+    );
+
+    // Assess
+    const runOf = (tenant: string, id: string) =>
+      result.matched.find((m) => m.tenant === tenant && m.triggerId === id)?.result.runId;
+    expect(published).toHaveLength(3);
+    expect(published).toContainEqual({
+      type: 'trigger.fired',
+      severity: 'info',
+      tenant: TENANT,
+      workflow: 'hello',
+      version: '1.0.0',
+      runId: runOf(TENANT, 'big-orders'),
+      time: '2026-01-01T00:00:00.000Z',
+      trigger: 'big-orders',
+    });
+    expect(published).toContainEqual(
+      expect.objectContaining({ type: 'trigger.fired', tenant: OTHER, runId: runOf(OTHER, 'big-orders') }),
+    );
+    expect(published).toContainEqual(
+      expect.objectContaining({
+        type: 'trigger.failed',
+        severity: 'error',
+        tenant: TENANT,
+        runId: '',
+        trigger: 'broken',
+        error: expect.objectContaining({ code: expect.any(String) }),
+      }),
+    );
+  });
+
+  it('keeps the firing when publishing fails, and says so', async () => {
+    // Prepare
+    const h = await eventHarness();
+    const errors: unknown[] = [];
+    const deps = {
+      ...h.deps,
+      notifier: { publish: async () => Promise.reject(new Error('SNS down')) },
+      onNotifyError: (error: unknown) => errors.push(error),
+    };
+
+    // Act
+    const result = await matchEvent(
+      deps,
+      await deps.triggers.listEvent(),
+      h.event('e-1', `skein.tenant.${TENANT}`),
+    );
+
+    // Assess
+    expect(result.matched[0]?.result.outcome).toBe('started');
+    expect(errors).toEqual([new Error('SNS down')]);
+  });
+
+  it('gives a trigger event an SNS subject and the attributes subscriptions filter on', () => {
+    // Act
+    const fired = entryOf(
+      {
+        type: 'trigger.fired',
+        severity: 'info',
+        tenant: 'acme',
+        workflow: 'report',
+        runId: 'r1',
+        time: 'now',
+        trigger: 'nightly',
+      },
+      0,
+    );
+    const failed = entryOf(
+      {
+        type: 'trigger.failed',
+        severity: 'error',
+        tenant: 'acme',
+        workflow: 'report',
+        runId: '',
+        time: 'now',
+        trigger: 'nightly',
+      },
+      1,
+    );
+
+    // Assess
+    expect(fired.Subject).toBe('Skein trigger.fired: report trigger nightly run r1');
+    expect(failed.Subject).toBe('Skein trigger.failed: report trigger nightly');
+    expect(failed.MessageAttributes).toEqual({
+      tenant: { DataType: 'String', StringValue: 'acme' },
+      workflow: { DataType: 'String', StringValue: 'report' },
+      type: { DataType: 'String', StringValue: 'trigger.failed' },
+      severity: { DataType: 'String', StringValue: 'error' },
+      trigger: { DataType: 'String', StringValue: 'nightly' },
+    });
   });
 });
 

@@ -83,7 +83,9 @@ export function entryOf(event: SkeinEvent, index: number): PublishBatchRequestEn
 function subjectOf(event: SkeinEvent): string {
   const what = [event.workflow, event.version].filter(Boolean).join(' ');
   const node = event.nodeId === undefined ? '' : ` node ${event.nodeId}`;
-  const subject = `Skein ${event.type}: ${what ? `${what} ` : ''}run ${event.runId}${node}`;
+  const run = event.runId === '' ? '' : `run ${event.runId}`;
+  const trigger = event.type.startsWith('trigger.') ? `trigger ${event.trigger} ` : '';
+  const subject = `Skein ${event.type}: ${what ? `${what} ` : ''}${trigger}${run}${node}`.trimEnd();
   return subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
 }
 

@@ -1,8 +1,14 @@
 import { Hono } from 'hono';
-import { NotFoundError } from '../../domain/problems.ts';
+import { NotFoundError, type Problem } from '../../domain/problems.ts';
 import { assertWorkflowId, publishDefinition } from '../../engine/publish-definition.ts';
+import {
+  checkDefinedTriggers,
+  type DefinedTriggersResult,
+  syncDefinedTriggers,
+} from '../../engine/triggers/defined.ts';
+import type { TriggerDeps } from '../../engine/triggers/deps.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { DefinitionStore, WorkflowRecord } from '../../ports/definition-store.ts';
+import type { DefinitionStore, VersionRecord, WorkflowRecord } from '../../ports/definition-store.ts';
 import { DEFAULT_PAGE_SIZE } from '../../ports/page.ts';
 import type { RunCounters } from '../../ports/run-counters.ts';
 import type { ApiEnv } from '../auth.ts';
@@ -19,6 +25,43 @@ export interface WorkflowRouteDeps {
   readonly nodeTypes?: { readonly types: readonly string[]; readonly where: string } | undefined;
   /** Per-workflow run counts, shown by `GET /{workflow}` as `runs`. */
   readonly runCounters?: RunCounters | undefined;
+  /** Keeps the `triggers:` of published definitions; absent: they are not kept (a warning says so). */
+  readonly triggers?: TriggerDeps | undefined;
+}
+
+/**
+ * After a publish: the workflow's triggers follow its latest version's `triggers:` (an older or
+ * prerelease version's are not applied). Without a trigger store, declared triggers are a warning.
+ */
+async function keepTriggers(
+  deps: WorkflowRouteDeps,
+  record: VersionRecord,
+  warnings: Problem[],
+): Promise<DefinedTriggersResult | undefined> {
+  const { tenant, workflowId, version, definition } = record;
+  if (!deps.triggers) {
+    if (definition.triggers !== undefined)
+      warnings.push({
+        code: 'TRIGGER',
+        message: 'this server keeps no triggers: triggers: was not applied',
+        path: '$.triggers',
+      });
+    return undefined;
+  }
+  const summary = await deps.definitions.getWorkflow(tenant, workflowId);
+  if (summary?.latest !== version) {
+    if (definition.triggers !== undefined)
+      warnings.push({
+        code: 'TRIGGER',
+        message: `triggers: follow the latest version (${summary?.latest}); this version's were not applied`,
+        path: '$.triggers',
+      });
+    return undefined;
+  }
+  const result = await syncDefinedTriggers(deps.triggers, tenant, workflowId, version, definition.triggers);
+  const changed =
+    result.created.length + result.updated.length + result.unchanged.length + result.deleted.length;
+  return changed > 0 ? result : undefined;
 }
 
 /** Versioned definitions of a tenant: `/v1/tenants/{tenant}/workflows/...`. */
@@ -31,17 +74,31 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
     const { workflow, version } = c.req.param();
     const { strict } = parseQuery(publishQuerySchema, c.req.query());
     const body = await readBody(c);
+    const triggers = deps.triggers;
     const { created, record, warnings } = await publishDefinition(deps, {
       tenant,
       workflowId: workflow,
       version,
       body,
       strict: strict === 'true',
+      ...(triggers && {
+        check: (definition) => checkDefinedTriggers(triggers, tenant, workflow, definition.triggers),
+      }),
     });
     const { workflowId, digest, publishedAt, dependencies } = record;
+    const kept = await keepTriggers(deps, record, warnings);
     c.header('Location', `/v1/tenants/${tenant}/workflows/${workflowId}/versions/${version}`);
     return c.json(
-      { workflowId, version, digest, publishedAt, created, dependencies, warnings },
+      {
+        workflowId,
+        version,
+        digest,
+        publishedAt,
+        created,
+        dependencies,
+        warnings,
+        ...(kept && { triggers: kept }),
+      },
       created ? 201 : 200,
     );
   });

@@ -1,6 +1,7 @@
 import type { Clock } from '../../ports/clock.ts';
 import type { DefinitionStore } from '../../ports/definition-store.ts';
 import type { Ids } from '../../ports/ids.ts';
+import type { Notifier } from '../../ports/notifier.ts';
 import type { TriggerSchedules } from '../../ports/trigger-schedules.ts';
 import type { TriggerStore } from '../../ports/trigger-store.ts';
 import type { EngineEvent } from '../context.ts';
@@ -23,6 +24,10 @@ export interface TriggerDeps {
   readonly ids: Ids;
   /** `trigger.fired` and `trigger.failed`. */
   readonly observer?: (event: EngineEvent) => void;
+  /** Publishes `trigger.fired` and `trigger.failed` to subscribers (SNS); absent: not published. */
+  readonly notifier?: Notifier;
+  /** A publication that failed (the firing itself stands). @default ignored */
+  readonly onNotifyError?: (error: unknown) => void;
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();

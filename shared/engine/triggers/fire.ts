@@ -173,14 +173,14 @@ async function start(
     const { code, message } = error as { code: string; message: string };
     await deps.triggers.update(tenant, triggerId, cursor);
     await log(deps, record, firing, 'failed', undefined, { code: String(code), message });
-    emit(deps, 'trigger.failed', record, firing, '', { code: String(code), message });
+    await emit(deps, 'trigger.failed', record, firing, '', { code: String(code), message });
     return { outcome: 'failed', key: firing.key };
   }
   const outcome = created ? 'started' : 'duplicate';
   await deps.triggers.update(tenant, triggerId, { ...cursor, ...(created && { lastRunId: run.runId }) });
   if (created) {
     await log(deps, record, firing, outcome, run.runId);
-    emit(deps, 'trigger.fired', record, firing, run.runId);
+    await emit(deps, 'trigger.fired', record, firing, run.runId, undefined, run.version);
   }
   return { outcome, runId: run.runId, key: firing.key };
 }
@@ -217,14 +217,20 @@ async function log(
   });
 }
 
-function emit(
+/**
+ * Tells the observer, then subscribers (the notifier), of a firing. A failed publication is
+ * reported and swallowed: the run started, and a redelivered firing would find it a duplicate.
+ */
+async function emit(
   deps: TriggerDeps,
   type: 'trigger.fired' | 'trigger.failed',
   record: TriggerRecord,
   firing: Firing,
   runId: string,
   error?: { code: string; message: string },
-) {
+  version?: string,
+): Promise<void> {
+  const at = iso(deps.clock.now());
   deps.observer?.({
     type,
     runId,
@@ -232,6 +238,25 @@ function emit(
     triggerId: record.triggerId,
     ...(firing.scheduledAt !== undefined && { scheduledAt: firing.scheduledAt }),
     ...(error && { error }),
-    at: iso(deps.clock.now()),
+    at,
   });
+  if (!deps.notifier) return;
+  try {
+    await deps.notifier.publish([
+      {
+        type,
+        severity: type === 'trigger.failed' ? 'error' : 'info',
+        tenant: record.tenant,
+        workflow: record.workflow,
+        ...(version !== undefined && { version }),
+        runId,
+        time: at,
+        trigger: record.triggerId,
+        ...(firing.scheduledAt !== undefined && { scheduledAt: firing.scheduledAt }),
+        ...(error && { error }),
+      },
+    ]);
+  } catch (failure) {
+    deps.onNotifyError?.(failure);
+  }
 }

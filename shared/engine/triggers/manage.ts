@@ -4,13 +4,12 @@ import {
   cronSpecOf,
   eventSpecOf,
   fireTimes,
+  TRIGGER_ID,
   type TriggerBody,
 } from '../../domain/trigger-spec.ts';
 import type { Page, PageRequest } from '../../ports/page.ts';
 import type { FiringRecord, TriggerRecord, WebhookSpec } from '../../ports/trigger-store.ts';
 import { iso, type TriggerDeps } from './deps.ts';
-
-const TRIGGER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** A trigger as the API shows it: never the webhook's secret. */
 export interface TriggerView extends Omit<TriggerRecord, 'webhook' | 'buffered' | 'lastRunId'> {
@@ -40,6 +39,7 @@ export async function putTrigger(
   tenant: string,
   triggerId: string,
   body: TriggerBody,
+  options: { definedBy?: TriggerRecord['definedBy'] } = {},
 ): Promise<PutTriggerResult> {
   checkTriggerId(triggerId);
   checkOwnFields(body);
@@ -54,6 +54,7 @@ export async function putTrigger(
     );
   }
   const existing = await deps.triggers.get(tenant, triggerId);
+  if (existing?.definedBy && !options.definedBy) throw definedElsewhere(existing);
   const now = iso(deps.clock.now());
   let secret: string | undefined;
   let webhook: WebhookSpec | undefined;
@@ -77,6 +78,7 @@ export async function putTrigger(
     ...(cron && { cron }),
     ...(webhook && { webhook }),
     ...(event && { event }),
+    ...(options.definedBy && { definedBy: options.definedBy }),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
     // A new or changed schedule starts from now: no catch-up of times before it existed.
@@ -103,8 +105,15 @@ export async function listTriggers(
   return { items, ...(found.cursor && { cursor: found.cursor }) };
 }
 
-export async function deleteTrigger(deps: TriggerDeps, tenant: string, triggerId: string): Promise<void> {
+/** Deletes a trigger; one a definition keeps only for that definition's workflow (`definedBy`). */
+export async function deleteTrigger(
+  deps: TriggerDeps,
+  tenant: string,
+  triggerId: string,
+  options: { definedBy?: string } = {},
+): Promise<void> {
   const record = await ownTrigger(deps, tenant, triggerId);
+  if (record.definedBy && record.definedBy.workflow !== options.definedBy) throw definedElsewhere(record);
   await deps.triggers.delete(tenant, triggerId);
   if (record.type === 'cron') await deps.schedules?.remove(tenant, triggerId);
 }
@@ -170,6 +179,17 @@ async function viewOf(deps: TriggerDeps, record: TriggerRecord, detailed: boolea
     ...(buffered && buffered.length > 0 && { buffered: buffered.length }),
     ...(detailed && { firings: await deps.triggers.firings(record.tenant, record.triggerId) }),
   };
+}
+
+/** 409: a trigger a definition keeps is changed by publishing that definition, not through the API. */
+function definedElsewhere(record: TriggerRecord): SkeinError {
+  const by = record.definedBy;
+  return new SkeinError(
+    'TRIGGER_DEFINED',
+    `trigger "${record.triggerId}" is kept by the triggers: of workflow ${by?.workflow} (version ${by?.version}); ` +
+      'change it there and publish, or pause and resume it here',
+    'conflict',
+  );
 }
 
 function checkTriggerId(triggerId: string): void {
