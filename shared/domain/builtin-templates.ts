@@ -185,7 +185,7 @@ const scheduledReport: WorkflowTemplate = {
         needs: ['figures'],
         with: { title: '${title}', figures: '{% $nodes.figures.output.body %}' },
         code: [
-          'const lines = Object.entries(inputs.figures ?? {}).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);',
+          'const lines = Object.entries(inputs.figures ?? {}).map(([name, value]) => name + ": " + JSON.stringify(value));',
           'return { title: inputs.title, text: [inputs.title, ...lines].join("\\n") };',
         ].join('\n'),
       },
