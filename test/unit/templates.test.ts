@@ -1,9 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${name} is the template placeholder syntax under test
 import { describe, expect, it } from 'vitest';
+import { putSubscriptionBodySchema } from '../../shared/api/subscription-schemas.ts';
 import { BUILTIN_TEMPLATES } from '../../shared/domain/builtin-templates.ts';
 import { inputSchema } from '../../shared/domain/definition-schema.ts';
 import { SkeinError } from '../../shared/domain/problems.ts';
 import { findTemplate, instantiateTemplate, placeholdersOf } from '../../shared/domain/templates.ts';
+import { triggerBodySchema } from '../../shared/domain/trigger-spec.ts';
 import { validateDefinition } from '../../shared/domain/validate.ts';
 
 /** Values for every variable without a default (the required ones). */
@@ -110,6 +112,11 @@ describe('the built-in templates', () => {
       expect(instance.variables).toMatchObject(given);
       const text = JSON.stringify(instance);
       for (const value of Object.values(given)) if (typeof value === 'string') expect(text).toContain(value);
+      for (const trigger of instance.triggers)
+        expect(triggerBodySchema.safeParse(trigger.body).error).toBeUndefined();
+      for (const subscription of instance.subscriptions) {
+        expect(putSubscriptionBodySchema.safeParse(subscription.body).error).toBeUndefined();
+      }
       for (const suggestion of [...instance.triggers, ...instance.subscriptions]) {
         expect(suggestion.id.startsWith('my-flow-')).toBe(true);
         expect(JSON.stringify(suggestion.body)).toContain('my-flow');
