@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import type { InputDefinition, WorkflowDefinition } from './definition-schema.ts';
+import { type InputDefinition, WORKFLOW_ID, type WorkflowDefinition } from './definition-schema.ts';
 import { type PathSegment, type Problem, SkeinError, toJsonPath } from './problems.ts';
 import { resolveRunInputs } from './run-inputs.ts';
 import { didYouMean } from './suggest.ts';
 import { cronSpecOf, triggerBodySchema } from './trigger-spec.ts';
 import { validateDefinition } from './validate.ts';
+import { assertPublishableVersion } from './versions.ts';
 
 /**
  * A built-in workflow template: a definition with `${name}` placeholders and the typed variables
@@ -67,6 +68,7 @@ export function instantiateTemplate(template: WorkflowTemplate, request: Instant
   if (!resolved.ok) throw variablesError(resolved.problems.map(asVariableProblem));
   const workflow = request.workflow ?? template.id;
   const version = request.version ?? '1.0.0';
+  checkTarget(workflow, version);
   const values = { ...resolved.inputs, [BUILT_IN]: workflow };
 
   const origins = new Map<string, string[]>();
@@ -96,6 +98,24 @@ export function instantiateTemplate(template: WorkflowTemplate, request: Instant
     triggers,
     subscriptions,
   };
+}
+
+/** The workflow id and version, checked before anything else: their own errors, at `$.workflow` and `$.version`. */
+function checkTarget(workflow: string, version: string): void {
+  if (!WORKFLOW_ID.test(workflow)) {
+    throw new SkeinError(
+      'INVALID_WORKFLOW_ID',
+      `"${workflow}" is not a workflow id: use lowercase letters, digits and "-", starting with a letter or digit (at most 80)`,
+      'invalid',
+      '$.workflow',
+    );
+  }
+  try {
+    assertPublishableVersion(version);
+  } catch (error) {
+    if (!(error instanceof SkeinError)) throw error;
+    throw new SkeinError(error.code, error.message, error.kind, '$.version');
+  }
 }
 
 /** The template with this id, or a 404 `TEMPLATE_NOT_FOUND` naming the ones there are. */

@@ -210,6 +210,15 @@ describe('instantiateTemplate', () => {
     );
   });
 
+  it('refuses a bad workflow id or version with their own codes and paths', () => {
+    // Act
+    const id = refusal(() => instantiateTemplate(fanOut, { workflow: 'My Flow' }));
+    const version = refusal(() => instantiateTemplate(fanOut, { version: 'v1' }));
+    // Assess
+    expect(id).toMatchObject({ code: 'INVALID_WORKFLOW_ID', kind: 'invalid', path: '$.workflow' });
+    expect(version).toMatchObject({ code: 'INVALID_VERSION', kind: 'invalid', path: '$.version' });
+  });
+
   it('answers TEMPLATE_NOT_FOUND with the ids there are', () => {
     // Act
     const error = refusal(() => findTemplate(BUILTIN_TEMPLATES, 'aproval'));
