@@ -134,6 +134,23 @@ function stripFences(text: string): string {
   return (fenced?.[1] ?? text).trim();
 }
 
+/** A small valid definition shown to the model (a unit test keeps it valid). */
+export const EXAMPLE_DEFINITION = {
+  description: 'Fetches a JSON list and counts its items.',
+  inputs: { url: { type: 'string', required: true } },
+  outputs: { count: '{% $nodes.count.output %}' },
+  nodes: {
+    fetch: { type: 'http', with: { method: 'GET', url: '{% $inputs.url %}' }, retry: { maxAttempts: 3 } },
+    count: {
+      type: 'script',
+      language: 'js',
+      needs: ['fetch'],
+      with: { items: '{% $nodes.fetch.output.body %}' },
+      code: 'return inputs.items.length;',
+    },
+  },
+};
+
 /** What the model is told once per call: the format (its JSON Schema), the node types, the rules. */
 export function systemPrompt(nodeTypes: GenerateDeps['nodeTypes']): string {
   return [
@@ -143,6 +160,7 @@ export function systemPrompt(nodeTypes: GenerateDeps['nodeTypes']): string {
     'JSONata expressions are written inside {% %} and read $inputs.<name>, $nodes.<id>.output, and $item/$index inside a map;',
     'declare every run input under "inputs" with its type; script nodes take language js or lua and code that returns the output.',
     `Use only these node types, the ones ${nodeTypes.where} runs: ${nodeTypes.types.join(', ')}.`,
+    `An example: ${JSON.stringify(EXAMPLE_DEFINITION)}`,
     'The JSON Schema of a definition:',
     JSON.stringify(workflowJsonSchema()),
   ].join('\n');

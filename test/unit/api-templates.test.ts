@@ -6,6 +6,7 @@ import { MemoryDefinitionStore } from '../../shared/adapters/memory/definition-s
 import { type ApiDeps, createApp } from '../../shared/api/app.ts';
 import { validateDefinition } from '../../shared/domain/validate.ts';
 import { createApiKey } from '../../shared/engine/api-keys.ts';
+import { EXAMPLE_DEFINITION } from '../../shared/engine/generate-definition.ts';
 import type { AiModels, AiRequest } from '../../shared/ports/ai-models.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import { sequentialIds } from '../../shared/ports/ids.ts';
@@ -199,6 +200,8 @@ describe('POST .../generate', () => {
     expect(requests[0]?.system).toContain('"$schema":"https://json-schema.org/draft/2020-12/schema"');
     expect(requests[0]?.system).toContain('callback, condition');
     expect(requests[0]?.system).toContain('this test Skein');
+    expect(requests[0]?.system).toContain(JSON.stringify(EXAMPLE_DEFINITION));
+    expect(validateDefinition(EXAMPLE_DEFINITION).errors).toEqual([]);
     expect(requests[0]?.prompt).toContain('count the bytes of a page');
     expect(requests[1]?.prompt).toContain(INVALID);
     expect(requests[1]?.prompt).toContain('$.nodes.fetch.needs[0]');
