@@ -4,6 +4,7 @@ import { EXIT, processIo } from './io.ts';
 import type { KeysCreateOptions, KeysOptions } from './keys-command.ts';
 import type { RunCommandOptions } from './run-options.ts';
 import type { RunsOptions } from './runs-command.ts';
+import { registerTemplateCommands } from './template-commands.ts';
 
 silenceSdkNodeVersionNotice();
 
@@ -203,6 +204,8 @@ apiCommand(workflows, 'diff', 'Show what changed between two versions, as a unif
     const { workflowsDiffCommand } = await import('./workflows-command.ts');
     process.exitCode = await workflowsDiffCommand(workflowId, from, to, options, processIo);
   });
+
+registerTemplateCommands(program);
 
 /** Commander reducer for repeatable options. */
 function collect(value: string, previous: string[]): string[] {

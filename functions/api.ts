@@ -5,6 +5,7 @@ import { systemClock } from '../shared/ports/clock.ts';
 import { randomIds } from '../shared/ports/ids.ts';
 import { apiKeys } from './composition/aws-api-keys.ts';
 import { config, definitions, engine, logError } from './composition/aws-engine.ts';
+import { generateModels } from './composition/aws-generate.ts';
 import { eventLog, runCounters, subscriptions } from './composition/aws-subscriptions.ts';
 import { triggerDeps } from './composition/aws-triggers.ts';
 
@@ -30,4 +31,6 @@ export const handler = createApiHandler({
   // GET .../runs/{run}/events: the history the monitor writes. No SSE stream on Lambda.
   events: { log: eventLog() },
   runCounters: runCounters(),
+  // POST .../generate: the Bedrock models of ai nodes (-c aiModels); none: 501 AI_UNAVAILABLE.
+  generate: generateModels(),
 });

@@ -136,6 +136,8 @@ export class SkeinStack extends Stack {
       ...(props.corsOrigins !== undefined && { corsOrigins: props.corsOrigins }),
     });
     this.engine.grantEngineAccess(this.api.handler);
+    // POST .../generate: the models of ai nodes, when -c aiModels names some.
+    this.engine.grantAiModels(this.api.handler);
     // The api keeps triggers: cron triggers' schedules.
     this.engine.triggers.grantSchedules(this.api.handler);
     // The trigger function fires them: it reads each trigger and records its firings.

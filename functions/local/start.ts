@@ -2,10 +2,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ServerType } from '@hono/node-server';
+import { localAiModels } from '../../shared/adapters/local-ai.ts';
 import { LocalEventBus } from '../../shared/adapters/local-event-bus.ts';
 import { LocalSecrets } from '../../shared/adapters/local-secrets.ts';
 import { createApp } from '../../shared/api/app.ts';
 import { LOCAL_TABLES, localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
+import { localAiFrom } from '../../shared/config-executors.ts';
 import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { matchEvent } from '../../shared/engine/triggers/events.ts';
@@ -147,6 +149,8 @@ const app = createApp({
   apiKeys: store.apiKeys,
   ids: store.ids,
   nodeTypes: { types: runtime.engine.nodeTypes(), where: 'this local Skein' },
+  // POST .../generate: the models of ai nodes (SKEIN_AI_BASE_URL or SKEIN_AI_PROVIDER=echo); none: 501.
+  generate: ((models) => models && { models })(localAiModels(localAiFrom())),
   ...(runtime.monitor && {
     subscriptions: runtime.monitor.subscriptions,
     events: runtime.monitor.events,

@@ -3,7 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction, Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -248,6 +248,22 @@ export class SkeinEngine extends Construct {
     acknowledgePayloadAccess(fn, this.props.payloadBucket);
     this.props.definitionsTable.grantReadData(fn);
     for (const pool of this.pools) pool.queue.grantSendMessages(fn);
+  }
+
+  /**
+   * Lets another function (the api, for `POST .../generate`) call the models `ai` nodes may use:
+   * `SKEIN_AI_MODELS` and `bedrock:InvokeModel` on exactly those models. Nothing without `aiModels`.
+   */
+  public grantAiModels(fn: LambdaFn): void {
+    const models = this.props.aiModels ?? [];
+    if (models.length === 0) return;
+    fn.addEnvironment(ENV.aiModels, models.join(','));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['bedrock:InvokeModel'],
+        resources: models.map((model) => foundationModelArn(this, model)),
+      }),
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import { documentEventRoutes } from '../../shared/api/openapi-events.ts';
 import { documentKeyRoutes } from '../../shared/api/openapi-keys.ts';
 import { documentRunRoutes } from '../../shared/api/openapi-runs.ts';
 import { documentSubscriptionRoutes } from '../../shared/api/openapi-subscriptions.ts';
+import { documentTemplateRoutes } from '../../shared/api/openapi-templates.ts';
 import { documentTriggerRoutes } from '../../shared/api/openapi-triggers.ts';
 import type { Finding } from './oracles.ts';
 
@@ -22,6 +23,7 @@ export function responseSchemas(): ResponseSchemas {
   documentKeyRoutes(app);
   documentTriggerRoutes(app);
   documentSubscriptionRoutes(app);
+  documentTemplateRoutes(app);
   documentEventRoutes(app, { history: true, stream: true, metrics: true });
   const out = new Map<string, Map<number, z.ZodType | undefined>>();
   for (const definition of app.openAPIRegistry.definitions) {

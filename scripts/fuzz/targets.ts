@@ -12,6 +12,7 @@ import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/dynamodb-api-key-
 import { DynamoDbDefinitionStore } from '../../shared/adapters/aws/dynamodb-definition-store.ts';
 import { DynamoDbTriggerStore } from '../../shared/adapters/aws/dynamodb-trigger-store.ts';
 import { createTables, type TableNames } from '../../shared/adapters/aws/tables.ts';
+import { EchoModels } from '../../shared/adapters/openai-models.ts';
 import { createApp } from '../../shared/api/app.ts';
 import { createApiKey } from '../../shared/engine/api-keys.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
@@ -35,7 +36,8 @@ export async function spawnNpmStart(options: { readonly startTimeoutMs?: number 
     ['--import', 'tsx', 'functions/local/start.ts', '--data-dir', dataDir],
     {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0' },
+      // The echo model: POST .../generate answers (422 after 4 rounds) instead of 501 AI_UNAVAILABLE.
+      env: { ...process.env, PORT: '0', SKEIN_AI_PROVIDER: 'echo' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -166,6 +168,8 @@ export async function startInProcess(options: {
     apiKeys,
     ids: randomIds,
     log: (message, error) => unhandled.push(`${message}: ${describe(error)}`),
+    // The echo model: POST .../generate answers (422 after 4 rounds) instead of 501 AI_UNAVAILABLE.
+    generate: { models: new EchoModels() },
     ...(runtime.monitor && {
       subscriptions: runtime.monitor.subscriptions,
       events: runtime.monitor.events,

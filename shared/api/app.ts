@@ -8,7 +8,9 @@ import { validateParsed } from '../domain/validate.ts';
 import type { RunEngine } from '../engine/run-engine.ts';
 import type { SubscriptionDeps } from '../engine/subscriptions.ts';
 import type { TriggerDeps } from '../engine/triggers/deps.ts';
+import { NODE_TYPES_RUN } from '../executors/node-types.ts';
 import type { EventHub } from '../monitor/event-hub.ts';
+import type { AiModels } from '../ports/ai-models.ts';
 import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
@@ -27,12 +29,15 @@ import { documentEventRoutes } from './openapi-events.ts';
 import { documentKeyRoutes } from './openapi-keys.ts';
 import { documentRunRoutes } from './openapi-runs.ts';
 import { documentSubscriptionRoutes } from './openapi-subscriptions.ts';
+import { documentTemplateRoutes } from './openapi-templates.ts';
 import { documentTriggerRoutes } from './openapi-triggers.ts';
 import { eventRoutes } from './routes/events.ts';
+import { generateRoutes } from './routes/generate.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { runRoutes } from './routes/runs.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { instantiateRoutes, templateRoutes } from './routes/templates.ts';
 import { triggerRoutes } from './routes/triggers.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
@@ -78,6 +83,8 @@ export interface ApiDeps {
   readonly metrics?: () => Promise<string>;
   /** Per-workflow run counts for `GET .../workflows/{wf}` (the monitor keeps them). */
   readonly runCounters?: RunCounters;
+  /** `POST .../generate`: the `ai` node's models and a time limit per generation. Absent: 501 AI_UNAVAILABLE. */
+  readonly generate?: { readonly models: AiModels; readonly timeoutMs?: number } | undefined;
 }
 
 /**
@@ -134,6 +141,12 @@ export function createApp(deps: ApiDeps) {
     return c.json({ valid, errors, order });
   });
   app.use('/v1/tenants/:tenant/*', auth);
+  app.use('/v1/templates', auth);
+  app.use('/v1/templates/*', auth);
+  app.route('/v1/templates', templateRoutes());
+  app.route('/v1/tenants/:tenant/templates', instantiateRoutes(deps));
+  const nodeTypes = deps.nodeTypes ?? { types: NODE_TYPES_RUN.local, where: 'this Skein' };
+  app.route('/v1/tenants/:tenant', generateRoutes({ ...deps.generate, nodeTypes }));
   app.route('/v1/tenants/:tenant/workflows', workflowRoutes(deps));
   app.route('/v1/tenants/:tenant/keys', keyRoutes({ ...deps, resolver }));
   app.route('/v1/tenants/:tenant/triggers', triggerRoutes(deps));
@@ -165,6 +178,7 @@ export function createApp(deps: ApiDeps) {
   documentRunRoutes(app as unknown as OpenAPIHono);
   documentKeyRoutes(app as unknown as OpenAPIHono);
   documentTriggerRoutes(app as unknown as OpenAPIHono);
+  documentTemplateRoutes(app as unknown as OpenAPIHono);
   if (deps.subscriptions) documentSubscriptionRoutes(app as unknown as OpenAPIHono);
   documentEventRoutes(app as unknown as OpenAPIHono, { history, stream, metrics: metrics !== undefined });
   app.doc31('/openapi.json', {
