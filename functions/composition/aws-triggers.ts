@@ -9,11 +9,11 @@ import { DynamoDbEventLog } from '../../shared/adapters/aws/dynamodb-event-log.t
 import { DynamoDbTriggerStore } from '../../shared/adapters/aws/dynamodb-trigger-store.ts';
 import { SnsNotifier } from '../../shared/adapters/aws/sns-notifier.ts';
 import type { TriggerDeps } from '../../shared/engine/triggers/deps.ts';
+import { recordingNotifier } from '../../shared/monitor/recording-notifier.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
-import type { TriggerSchedules } from '../../shared/ports/trigger-schedules.ts';
-import { recordingNotifier } from '../../shared/monitor/recording-notifier.ts';
 import type { Notifier } from '../../shared/ports/notifier.ts';
+import type { TriggerSchedules } from '../../shared/ports/trigger-schedules.ts';
 import { dynamo, once, tracer } from './aws-common.ts';
 import { config, definitions, engine, logEngineEvent, logError } from './aws-engine.ts';
 import { triggerSchedules } from './aws-trigger-schedules.ts';
