@@ -8,8 +8,9 @@ import {
 } from 'quickjs-emscripten';
 import type { NodeDefinition } from '../domain/definition-schema.ts';
 import { LIMITS } from '../domain/limits.ts';
-import { boundedOutput, type ExecutionResult, failure, messageOf } from '../ports/executor.ts';
+import { boundedOutput, type ExecutionResult, failure, messageOf, withLogs } from '../ports/executor.ts';
 import type { ScriptJob } from '../ports/sandbox.ts';
+import { installConsole, readConsole } from './script-console-js.ts';
 import { aborted, outOfMemory, type Stop, scriptError, timedOut, tooLarge } from './script-results.ts';
 
 export type ScriptNode = Extract<NodeDefinition, { type: 'script' }>;
@@ -108,7 +109,8 @@ export async function scriptEngineBytes(): Promise<number> {
 
 /**
  * Runs `code` as a function body in a fresh QuickJS runtime with `inputs` and `ctx` as globals.
- * QuickJS has no I/O of its own and no host function is exposed, so the script can only compute.
+ * QuickJS has no I/O of its own and no host function is exposed, so the script can only compute;
+ * what it prints with `console` is kept in the context and read back (`script-console-js.ts`).
  * @example await runJsScript({ language: 'js', code: 'return inputs.n + 1', inputs: { n: 1 }, ctx, memoryMb: 64, budgetMs: 1000 }, hooks)
  */
 export const runJsScript: ScriptRunner = async (job, hooks) => {
@@ -132,6 +134,21 @@ export const runJsScript: ScriptRunner = async (job, hooks) => {
   runtime.setMemoryLimit(job.memoryMb * 1024 * 1024);
   runtime.setMaxStackSize(MAX_STACK_BYTES);
   const vm = runtime.newContext();
+  const printed = installConsole(vm);
+  try {
+    return withLogs(
+      outcome(vm, job, () => stop),
+      readConsole(vm, printed),
+    );
+  } finally {
+    printed?.dispose();
+    release(vm, runtime);
+  }
+};
+
+/** The attempt's result: the value, or what stopped or failed it. */
+function outcome(vm: QuickJSContext, job: ScriptJob, stopOf: () => Stop): ExecutionResult {
+  const { ctx } = job;
   try {
     const json = evaluate(vm, job.code, job.inputs, {
       runId: ctx.runId,
@@ -140,18 +157,16 @@ export const runJsScript: ScriptRunner = async (job, hooks) => {
     });
     if (typeof json === 'string') return boundedOutput(ctx.nodeId, JSON.parse(json), LIMITS.maxOutputBytes);
     if ('tooLong' in json) return tooLarge(ctx.nodeId, json.tooLong);
-    if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
+    if (stopOf() === 'aborted') return aborted(ctx.nodeId);
+    if (stopOf() === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     return classify(ctx.nodeId, json.error, job.memoryMb);
   } catch (error) {
     // The interrupt handler may stop the host-side setup too (reading the inputs): a stop still.
-    if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
+    if (stopOf() === 'aborted') return aborted(ctx.nodeId);
+    if (stopOf() === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     return scriptError(`script of node "${ctx.nodeId}" failed: ${messageOf(error)}`, true);
-  } finally {
-    release(vm, runtime);
   }
-};
+}
 
 function release(vm: QuickJSContext, runtime: { dispose(): void }): void {
   try {

@@ -1,0 +1,124 @@
+import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
+import {
+  type AttemptLogs,
+  LINE_OVERHEAD_BYTES,
+  LOG_LEVELS,
+  LogCollector,
+  MAX_LOG_BYTES,
+} from '../ports/attempt-logs.ts';
+
+/**
+ * `console` for scripts in QuickJS: a trusted prelude, evaluated before the script, defines a
+ * frozen `console` whose methods format their arguments (strings as they are, objects as JSON,
+ * cycles as "[Circular]", what cannot be printed as "[unprintable value]") and keep the lines in
+ * an array only the host holds a handle to: no host function is exposed to the script. The
+ * prelude stops keeping lines once their characters pass the bound (a UTF-16 unit is at least one
+ * byte of UTF-8), and the host bounds them again in bytes (`LogCollector`).
+ */
+const PRELUDE = `(() => {
+  const lines = [];
+  const state = { lines, dropped: false };
+  let used = 0;
+  const TOO_BIG = {};
+  const named = (e) => { try { return String(e.name) + ': ' + String(e.message); } catch { return '[unprintable error]'; } };
+  const json = (value) => {
+    const stack = [];
+    let count = 0;
+    return JSON.stringify(value, function (key, v) {
+      if (++count > 10000) throw TOO_BIG;
+      if (typeof v === 'bigint') return String(v) + 'n';
+      if (typeof v === 'function') return '[Function' + (v.name ? ': ' + v.name : '') + ']';
+      if (typeof v === 'symbol') return String(v);
+      if (v instanceof Error) return named(v);
+      if (v === null || typeof v !== 'object') return v;
+      if (stack.length > 0) {
+        const at = stack.indexOf(this);
+        if (at === -1) stack.push(this); else stack.splice(at + 1);
+        if (stack.indexOf(v) !== -1) return '[Circular]';
+      } else stack.push(v);
+      return v;
+    });
+  };
+  const show = (v) => {
+    try {
+      if (typeof v === 'string') return v;
+      if (v === undefined) return 'undefined';
+      if (typeof v === 'bigint') return String(v) + 'n';
+      if (typeof v === 'function') return '[Function' + (v.name ? ': ' + v.name : '') + ']';
+      if (typeof v === 'symbol') return String(v);
+      if (v instanceof Error) return named(v);
+      if (v === null || typeof v !== 'object') return String(v);
+      const text = json(v);
+      return text === undefined ? String(v) : text;
+    } catch (e) {
+      return e === TOO_BIG ? '[value too large to print]' : '[unprintable value]';
+    }
+  };
+  const write = (level) => (...args) => {
+    if (state.dropped) return;
+    let message = args.map(show).join(' ');
+    const room = ${MAX_LOG_BYTES} - used - ${LINE_OVERHEAD_BYTES};
+    if (message.length > room) { message = message.slice(0, Math.max(0, room)); state.dropped = true; }
+    used += message.length + ${LINE_OVERHEAD_BYTES};
+    lines.push(JSON.stringify([Date.now(), level, message]));
+  };
+  globalThis.console = Object.freeze({
+    log: write('log'), info: write('info'), warn: write('warn'), error: write('error'), debug: write('log'),
+  });
+  return state;
+})()`;
+
+const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
+
+/** Defines `console` in `vm`; returns the handle of its lines (dispose it), or undefined if it could not. */
+export function installConsole(vm: QuickJSContext): QuickJSHandle | undefined {
+  const result = vm.evalCode(PRELUDE, 'console.js');
+  if (result.error) {
+    result.error.dispose();
+    return undefined;
+  }
+  return result.value;
+}
+
+/**
+ * The lines the script printed, read without running any of its code (property reads only), so
+ * it works after a stop or an error too. `undefined` when it printed nothing.
+ */
+export function readConsole(vm: QuickJSContext, state: QuickJSHandle | undefined): AttemptLogs | undefined {
+  if (state === undefined) return undefined;
+  const collector = new LogCollector(() => Date.now());
+  const lines = vm.getProp(state, 'lines');
+  const dropped = vm.getProp(state, 'dropped');
+  try {
+    const lengthHandle = vm.getProp(lines, 'length');
+    const length = vm.getNumber(lengthHandle);
+    lengthHandle.dispose();
+    for (let index = 0; index < length; index++) {
+      const line = vm.getProp(lines, index);
+      const text = vm.typeof(line) === 'string' ? vm.getString(line) : '';
+      line.dispose();
+      const [at, level, message] = parseLine(text);
+      if (!collector.add(level, message, at)) break;
+    }
+    if (vm.typeof(dropped) === 'boolean' && vm.dump(dropped) === true) collector.truncate();
+  } catch {
+    // The context is broken (out of memory): keep what was read.
+  } finally {
+    lines.dispose();
+    dropped.dispose();
+  }
+  return collector.result();
+}
+
+function parseLine(text: string): [number | undefined, (typeof LOG_LEVELS)[number], string] {
+  try {
+    const [at, level, message] = JSON.parse(text) as [unknown, unknown, unknown];
+    return [
+      typeof at === 'number' && Number.isFinite(at) ? at : undefined,
+      typeof level === 'string' && LEVELS.has(level) ? (level as (typeof LOG_LEVELS)[number]) : 'log',
+      typeof message === 'string' ? message : String(message),
+    ];
+  } catch {
+    return [undefined, 'log', text];
+  }
+}
