@@ -21,6 +21,15 @@ export interface AttemptLogs {
   readonly truncated: boolean;
 }
 
+/** An attempt's logs as the engine hands them on once stored (`EngineDeps.onScriptLogs`). */
+export interface AttemptLogsEntry {
+  readonly tenant: string;
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly attempt: number;
+  readonly logs: AttemptLogs;
+}
+
 /** The most an attempt keeps: message bytes (UTF-8) plus {@link LINE_OVERHEAD_BYTES} per line. */
 export const MAX_LOG_BYTES = 64 * 1024;
 /** Counted per line besides its message, so a million empty lines are bounded too. */
