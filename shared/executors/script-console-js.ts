@@ -108,8 +108,15 @@ export function readConsole(vm: QuickJSContext, state: QuickJSHandle | undefined
     lengthHandle.dispose();
     for (let index = 0; index < length; index++) {
       const line = vm.getProp(lines, index);
-      const text = vm.typeof(line) === 'string' ? vm.getString(line) : '';
+      // A script that replaced String.prototype.slice (or reached the array through a replaced
+      // push) could leave a line of many MB: it must not be copied into the thread's small heap.
+      const tooLong = vm.typeof(line) === 'string' && lengthOf(vm, line) > MAX_LINE_UNITS;
+      const text = vm.typeof(line) === 'string' && !tooLong ? vm.getString(line) : '';
       line.dispose();
+      if (tooLong) {
+        collector.truncate();
+        break;
+      }
       const [at, level, message] = parseLine(text);
       if (!collector.add(level, message, at)) break;
     }
@@ -121,6 +128,18 @@ export function readConsole(vm: QuickJSContext, state: QuickJSHandle | undefined
     dropped.dispose();
   }
   return collector.result();
+}
+
+/** The longest line the prelude can write: the bound, its JSON escapes (6 units each at most), the time and level. */
+const MAX_LINE_UNITS = MAX_LOG_BYTES * 6 + 64;
+
+function lengthOf(vm: QuickJSContext, text: QuickJSHandle): number {
+  const length = vm.getProp(text, 'length');
+  try {
+    return vm.getNumber(length);
+  } finally {
+    length.dispose();
+  }
 }
 
 function parseLine(text: string): [number | undefined, (typeof LOG_LEVELS)[number], string] {

@@ -19,12 +19,12 @@ const MAX_ERROR_CHARS = 4096;
  * `print`: its arguments formatted in Lua (tables as JSON, cycles as "[Circular]", tabs between
  * arguments as Lua's own print) and bounded there before one call to the host's `__skein_log`,
  * which the prelude takes out of the globals. The host's collector bounds the lines in bytes.
+ * The formatter is compiled on the first call (most scripts never print), from the library
+ * functions the prelude captured before the script ran, so a script that replaces them cannot
+ * lift the bound.
  */
-const PRINT = `
-local hostlog, format, gsub, concat, select = __skein_log, string.format, string.gsub, table.concat, select
-local getmetatable, pcall, math_type = getmetatable, pcall, math.type
-__skein_log = nil
-local full = false
+const FORMATTER = `
+local hostlog, format, gsub, concat, select, getmetatable, pcall, math_type, sub, next, tostring, type, huge = ...
 local ESC = { ['"'] = '\\\\"', ['\\\\'] = '\\\\\\\\', ['\\n'] = '\\\\n', ['\\r'] = '\\\\r', ['\\t'] = '\\\\t' }
 local function quote(text)
   return '"' .. gsub(text, '[%c"\\\\]', function(c) return ESC[c] or format('\\\\u%04x', c:byte()) end) .. '"'
@@ -35,7 +35,7 @@ local function encode(v, out, open, budget)
   budget.n = budget.n - 1
   if t == 'string' then out[#out + 1] = quote(v)
   elseif t == 'number' then
-    out[#out + 1] = (v ~= v or v == math.huge or v == -math.huge) and 'null' or (math_type(v) == 'integer' and format('%d', v) or format('%.14g', v))
+    out[#out + 1] = (v ~= v or v == huge or v == -huge) and 'null' or (math_type(v) == 'integer' and format('%d', v) or format('%.14g', v))
   elseif t == 'boolean' then out[#out + 1] = tostring(v)
   elseif t == 'nil' then out[#out + 1] = 'null'
   elseif t ~= 'table' then out[#out + 1] = quote(t)
@@ -79,13 +79,24 @@ local function show(v)
   encode(v, out, {}, { n = 10000 })
   return concat(out)
 end
-print = function(...)
-  if full then return end
+return function(...)
   local parts = {}
   for i = 1, select('#', ...) do parts[i] = show((select(i, ...))) end
   local message = concat(parts, '\\t')
   if #message > ${MAX_LOG_BYTES} then message = sub(message, 1, ${MAX_LOG_BYTES}) end
-  full = not hostlog('log', message)
+  return hostlog('log', message)
+end
+`;
+
+const PRINT = `
+local deps = { __skein_log, string.format, string.gsub, table.concat, select, getmetatable, pcall, math.type, sub, next, tostring, type, math.huge }
+local unpack = table.unpack
+__skein_log = nil
+local write
+print = function(...)
+  if write == false then return end
+  write = write or rawload([==[${FORMATTER}]==], '=print', 't')(unpack(deps, 1, 13))
+  if not write(...) then write = false end
 end
 `;
 

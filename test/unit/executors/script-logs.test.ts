@@ -80,9 +80,32 @@ describe('script logs in JavaScript', () => {
     expect(lines.at(-1)).toMatchObject({ level: 'warn', message: expect.stringContaining('logs truncated') });
     expect(lines[0]?.message).toBe(`line 0${' '.repeat(40)}`);
   });
+  it('stays bounded when the script replaces the functions the formatter uses', async () => {
+    // Act
+    const result = await run(
+      'js',
+      'String.prototype.slice = function () { return this; }; Array.prototype.join = function () { return "y".repeat(2e6); }; console.log("a", "b"); return 1',
+    );
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'succeeded', output: 1, logs: { truncated: true } });
+    const bytes = linesOf(result).reduce((sum, line) => sum + Buffer.byteLength(line.message), 0);
+    expect(bytes).toBeLessThanOrEqual(MAX_LOG_BYTES);
+  });
 });
 
 describe('script logs in Lua', () => {
+  it('formats with the string functions captured before the script ran', async () => {
+    // Act
+    const result = await run(
+      'lua',
+      'string.sub = function(s) return s end; table.concat = function() return string.rep("y", 2000000) end; print("a", "b") return 1',
+    );
+
+    // Assess
+    expect(messages(result)).toEqual(['log: a\tb']);
+  });
+
   it('keeps print lines, arguments separated by tabs and tables as JSON', async () => {
     // Act
     const result = await run(
