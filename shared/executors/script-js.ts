@@ -137,20 +137,20 @@ export const runJsScript: ScriptRunner = async (job, hooks) => {
   const printed = installConsole(vm);
   try {
     return withLogs(
-      outcome(vm, job, () => stop),
-      readConsole(vm, printed),
+      outcome(vm, job, printed?.prelude ?? '', () => stop),
+      readConsole(vm, printed?.state),
     );
   } finally {
-    printed?.dispose();
+    printed?.state.dispose();
     release(vm, runtime);
   }
 };
 
 /** The attempt's result: the value, or what stopped or failed it. */
-function outcome(vm: QuickJSContext, job: ScriptJob, stopOf: () => Stop): ExecutionResult {
+function outcome(vm: QuickJSContext, job: ScriptJob, prelude: string, stopOf: () => Stop): ExecutionResult {
   const { ctx } = job;
   try {
-    const json = evaluate(vm, job.code, job.inputs, {
+    const json = evaluate(vm, job.code, prelude, job.inputs, {
       runId: ctx.runId,
       nodeId: ctx.nodeId,
       attempt: ctx.attempt,
@@ -185,6 +185,7 @@ function release(vm: QuickJSContext, runtime: { dispose(): void }): void {
 function evaluate(
   vm: QuickJSContext,
   code: string,
+  prelude: string,
   inputs: unknown,
   ctx: { runId: string; nodeId: string; attempt: number },
 ): string | { error: unknown } | { tooLong: number } {
@@ -192,7 +193,7 @@ function evaluate(
   setGlobalFromJson(vm, 'ctx', ctx);
   // The body runs as a strict function so `return` works; the result crosses as JSON text, and a
   // thrown value as a short { name, message } (a 60 MB message must not reach the thread's heap).
-  const wrapped = `'use strict';\n${NON_RETRYABLE}\n(function () {\ntry {\nreturn JSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);\n} catch (e) {\n${BOUND_ERROR}\n}\n})();`;
+  const wrapped = `'use strict';\n${NON_RETRYABLE}\n${prelude}\n(function () {\ntry {\nreturn JSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);\n} catch (e) {\n${BOUND_ERROR}\n}\n})();`;
   const result = vm.evalCode(wrapped, 'script.js');
   return unwrap(vm, result);
 }
