@@ -19,6 +19,7 @@ import { deliverMessage } from '../shared/engine/delivery.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
 import { defaultExecutors } from '../shared/executors/registry.ts';
 import type { DeniedPort } from '../shared/executors/ssrf-guard.ts';
+import type { AttemptLogsEntry } from '../shared/ports/attempt-logs.ts';
 import { systemClock } from '../shared/ports/clock.ts';
 import type { DefinitionStore } from '../shared/ports/definition-store.ts';
 import { randomIds } from '../shared/ports/ids.ts';
@@ -158,6 +159,7 @@ export function engineFor(
   runtime: InProcessRuntime,
   observer: (event: EngineEvent) => void,
   http: HttpAccess = { allow: [], onNotice: () => {} },
+  onScriptLogs?: (entry: AttemptLogsEntry) => void,
 ): RunEngine {
   const policy = localHttpPolicy(http.allow, runtime.services);
   for (const notice of policy.notices) http.onNotice(notice);
@@ -185,6 +187,7 @@ export function engineFor(
     sandbox: runtime.sandbox,
     random: Math.random,
     observer,
+    ...(onScriptLogs && { onScriptLogs }),
   });
 }
 

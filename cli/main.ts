@@ -139,6 +139,18 @@ apiCommand(
     const { runsWatchCommand } = await import('./runs-command.ts');
     process.exitCode = await runsWatchCommand(runId, options, processIo);
   });
+apiCommand(
+  runs,
+  'logs',
+  'Show what a script node printed (console.* in JavaScript, print in Lua) in one attempt',
+)
+  .argument('<run>', 'the run id')
+  .argument('<node>', 'the node id')
+  .option('--attempt <n>', 'the attempt (default: the latest)')
+  .action(async (runId: string, nodeId: string, options: RunsOptions & { attempt?: string }) => {
+    const { runsLogsCommand } = await import('./logs-command.ts');
+    process.exitCode = await runsLogsCommand(runId, nodeId, options, processIo);
+  });
 for (const action of ['pause', 'resume', 'cancel'] as const) {
   apiCommand(runs, action, `${action[0]?.toUpperCase()}${action.slice(1)} a run`)
     .argument('<run>', 'the run id')

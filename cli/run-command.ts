@@ -166,6 +166,9 @@ async function runInProcess(
         if (live) printer.push(lineOf(event, runtime, tenant));
       },
       { allow: plan.httpAllow, onNotice: (notice) => io.err(`skein: ${notice}`) },
+      (entry) => {
+        if (live && entry.runId === runId) printer.pushLogs(entry);
+      },
     );
     const deps = { definitions: runtime.definitions, clock: systemClock };
     await publishDefinition(deps, { tenant, workflowId, version, body: plan.body });

@@ -1,4 +1,5 @@
 import { parseItemId } from '../shared/domain/map-items.ts';
+import type { AttemptLogsEntry } from '../shared/ports/attempt-logs.ts';
 import type { ErrorInfo, NodeStatus, RunStatus } from '../shared/ports/run-store.ts';
 import type { Io } from './io.ts';
 
@@ -204,6 +205,16 @@ export class LinePrinter {
       const failed = count.failed === 0 ? '' : ` (${count.failed} failed)`;
       this.io.out(`${clockTime(line.at)}  ▸ ${mapId}: ${count.ended} items ended${failed}`);
     }
+  }
+
+  /** Queues what a script printed in an attempt, one `│ node: message` line each (after the lines before it). */
+  pushLogs(entry: AttemptLogsEntry): void {
+    this.chain = this.chain.then(() => {
+      for (const line of entry.logs.lines) {
+        const level = line.level === 'log' || line.level === 'info' ? '' : `${line.level}: `;
+        this.io.out(`${clockTime(line.ts)}  │ ${entry.nodeId}: ${level}${line.message}`);
+      }
+    });
   }
 
   /** Resolves once every queued line is printed. */

@@ -33,6 +33,7 @@ import type { Executors } from '../../shared/ports/executors.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
 import type { Timer } from '../../shared/ports/timer.ts';
 import { config, dynamo, logger, once, tracer } from './aws-common.ts';
+import { scriptLogWriter } from './aws-script-logs.ts';
 import { stateMachines } from './aws-state-machines.ts';
 
 export { config, logError, logger } from './aws-common.ts';
@@ -105,6 +106,8 @@ export function buildEngine(executors: Executors): RunEngine {
     sandbox: sandbox(),
     random: Math.random,
     observer: logEngineEvent,
+    // What scripts print: one CloudWatch line each, with run, node and attempt.
+    onScriptLogs: scriptLogWriter(logger),
     log: (message, details) => logger.warn(message, { ...details }),
     settings: {
       // SKEIN_TENANT_MAX_ACTIVE_RUNS (CDK context `tenantMaxActiveRuns`): the tenant quota, none by default.

@@ -10,13 +10,15 @@
  *   or a refused condition leaves at most an orphan object, which the bucket's lifecycle rule
  *   removes with the run's retention; a reference never points to nothing it wrote.
  * - **Keys** are `<tenant>/<runId>/<part>/<sha256>.json`, `part` being `inputs`, `outputs`,
- *   `nodes/<node id>/output` or `nodes/<node id>/completion`: content-addressed, so two racing
+ *   `nodes/<node id>/output`, `nodes/<node id>/completion` or `nodes/<node id>/logs/<attempt>`
+ *   (what a script printed, whose JSON text is over the threshold): content-addressed, so two racing
  *   writers of one value write one object, and an object never changes once written.
  * - **Reads.** A write returns what it wrote without reading the object back; a read fetches only
  *   the references it returns (listings of runs never carry outputs, so they fetch nothing).
  */
 
 import { DEFAULT_PAYLOAD_THRESHOLD_BYTES } from '../config-payloads.ts';
+import type { AttemptLogs } from '../ports/attempt-logs.ts';
 import type { Page, PageRequest } from '../ports/page.ts';
 import type { PayloadStore } from '../ports/payload-store.ts';
 import type {
@@ -245,6 +247,20 @@ export class OffloadingRunStore implements RunStore {
 
   listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
     return this.inner.listWaiting(tenant, workflow, limit);
+  }
+
+  /** Logs whose JSON text is over the threshold go to the payload store, the log item a reference. */
+  async putLogs(runId: string, nodeId: string, attempt: number, logs: AttemptLogs, expiresAt: number) {
+    await this.learnTenant(runId);
+    const encoded = this.encode(runId, `nodes/${encodeURIComponent(nodeId)}/logs/${attempt}`, logs);
+    await this.write([encoded], expiresAt);
+    // A reference object stands in for the lines (`payload-refs.ts`); the inner store keeps it as JSON.
+    await this.inner.putLogs(runId, nodeId, attempt, encoded.stored as AttemptLogs, expiresAt);
+  }
+
+  async getLogs(runId: string, nodeId: string, attempt: number): Promise<AttemptLogs | undefined> {
+    const stored = await this.inner.getLogs(runId, nodeId, attempt);
+    return stored && ((await decodeValue(stored, runId, this.payloads)) as AttemptLogs);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { nodeLogsQuerySchema, nodeLogsSchema } from './log-schemas.ts';
 import { errors, json, unsupportedMedia } from './openapi.ts';
 import { documentCallbackRoutes } from './openapi-callbacks.ts';
 import {
@@ -100,6 +101,18 @@ export function documentRunRoutes(app: OpenAPIHono): void {
     security,
     request: { params: run.extend({ node: z.string() }), query: itemPageQuerySchema },
     responses: { 200: json(itemPageSchema, 'A page of items'), ...errors, ...unavailable },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: `${runPath}/nodes/{node}/logs`,
+    summary: 'What a script node printed in one attempt',
+    description:
+      'The lines of `console.log|info|warn|error|debug` (JavaScript) or `print` (Lua) of attempt `attempt` ' +
+      '(default: the latest), at most 64 KB (`truncated` then, the last line saying so), secrets masked as `***`. ' +
+      'A node that printed nothing has no lines. 404 `NODE_NOT_FOUND` or `ATTEMPT_NOT_FOUND`.',
+    security,
+    request: { params: run.extend({ node: z.string() }), query: nodeLogsQuerySchema },
+    responses: { 200: json(nodeLogsSchema, 'The attempt’s lines'), ...errors, ...unavailable },
   });
   const controls = [
     ['pause', 'Pause a running run: running nodes finish, nothing new starts until resumed'],

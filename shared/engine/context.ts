@@ -1,4 +1,5 @@
 import { NotFoundError } from '../domain/problems.ts';
+import type { AttemptLogsEntry } from '../ports/attempt-logs.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
 import type { Executors } from '../ports/executors.ts';
@@ -144,6 +145,11 @@ export interface EngineDeps {
   /** Uniform in [0, 1): retry jitter. */
   readonly random: () => number;
   readonly observer?: (event: EngineEvent) => void;
+  /**
+   * What a script printed in an attempt, once stored with it: on AWS the worker writes each line to
+   * CloudWatch Logs with its run, node and attempt (`functions/composition/aws-engine.ts`).
+   */
+  readonly onScriptLogs?: (entry: AttemptLogsEntry) => void;
   /** Problems the engine handled but an operator should see (a result too large to store). */
   readonly log?: (message: string, details: Record<string, unknown>) => void;
   readonly settings?: Partial<EngineSettings>;

@@ -1,3 +1,4 @@
+import type { AttemptLogs } from '../ports/attempt-logs.ts';
 import { type CompletionOutcome, type InputsSource, idempotencyKeyOf } from '../ports/executor.ts';
 import type { NodeRecord } from '../ports/run-store.ts';
 import { type Claim, evaluate } from './claim.ts';
@@ -77,7 +78,36 @@ export async function runAttempt(
       ...(startAttempt === undefined ? {} : { startAttempt }),
     },
   });
+  if ((result.kind === 'succeeded' || result.kind === 'failed') && result.logs !== undefined) {
+    await keepLogs(cx, claim, result.logs);
+  }
   return settleResult(cx, claim, kind, result, workerBudget < timeoutMs);
+}
+
+/**
+ * Stores what the attempt printed, before its outcome is written (so a failed attempt's lines are
+ * kept too), then hands them to the observer. A store that refuses them costs the logs, not the
+ * attempt: the outcome is still written.
+ */
+async function keepLogs(cx: EngineContext, claim: Claim, logs: AttemptLogs): Promise<void> {
+  const { run, node } = claim;
+  try {
+    await cx.runs.putLogs(node.runId, node.nodeId, node.attempt, logs, run.expiresAt);
+  } catch (error) {
+    cx.deps.log?.('could not store script logs', {
+      runId: node.runId,
+      nodeId: node.nodeId,
+      attempt: node.attempt,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  cx.deps.onScriptLogs?.({
+    tenant: run.tenant,
+    runId: node.runId,
+    nodeId: node.nodeId,
+    attempt: node.attempt,
+    logs,
+  });
 }
 
 /**

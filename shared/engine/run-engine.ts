@@ -11,6 +11,7 @@ import { EngineContext, type EngineDeps } from './context.ts';
 import { evaluateTemplate } from './evaluate.ts';
 import { type ItemPage, type ItemPageOptions, viewItems } from './map-view.ts';
 import { decodeMessage } from './messages.ts';
+import { type NodeLogsView, viewNodeLogs } from './node-logs.ts';
 import { handleNodeMessage, type StepOptions, type StepResult } from './node-step.ts';
 import { cancelRun, handleControlMessage, pauseRun, resumeRun, retryRun } from './run-controls.ts';
 import { getOwnRun, type RunView, type RunViewOptions, viewRun } from './run-view.ts';
@@ -61,6 +62,11 @@ export class RunEngine {
   /** A page of the items of a map node of the run, in index order. */
   getItems(tenant: string, runId: string, nodeId: string, options?: ItemPageOptions): Promise<ItemPage> {
     return viewItems(this.cx, tenant, runId, nodeId, options);
+  }
+
+  /** What attempt `attempt` (default: the latest) of a node printed; see `viewNodeLogs`. */
+  getNodeLogs(tenant: string, runId: string, nodeId: string, attempt?: number): Promise<NodeLogsView> {
+    return viewNodeLogs(this.cx, tenant, runId, nodeId, attempt);
   }
 
   /** The run item only (status, outputs, error): cheap enough to poll. 404 for another tenant's run. */

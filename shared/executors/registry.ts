@@ -52,10 +52,16 @@ const NO_FUNCTIONS: FunctionInvoker = {
 export function defaultExecutors(options: DefaultExecutorOptions = {}): ExecutorRegistry {
   const registry = flowExecutors()
     .register(new NoopExecutor())
-    .register(new ScriptExecutor(options.script))
+    .register(new ScriptExecutor(scriptOptions(options)))
     .register(new HttpExecutor(options.http))
     .register(new LambdaExecutor({ invoker: options.lambda?.invoker ?? NO_FUNCTIONS }))
     .register(new AiExecutor({ models: options.ai?.models ?? NO_MODELS }));
   if (options.stepFunctions) registry.register(new StepFunctionsExecutor(options.stepFunctions));
   return options.event ? registry.register(new EventExecutor(options.event)) : registry;
+}
+
+/** The script executor masks the secrets the http executor may send: same store unless set apart. */
+function scriptOptions(options: DefaultExecutorOptions): ScriptExecutorOptions | undefined {
+  const secrets = options.script?.secrets ?? options.http?.secrets;
+  return secrets === undefined ? options.script : { ...options.script, secrets };
 }

@@ -8,8 +8,9 @@ import {
 } from 'quickjs-emscripten';
 import type { NodeDefinition } from '../domain/definition-schema.ts';
 import { LIMITS } from '../domain/limits.ts';
-import { boundedOutput, type ExecutionResult, failure, messageOf } from '../ports/executor.ts';
+import { boundedOutput, type ExecutionResult, failure, messageOf, withLogs } from '../ports/executor.ts';
 import type { ScriptJob } from '../ports/sandbox.ts';
+import { installConsole, readConsole } from './script-console-js.ts';
 import { aborted, outOfMemory, type Stop, scriptError, timedOut, tooLarge } from './script-results.ts';
 
 export type ScriptNode = Extract<NodeDefinition, { type: 'script' }>;
@@ -108,7 +109,8 @@ export async function scriptEngineBytes(): Promise<number> {
 
 /**
  * Runs `code` as a function body in a fresh QuickJS runtime with `inputs` and `ctx` as globals.
- * QuickJS has no I/O of its own and no host function is exposed, so the script can only compute.
+ * QuickJS has no I/O of its own and no host function is exposed, so the script can only compute;
+ * what it prints with `console` is kept in the context and read back (`script-console-js.ts`).
  * @example await runJsScript({ language: 'js', code: 'return inputs.n + 1', inputs: { n: 1 }, ctx, memoryMb: 64, budgetMs: 1000 }, hooks)
  */
 export const runJsScript: ScriptRunner = async (job, hooks) => {
@@ -132,26 +134,39 @@ export const runJsScript: ScriptRunner = async (job, hooks) => {
   runtime.setMemoryLimit(job.memoryMb * 1024 * 1024);
   runtime.setMaxStackSize(MAX_STACK_BYTES);
   const vm = runtime.newContext();
+  const printed = installConsole(vm);
   try {
-    const json = evaluate(vm, job.code, job.inputs, {
+    return withLogs(
+      outcome(vm, job, printed?.prelude ?? '', () => stop),
+      readConsole(vm, printed?.state),
+    );
+  } finally {
+    printed?.state.dispose();
+    release(vm, runtime);
+  }
+};
+
+/** The attempt's result: the value, or what stopped or failed it. */
+function outcome(vm: QuickJSContext, job: ScriptJob, prelude: string, stopOf: () => Stop): ExecutionResult {
+  const { ctx } = job;
+  try {
+    const json = evaluate(vm, job.code, prelude, job.inputs, {
       runId: ctx.runId,
       nodeId: ctx.nodeId,
       attempt: ctx.attempt,
     });
     if (typeof json === 'string') return boundedOutput(ctx.nodeId, JSON.parse(json), LIMITS.maxOutputBytes);
     if ('tooLong' in json) return tooLarge(ctx.nodeId, json.tooLong);
-    if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
+    if (stopOf() === 'aborted') return aborted(ctx.nodeId);
+    if (stopOf() === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     return classify(ctx.nodeId, json.error, job.memoryMb);
   } catch (error) {
     // The interrupt handler may stop the host-side setup too (reading the inputs): a stop still.
-    if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
+    if (stopOf() === 'aborted') return aborted(ctx.nodeId);
+    if (stopOf() === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
     return scriptError(`script of node "${ctx.nodeId}" failed: ${messageOf(error)}`, true);
-  } finally {
-    release(vm, runtime);
   }
-};
+}
 
 function release(vm: QuickJSContext, runtime: { dispose(): void }): void {
   try {
@@ -170,6 +185,7 @@ function release(vm: QuickJSContext, runtime: { dispose(): void }): void {
 function evaluate(
   vm: QuickJSContext,
   code: string,
+  prelude: string,
   inputs: unknown,
   ctx: { runId: string; nodeId: string; attempt: number },
 ): string | { error: unknown } | { tooLong: number } {
@@ -177,7 +193,7 @@ function evaluate(
   setGlobalFromJson(vm, 'ctx', ctx);
   // The body runs as a strict function so `return` works; the result crosses as JSON text, and a
   // thrown value as a short { name, message } (a 60 MB message must not reach the thread's heap).
-  const wrapped = `'use strict';\n${NON_RETRYABLE}\n(function () {\ntry {\nreturn JSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);\n} catch (e) {\n${BOUND_ERROR}\n}\n})();`;
+  const wrapped = `'use strict';\n${NON_RETRYABLE}\n${prelude}\n(function () {\ntry {\nreturn JSON.stringify((function () {\n${code}\n}).call(undefined) ?? null);\n} catch (e) {\n${BOUND_ERROR}\n}\n})();`;
   const result = vm.evalCode(wrapped, 'script.js');
   return unwrap(vm, result);
 }

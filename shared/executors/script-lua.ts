@@ -1,6 +1,7 @@
 import { type LuaEngine, LuaEventMasks, LuaFactory, LuaLibraries } from 'wasmoon';
 import { LIMITS } from '../domain/limits.ts';
-import { boundedOutput, failure, messageOf } from '../ports/executor.ts';
+import { LogCollector, MAX_LOG_BYTES } from '../ports/attempt-logs.ts';
+import { boundedOutput, type ExecutionResult, failure, messageOf, withLogs } from '../ports/executor.ts';
 import type { ScriptRunner } from './script-js.ts';
 import { aborted, outOfMemory, type Stop, scriptError, timedOut, tooLarge } from './script-results.ts';
 
@@ -14,6 +15,91 @@ const HOOK_EVERY = 1000;
 /** A longer error message is cut here before it crosses into JavaScript. */
 const MAX_ERROR_CHARS = 4096;
 
+/**
+ * `print`: its arguments formatted in Lua (tables as JSON, cycles as "[Circular]", tabs between
+ * arguments as Lua's own print) and bounded there before one call to the host's `__skein_log`,
+ * which the prelude takes out of the globals. The host's collector bounds the lines in bytes.
+ * The formatter is compiled on the first call (most scripts never print), from the library
+ * functions the prelude captured before the script ran, so a script that replaces them cannot
+ * lift the bound.
+ */
+const FORMATTER = `
+local hostlog, format, gsub, concat, select, getmetatable, pcall, math_type, sub, next, tostring, type, huge = ...
+local ESC = { ['"'] = '\\\\"', ['\\\\'] = '\\\\\\\\', ['\\n'] = '\\\\n', ['\\r'] = '\\\\r', ['\\t'] = '\\\\t' }
+local function quote(text)
+  return '"' .. gsub(text, '[%c"\\\\]', function(c) return ESC[c] or format('\\\\u%04x', c:byte()) end) .. '"'
+end
+local function encode(v, out, open, budget)
+  local t = type(v)
+  if budget.n <= 0 then return end
+  budget.n = budget.n - 1
+  if t == 'string' then out[#out + 1] = quote(v)
+  elseif t == 'number' then
+    out[#out + 1] = (v ~= v or v == huge or v == -huge) and 'null' or (math_type(v) == 'integer' and format('%d', v) or format('%.14g', v))
+  elseif t == 'boolean' then out[#out + 1] = tostring(v)
+  elseif t == 'nil' then out[#out + 1] = 'null'
+  elseif t ~= 'table' then out[#out + 1] = quote(t)
+  elseif open[v] then out[#out + 1] = '"[Circular]"'
+  else
+    open[v] = true
+    local n, count = #v, 0
+    for _ in next, v do count = count + 1 end
+    if count > 0 and count == n then
+      out[#out + 1] = '['
+      for i = 1, n do
+        if i > 1 then out[#out + 1] = ',' end
+        encode(v[i], out, open, budget)
+      end
+      out[#out + 1] = ']'
+    else
+      out[#out + 1] = '{'
+      local first = true
+      for key, item in next, v do
+        if not first then out[#out + 1] = ',' end
+        first = false
+        out[#out + 1] = quote(tostring(key))
+        out[#out + 1] = ':'
+        encode(item, out, open, budget)
+      end
+      out[#out + 1] = '}'
+    end
+    open[v] = nil
+  end
+end
+local function show(v)
+  local t = type(v)
+  if t == 'string' then return v end
+  if t ~= 'table' then return tostring(v) end
+  local meta = getmetatable(v)
+  if type(meta) == 'table' and meta.__tostring then
+    local ok, text = pcall(tostring, v)
+    return ok and type(text) == 'string' and text or '[unprintable value]'
+  end
+  local out = {}
+  encode(v, out, {}, { n = 10000 })
+  return concat(out)
+end
+return function(...)
+  local parts = {}
+  for i = 1, select('#', ...) do parts[i] = show((select(i, ...))) end
+  local message = concat(parts, '\\t')
+  if #message > ${MAX_LOG_BYTES} then message = sub(message, 1, ${MAX_LOG_BYTES}) end
+  return hostlog('log', message)
+end
+`;
+
+const PRINT = `
+local deps = { __skein_log, string.format, string.gsub, table.concat, select, getmetatable, pcall, math.type, sub, next, tostring, type, math.huge }
+local unpack = table.unpack
+__skein_log = nil
+local write
+print = function(...)
+  if write == false then return end
+  write = write or rawload([==[${FORMATTER}]==], '=print', 't')(unpack(deps, 1, 13))
+  if not write(...) then write = false end
+end
+`;
+
 // Trusted prelude, run before the hook is installed: trims the environment to pure computation,
 // makes error-catching functions re-raise the stop signal, and defines the runner that bounds
 // what crosses into JavaScript (the sandbox's thread has a small heap: a 60 MB string converted
@@ -23,6 +109,7 @@ local STOP = '${STOP}'
 local find, type, rawpcall, rawxpcall, rawload = string.find, type, pcall, xpcall, load
 local resume, err, next, tostring, sub = coroutine.resume, error, next, tostring, string.sub
 dofile, loadfile, print, collectgarbage = nil, nil, nil, nil
+${PRINT}
 local function check(ok, ...)
   if not ok and type((...)) == 'string' and find((...), STOP, 1, true) then err(STOP, 0) end
   return ok, ...
@@ -127,8 +214,12 @@ export const runLuaScript: ScriptRunner = async (job, hooks) => {
     lua.lua_pushstring(state, STOP);
     lua.lua_error(state);
   }, 'vii');
+  const printed = new LogCollector(() => Date.now());
   try {
     for (const library of SAFE_LIBRARIES) global.loadLibrary(library);
+    global.set('__skein_log', (level: unknown, message: unknown) =>
+      printed.add(level === 'log' ? 'log' : 'info', typeof message === 'string' ? message : String(message)),
+    );
     global.loadString(PRELUDE, '=prelude');
     global.runSync();
     global.setTop(0);
@@ -140,21 +231,27 @@ export const runLuaScript: ScriptRunner = async (job, hooks) => {
     const thread = global.newThread();
     thread.loadString(`return __skein_run(${LIMITS.maxOutputBytes})`, '=skein');
     const [fits, value] = await thread.run(0);
-    if (fits !== true) return tooLarge(ctx.nodeId, Number(value));
-    return boundedOutput(ctx.nodeId, value ?? null, LIMITS.maxOutputBytes);
+    if (fits !== true) return withLogs(tooLarge(ctx.nodeId, Number(value)), printed.result());
+    return withLogs(boundedOutput(ctx.nodeId, value ?? null, LIMITS.maxOutputBytes), printed.result());
   } catch (error) {
     if (stop !== undefined) factory = undefined;
-    if (stop === 'aborted') return aborted(ctx.nodeId);
-    if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
-    const message = messageOf(error).split('\nstack traceback:')[0] ?? '';
-    if (message.includes('not enough memory')) return outOfMemory(ctx.nodeId, job.memoryMb);
-    const final = message.startsWith(FINAL_MARK);
-    return scriptError(final ? message.slice(FINAL_MARK.length) : message, !final);
+    return withLogs(failed(error, stop, job), printed.result());
   } finally {
     global.close();
     lua.module.removeFunction(hook);
   }
 };
+
+/** What a thrown error (a stop, an error the script raised, running out of memory) makes of the attempt. */
+function failed(error: unknown, stop: Stop, job: Parameters<ScriptRunner>[0]): ExecutionResult {
+  const { ctx } = job;
+  if (stop === 'aborted') return aborted(ctx.nodeId);
+  if (stop === 'timeout') return timedOut(ctx.nodeId, job.budgetMs);
+  const message = messageOf(error).split('\nstack traceback:')[0] ?? '';
+  if (message.includes('not enough memory')) return outOfMemory(ctx.nodeId, job.memoryMb);
+  const final = message.startsWith(FINAL_MARK);
+  return scriptError(final ? message.slice(FINAL_MARK.length) : message, !final);
+}
 
 const SAFE_LIBRARIES = [
   LuaLibraries.Base,

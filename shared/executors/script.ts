@@ -1,7 +1,9 @@
 import { sharedSandbox } from '../adapters/sandbox/sandbox-pool.ts';
 import { LIMITS } from '../domain/limits.ts';
+import { mapLogMessages } from '../ports/attempt-logs.ts';
 import { type ExecutionRequest, type ExecutionResult, type Executor, failure } from '../ports/executor.ts';
 import type { ScriptSandbox } from '../ports/sandbox.ts';
+import { maskSecrets, type Secrets, secretNamesIn } from '../ports/secrets.ts';
 import type { ScriptNode } from './script-js.ts';
 import { aborted } from './script-results.ts';
 
@@ -12,6 +14,12 @@ export interface ScriptExecutorOptions {
   readonly timeoutMs?: number;
   /** Memory budget when a node sets no `memoryMb`. @default LIMITS.maxScriptMemoryMb (64) */
   readonly memoryMb?: number;
+  /**
+   * Where the values of secrets the script's inputs reference are read, to mask them in what the
+   * script printed (scripts only ever see references). @default none: references are masked, and
+   * no value can be known
+   */
+  readonly secrets?: Secrets;
 }
 
 const LANGUAGES: ReadonlySet<string> = new Set<ScriptNode['language']>(['js', 'lua']);
@@ -51,7 +59,7 @@ export class ScriptExecutor implements Executor<ScriptNode> {
     }
     if (ctx.signal.aborted) return aborted(ctx.nodeId);
     const sandbox = this.options.sandbox ?? sharedSandbox();
-    return sandbox.runScript(
+    const result = await sandbox.runScript(
       {
         language: node.language,
         code: node.code,
@@ -62,5 +70,32 @@ export class ScriptExecutor implements Executor<ScriptNode> {
       },
       ctx.signal,
     );
+    return this.masked(result, inputs, ctx.tenant);
+  }
+
+  /**
+   * The result with secrets masked (`***`) in its logs: any reference, and the value of each secret
+   * the inputs reference (a script cannot reach another). Read only when the script printed.
+   */
+  private async masked(result: ExecutionResult, inputs: unknown, tenant: string): Promise<ExecutionResult> {
+    if ((result.kind !== 'succeeded' && result.kind !== 'failed') || result.logs === undefined) return result;
+    const names = new Set<string>();
+    collectStrings(inputs, (text) => {
+      for (const name of secretNamesIn(text)) names.add(name);
+    });
+    const values: string[] = [];
+    for (const name of names) {
+      const value = await this.options.secrets?.get(tenant, name).catch(() => undefined);
+      if (value !== undefined) values.push(value);
+    }
+    return { ...result, logs: mapLogMessages(result.logs, (text) => maskSecrets(text, values)) };
+  }
+}
+
+function collectStrings(value: unknown, on: (text: string) => void): void {
+  if (typeof value === 'string') on(value);
+  else if (Array.isArray(value)) for (const item of value) collectStrings(item, on);
+  else if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) collectStrings(item, on);
   }
 }

@@ -1,5 +1,6 @@
 import { jsonNestingProblem } from '../domain/bounded-parse.ts';
 import { LIMITS } from '../domain/limits.ts';
+import type { AttemptLogs } from './attempt-logs.ts';
 
 /**
  * The executor port: one implementation per node type (`shared/executors/<type>.ts`), looked up by
@@ -94,6 +95,8 @@ export type SucceededOrFailed = Succeeded | Failed;
 export interface Succeeded {
   readonly kind: 'succeeded';
   readonly output: unknown;
+  /** What the attempt printed (scripts): stored with the attempt. Absent when nothing was. */
+  readonly logs?: AttemptLogs;
 }
 
 /** The attempt failed: retried per the node's retry policy when `error.retryable` (or `retryOn`). */
@@ -105,6 +108,8 @@ export interface Failed {
    * would fail the same way, e.g. a `wait` whose `with` names no time. @default false
    */
   readonly final?: boolean;
+  /** What the attempt printed before it failed (scripts): stored with the attempt too. */
+  readonly logs?: AttemptLogs;
 }
 
 /**
@@ -255,6 +260,12 @@ export function succeeded(output: unknown): Succeeded {
 /** Builds a failed result. */
 export function failure(code: string, message: string, retryable = false): Failed {
   return { kind: 'failed', error: { code, message, retryable } };
+}
+
+/** The result with `logs` attached (a succeeded or failed one, and only when something was printed). */
+export function withLogs(result: ExecutionResult, logs: AttemptLogs | undefined): ExecutionResult {
+  if (logs === undefined || logs.lines.length === 0) return result;
+  return result.kind === 'succeeded' || result.kind === 'failed' ? { ...result, logs } : result;
 }
 
 /** Builds an idempotency key `run/node/attempt`. */

@@ -1,5 +1,6 @@
 import type { RunStoreDoneSets } from './run-store/done-sets.ts';
 import type { RunStoreListings } from './run-store/listings.ts';
+import type { RunStoreLogs } from './run-store/logs.ts';
 import type { RunStoreNodes } from './run-store/nodes.ts';
 import type { RunStoreRuns } from './run-store/runs.ts';
 import type { RunStoreSlots } from './run-store/slots.ts';
@@ -17,7 +18,7 @@ import type { RunStoreSweepLease } from './run-store/sweep-lease.ts';
  * removed. The arrival sets come back in no particular order.
  *
  * The contract is split by responsibility under `run-store/`: runs, controls (pending stops and
- * retries), nodes, done-sets, listings, slots and the sweep lease, and the errors. Import from
+ * retries), nodes, done-sets, listings, slots, the sweep lease, script logs, and the errors. Import from
  * this file: it composes `RunStore` and re-exports every part.
  */
 export interface RunStore
@@ -26,12 +27,14 @@ export interface RunStore
     RunStoreSweepLease,
     RunStoreNodes,
     RunStoreDoneSets,
-    RunStoreSlots {}
+    RunStoreSlots,
+    RunStoreLogs {}
 
 export type { ControlRef, RunCondition, RunControl } from './run-store/controls.ts';
 export type { RunStoreDoneSets } from './run-store/done-sets.ts';
 export { ItemTooLargeError, MAX_ITEM_BYTES, RunStoreError } from './run-store/errors.ts';
 export type { RunQuery, RunStoreListings } from './run-store/listings.ts';
+export type { RunStoreLogs } from './run-store/logs.ts';
 export {
   type Completion,
   type ItemListOptions,

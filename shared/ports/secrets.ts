@@ -74,3 +74,24 @@ export function redactText(text: string, values: ReadonlyMap<string, string>): s
   }
   return out;
 }
+
+/** A reference as JSON text shows it (`console.log` of an object): the NUL marks escaped. */
+const ESCAPED_REF = /\\u0000secret:[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\\u0000/g;
+const ANY_REF = new RegExp(`${MARK}secret:[A-Za-z0-9][A-Za-z0-9_.-]{0,127}${MARK}`, 'g');
+
+/**
+ * A log line with every secret reference and every value in `values` (as typed, and as JSON text
+ * escapes it) replaced by `***`: what a script printed, before it is stored. Values shorter than
+ * 4 characters are left, as in `redactText`.
+ * @example maskSecrets('token sk_live_1', ['sk_live_1']) // 'token ***'
+ */
+export function maskSecrets(text: string, values: Iterable<string>): string {
+  let out = text.replace(ANY_REF, '***').replace(ESCAPED_REF, '***');
+  for (const secret of values) {
+    if (secret.length < MIN_REDACTED) continue;
+    out = out.split(secret).join('***');
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) out = out.split(escaped).join('***');
+  }
+  return out;
+}

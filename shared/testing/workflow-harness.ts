@@ -11,6 +11,7 @@ import { RunEngine } from '../engine/run-engine.ts';
 import type { RunView } from '../engine/run-view.ts';
 import type { StartRunRequest } from '../engine/start-run.ts';
 import { defaultExecutors } from '../executors/registry.ts';
+import type { AttemptLogsEntry } from '../ports/attempt-logs.ts';
 import { FakeClock } from '../ports/clock.ts';
 import type { DefinitionStore } from '../ports/definition-store.ts';
 import type { Executors } from '../ports/executors.ts';
@@ -62,6 +63,8 @@ export class WorkflowHarness {
   readonly definitions: DefinitionStore;
   readonly engine: RunEngine;
   readonly events: EngineEvent[] = [];
+  /** What scripts printed, per attempt, as the engine handed it on once stored. */
+  readonly scriptLogs: AttemptLogsEntry[] = [];
   /** What the engine logged (`EngineDeps.log`). */
   readonly logs: { message: string; details: Record<string, unknown> }[] = [];
   /** Queue messages handled so far (each delivery counts). */
@@ -86,6 +89,7 @@ export class WorkflowHarness {
       sandbox,
       random: options.random ?? (() => 0.5),
       observer: (event) => this.events.push(event),
+      onScriptLogs: (entry) => this.scriptLogs.push(entry),
       log: (message, details) => this.logs.push({ message, details }),
       ...(options.settings ? { settings: options.settings } : {}),
     });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunStore } from '../../shared/ports/run-store.ts';
 import { blank, created, EXPIRES, newId, nodeIn, runRecord } from './run-fixtures.ts';
 import { describeListingsContract } from './run-store-listings.contract.ts';
+import { describeLogsContract } from './run-store-logs.contract.ts';
 import { describeNodeChangesContract } from './run-store-node-changes.contract.ts';
 import { describeNodesContract } from './run-store-nodes.contract.ts';
 import { describeRunsContract } from './run-store-runs.contract.ts';
@@ -17,6 +18,7 @@ export function describeRunStoreContract(name: string, makeStore: () => Promise<
     describeListingsContract(makeStore);
     describeNodesContract(makeStore);
     describeNodeChangesContract(makeStore);
+    describeLogsContract(makeStore);
 
     describe('done-sets', () => {
       it('adds members once and reports the size after each call', async () => {

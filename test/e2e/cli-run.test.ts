@@ -103,6 +103,21 @@ describe('skein run (in-process, memory store)', () => {
     expect(result.stdout).toMatch(/✖ run \S+ \(flaky@1\.0\.0\) FAILED in [\d.]+s\n {2}error: SCRIPT_ERROR/);
   });
 
+  it('prints what scripts log under their node, before the node ends, in human mode', async () => {
+    // Act
+    const result = await skein('run', join(fixtures, 'chatty.yaml'));
+
+    // Assess
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n').map((line) => line.slice(14));
+    expect(lines).toContain('│ transform: rows 3 {"ok":true}');
+    expect(lines).toContain('│ transform: warn: slow upstream');
+    expect(lines).toContain('│ report: done\t3');
+    expect(lines.indexOf('│ transform: warn: slow upstream')).toBeLessThan(
+      lines.indexOf('✔ transform succeeded'),
+    );
+  });
+
   it('prints the outputs as pretty JSON after the status line in human mode', async () => {
     // Act
     const result = await skein('run', greet, '--input', 'times=2');

@@ -14,6 +14,7 @@
  * | done-set    | `R#<runId>`                 | `E#<setKey>` | `done`: number set                      |
  * | slots, line | `T#<t>#W#<wf>` (`#WAIT`)    | `SLOTS`, id  | see `dynamodb-run-slots.ts`             |
  * | sweep lease | `SWEEPER`                   | `LEASE`      | holder, leaseUntil, cursor, round       |
+ * | logs        | `R#<runId>`                 | `L#<node>#<attempt>` | `body`: gzipped JSON (B)        |
  *
  * - Indexes (every run field but the outputs, `LISTED_RUN_ATTRIBUTES`; sort key the run item's own
  *   `runId`: a ULID, so descending is newest first): `byTenant` on `gsi1pk = T#<tenant>`,
@@ -30,6 +31,7 @@
  * - DynamoDB has no empty sets: an empty arrival set is an absent attribute, `[]` when read.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AttemptLogs } from '../../ports/attempt-logs.ts';
 import type { Page, PageRequest } from '../../ports/page.ts';
 import type {
   ErrorInfo,
@@ -49,6 +51,7 @@ import type {
   SweepPosition,
 } from '../../ports/run-store.ts';
 import { DynamoDbDoneSets } from './dynamodb-done-sets.ts';
+import { DynamoDbLogs } from './dynamodb-logs.ts';
 import { DynamoDbNodes } from './dynamodb-nodes.ts';
 import { toRun } from './dynamodb-run-items.ts';
 import { queryActive, queryListing, runListing } from './dynamodb-run-listing.ts';
@@ -77,6 +80,7 @@ export class DynamoDbRunStore implements RunStore {
   private readonly done: DynamoDbDoneSets;
   private readonly slots: RunSlots;
   private readonly lease: SweepLease;
+  private readonly logs: DynamoDbLogs;
 
   constructor(options: DynamoDbRunStoreOptions) {
     this.doc = options.client;
@@ -86,6 +90,7 @@ export class DynamoDbRunStore implements RunStore {
     this.done = new DynamoDbDoneSets(options.client, options.tableName);
     this.slots = new RunSlots(options.client, options.tableName);
     this.lease = new SweepLease(options.client, options.tableName);
+    this.logs = new DynamoDbLogs(options.client, options.tableName);
   }
 
   createRun(run: RunRecord, inputs: unknown): Promise<{ run: RunRecord; created: boolean }> {
@@ -231,5 +236,19 @@ export class DynamoDbRunStore implements RunStore {
 
   listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
     return this.slots.listWaiting(tenant, workflow, limit);
+  }
+
+  putLogs(
+    runId: string,
+    nodeId: string,
+    attempt: number,
+    logs: AttemptLogs,
+    expiresAt: number,
+  ): Promise<void> {
+    return this.logs.putLogs(runId, nodeId, attempt, logs, expiresAt);
+  }
+
+  getLogs(runId: string, nodeId: string, attempt: number): Promise<AttemptLogs | undefined> {
+    return this.logs.getLogs(runId, nodeId, attempt);
   }
 }

@@ -1,3 +1,4 @@
+import type { AttemptLogs } from '../../ports/attempt-logs.ts';
 import type { Page, PageRequest } from '../../ports/page.ts';
 import type {
   ErrorInfo,
@@ -40,6 +41,8 @@ export class MemoryRunStore implements RunStore {
   /** Concurrency slots and waiting lines (`engine/concurrency.ts`). */
   private readonly lines = new MemoryRunSlots();
   private readonly lease = new MemorySweepLease();
+  /** Script logs by `<runId> <nodeId> <attempt>`. */
+  private readonly logs = new Map<string, AttemptLogs>();
   /** Counts of calls, by method: the engine tests use them to check per-node costs. */
   readonly calls = new Map<string, number>();
 
@@ -206,6 +209,17 @@ export class MemoryRunStore implements RunStore {
   listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
     this.count('listWaiting');
     return this.lines.listWaiting(tenant, workflow, limit);
+  }
+
+  async putLogs(runId: string, nodeId: string, attempt: number, logs: AttemptLogs): Promise<void> {
+    this.count('putLogs');
+    this.logs.set(`${runId} ${nodeId} ${attempt}`, structuredClone(logs));
+  }
+
+  async getLogs(runId: string, nodeId: string, attempt: number): Promise<AttemptLogs | undefined> {
+    this.count('getLogs');
+    const logs = this.logs.get(`${runId} ${nodeId} ${attempt}`);
+    return logs && structuredClone(logs);
   }
 
   private count(method: string) {

@@ -7,6 +7,7 @@ import { type RunRecord, TERMINAL_RUN_STATUSES } from '../../ports/run-store.ts'
 import type { ApiEnv } from '../auth.ts';
 import { parseBody, readOptionalBody } from '../body.ts';
 import { errorBody } from '../errors.ts';
+import { nodeLogsQuerySchema } from '../log-schemas.ts';
 import { parseQuery } from '../query.ts';
 import {
   DEFAULT_NODE_PAGE,
@@ -95,6 +96,12 @@ export function runRoutes(deps: RunRouteDeps) {
     const { limit, cursor } = parseQuery(itemPageQuerySchema, c.req.query());
     const options = { ...(limit && { limit }), ...(cursor && { cursor }) };
     return c.json(await engineOf().getItems(c.get('tenant'), runId, c.req.param('node') ?? '', options));
+  });
+
+  app.get('/runs/:run/nodes/:node/logs', async (c) => {
+    const runId = runIdOf(c);
+    const { attempt } = parseQuery(nodeLogsQuerySchema, c.req.query());
+    return c.json(await engineOf().getNodeLogs(c.get('tenant'), runId, c.req.param('node') ?? '', attempt));
   });
 
   app.post('/runs/:run/:action{pause|resume|cancel}', async (c) => {
