@@ -22,6 +22,9 @@ const BUNDLED = new Set([
   'runs',
   'workflows',
   'complete',
+  'templates',
+  'new',
+  'generate',
 ]);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
