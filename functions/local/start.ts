@@ -8,6 +8,7 @@ import { LOCAL_TABLES, localConfig, silenceSdkNodeVersionNotice } from '../../sh
 import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
+import { buildUi } from '../../ui/build.ts';
 import { eventLine, printed } from './event-console.ts';
 import { publishExamples } from './examples.ts';
 import { openLocalStore, recordServer } from './local-store.ts';
@@ -142,6 +143,8 @@ const app = createApp({
     events: runtime.monitor.events,
     runCounters: runtime.monitor.runCounters,
   }),
+  // The web UI at `/`, bundled in memory now (about 100 ms): a fresh clone needs no build step.
+  ui: await buildUi(),
   ...(runtime.monitor && {
     metrics: async () => runtime?.monitor?.metrics.render(await runtime.readyDepth()) ?? '',
   }),

@@ -35,6 +35,7 @@ import { runRoutes } from './routes/runs.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { triggerRoutes } from './routes/triggers.ts';
 import { workflowRoutes } from './routes/workflows.ts';
+import { type UiAssets, uiRoutes } from './ui-routes.ts';
 
 export interface ApiDeps {
   readonly definitions: DefinitionStore;
@@ -78,6 +79,8 @@ export interface ApiDeps {
   readonly metrics?: () => Promise<string>;
   /** Per-workflow run counts for `GET .../workflows/{wf}` (the monitor keeps them). */
   readonly runCounters?: RunCounters;
+  /** The web UI's files, served without a key at `/` and `/ui/*` (they hold no data). Absent: no UI. */
+  readonly ui?: UiAssets | undefined;
 }
 
 /**
@@ -125,6 +128,7 @@ export function createApp(deps: ApiDeps) {
     limiter: new FailureLimiter(() => deps.clock.now(), deps.authFailures),
     clientAddress: deps.clientAddress ?? clientAddress,
   });
+  if (deps.ui) app.route('/', uiRoutes(deps.ui));
   app.post('/v1/dag/validate', auth, async (c) => {
     // Only a body that does not parse at all is a 400; duplicate keys are part of the result.
     const { text, format } = await readText(c);

@@ -1,0 +1,157 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserMissing, launchChromium } from './browser.ts';
+import { type NpmStart, startNpmStart } from './npm-start.ts';
+
+const missing = browserMissing();
+if (missing) console.warn(`web UI tests ${missing}`);
+
+const root = new URL('../..', import.meta.url).pathname;
+let server: NpmStart;
+let browser: BrowserContext;
+let close: () => Promise<void>;
+
+/** A workflow that waits for an outside completion: the run stays RUNNING until it comes. */
+const APPROVAL = {
+  id: 'ui-approval',
+  version: '1.0.0',
+  nodes: {
+    prepare: { type: 'noop' },
+    approve: { type: 'callback', needs: ['prepare'], timeout: '1h' },
+    finish: { type: 'script', language: 'js', needs: ['approve'], code: 'return "approved";' },
+  },
+};
+/** Fails on its first attempt (no automatic retry), succeeds once retried. */
+const FLAKY = {
+  id: 'ui-flaky',
+  version: '1.0.0',
+  nodes: {
+    boom: {
+      type: 'script',
+      language: 'js',
+      retry: { maxAttempts: 1 },
+      code: "if (ctx.attempt < 2) throw new Error('boom on attempt ' + ctx.attempt); return 'fine';",
+    },
+    after: { type: 'noop', needs: ['boom'] },
+  },
+};
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${server.url}/v1/tenants/demo${path}`, {
+    method,
+    headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+const publish = (definition: { id: string; version: string }) =>
+  api('PUT', `/workflows/${definition.id}/versions/${definition.version}`, definition);
+const startRun = async (workflow: string) =>
+  (await api<{ runId: string }>('POST', `/workflows/${workflow}/runs`, {})).runId;
+
+/** A page signed in with the key `npm start` printed, through the login form. */
+async function signedIn(): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/`);
+  await page.fill('input[name=key]', server.key);
+  await page.fill('input[name=tenant]', 'demo');
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('tr[data-workflow="hello"]');
+  return page;
+}
+
+describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start', () => {
+  beforeAll(async () => {
+    server = await startNpmStart();
+    ({ browser, close } = await launchChromium());
+    await publish(APPROVAL);
+    await publish(FLAKY);
+  }, 90_000);
+
+  afterAll(async () => {
+    await close?.();
+    server?.stop();
+  });
+
+  it('refuses a wrong key on the login form and keeps the key out of every URL', async () => {
+    // Prepare
+    const page = await browser.newPage();
+    const urls: string[] = [];
+    page.on('request', (request) => urls.push(request.url()));
+    await page.goto(`${server.url}/`);
+    // Act
+    await page.fill('input[name=key]', 'skein_not-a-key');
+    await page.click('form.login button[type=submit]');
+    // Assess
+    await expect(page.locator('.error').textContent()).resolves.toMatch(/key/i);
+    await page.fill('input[name=key]', server.key);
+    await page.click('form.login button[type=submit]');
+    await page.waitForSelector('tr[data-workflow="hello"]');
+    expect(urls.some((url) => url.includes(server.key))).toBe(false);
+    expect(await page.evaluate('sessionStorage.getItem("skein.session")')).toContain(server.key);
+    await page.close();
+  });
+
+  it('starts hello from its workflow page and shows it finish, then a node and its logs', async () => {
+    // Prepare
+    const page = await signedIn();
+    await page.click('a[href="#/workflows/hello"]');
+    await page.waitForSelector('[data-graph=full] [data-node=join]');
+    // Act
+    await page.click('summary');
+    await page.click('[data-action=start]');
+    // Assess
+    await page.waitForSelector('[data-field=run-status] .pill[data-status=SUCCEEDED]', { timeout: 30_000 });
+    await expect(page.locator('[data-node=join]').getAttribute('class')).resolves.toContain('s-SUCCEEDED');
+    await page.click('[data-node=join]');
+    await page.waitForSelector('aside[data-panel=join]');
+    await page.click('aside [data-tab=Output]');
+    await expect(page.locator('[data-view=output]').textContent()).resolves.toContain('Hello, world!');
+    await page.click('aside [data-tab=Logs]');
+    await page.waitForFunction('!document.querySelector("[data-view=logs]")?.textContent?.includes("Loading")');
+    await expect(page.locator('[data-view=logs]').textContent()).resolves.toMatch(
+      /No logs\.|\d{4}-\d\d-\d\d/,
+    );
+    await page.close();
+  });
+
+  it('shows a run live from RUNNING to SUCCEEDED as its callback node is completed from the panel', async () => {
+    // Prepare
+    const runId = await startRun('ui-approval');
+    const page = await signedIn();
+    // Act
+    await page.goto(`${server.url}/#/runs/${runId}`);
+    await page.waitForSelector('[data-field=run-status] .pill[data-status=RUNNING]');
+    await page.waitForSelector('[data-live=stream]');
+    await page.waitForSelector('[data-node=approve].s-WAITING', { timeout: 30_000 });
+    await page.click('[data-node=approve]');
+    await page.click('aside [data-action=complete]');
+    // Assess: no reload; the stream's events redraw the page.
+    await page.waitForSelector('[data-field=run-status] .pill[data-status=SUCCEEDED]', { timeout: 30_000 });
+    await expect(page.locator('[data-node=finish]').getAttribute('class')).resolves.toContain('s-SUCCEEDED');
+    await expect(page.locator('[data-field=progress]').textContent()).resolves.toContain(
+      '3/3 nodes done (100%)',
+    );
+    await page.screenshot({ path: `${root}docs/ui-run.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('retries a failed run from the UI, rerunning the chosen failed node', async () => {
+    // Prepare
+    const runId = await startRun('ui-flaky');
+    const page = await signedIn();
+    await page.goto(`${server.url}/#/runs/${runId}`);
+    await page.waitForSelector('[data-field=run-status] .pill[data-status=FAILED]', { timeout: 30_000 });
+    await page.click('[data-node=boom]');
+    await expect(page.locator('[data-view=error]').textContent()).resolves.toContain('boom on attempt 1');
+    // Act
+    await page.check('[data-check=boom]');
+    await page.click('[data-action=retry-selected]');
+    // Assess
+    await page.waitForSelector('[data-field=run-status] .pill[data-status=SUCCEEDED]', { timeout: 30_000 });
+    await expect(page.locator('[data-row=boom] td:nth-child(5)').textContent()).resolves.toBe('2');
+    await page.close();
+  });
+});
