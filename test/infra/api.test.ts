@@ -33,6 +33,8 @@ describe('SkeinApi', () => {
       '/health',
       '/openapi.json',
       '/v1/hooks/{hook}',
+      '/',
+      '/ui/{file}',
     ]);
   });
 
