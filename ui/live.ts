@@ -12,7 +12,7 @@ const COALESCE_MS = 150;
  * Keeps a run's page current. It reads `GET .../events/stream?run=` (Server-Sent Events) with
  * `fetch`, since `EventSource` cannot send the key in a header, and refreshes on each event of the
  * run; where the stream does not answer (on AWS there is none) it polls the run view instead.
- * `refresh` reloads the page's data and says whether the run is still active.
+ * `refresh` reloads the page's data (first at once) and says whether the run is still active.
  */
 export function keepLive(
   session: Session,
@@ -85,6 +85,7 @@ export function keepLive(
     }, COALESCE_MS);
   };
 
+  void reload();
   void stream().catch(() => {
     if (stopped) return;
     onMode('polling');

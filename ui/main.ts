@@ -72,7 +72,7 @@ function loginPage(main: HTMLElement): void {
     type: 'password',
     autocomplete: 'off',
     required: true,
-    placeholder: 'sk_…',
+    placeholder: 'skein_…',
   });
   const tenant = h('input', { name: 'tenant', value: 'demo', required: true });
   const status = h('div');

@@ -47,6 +47,7 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
   const header = h('div');
   const controls = h('div', { class: 'row' });
   const message = h('div');
+  const loadError = h('div');
   const graphBox = h('div');
   const table = h('div');
   const panelBox = h('div');
@@ -56,6 +57,7 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
     header,
     controls,
     message,
+    loadError,
     h('div', { class: 'split' }, h('div', {}, graphBox, h('h2', {}, 'Nodes'), table), panelBox),
     h('p', {}, live),
   );
@@ -114,6 +116,7 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
       if (big) return refresh();
     }
     const current = run;
+    mount(loadError);
     renderHeader(header, current);
     renderControls(current);
     graph?.update(new Map(Object.entries(current.nodes).map(([id, node]) => [id, node.status])));
@@ -241,12 +244,15 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
     return h('div', { class: 'row' }, prev, h('span', { 'data-field': 'node-page' }, text), next);
   };
 
-  const stop = keepLive(session, runId, refresh, (mode) => {
+  const shown = () =>
+    refresh().catch((error: unknown) => {
+      mount(loadError, errorBox(error));
+      return true;
+    });
+  const stop = keepLive(session, runId, shown, (mode) => {
     live.dataset.live = mode;
     live.textContent = mode === 'stream' ? '● live (event stream)' : '● live (polling every second)';
   });
-  // The first picture does not wait for the stream: it is drawn at once.
-  void refresh().catch((error: unknown) => mount(message, errorBox(error)));
   return stop;
 }
 

@@ -15,11 +15,21 @@ let close: () => Promise<void>;
 const APPROVAL = {
   id: 'ui-approval',
   version: '1.0.0',
+  description: 'Prepares an order, waits for a human approval, then ships it.',
   nodes: {
     prepare: { type: 'noop' },
-    approve: { type: 'callback', needs: ['prepare'], timeout: '1h' },
-    finish: { type: 'script', language: 'js', needs: ['approve'], code: 'return "approved";' },
+    price: { type: 'script', language: 'js', needs: ['prepare'], code: 'return 42;' },
+    stock: { type: 'script', language: 'lua', needs: ['prepare'], code: 'return 7' },
+    approve: { type: 'callback', needs: ['price', 'stock'], timeout: '1h' },
+    ship: { type: 'script', language: 'js', needs: ['approve'], code: 'return "shipped";' },
+    notify: { type: 'noop', needs: ['ship'] },
   },
+};
+/** The next version: one node more, for the diff. */
+const APPROVAL_NEXT = {
+  ...APPROVAL,
+  version: '1.1.0',
+  nodes: { ...APPROVAL.nodes, audit: { type: 'noop', needs: ['ship'] } },
 };
 /** Fails on its first attempt (no automatic retry), succeeds once retried. */
 const FLAKY = {
@@ -83,6 +93,7 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
     server = await startNpmStart();
     ({ browser, close } = await launchChromium());
     await publish(APPROVAL);
+    await publish(APPROVAL_NEXT);
     await publish(FLAKY);
     await publish(bigDefinition());
   }, 90_000);
@@ -107,7 +118,12 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
     await page.click('form.login button[type=submit]');
     await page.waitForSelector('tr[data-workflow="hello"]');
     expect(urls.some((url) => url.includes(server.key))).toBe(false);
-    expect(await page.evaluate('sessionStorage.getItem("skein.session")')).toContain(server.key);
+    // Runs in the page: its sessionStorage holds the session.
+    type InPage = { sessionStorage: { getItem(name: string): string | null } };
+    const saved = await page.evaluate(() =>
+      (globalThis as unknown as InPage).sessionStorage.getItem('skein.session'),
+    );
+    expect(saved).toContain(server.key);
     await page.close();
   });
 
@@ -127,9 +143,7 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
     await page.click('aside [data-tab=Output]');
     await expect(page.locator('[data-view=output]').textContent()).resolves.toContain('Hello, world!');
     await page.click('aside [data-tab=Logs]');
-    await page.waitForFunction(
-      '!document.querySelector("[data-view=logs]")?.textContent?.includes("Loading")',
-    );
+    await page.locator('[data-view=logs]').filter({ hasNotText: 'Loading' }).waitFor();
     await expect(page.locator('[data-view=logs]').textContent()).resolves.toMatch(
       /No logs\.|\d{4}-\d\d-\d\d/,
     );
@@ -146,14 +160,77 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
     await page.waitForSelector('[data-live=stream]');
     await page.waitForSelector('[data-node=approve].s-WAITING', { timeout: 30_000 });
     await page.click('[data-node=approve]');
+    await page.waitForSelector('aside [data-action=complete]');
+    await page.screenshot({ path: `${root}docs/ui-run.png` });
     await page.click('aside [data-action=complete]');
     // Assess: no reload; the stream's events redraw the page.
     await page.waitForSelector('[data-field=run-status] .pill[data-status=SUCCEEDED]', { timeout: 30_000 });
-    await expect(page.locator('[data-node=finish]').getAttribute('class')).resolves.toContain('s-SUCCEEDED');
+    await expect(page.locator('[data-node=notify]').getAttribute('class')).resolves.toContain('s-SUCCEEDED');
     await expect(page.locator('[data-field=progress]').textContent()).resolves.toContain(
-      '3/3 nodes done (100%)',
+      '7/7 nodes done (100%)',
     );
-    await page.screenshot({ path: `${root}docs/ui-run.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('polls the run where the event stream does not answer (as on AWS), and still shows the end', async () => {
+    // Prepare
+    const runId = await startRun('ui-approval');
+    const page = await signedIn();
+    await page.route('**/events/stream**', (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/json',
+        body: '{"error":{"code":"NOT_FOUND","message":"no stream"}}',
+      }),
+    );
+    await page.goto(`${server.url}/#/runs/${runId}`);
+    await page.waitForSelector('[data-live=polling]');
+    await page.waitForSelector('[data-node=approve].s-WAITING', { timeout: 30_000 });
+    // Act: the callback completed outside the UI, through the API.
+    const run = await api<{ nodes: { approve: { token: string } } }>('GET', `/runs/${runId}`);
+    await api('POST', `/runs/${runId}/nodes/approve/complete`, {
+      token: run.nodes.approve.token,
+      output: { ok: true },
+    });
+    // Assess
+    await page.waitForSelector('[data-field=run-status] .pill[data-status=SUCCEEDED]', { timeout: 30_000 });
+    await page.close();
+  });
+
+  it('lists runs filtered by workflow and status, each linking to its page', async () => {
+    // Prepare
+    await startRun('hello');
+    const page = await signedIn();
+    // Act
+    await page.click('nav a[href="#/runs"]');
+    await page.fill('input[name=workflow]', 'ui-approval');
+    await page.selectOption('select[name=status]', 'SUCCEEDED');
+    await page.click('form.row button[type=submit]');
+    await page.waitForURL(/status=SUCCEEDED/);
+    await page.waitForSelector('[data-table=runs] tr[data-run]');
+    // Assess
+    const workflows = await page.locator('[data-table=runs] tr[data-run] td:nth-child(2)').allTextContents();
+    const statuses = await page.locator('[data-table=runs] tr[data-run] .pill').allTextContents();
+    expect(workflows.length).toBeGreaterThan(0);
+    expect(new Set(workflows)).toEqual(new Set(['ui-approval@1.1.0']));
+    expect(new Set(statuses)).toEqual(new Set(['SUCCEEDED']));
+    await page.close();
+  });
+
+  it('shows a workflow’s versions, its YAML and the diff between two versions', async () => {
+    // Prepare
+    const page = await signedIn();
+    // Act
+    await page.click('a[href="#/workflows/ui-approval"]');
+    await page.waitForSelector('[data-graph=full] [data-node=audit]');
+    await page.click('[data-tab=YAML]');
+    const yaml = await page.locator('[data-view=yaml]').textContent();
+    await page.click('[data-tab=Diff]');
+    await page.waitForSelector('[data-view=diff] .add');
+    // Assess
+    expect(yaml).toContain('type: callback');
+    expect(await page.locator('[data-field=version] option').allTextContents()).toEqual(['1.1.0', '1.0.0']);
+    expect(await page.locator('[data-view=diff] .add').allTextContents()).toContain('+  audit:');
     await page.close();
   });
 
