@@ -1,8 +1,9 @@
 import { type Session, seg, tenantCall } from './api.ts';
-import { duration, errorBox, h, mount, pill, when } from './dom.ts';
+import { duration, errorBox, h, json, mount, pill, when } from './dom.ts';
 import { type DrawnGraph, drawGraph, FULL_GRAPH_LIMIT } from './graph.ts';
 import { keepLive } from './live.ts';
 import type { Cleanup } from './main.ts';
+import { findNodes } from './node-finder.ts';
 import { type NodeDefinition, type NodeView, nodePanel } from './node-panel.ts';
 
 interface RunView {
@@ -71,6 +72,8 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
   const checked = new Set<string>();
   const cursors: (string | undefined)[] = [undefined];
   let at = 0;
+  /** A big run's failed and cancelled nodes, when asked for: the table shows them instead of a page. */
+  let found: Record<string, NodeView> | undefined;
 
   const select = (nodeId: string) => {
     selected = nodeId;
@@ -80,7 +83,7 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
 
   /** The panel of the selected node, with its output (read again only when the node changed). */
   const showPanel = async () => {
-    const node = selected === undefined ? undefined : run?.nodes[selected];
+    const node = selected === undefined ? undefined : (run?.nodes[selected] ?? found?.[selected]);
     if (!run || selected === undefined || !node) return;
     const key = `${selected}:${node.status}:${node.attempts}`;
     if (key === shownPanel) return;
@@ -132,6 +135,7 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
       mount(message);
       await tenantCall(session, 'POST', `${base}/${action}`, body);
       checked.clear();
+      found = undefined;
       await refresh();
     } catch (error) {
       mount(message, errorBox(error));
@@ -171,7 +175,7 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
   };
 
   const renderTable = (current: RunView) => {
-    const rows = Object.entries(current.nodes).map(([id, node]) => {
+    const rows = Object.entries(found ?? current.nodes).map(([id, node]) => {
       const box = h('input', {
         type: 'checkbox',
         'data-check': id,
@@ -214,8 +218,43 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
       {},
       ...['', 'Node', 'Type', 'Status', 'Attempts', 'Started', 'Duration'].map((t) => h('th', {}, t)),
     );
-    const pager = big ? tablePager(current) : null;
+    const pager = big ? [found ? null : tablePager(current), failedFinder(current)] : null;
     mount(table, pager, h('table', { 'data-table': 'nodes' }, h('thead', {}, head), h('tbody', {}, rows)));
+  };
+
+  /** On a big run: "Show failed and cancelled nodes" (scanned on demand), or back to the pages. */
+  const failedFinder = (current: RunView) => {
+    const count = (current.progress.byStatus.FAILED ?? 0) + (current.progress.byStatus.CANCELLED ?? 0);
+    if (found) {
+      const back = h('button', { type: 'button', 'data-action': 'nodes-all' }, 'Back to all nodes');
+      back.addEventListener('click', () => {
+        found = undefined;
+        renderTable(current);
+      });
+      const shown = Object.keys(found).length;
+      return h(
+        'div',
+        { class: 'row' },
+        `${shown} failed or cancelled node${shown === 1 ? '' : 's'} shown`,
+        back,
+      );
+    }
+    if (count === 0) return null;
+    const show = h(
+      'button',
+      { type: 'button', 'data-action': 'nodes-failed' },
+      `Show the ${count} failed or cancelled nodes`,
+    );
+    show.addEventListener('click', async () => {
+      show.disabled = true;
+      try {
+        found = await findNodes(session, runId, RETRYABLE_NODE);
+        renderTable(run ?? current);
+      } catch (error) {
+        mount(message, errorBox(error));
+      }
+    });
+    return h('div', { class: 'row' }, show);
   };
 
   const tablePager = (current: RunView) => {
@@ -297,5 +336,12 @@ function renderHeader(header: HTMLElement, run: RunView): void {
       h('span', { class: 'note' }, counts.join(' · ')),
     ),
     run.error ? errorBox(`${run.error.code}: ${run.error.message}`) : null,
+    h(
+      'details',
+      { 'data-view': 'run-io', open: header.querySelector<HTMLDetailsElement>('[data-view=run-io]')?.open },
+      h('summary', {}, run.outputs === undefined ? 'Inputs' : 'Inputs and outputs'),
+      h('pre', {}, json(run.inputs)),
+      run.outputs === undefined ? null : h('pre', { 'data-view': 'run-outputs' }, json(run.outputs)),
+    ),
   );
 }
