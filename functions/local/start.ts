@@ -166,7 +166,8 @@ try {
     });
   console.log(`\nSkein is running at ${url}  (OpenAPI: ${url}/openapi.json; Ctrl-C stops everything)`);
   console.log(`Listening on ${served.address.address}:${served.address.port}`);
-  console.log(`Demo API key for tenant "${tenant}": ${key}\n`);
+  console.log(`Demo API key for tenant "${tenant}": ${key}`);
+  console.log(`Web UI: open ${url}/ in a browser and sign in with this key\n`);
   console.log('Try:');
   console.log(`  curl -s -H "Authorization: Bearer ${key}" ${url}/v1/tenants/${tenant}/workflows`);
   console.log(

@@ -77,10 +77,13 @@ const publish = (definition: { id: string; version: string }) =>
 const startRun = async (workflow: string) =>
   (await api<{ runId: string }>('POST', `/workflows/${workflow}/runs`, {})).runId;
 
-/** A page signed in with the key `npm start` printed, through the login form. */
+/** The web UI's URL as `npm start` prints it. */
+const printedUiUrl = () => /Web UI: open (\S+) in a browser/.exec(server.output())?.[1] ?? 'not printed';
+
+/** A page opened at the printed URL and signed in with the printed key, through the login form. */
 async function signedIn(): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`${server.url}/`);
+  await page.goto(printedUiUrl());
   await page.fill('input[name=key]', server.key);
   await page.fill('input[name=tenant]', 'demo');
   await page.click('form.login button[type=submit]');
@@ -269,6 +272,10 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
       `10,000-node run page: drawn in ${Math.round(ready)} ms, interactive (next node page shown) in ${Math.round(interactive)} ms`,
     );
     expect(await page.locator('[data-field=progress]').textContent()).toContain('/10000 nodes done');
+    expect(await page.locator('[data-graph=collapsed] .note').textContent()).toContain(
+      '10000 nodes in 101 levels',
+    );
+    expect(await page.locator('[data-graph=collapsed] .band').count()).toBe(34);
     expect(await page.locator('[data-table=nodes] tbody tr').count()).toBe(100);
     expect(await page.locator('[data-field=node-page]').textContent()).toBe('nodes 101–200 of 10000');
     expect(interactive).toBeLessThan(10_000);
