@@ -63,6 +63,11 @@ export async function call<T>(session: Session, method: string, path: string, bo
   } catch {
     parsed = undefined;
   }
+  if (response.status === 401 && currentSession()?.key === session.key) {
+    // The key was revoked or expired: back to the sign-in form.
+    saveSession(undefined);
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  }
   if (!response.ok) {
     const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
     throw new ApiError(response.status, error?.code ?? 'HTTP', error?.message ?? `HTTP ${response.status}`);

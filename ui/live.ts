@@ -5,7 +5,7 @@ export type LiveMode = 'stream' | 'polling';
 /** Polling: every second while the run is active, every 5 s once it ended (a retry may wake it). */
 const POLL_ACTIVE_MS = 1_000;
 const POLL_ENDED_MS = 5_000;
-/** Redraws at most this often however many events arrive. */
+/** Redraws at most this often however many events arrive (less often when a reload is slow). */
 const COALESCE_MS = 150;
 
 /**
@@ -25,6 +25,8 @@ export function keepLive(
   let pending = false;
   let running = false;
   let stopped = false;
+  /** How long the last reload took: a busy stream waits twice that between reloads. */
+  let lastMs = 0;
 
   const reload = async (): Promise<boolean> => {
     if (running) {
@@ -32,11 +34,13 @@ export function keepLive(
       return true;
     }
     running = true;
+    const begin = performance.now();
     try {
       return await refresh();
     } catch {
       return true;
     } finally {
+      lastMs = performance.now() - begin;
       running = false;
       if (pending && !stopped) {
         pending = false;
@@ -79,10 +83,13 @@ export function keepLive(
   let coalesce: ReturnType<typeof setTimeout> | undefined;
   const scheduleReload = () => {
     if (coalesce !== undefined) return;
-    coalesce = setTimeout(() => {
-      coalesce = undefined;
-      void reload();
-    }, COALESCE_MS);
+    coalesce = setTimeout(
+      () => {
+        coalesce = undefined;
+        void reload();
+      },
+      Math.max(COALESCE_MS, 2 * lastMs),
+    );
   };
 
   void reload();

@@ -69,7 +69,8 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 const publish = (definition: { id: string; version: string }) =>
@@ -127,6 +128,27 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
       (globalThis as unknown as InPage).sessionStorage.getItem('skein.session'),
     );
     expect(saved).toContain(server.key);
+    await page.close();
+  });
+
+  it('returns to the sign-in form once its key is revoked', async () => {
+    // Prepare: a key of its own, signed in.
+    const made = await api<{ keyId: string; key: string }>('POST', '/keys', { label: 'ui test' });
+    const page = await browser.newPage();
+    await page.goto(printedUiUrl());
+    await page.fill('input[name=key]', made.key);
+    await page.click('form.login button[type=submit]');
+    await page.waitForSelector('tr[data-workflow="hello"]');
+    // Act
+    await api('DELETE', `/keys/${made.keyId}`);
+    await page.click('nav a[href="#/runs"]');
+    // Assess
+    await page.waitForSelector('form.login');
+    type InPage = { sessionStorage: { getItem(name: string): string | null } };
+    const saved = await page.evaluate(() =>
+      (globalThis as unknown as InPage).sessionStorage.getItem('skein.session'),
+    );
+    expect(saved).toBeNull();
     await page.close();
   });
 
