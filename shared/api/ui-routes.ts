@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import { etag } from 'hono/etag';
 import { errorBody } from './errors.ts';
 
 /** The web UI's files by name: `index.html` (served at `/`) and the assets served at `/ui/{name}`. */
@@ -47,6 +48,9 @@ export function uiRoutes(assets: UiAssets | undefined) {
       errorBody('NOT_FOUND', assets ? 'no such UI file' : 'this server was started without the web UI'),
       { status: 404 },
     );
+  // Revalidated on every load (no-cache), answered 304 without the body while unchanged.
+  // Only on the UI's paths: this app is mounted at `/`, so `*` would reach every API route too.
+  for (const path of ['/', '/ui/*']) app.use(path, etag());
   app.get('/', () => serve('index.html') ?? missing());
   app.get('/ui/:file{[a-z0-9-]+\\.(?:js|css)}', (c) => serve(c.req.param('file')) ?? missing());
   return app;

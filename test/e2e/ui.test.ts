@@ -259,6 +259,26 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
     await page.close();
   });
 
+  it('pauses, resumes and cancels a run from its controls', async () => {
+    // Prepare
+    const runId = await startRun('ui-approval');
+    const page = await signedIn();
+    await page.goto(`${server.url}/#/runs/${runId}`);
+    await page.waitForSelector('[data-node=approve].s-WAITING', { timeout: 30_000 });
+    const status = (value: string) =>
+      page.waitForSelector(`[data-field=run-status] .pill[data-status=${value}]`, { timeout: 30_000 });
+    // Act / Assess
+    await page.click('[data-action=pause]');
+    await status('PAUSED');
+    expect(await page.locator('[data-action=pause]').isDisabled()).toBe(true);
+    await page.click('[data-action=resume]');
+    await status('RUNNING');
+    await page.click('[data-action=cancel]');
+    await status('CANCELLED');
+    expect(await page.locator('[data-action=retry]').isEnabled()).toBe(true);
+    await page.close();
+  });
+
   it('retries a failed run from the UI, rerunning the chosen failed node', async () => {
     // Prepare
     const runId = await startRun('ui-flaky');

@@ -58,11 +58,29 @@ describe('the web UI routes', () => {
     expect(climbing.status).toBe(404);
   });
 
+  it('answer a revalidation of an unchanged file with 304 and no body', async () => {
+    // Prepare
+    const app = appWith(ASSETS);
+    const first = await app.request('/ui/app.js');
+    const tag = first.headers.get('etag') ?? '';
+    // Act
+    const again = await app.request('/ui/app.js', { headers: { 'if-none-match': tag } });
+    // Assess
+    expect(tag).not.toBe('');
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
   it('leave every /v1 route behind the key', async () => {
     // Act
-    const response = await appWith(ASSETS).request('/v1/tenants/test/workflows');
-    // Assess
+    const app = appWith(ASSETS);
+    const response = await app.request('/v1/tenants/test/workflows');
+    const documented = await app.request('/openapi.json');
+    // Assess: and the UI's middleware (ETag) stays on the UI's paths.
     expect(response.status).toBe(401);
+    expect(documented.status).toBe(200);
+    expect(documented.headers.get('etag')).toBeNull();
   });
 
   it('are absent from a server given no UI files', async () => {
