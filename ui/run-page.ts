@@ -150,7 +150,12 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
           type: 'button',
           'data-action': action,
           disabled: !enabled,
-          onclick: () => void act(action, body?.()),
+          onclick: () => {
+            // Cancelling cannot be undone (a retry reruns the cancelled nodes, not the lost work).
+            if (action === 'cancel' && !window.confirm(`Cancel run ${runId}? Its running nodes are stopped.`))
+              return;
+            void act(action, body?.());
+          },
         },
         label,
       );

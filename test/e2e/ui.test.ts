@@ -273,6 +273,7 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
     expect(await page.locator('[data-action=pause]').isDisabled()).toBe(true);
     await page.click('[data-action=resume]');
     await status('RUNNING');
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.click('[data-action=cancel]');
     await status('CANCELLED');
     expect(await page.locator('[data-action=retry]').isEnabled()).toBe(true);
@@ -323,6 +324,7 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
     expect(interactive).toBeLessThan(10_000);
 
     // Act: once cancelled, its cancelled nodes are found by scanning the node pages on demand.
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.click('[data-action=cancel]');
     await page.waitForSelector('[data-field=run-status] .pill[data-status=CANCELLED]', { timeout: 30_000 });
     const scan = performance.now();
