@@ -32,7 +32,8 @@ interface LogPage {
 
 /**
  * The node detail panel: status and timings, its inputs (the definition's `with`, and the run's
- * inputs they read), output, error, a callback's completion form, and the Logs tab per attempt.
+ * inputs and parents' outputs it reads: the API keeps no evaluated inputs), output, error, a
+ * callback's completion form, and the Logs tab per attempt.
  */
 export function nodePanel(
   session: Session,
@@ -40,7 +41,8 @@ export function nodePanel(
   nodeId: string,
   node: NodeView,
   definition: NodeDefinition | undefined,
-  runInputs: unknown,
+  /** What the node's `with` reads: the run's inputs and its parents' outputs (by parent id). */
+  reads: { readonly runInputs: unknown; readonly parents: Readonly<Record<string, unknown>> },
   afterAction: () => void,
 ): HTMLElement {
   const base = `/runs/${seg(runId)}/nodes/${seg(nodeId)}`;
@@ -87,7 +89,13 @@ export function nodePanel(
         ),
         h('pre', {}, json(definition?.with ?? {})),
         h('p', { class: 'note' }, "The run's inputs:"),
-        h('pre', {}, json(runInputs)),
+        h('pre', {}, json(reads.runInputs)),
+        Object.keys(reads.parents).length === 0
+          ? null
+          : [
+              h('p', { class: 'note' }, "The parents' outputs:"),
+              h('pre', { 'data-view': 'parents' }, json(reads.parents)),
+            ],
       ),
     Output: () =>
       h('pre', { 'data-view': 'output' }, node.output === undefined ? 'No output.' : json(node.output)),

@@ -97,9 +97,15 @@ export function runPage(main: HTMLElement, session: Session, runId: string): Cle
     graphBox.querySelector(`[data-node="${CSS.escape(nodeId)}"]`)?.classList.add('selected');
     mount(
       panelBox,
-      nodePanel(session, runId, nodeId, view, nodes?.[nodeId], run.inputs, () => void refresh()),
+      nodePanel(session, runId, nodeId, view, nodes?.[nodeId], readsOf(nodeId, full), () => void refresh()),
     );
   };
+
+  /** The run's inputs and the outputs of the node's parents found on the page read with outputs. */
+  const readsOf = (nodeId: string, page: RunView) => ({
+    runInputs: page.inputs,
+    parents: Object.fromEntries((nodes?.[nodeId]?.needs ?? []).map((id) => [id, page.nodes[id]?.output])),
+  });
 
   const refresh = async (): Promise<boolean> => {
     const cursor = big ? cursors[at] : undefined;

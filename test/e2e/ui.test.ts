@@ -165,6 +165,8 @@ describe.skipIf(missing !== undefined)('the web UI in Chromium against npm start
     await expect(page.locator('[data-node=join]').getAttribute('class')).resolves.toContain('s-SUCCEEDED');
     await page.click('[data-node=join]');
     await page.waitForSelector('aside[data-panel=join]');
+    await page.click('aside [data-tab=Inputs]');
+    expect(await page.locator('[data-view=parents]').textContent()).toContain('"english": "Hello, world!"');
     await page.click('aside [data-tab=Output]');
     await expect(page.locator('[data-view=output]').textContent()).resolves.toContain('Hello, world!');
     await page.click('aside [data-tab=Logs]');
