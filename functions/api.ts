@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { AWS_KEY_CACHE_MS } from '../shared/api/key-resolver.ts';
+import { readUiAssets } from '../shared/api/ui-routes.ts';
 import { NODE_TYPES_RUN } from '../shared/executors/node-types.ts';
 import { createApiHandler } from '../shared/handlers/api.ts';
 import { systemClock } from '../shared/ports/clock.ts';
@@ -33,4 +35,6 @@ export const handler = createApiHandler({
   runCounters: runCounters(),
   // POST .../generate: the Bedrock models of ai nodes (-c aiModels); none: 501 AI_UNAVAILABLE.
   generate: generateModels(),
+  // The web UI at `/`: the files the bundling wrote beside index.mjs (infra/constructs/lambda.ts).
+  ui: readUiAssets(fileURLToPath(new URL('./ui/', import.meta.url))),
 });

@@ -12,6 +12,7 @@ import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { matchEvent } from '../../shared/engine/triggers/events.ts';
 import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
+import { buildUi } from '../../ui/build.ts';
 import { eventLine, printed } from './event-console.ts';
 import { publishExamples } from './examples.ts';
 import { openLocalStore, recordServer } from './local-store.ts';
@@ -156,6 +157,8 @@ const app = createApp({
     events: runtime.monitor.events,
     runCounters: runtime.monitor.runCounters,
   }),
+  // The web UI at `/`, bundled in memory now (about 100 ms): a fresh clone needs no build step.
+  ui: await buildUi(),
   ...(runtime.monitor && {
     metrics: async () => runtime?.monitor?.metrics.render(await runtime.readyDepth()) ?? '',
   }),
@@ -177,7 +180,8 @@ try {
     });
   console.log(`\nSkein is running at ${url}  (OpenAPI: ${url}/openapi.json; Ctrl-C stops everything)`);
   console.log(`Listening on ${served.address.address}:${served.address.port}`);
-  console.log(`Demo API key for tenant "${tenant}": ${key}\n`);
+  console.log(`Demo API key for tenant "${tenant}": ${key}`);
+  console.log(`Web UI: open ${url}/ in a browser and sign in with this key\n`);
   console.log('Try:');
   console.log(`  curl -s -H "Authorization: Bearer ${key}" ${url}/v1/tenants/${tenant}/workflows`);
   console.log(

@@ -17,7 +17,10 @@ import { Construct } from 'constructs';
 import { ENV } from '../../shared/config.ts';
 import { defaultLogRetention, removalPolicyOf, skeinFunction } from './lambda.ts';
 
-/** Routes that skip the authorizer: the health check, the OpenAPI document and webhook deliveries. */
+/**
+ * Routes that skip the authorizer: the health check, the OpenAPI document, webhook deliveries and
+ * the web UI's files (which hold no data: the page calls `/v1` with the key in a header).
+ */
 export const PUBLIC_ROUTES = [
   { method: HttpMethod.GET, path: '/health', why: 'a health check for load balancers and uptime probes' },
   { method: HttpMethod.GET, path: '/openapi.json', why: 'the public OpenAPI description of the API' },
@@ -26,6 +29,8 @@ export const PUBLIC_ROUTES = [
     path: '/v1/hooks/{hook}',
     why: 'webhook deliveries, authenticated by their signature (Standard Webhooks), not an API key',
   },
+  { method: HttpMethod.GET, path: '/', why: 'the web UI page, which holds no data and asks for a key' },
+  { method: HttpMethod.GET, path: '/ui/{file}', why: "the web UI's script and stylesheet (no data)" },
 ] as const;
 
 /**
@@ -126,6 +131,8 @@ export class SkeinApi extends Construct {
       memoryMb: 1024,
       // API Gateway gives up on an integration after 30 seconds.
       timeout: Duration.seconds(29),
+      // The web UI's files beside its bundle, served at `/` (one origin: no CORS, no bucket).
+      ui: true,
       environment: { ...props.environment, [ENV.controlTable]: props.controlTable.tableName },
       logRetention: retention,
     });

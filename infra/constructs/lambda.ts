@@ -18,6 +18,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { HANDLER_ENTRIES, METRICS, SANDBOX_ENTRIES, type SandboxLane } from '../../shared/config.ts';
+import { UI_ENTRY, UI_STATIC, UI_TARGET } from '../../ui/build.ts';
 
 /** The repository root: entries, `package-lock.json` and `node_modules` are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -81,6 +82,12 @@ export interface SkeinFunctionProps {
    * @default false: traced, platform lines at INFO
    */
   readonly perNode?: { readonly traced: boolean };
+  /**
+   * Bundle the web UI next to `index.mjs` (`ui/app.js`, `ui/index.html`, `ui/app.css`), for the
+   * api function, which serves it at `/`.
+   * @default false
+   */
+  readonly ui?: boolean;
 }
 
 /** The log retention of a stage when none is given. */
@@ -166,13 +173,14 @@ export function skeinFunction(scope: Construct, id: string, props: SkeinFunction
       banner: ESM_BANNER,
       bundleAwsSDK: true,
       forceDockerBundling: false,
-      ...((copies.length > 0 || lanes.length > 0) && {
+      ...((copies.length > 0 || lanes.length > 0 || props.ui) && {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir: string, outputDir: string) => [
             ...copies.map((file) => `cp "${join(inputDir, file)}" "${outputDir}"`),
             ...lanes.map((lane) => bundleSandboxEntry(lane, inputDir, outputDir)),
+            ...(props.ui ? bundleUi(inputDir, outputDir) : []),
           ],
         },
       }),
@@ -208,6 +216,23 @@ export function bundleSandboxEntry(lane: SandboxLane, inputDir: string, outputDi
     shellQuote(`--banner:js=${ESM_BANNER}`),
     shellQuote(`--outfile=${join(outputDir, bundle)}`),
   ].join(' ');
+}
+
+/** The commands that build the web UI into `ui/` beside the bundle, as `npm start` builds it in memory. */
+export function bundleUi(inputDir: string, outputDir: string): string[] {
+  const build = [
+    shellQuote(join(inputDir, 'node_modules', '.bin', 'esbuild')),
+    shellQuote(join(inputDir, UI_ENTRY)),
+    '--bundle',
+    '--format=esm',
+    `--target=${UI_TARGET}`,
+    '--minify',
+    '--legal-comments=none',
+    '--log-level=warning',
+    shellQuote(`--outfile=${join(outputDir, 'ui', 'app.js')}`),
+  ].join(' ');
+  const copy = `cp ${UI_STATIC.map((file) => shellQuote(join(inputDir, file))).join(' ')} ${shellQuote(join(outputDir, 'ui'))}`;
+  return [build, copy];
 }
 
 /** One shell word, whatever it holds (the banner has quotes and semicolons). */

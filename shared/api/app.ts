@@ -40,6 +40,7 @@ import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { instantiateRoutes, templateRoutes } from './routes/templates.ts';
 import { triggerRoutes } from './routes/triggers.ts';
 import { workflowRoutes } from './routes/workflows.ts';
+import { type UiAssets, uiRoutes } from './ui-routes.ts';
 
 export interface ApiDeps {
   readonly definitions: DefinitionStore;
@@ -85,6 +86,8 @@ export interface ApiDeps {
   readonly runCounters?: RunCounters;
   /** `POST .../generate`: the `ai` node's models and a time limit per generation. Absent: 501 AI_UNAVAILABLE. */
   readonly generate?: { readonly models: AiModels; readonly timeoutMs?: number } | undefined;
+  /** The web UI's files, served without a key at `/` and `/ui/*` (they hold no data). Absent: no UI. */
+  readonly ui?: UiAssets | undefined;
 }
 
 /**
@@ -132,6 +135,7 @@ export function createApp(deps: ApiDeps) {
     limiter: new FailureLimiter(() => deps.clock.now(), deps.authFailures),
     clientAddress: deps.clientAddress ?? clientAddress,
   });
+  if (deps.ui) app.route('/', uiRoutes(deps.ui));
   app.post('/v1/dag/validate', auth, async (c) => {
     // Only a body that does not parse at all is a 400; duplicate keys are part of the result.
     const { text, format } = await readText(c);

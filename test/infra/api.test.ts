@@ -33,7 +33,26 @@ describe('SkeinApi', () => {
       '/health',
       '/openapi.json',
       '/v1/hooks/{hook}',
+      '/',
+      '/ui/{file}',
     ]);
+  });
+
+  it('routes the web UI (GET / and GET /ui/{file}) to the api function, without the authorizer', () => {
+    // Prepare
+    const { template } = synthStack('prod');
+    // Act
+    const routes = template.findResources('AWS::ApiGatewayV2::Route');
+    const byKey = new Map(
+      Object.values(routes).map((route) => [route.Properties.RouteKey, route.Properties]),
+    );
+    const proxy = byKey.get('ANY /{proxy+}');
+    // Assess: the same integration as every other route, and no authorizer (the files carry no data).
+    for (const key of ['GET /', 'GET /ui/{file}']) {
+      expect(byKey.get(key), key).toMatchObject({ AuthorizationType: 'NONE', Target: proxy?.Target });
+      expect(byKey.get(key)?.AuthorizerId, key).toBeUndefined();
+    }
+    expect(proxy).toMatchObject({ AuthorizationType: 'CUSTOM' });
   });
 
   it('has a Lambda authorizer with simple responses, cached for 60 s per Authorization header and source address', () => {

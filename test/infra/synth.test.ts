@@ -162,6 +162,20 @@ describe('npx cdk synth -c stage=dev', () => {
     }
   });
 
+  it('puts the web UI (page, script, stylesheet) beside the api bundle only, the script minified', async () => {
+    // Prepare
+    const withUi = functions.filter((fn) => existsSync(join(fn.assetDir, 'ui', 'app.js')));
+    // Act
+    const page = await readFile(join(withUi[0]?.assetDir ?? '', 'ui', 'index.html'), 'utf8');
+    const script = await stat(join(withUi[0]?.assetDir ?? '', 'ui', 'app.js'));
+    // Assess
+    expect(withUi.map((fn) => fn.path)).toEqual(['Skein-dev/Api/Handler/Resource']);
+    expect(page).toContain('<script type="module" src="/ui/app.js">');
+    await access(join(withUi[0]?.assetDir ?? '', 'ui', 'app.css'));
+    expect(script.size).toBeGreaterThan(20_000);
+    expect(script.size).toBeLessThan(300_000);
+  });
+
   it('bundles the sandbox hosts next to the functions that evaluate expressions or run scripts', async () => {
     // Prepare
     const lanes = (fn: BundledFunction) =>

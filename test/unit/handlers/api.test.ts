@@ -22,6 +22,7 @@ async function setup() {
     apiKeys,
     ids: sequentialIds('api-key'),
     storeName: 'dynamodb',
+    ui: { 'index.html': '<!doctype html><title>Skein</title>', 'app.js': 'export {};', 'app.css': 'body{}' },
   });
   return { harness, handler, key };
 }
@@ -42,6 +43,24 @@ describe('the API handler', () => {
       store: 'dynamodb',
       time: '2026-01-01T00:00:00.000Z',
     });
+  });
+
+  it('serves the web UI page at GET / as text, without a key (the route has no authorizer)', async () => {
+    // Prepare
+    const { handler } = await setup();
+
+    // Act
+    const page = await handler(httpApiEvent({ method: 'GET', path: '/' }), lambdaContext());
+    const script = await handler(httpApiEvent({ method: 'GET', path: '/ui/app.js' }), lambdaContext());
+
+    // Assess
+    expect(page).toMatchObject({
+      statusCode: 200,
+      isBase64Encoded: false,
+      body: '<!doctype html><title>Skein</title>',
+    });
+    expect(page.headers?.['content-type']).toBe('text/html; charset=utf-8');
+    expect(script).toMatchObject({ statusCode: 200, body: 'export {};' });
   });
 
   it('starts a run on POST and the run completes on the engine', async () => {
