@@ -5,6 +5,7 @@
 // starts it. Run by `functions/local/dynamodb-local.ts` with Java's source-file mode (Java 11+):
 //   java -Djava.library.path=./DynamoDBLocal_lib -cp "DynamoDBLocal.jar:DynamoDBLocal_lib/*" \
 //     dynamodb-local-loopback.java -port 8000 -inMemory -sharedDb -disableTelemetry
+// It exits when its stdin ends (the parent process is gone).
 // Exit code 3: this DynamoDB Local build does not have the expected shape; the caller falls back
 // to the plain jar and says that it listens on every interface.
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
@@ -36,6 +37,18 @@ class DynamoDbLocalLoopback {
       ((ServerConnector) connector).setHost(host);
     }
     proxy.start();
+    // The parent holds our stdin open and never writes: end of input means it is gone (even after
+    // a SIGKILL), so this JVM does not outlive it holding the port and the data folder.
+    Thread parentWatch = new Thread(() -> {
+      try {
+        while (System.in.read() != -1) {}
+      } catch (java.io.IOException ignored) {
+        // A broken pipe is the parent gone, too.
+      }
+      System.exit(0);
+    }, "skein-parent-watch");
+    parentWatch.setDaemon(true);
+    parentWatch.start();
     System.out.println("skein: DynamoDB Local listening on " + host);
   }
 }

@@ -112,7 +112,12 @@ async function startJvm(
     '-disableTelemetry',
   ];
 
-  const child = spawn(javaPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The launcher exits when its stdin (a pipe nobody writes to) ends: when this process dies,
+  // however it dies. The plain jar cannot, so it may outlive a killed parent.
+  const child = spawn(javaPath, args, {
+    cwd,
+    stdio: [mode === 'loopback' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
   const output = outputTail();
   let failure: Error | undefined;
   // A JVM that cannot bind its port logs the exception but does not exit, and the readiness probe

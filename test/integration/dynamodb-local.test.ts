@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -30,6 +31,26 @@ async function tableNames(endpoint: string) {
     return (await client.send(new ListTablesCommand({}))).TableNames ?? [];
   } finally {
     client.destroy();
+  }
+}
+
+/** Running and not a zombie (an orphan's zombie may never be reaped here). */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+/** Polls `check` every 100 ms until it returns a value, or fails after `ms`. */
+async function until<T>(check: () => T | undefined | null, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -90,6 +111,35 @@ describe('startDynamoDbLocal', { timeout: 60_000 }, () => {
 
     // Assess
     expect(isRunning(db.pid)).toBe(false);
+  });
+
+  it('exits when the process that started it is killed with SIGKILL', async () => {
+    // Prepare: a process that starts DynamoDB Local and prints the JVM's pid
+    const module = new URL('../../functions/local/dynamodb-local.ts', import.meta.url).href;
+    const parent = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const m = await import('${module}'); const db = await m.startDynamoDbLocal(); console.log('pid', db.pid, db.loopbackOnly);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    parent.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const jvm = await until(() => /pid (\d+) (true|false)/.exec(output), 45_000);
+    const loopback = jvm[2] === 'true';
+
+    // Act
+    parent.kill('SIGKILL');
+
+    // Assess: the launcher saw its stdin end and exited (the plain-jar fallback cannot)
+    if (!loopback) return;
+    await until(() => (alive(Number(jvm[1])) ? undefined : true), 20_000);
   });
 
   it('says how to install Java when it is missing', async () => {
