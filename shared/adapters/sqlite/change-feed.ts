@@ -119,3 +119,39 @@ function statusesOf(pattern: { dynamodb?: unknown }): string[] {
   if (typeof prefix !== 'object') return [];
   return (dynamodb?.NewImage?.status?.S ?? []).filter((s): s is string => typeof s === 'string');
 }
+
+/**
+ * A reader of the outbox with its checkpoint kept in the same database (`outbox_readers`), so a
+ * restarted reader goes on after the last batch it finished: records are delivered at least once,
+ * in commit order. Rows every reader has passed are deleted.
+ * @example const reader = new OutboxReader(store.sqlite, 'monitor'); const batch = reader.next(100);
+ */
+export class OutboxReader {
+  constructor(
+    private readonly sqlite: SqliteDatabase,
+    readonly name: string,
+  ) {
+    sqlite.statement('INSERT OR IGNORE INTO outbox_readers (reader, seq) VALUES (?, 0)').run(name);
+  }
+
+  /** The next `limit` records after the checkpoint, oldest first (empty when caught up). */
+  next(limit: number): DynamoDBRecord[] {
+    const rows = this.sqlite
+      .statement(
+        'SELECT seq, record FROM outbox WHERE seq > (SELECT seq FROM outbox_readers WHERE reader = ?) ORDER BY seq LIMIT ?',
+      )
+      .all(this.name, limit) as { seq: number; record: string }[];
+    return rows.map((row) => toStreamRecord(row.seq, row.record));
+  }
+
+  /** Moves the checkpoint to `record` (one `next` returned) and deletes rows every reader has passed. */
+  done(record: DynamoDBRecord): void {
+    const seq = Number(record.dynamodb?.SequenceNumber);
+    this.sqlite.db.transaction(() => {
+      this.sqlite
+        .statement('UPDATE outbox_readers SET seq = max(seq, ?) WHERE reader = ?')
+        .run(seq, this.name);
+      this.sqlite.statement('DELETE FROM outbox WHERE seq <= (SELECT min(seq) FROM outbox_readers)').run();
+    })();
+  }
+}
