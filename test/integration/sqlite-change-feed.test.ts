@@ -13,10 +13,10 @@ import { sqliteStores } from './sqlite-stores.ts';
 
 const freshStore = sqliteStores('feed');
 const NO_METRICS = {
-  addMetric: () => undefined,
-  publishStoredMetrics: () => undefined,
+  addMetric: () => NO_METRICS,
+  publishStoredMetrics: () => {},
   hasStoredMetrics: () => false,
-};
+} as unknown as Parameters<typeof createMonitorHandler>[0]['metrics'];
 
 /** The monitor handler as `npm start` wires it, publishing into `events`. */
 function monitorOn(store: SqliteRunStore, events: SkeinEvent[]) {
@@ -105,10 +105,13 @@ describe('the SQLite run store change feed (outbox)', () => {
     });
 
     // Act
-    const view = await harness.run(workflow).finally(async () => {
+    let view: Awaited<ReturnType<typeof harness.run>>;
+    try {
+      view = await harness.run(workflow);
+    } finally {
       await source.caughtUp();
       await source.stop();
-    });
+    }
 
     // Assess
     expect(view.status).toBe('SUCCEEDED');
