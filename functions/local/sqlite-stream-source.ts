@@ -52,7 +52,7 @@ export function startSqliteStreamSource(options: SqliteStreamSourceOptions): Sql
     wake.abort();
   };
 
-  async function deliver(records: ReturnType<OutboxReader['next']>) {
+  async function deliver(records: Awaited<ReturnType<OutboxReader['next']>>) {
     let pending = records;
     for (let attempt = 1; pending.length > 0; attempt++) {
       let failedAt: number | undefined;
@@ -67,14 +67,14 @@ export function startSqliteStreamSource(options: SqliteStreamSourceOptions): Sql
         cause = error;
       }
       const last = pending.at(-1);
-      if (failedAt === undefined) return last && reader.done(last);
+      if (failedAt === undefined) return last && (await reader.done(last));
       const passed = pending[failedAt - 1];
-      if (passed) reader.done(passed);
+      if (passed) await reader.done(passed);
       pending = pending.slice(failedAt);
       if (attempt > maxRetries || stopped) {
         if (!stopped) report(new Error(`skipped ${pending.length} outbox record(s)`, { cause }));
         const skipped = pending.at(-1);
-        return stopped ? undefined : skipped && reader.done(skipped);
+        return stopped ? undefined : skipped && (await reader.done(skipped));
       }
       await sleep(Math.min(pollIntervalMs * 2 ** (attempt - 1), 5_000));
     }
@@ -84,7 +84,7 @@ export function startSqliteStreamSource(options: SqliteStreamSourceOptions): Sql
     while (!stopped) {
       const signal = wake.signal;
       try {
-        const records = reader.next(batchSize);
+        const records = await reader.next(batchSize);
         if (records.length > 0) {
           await deliver(records);
           continue;

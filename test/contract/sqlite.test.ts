@@ -66,7 +66,7 @@ describe('SqliteRunStore', () => {
     }
 
     // Act
-    const deleted = store.expire(2_000 * 1000);
+    const deleted = await store.expire(2_000 * 1000);
 
     // Assess
     expect(deleted).toBe(4);

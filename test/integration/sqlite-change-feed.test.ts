@@ -56,7 +56,7 @@ describe('the SQLite run store change feed (outbox)', () => {
     const tooLarge = store.updateNode(run.runId, 'b', { status: ['RUNNING'] }, big, EXPIRES);
     await expect(tooLarge).rejects.toBeInstanceOf(ItemTooLargeError);
     await store.updateRun(run.runId, ['RUNNING'], { status: 'SUCCEEDED', updatedAt: 't' });
-    const records = new OutboxReader(store.sqlite, 'test').next(100);
+    const records = await new OutboxReader(store.sqlite, 'test').next(100);
 
     // Assess
     const seen = records.map((r) => [r.eventName, r.dynamodb?.Keys?.sk?.S, r.dynamodb?.NewImage?.status?.S]);
@@ -88,8 +88,8 @@ describe('the SQLite run store change feed (outbox)', () => {
     }
 
     // Assess
-    expect(new OutboxReader(off.sqlite, 'test').next(100)).toEqual([]);
-    const kept = new OutboxReader(failures.sqlite, 'test').next(100);
+    expect(await new OutboxReader(off.sqlite, 'test').next(100)).toEqual([]);
+    const kept = await new OutboxReader(failures.sqlite, 'test').next(100);
     expect(kept.map((r) => r.dynamodb?.Keys?.sk?.S)).toEqual(['RUN', 'N#b']);
   });
 
@@ -123,7 +123,7 @@ describe('the SQLite run store change feed (outbox)', () => {
       'node.succeeded b',
       'run.succeeded',
     ]);
-    expect(new OutboxReader(store.sqlite, 'monitor').next(10)).toEqual([]);
+    expect(await new OutboxReader(store.sqlite, 'monitor').next(10)).toEqual([]);
   });
 
   it('retries a failing batch, and a restarted source goes on from its saved checkpoint', async () => {

@@ -1,8 +1,8 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { NodeEventLevel } from '../../monitor/events.ts';
 import type { NodeRecord, RunRecord } from '../../ports/run-store.ts';
-import { nodeKey, runItem, storedNodeField } from '../aws/dynamodb-run-items.ts';
+import { NODE_SK_PREFIX, nodeKey, RUN_SK, runItem, storedNodeField } from '../aws/dynamodb-run-items.ts';
 import {
   monitorStreamFilters,
   passesStreamFilters,
@@ -20,15 +20,17 @@ export const OUTBOX_SOURCE = 'sqlite:outbox';
  * The change feed of the SQLite run store: for each run or node write that a DynamoDB stream
  * would carry and the monitor mapping's filter (`monitorStreamFilters(level)`) lets through, one
  * row in the `outbox` table, written by the caller inside the write's own transaction, so the
- * feed holds exactly the committed changes, in commit order. Rows hold the DynamoDB stream record
- * (NEW_AND_OLD_IMAGES, images in the runs table's item shape) without its sequence number, which
- * is the row's `seq` (`toStreamRecord`).
+ * feed holds exactly the committed changes, in commit order. A row holds the item's records
+ * before and after as JSON; the reader turns it into the DynamoDB stream record
+ * (NEW_AND_OLD_IMAGES, images in the runs table's item shape, `toStreamRecord`), off the write
+ * path. The filter is decided at write time on the attributes the patterns test (the key, `status`
+ * old and new, `completionToken`).
  */
 export class SqliteChangeFeed {
   private readonly filters: StreamFilterPattern[];
   /** Node statuses a node write must have (new image) to pass any filter: a cheap pre-check. */
   private readonly nodeStatuses: Set<string>;
-  /** Told after each appended row (a local stream source wakes on it). */
+  /** Told after each appended row, before its commit (a local stream source wakes on it). */
   onAppend?: () => void;
 
   constructor(
@@ -43,52 +45,84 @@ export class SqliteChangeFeed {
   }
 
   /** A run item written (inserted when `before` is undefined). Call inside the write's transaction. */
-  run(before: RunRecord | undefined, after: RunRecord): void {
+  run(before: RunRecord | undefined, after: RunRecord, afterJson: string): void {
     if (this.level === 'off') return;
-    const item = runItem(after);
-    this.append({ pk: item.pk, sk: item.sk }, before && runItem(before), item);
+    this.append('run', RUN_SK, before, after, afterJson);
   }
 
   /** A node item written (inserted when `before` is undefined). Call inside the write's transaction. */
-  node(before: NodeRecord | undefined, after: NodeRecord): void {
+  node(before: NodeRecord | undefined, after: NodeRecord, afterJson: string): void {
     if (this.level === 'off' || after.status === undefined || !this.nodeStatuses.has(after.status)) return;
-    const key = nodeKey(after.runId, after.nodeId);
-    this.append(key, before && nodeItem(key, before), nodeItem(key, after));
+    this.append('node', `${NODE_SK_PREFIX}${after.nodeId}`, before, after, afterJson);
   }
 
-  private append(key: Record<string, unknown>, oldItem: object | undefined, newItem: object): void {
-    const options = { removeUndefinedValues: true, convertClassInstanceToMap: true };
-    const NewImage = marshall(newItem, options) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
-    const record: DynamoDBRecord = {
-      eventName: oldItem ? 'MODIFY' : 'INSERT',
-      eventVersion: '1.1',
-      eventSource: 'aws:dynamodb',
-      awsRegion: 'local',
-      eventSourceARN: OUTBOX_SOURCE,
+  private append(
+    kind: 'run' | 'node',
+    sk: string,
+    before: { status?: string } | undefined,
+    after: { status?: string; completionToken?: string },
+    afterJson: string,
+  ): void {
+    const probe = {
+      eventName: before ? 'MODIFY' : 'INSERT',
       dynamodb: {
-        ApproximateCreationDateTime: Math.floor(this.nowMs() / 1000),
-        Keys: marshall(key) as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
-        NewImage,
-        ...(oldItem && {
-          OldImage: marshall(oldItem, options) as NonNullable<DynamoDBRecord['dynamodb']>['OldImage'],
-        }),
-        StreamViewType: 'NEW_AND_OLD_IMAGES',
+        Keys: { sk: { S: sk } },
+        NewImage: attributes(after),
+        ...(before && { OldImage: attributes(before) }),
       },
-    };
-    if (!passesStreamFilters(record, this.filters)) return;
-    this.sqlite.statement('INSERT INTO outbox (record) VALUES (?)').run(JSON.stringify(record));
+    } as DynamoDBRecord;
+    if (!passesStreamFilters(probe, this.filters)) return;
+    this.sqlite
+      .statement('INSERT INTO outbox (kind, at_ms, old, new) VALUES (?, ?, ?, ?)')
+      .run(kind, this.nowMs(), before ? JSON.stringify(before) : null, afterJson);
     this.onAppend?.();
   }
 }
 
-/** An outbox row as the record Lambda would deliver: its `seq` is the sequence number and event id. */
-export function toStreamRecord(seq: number, text: string): DynamoDBRecord {
-  const record = JSON.parse(text) as DynamoDBRecord;
-  const SequenceNumber = String(seq).padStart(21, '0');
+/** The attributes the monitor's filter patterns test, as a stream image holds them. */
+function attributes(record: { status?: string; completionToken?: string }) {
   return {
-    ...record,
+    ...(record.status !== undefined && { status: { S: record.status } }),
+    ...(record.completionToken !== undefined && { completionToken: { S: record.completionToken } }),
+  };
+}
+
+/** An outbox row. */
+export interface OutboxRow {
+  readonly seq: number;
+  readonly kind: string;
+  readonly at_ms: number;
+  readonly old: string | null;
+  readonly new: string;
+}
+
+/** An outbox row as the record Lambda would deliver: its `seq` is the sequence number and event id. */
+export function toStreamRecord(row: OutboxRow): DynamoDBRecord {
+  const options = { removeUndefinedValues: true, convertClassInstanceToMap: true };
+  const imageOf = (json: string) => {
+    if (row.kind === 'run') return runItem(JSON.parse(json) as RunRecord);
+    const node = JSON.parse(json) as NodeRecord;
+    return nodeItem(nodeKey(node.runId, node.nodeId), node);
+  };
+  const image = (json: string) => marshall(imageOf(json), options) as Record<string, AttributeValue>;
+  const NewImage = image(row.new);
+  const SequenceNumber = String(row.seq).padStart(21, '0');
+  return {
     eventID: SequenceNumber,
-    dynamodb: { ...record.dynamodb, SequenceNumber, SizeBytes: text.length },
+    eventName: row.old === null ? 'INSERT' : 'MODIFY',
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'local',
+    eventSourceARN: OUTBOX_SOURCE,
+    dynamodb: {
+      ApproximateCreationDateTime: Math.floor(row.at_ms / 1000),
+      Keys: { pk: NewImage.pk as AttributeValue, sk: NewImage.sk as AttributeValue },
+      NewImage,
+      ...(row.old !== null && { OldImage: image(row.old) }),
+      SequenceNumber,
+      SizeBytes: row.new.length + (row.old?.length ?? 0),
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
   };
 }
 
@@ -134,14 +168,15 @@ export class OutboxReader {
     sqlite.statement('INSERT OR IGNORE INTO outbox_readers (reader, seq) VALUES (?, 0)').run(name);
   }
 
-  /** The next `limit` records after the checkpoint, oldest first (empty when caught up). */
-  next(limit: number): DynamoDBRecord[] {
+  /** The next `limit` committed records after the checkpoint, oldest first (empty when caught up). */
+  async next(limit: number): Promise<DynamoDBRecord[]> {
+    await this.sqlite.settled();
     const rows = this.sqlite
       .statement(
-        'SELECT seq, record FROM outbox WHERE seq > (SELECT seq FROM outbox_readers WHERE reader = ?) ORDER BY seq LIMIT ?',
+        'SELECT seq, kind, at_ms, old, new FROM outbox WHERE seq > (SELECT seq FROM outbox_readers WHERE reader = ?) ORDER BY seq LIMIT ?',
       )
-      .all(this.name, limit) as { seq: number; record: string }[];
-    return rows.map((row) => toStreamRecord(row.seq, row.record));
+      .all(this.name, limit) as OutboxRow[];
+    return rows.map(toStreamRecord);
   }
 
   /** Moves the checkpoint to `record` (one `next` returned) and deletes rows every reader has passed. */

@@ -1,17 +1,29 @@
 import Database from 'better-sqlite3';
 
+/** Waiters of a write batch: each told once the batch is committed (no argument) or lost. */
+interface Batch {
+  readonly waiters: ((error?: unknown) => void)[];
+}
+
 /**
  * One SQLite database file for the embedded local store (see "Embedded store" in
- * shared/ARCHITECTURE.md): opened in WAL mode with `synchronous = NORMAL` (a commit is durable
- * across a process crash, and across a power cut up to the last checkpoint), a busy timeout so two
- * processes on one file wait for each other rather than fail, and the schema created if missing.
- * Statements are prepared once per database and cached by their text. Local composition only:
- * never imported by a Lambda bundle (better-sqlite3 is a native module).
- * @example const db = openSqlite('.skein/skein.db'); db.statement('SELECT 1').get()
+ * shared/ARCHITECTURE.md): opened in WAL mode with `synchronous = NORMAL` (a commit survives a
+ * process crash; a power cut may lose the last commits, never corrupt the file), a busy timeout
+ * so two processes on one file wait for each other rather than fail, and the schema created if
+ * missing. Statements are prepared once per database and cached by their text.
+ *
+ * Group commit (`run`): the writes of one turn of the event loop share one transaction, committed
+ * at the next `setImmediate`; each write still applies atomically (a savepoint of its own, its
+ * condition checked against every write before it), and its promise resolves only once the batch
+ * is committed, so no caller ever acts on a write a crash could take back. A read resolves after
+ * the open batch commits too (it may have read that batch's writes).
+ * Local composition only: never imported by a Lambda bundle (better-sqlite3 is a native module).
+ * @example const db = openSqlite('.skein/skein.db'); await db.run(true, () => db.statement('DELETE FROM outbox').run())
  */
 export class SqliteDatabase {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private batch: Batch | undefined;
 
   constructor(readonly path: string) {
     this.db = new Database(path);
@@ -32,16 +44,73 @@ export class SqliteDatabase {
   }
 
   /**
-   * `fn` as one write transaction (`BEGIN IMMEDIATE`: the write lock is taken before the first
-   * read, so a read-check-write cannot interleave with another process's).
+   * `fn` as one atomic step: a transaction (`BEGIN IMMEDIATE`: the write lock is taken before the
+   * first read, so a read-check-write cannot interleave with another process's), or a savepoint
+   * when called inside one (a batch of `run`).
    */
   transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
     const tx = this.db.transaction(fn);
     return (...args: A) => tx.immediate(...args);
   }
 
+  /**
+   * Runs `fn` now, in the open write batch (`write`: opening one when there is none), and resolves
+   * with its result once that batch is committed; rejects, the batch's writes gone, when the commit
+   * fails. A read with no batch open resolves at once.
+   */
+  run<R>(write: boolean, fn: () => R): Promise<R> {
+    if (write && !this.batch) this.open();
+    let result: R;
+    try {
+      result = fn();
+    } catch (error) {
+      // An error that ended the whole transaction (not just the step's savepoint) loses the batch.
+      if (this.batch && !this.db.inTransaction)
+        this.settle(this.batch, new Error('the write batch was rolled back'));
+      return Promise.reject(error);
+    }
+    const batch = this.batch;
+    if (!batch) return Promise.resolve(result);
+    return new Promise((resolve, reject) => {
+      batch.waiters.push((error) => (error === undefined ? resolve(result) : reject(error)));
+    });
+  }
+
+  /** Resolves once the open write batch, if any, is committed (or lost). */
+  settled(): Promise<void> {
+    const batch = this.batch;
+    if (!batch) return Promise.resolve();
+    return new Promise((resolve) => batch.waiters.push(() => resolve()));
+  }
+
+  /** Commits the open batch and closes the file. */
   close(): void {
+    if (this.batch) this.commit(this.batch);
     if (this.db.open) this.db.close();
+  }
+
+  private open() {
+    this.db.exec('BEGIN IMMEDIATE');
+    const batch: Batch = { waiters: [] };
+    this.batch = batch;
+    setImmediate(() => this.commit(batch));
+  }
+
+  private commit(batch: Batch) {
+    if (this.batch !== batch) return;
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.settle(batch, error);
+      return;
+    }
+    this.settle(batch, undefined);
+  }
+
+  private settle(batch: Batch, error: unknown) {
+    if (this.batch === batch) this.batch = undefined;
+    for (const waiter of batch.waiters) waiter(error);
   }
 }
 
@@ -118,7 +187,10 @@ CREATE TABLE IF NOT EXISTS sweep_lease (
 );
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  record TEXT NOT NULL
+  kind TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  old TEXT,
+  new TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS outbox_readers (
   reader TEXT PRIMARY KEY,

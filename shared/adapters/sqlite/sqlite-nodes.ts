@@ -188,7 +188,7 @@ export class SqliteNodes {
          ON CONFLICT (run_id, node_id) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data`,
       )
       .run(next.runId, next.nodeId, item?.mapId ?? null, item?.index ?? null, next.expiresAt, data);
-    if (!item) this.feed.node(before, next);
+    if (!item) this.feed.node(before, next, data);
   }
 }
 

@@ -66,89 +66,89 @@ export class SqliteRunStore implements RunStore {
    * DynamoDB's TTL does (within 48 hours there); returns how many it deleted. No outbox rows (the
    * monitor's filter drops TTL removals). Call it at start and every few minutes.
    */
-  expire(nowMs: number): number {
+  expire(nowMs: number): Promise<number> {
     const now = Math.floor(nowMs / 1000);
     const tables = ['runs', 'run_inputs', 'idempotency', 'nodes', 'done_sets', 'run_waiting'];
-    let deleted = 0;
-    this.sqlite.db.transaction(() => {
+    return this.sqlite.run(true, () => {
+      let deleted = 0;
       for (const table of tables) {
         deleted += this.sqlite.statement(`DELETE FROM ${table} WHERE expires_at < ?`).run(now).changes;
       }
-    })();
-    return deleted;
+      return deleted;
+    });
   }
 
   close(): void {
     this.sqlite.close();
   }
 
-  async createRun(run: RunRecord, inputs: unknown): Promise<{ run: RunRecord; created: boolean }> {
-    return this.runs.createRun(run, inputs);
+  createRun(run: RunRecord, inputs: unknown): Promise<{ run: RunRecord; created: boolean }> {
+    return this.sqlite.run(true, () => this.runs.createRun(run, inputs));
   }
 
-  async getRun(runId: string): Promise<RunRecord | undefined> {
-    return this.runs.getRun(runId);
+  getRun(runId: string): Promise<RunRecord | undefined> {
+    return this.sqlite.run(false, () => this.runs.getRun(runId));
   }
 
-  async getInputs(runId: string): Promise<unknown> {
-    return this.runs.getInputs(runId);
+  getInputs(runId: string): Promise<unknown> {
+    return this.sqlite.run(false, () => this.runs.getInputs(runId));
   }
 
-  async updateRun(
+  updateRun(
     runId: string,
     ifStatus: readonly RunStatus[],
     change: RunChange & { readonly updatedAt: string },
     when?: RunCondition,
   ): Promise<RunRecord | undefined> {
-    return this.runs.updateRun(runId, ifStatus, change, when);
+    return this.sqlite.run(true, () => this.runs.updateRun(runId, ifStatus, change, when));
   }
 
-  async markProgress(runId: string, at: string, ifBefore: string): Promise<void> {
-    this.runs.markProgress(runId, at, ifBefore);
+  markProgress(runId: string, at: string, ifBefore: string): Promise<void> {
+    return this.sqlite.run(true, () => this.runs.markProgress(runId, at, ifBefore));
   }
 
-  async recordFailure(runId: string, error: ErrorInfo, updatedAt: string): Promise<void> {
-    this.runs.recordFailure(runId, error, updatedAt);
+  recordFailure(runId: string, error: ErrorInfo, updatedAt: string): Promise<void> {
+    return this.sqlite.run(true, () => this.runs.recordFailure(runId, error, updatedAt));
   }
 
-  async listRuns(tenant: string, query?: RunQuery): Promise<Page<RunRecord>> {
-    return this.runs.listRuns(tenant, query);
+  listRuns(tenant: string, query?: RunQuery): Promise<Page<RunRecord>> {
+    return this.sqlite.run(false, () => this.runs.listRuns(tenant, query));
   }
 
-  async listActiveRuns(page?: PageRequest): Promise<Page<RunRecord>> {
-    return this.runs.listActiveRuns(page);
+  listActiveRuns(page?: PageRequest): Promise<Page<RunRecord>> {
+    return this.sqlite.run(false, () => this.runs.listActiveRuns(page));
   }
 
-  async takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
-    return this.sets.takeSweepLease(holder, nowMs, untilMs);
+  takeSweepLease(holder: string, nowMs: number, untilMs: number): Promise<SweepPosition | undefined> {
+    return this.sqlite.run(true, () => this.sets.takeSweepLease(holder, nowMs, untilMs));
   }
 
-  async saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
-    return this.sets.saveSweepLease(holder, position, release);
+  saveSweepLease(holder: string, position: SweepPosition, release: boolean): Promise<boolean> {
+    return this.sqlite.run(true, () => this.sets.saveSweepLease(holder, position, release));
   }
 
-  async getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
-    return this.nodes.getNode(runId, nodeId);
+  getNode(runId: string, nodeId: string): Promise<NodeRecord | undefined> {
+    return this.sqlite.run(false, () => this.nodes.getNode(runId, nodeId));
   }
 
-  async getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]> {
-    return this.nodes.getNodes(runId, nodeIds);
+  getNodes(runId: string, nodeIds: readonly string[]): Promise<NodeRecord[]> {
+    return this.sqlite.run(false, () => this.nodes.getNodes(runId, nodeIds));
   }
 
   /** Always consistent: `consistent: false` allows staleness, it does not require it. */
-  async listNodes(runId: string): Promise<NodeRecord[]> {
-    return this.nodes.listNodes(runId);
+  listNodes(runId: string): Promise<NodeRecord[]> {
+    return this.sqlite.run(false, () => this.nodes.listNodes(runId));
   }
 
-  async listItems(runId: string, mapId: string, options?: ItemListOptions): Promise<NodeRecord[]> {
-    return this.nodes.listItems(runId, mapId, options);
+  listItems(runId: string, mapId: string, options?: ItemListOptions): Promise<NodeRecord[]> {
+    return this.sqlite.run(false, () => this.nodes.listItems(runId, mapId, options));
   }
 
-  async seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {
-    return this.nodes.seedItem(runId, itemId, seed, expiresAt);
+  seedItem(runId: string, itemId: string, seed: ItemSeed, expiresAt: number): Promise<boolean> {
+    return this.sqlite.run(true, () => this.nodes.seedItem(runId, itemId, seed, expiresAt));
   }
 
-  async arrive(
+  arrive(
     runId: string,
     nodeId: string,
     parentId: string,
@@ -156,81 +156,80 @@ export class SqliteRunStore implements RunStore {
     expiresAt: number,
     epoch?: number,
   ): Promise<{ applied: boolean; node: NodeRecord }> {
-    return this.nodes.arrive(runId, nodeId, parentId, outcome, expiresAt, epoch);
+    return this.sqlite.run(true, () => this.nodes.arrive(runId, nodeId, parentId, outcome, expiresAt, epoch));
   }
 
-  async updateNode(
+  updateNode(
     runId: string,
     nodeId: string,
     when: NodeCondition,
     change: NodeChange,
     expiresAt: number,
   ): Promise<NodeRecord | undefined> {
-    const written = this.nodes.writeNode(runId, nodeId, when, change, expiresAt);
-    return written.applied ? written.node : undefined;
+    return this.sqlite.run(true, () => {
+      const written = this.nodes.writeNode(runId, nodeId, when, change, expiresAt);
+      return written.applied ? written.node : undefined;
+    });
   }
 
-  async tryUpdateNode(
+  tryUpdateNode(
     runId: string,
     nodeId: string,
     when: NodeCondition,
     change: NodeChange,
     expiresAt: number,
   ): Promise<{ applied: true; node: NodeRecord } | { applied: false; node?: NodeRecord }> {
-    const written = this.nodes.writeNode(runId, nodeId, when, change, expiresAt);
-    if (written.applied) return written;
-    return written.node ? { applied: false, node: written.node } : { applied: false };
+    return this.sqlite.run(true, () => {
+      const written = this.nodes.writeNode(runId, nodeId, when, change, expiresAt);
+      if (written.applied) return written;
+      return written.node ? { applied: false, node: written.node } : { applied: false };
+    });
   }
 
-  async resetNode(
+  resetNode(
     runId: string,
     nodeId: string,
     arrivals: Pick<NodeRecord, 'arrived' | 'failedParents' | 'skippedParents'>,
     expiresAt: number,
     epoch: number,
   ): Promise<boolean> {
-    return this.nodes.resetNode(runId, nodeId, arrivals, expiresAt, epoch);
+    return this.sqlite.run(true, () => this.nodes.resetNode(runId, nodeId, arrivals, expiresAt, epoch));
   }
 
-  async addDone(
+  addDone(
     runId: string,
     setKey: string,
     member: number,
     expiresAt: number,
   ): Promise<{ applied: boolean; size: number }> {
-    return this.sets.addDone(runId, setKey, member, expiresAt);
+    return this.sqlite.run(true, () => this.sets.addDone(runId, setKey, member, expiresAt));
   }
 
-  async addDoneAll(
-    runId: string,
-    setKey: string,
-    members: readonly number[],
-    expiresAt: number,
-  ): Promise<number> {
-    return this.sets.addDoneAll(runId, setKey, members, expiresAt);
+  addDoneAll(runId: string, setKey: string, members: readonly number[], expiresAt: number): Promise<number> {
+    return this.sqlite.run(true, () => this.sets.addDoneAll(runId, setKey, members, expiresAt));
   }
 
-  async acquireSlot(tenant: string, workflow: string, runId: string, max: number): Promise<boolean> {
-    return this.sets.acquireSlot(tenant, workflow, runId, max);
+  acquireSlot(tenant: string, workflow: string, runId: string, max: number): Promise<boolean> {
+    return this.sqlite.run(true, () => this.sets.acquireSlot(tenant, workflow, runId, max));
   }
 
-  async releaseSlot(tenant: string, workflow: string, runId: string): Promise<void> {
-    this.sets.releaseSlot(tenant, workflow, runId);
+  releaseSlot(tenant: string, workflow: string, runId: string): Promise<void> {
+    return this.sqlite.run(true, () => this.sets.releaseSlot(tenant, workflow, runId));
   }
 
-  async slotHolders(tenant: string, workflow: string): Promise<string[]> {
-    return this.sets.slotHolders(tenant, workflow);
+  slotHolders(tenant: string, workflow: string): Promise<string[]> {
+    return this.sqlite.run(false, () => this.sets.slotHolders(tenant, workflow));
   }
 
-  async addWaiting(tenant: string, workflow: string, runId: string, expiresAt: number): Promise<void> {
-    this.sets.addWaiting(tenant, workflow, runId, expiresAt);
+  addWaiting(tenant: string, workflow: string, runId: string, expiresAt: number): Promise<void> {
+    return this.sqlite.run(true, () => this.sets.addWaiting(tenant, workflow, runId, expiresAt));
   }
 
-  async removeWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
-    this.sets.removeWaiting(tenant, workflow, runId);
+  removeWaiting(tenant: string, workflow: string, runId: string): Promise<void> {
+    return this.sqlite.run(true, () => this.sets.removeWaiting(tenant, workflow, runId));
   }
 
-  async listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
-    return this.sets.listWaiting(tenant, workflow, limit);
+  listWaiting(tenant: string, workflow: string, limit: number): Promise<string[]> {
+    return this.sqlite.run(false, () => this.sets.listWaiting(tenant, workflow, limit));
   }
 }

@@ -153,7 +153,7 @@ export class SqliteRuns {
          expires_at = excluded.expires_at, data = excluded.data`,
       )
       .run(run.runId, run.tenant, run.workflow, run.status, active, run.expiresAt, data);
-    this.feed.run(before, run);
+    this.feed.run(before, run, data);
   }
 }
 
