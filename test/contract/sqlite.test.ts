@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FilePayloadStore } from '../../shared/adapters/file-payload-store.ts';
 import { OffloadingRunStore } from '../../shared/adapters/offloading-run-store.ts';
+import { SqliteApiKeyStore } from '../../shared/adapters/sqlite/sqlite-api-key-store.ts';
+import { SqliteDefinitionStore } from '../../shared/adapters/sqlite/sqlite-definition-store.ts';
 import { SqliteRunStore } from '../../shared/adapters/sqlite/sqlite-run-store.ts';
+import { describeApiKeyStoreContract } from './api-key-store.contract.ts';
+import { describeDefinitionStoreContract } from './definition-store.contract.ts';
 import { created, EXPIRES, newId, runRecord } from './run-fixtures.ts';
 import { describeRunStoreContract } from './run-store.contract.ts';
 import { describeRunStoreConditionContract } from './run-store-conditions.contract.ts';
@@ -29,6 +33,13 @@ function suiteStore(name: string): () => Promise<SqliteRunStore> {
   };
 }
 
+const definitionsDb = suiteStore('definitions');
+const keysDb = suiteStore('keys');
+describeDefinitionStoreContract(
+  'SQLite',
+  async () => new SqliteDefinitionStore((await definitionsDb()).sqlite),
+);
+describeApiKeyStoreContract('SQLite', async () => new SqliteApiKeyStore((await keysDb()).sqlite));
 describeRunStoreContract('SQLite', suiteStore('runs'));
 describeRunStoreConditionContract('SQLite', suiteStore('conditions'));
 describeRunStoreSweepContract('SQLite', suiteStore('sweep'));
