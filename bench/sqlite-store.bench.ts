@@ -2,14 +2,17 @@
 // 1. The three per-node run-store writes (claim, complete, arrival) on the memory store and on
 //    the SQLite store (a fresh file in a temporary directory, WAL, synchronous=NORMAL, change feed
 //    at the monitor's `all` level), in microseconds per call.
-// 2. The in-process engine (bench/engine-driver.ts: 8 workers, memory queue) on both stores, on
+// 2. The in-process engine (bench/engine-driver.ts: 8 workers) on the memory store and queue, the
+//    SQLite store with the memory queue, and the SQLite store and queue (one database file), on
 //    the diamond (p50 of 50 runs), a chain of 1,000 and a fan-out of 10,000 noop nodes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MemoryRunStore } from '../shared/adapters/memory/run-store.ts';
+import { SqliteQueue } from '../shared/adapters/sqlite/sqlite-queue.ts';
 import { SqliteRunStore } from '../shared/adapters/sqlite/sqlite-run-store.ts';
+import type { Queue } from '../shared/ports/queue.ts';
 import type { RunStore } from '../shared/ports/run-store.ts';
 import { engineBench } from './engine-driver.ts';
 import { chain, diamond, fanOut } from './shapes.ts';
@@ -56,8 +59,8 @@ async function perNode(label: string, store: RunStore): Promise<Record<string, n
   return { claim, complete, arrival };
 }
 
-async function engineShapes(label: string, runs: RunStore) {
-  const bench = engineBench(runs, 8);
+async function engineShapes(label: string, runs: RunStore, queue?: Queue) {
+  const bench = engineBench(runs, 8, queue ? { queue } : {});
   const out: Record<string, number> = {};
   for (const [shape, repeat] of [
     [diamond(), 50],
@@ -87,20 +90,24 @@ try {
   for (const op of ['claim', 'complete', 'arrival']) {
     console.log(`  ${op}: memory ${memoryOps[op]?.toFixed(1)} µs, SQLite ${sqliteOps[op]?.toFixed(1)} µs`);
   }
-  console.log('Engine (8 in-process workers, memory queue), ms:');
+  console.log('Engine (8 in-process workers), ms:');
   const memoryShapes = await engineShapes('memory', new MemoryRunStore());
-  const sqliteShapes = await engineShapes('sqlite', sqlite('engine'));
-  console.log('| shape | memory ms | SQLite ms | SQLite nodes/s |');
-  console.log('|---|---|---|---|');
+  const sqliteShapes = await engineShapes('sqlite store + memory queue', sqlite('engine'));
+  const both = sqlite('engine-queue');
+  const queue = new SqliteQueue(both.sqlite, { name: 'work', visibilitySeconds: 120 });
+  const durableShapes = await engineShapes('sqlite store + sqlite queue', both, queue);
+  console.log(
+    '| shape | memory ms | SQLite store ms | SQLite store + queue ms | SQLite store + queue nodes/s |',
+  );
+  console.log('|---|---|---|---|---|');
   for (const [name, nodes] of [
     ['diamond', 4],
     ['chain-1000', 1000],
     ['fan-out-10000', 10_000],
   ] as const) {
-    const s = sqliteShapes[name] ?? Number.NaN;
-    console.log(
-      `| ${name} | ${memoryShapes[name]?.toFixed(1)} | ${s.toFixed(1)} | ${((nodes * 1000) / s).toFixed(0)} |`,
-    );
+    const d = durableShapes[name] ?? Number.NaN;
+    const cells = [memoryShapes[name], sqliteShapes[name], d].map((ms) => ms?.toFixed(1));
+    console.log(`| ${name} | ${cells.join(' | ')} | ${((nodes * 1000) / d).toFixed(0)} |`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
