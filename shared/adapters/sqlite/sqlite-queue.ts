@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS queue_messages (
   receipt TEXT
 );
 CREATE INDEX IF NOT EXISTS queue_messages_visible ON queue_messages (queue, grp, visible_at);
+CREATE INDEX IF NOT EXISTS queue_messages_due ON queue_messages (queue, visible_at);
 `;
 
 export interface SqliteQueueOptions {
@@ -114,7 +115,9 @@ export class SqliteQueue implements Queue {
     assertReceiveOptions(options);
     const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
     for (;;) {
-      const received = await this.sqlite.run(true, () => this.take(options));
+      // A receive that finds nothing writes nothing: probe with a read before taking the write lock.
+      const any = await this.sqlite.run(false, () => this.anyVisible());
+      const received = any ? await this.sqlite.run(true, () => this.take(options)) : [];
       const left = deadline - Date.now();
       if (received.length > 0 || left <= 0) return received;
       const next = this.nextVisibleAt();
@@ -174,6 +177,13 @@ export class SqliteQueue implements Queue {
       delayed: number;
     };
     return { ...row };
+  }
+
+  private anyVisible(): boolean {
+    const row = this.sqlite
+      .statement('SELECT 1 FROM queue_messages WHERE queue = ? AND visible_at <= ? LIMIT 1')
+      .get(this.options.name, this.clock.now());
+    return row !== undefined;
   }
 
   /** One receive, inside the batch's transaction: marks what it takes received, moves dead letters. */
