@@ -7,12 +7,16 @@ import { OffloadingRunStore } from '../../shared/adapters/offloading-run-store.t
 import { SqliteApiKeyStore } from '../../shared/adapters/sqlite/sqlite-api-key-store.ts';
 import { SqliteDefinitionStore } from '../../shared/adapters/sqlite/sqlite-definition-store.ts';
 import { SqliteRunStore } from '../../shared/adapters/sqlite/sqlite-run-store.ts';
+import { SqliteSubscriptionStore } from '../../shared/adapters/sqlite/sqlite-subscription-store.ts';
+import { SqliteTriggerStore } from '../../shared/adapters/sqlite/sqlite-trigger-store.ts';
 import { describeApiKeyStoreContract } from './api-key-store.contract.ts';
 import { describeDefinitionStoreContract } from './definition-store.contract.ts';
 import { created, EXPIRES, newId, runRecord } from './run-fixtures.ts';
 import { describeRunStoreContract } from './run-store.contract.ts';
 import { describeRunStoreConditionContract } from './run-store-conditions.contract.ts';
 import { describeRunStoreSweepContract } from './run-store-sweep.contract.ts';
+import { describeSubscriptionStoreContract } from './subscription-store.contract.ts';
+import { describeTriggerStoreContract } from './trigger-store.contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'skein-sqlite-contract-'));
 const opened: SqliteRunStore[] = [];
@@ -40,6 +44,13 @@ describeDefinitionStoreContract(
   async () => new SqliteDefinitionStore((await definitionsDb()).sqlite),
 );
 describeApiKeyStoreContract('SQLite', async () => new SqliteApiKeyStore((await keysDb()).sqlite));
+const triggersDb = suiteStore('triggers');
+const subscriptionsDb = suiteStore('subscriptions');
+describeTriggerStoreContract('SQLite', async () => new SqliteTriggerStore((await triggersDb()).sqlite));
+describeSubscriptionStoreContract(
+  'SQLite',
+  async () => new SqliteSubscriptionStore((await subscriptionsDb()).sqlite),
+);
 describeRunStoreContract('SQLite', suiteStore('runs'));
 describeRunStoreConditionContract('SQLite', suiteStore('conditions'));
 describeRunStoreSweepContract('SQLite', suiteStore('sweep'));
