@@ -22,12 +22,18 @@ const OPS = Number(process.env.BENCH_OPS ?? 20_000);
 const EXPIRES = 4_102_444_800;
 const dir = mkdtempSync(join(tmpdir(), 'skein-sqlite-bench-'));
 
-async function perNode(label: string, store: RunStore): Promise<Record<string, number>> {
-  const runId = `bench-${label}`;
+/**
+ * Claim, complete and arrival of `OPS` nodes, µs per call: `concurrency` 1 awaits each call (its
+ * own commit on SQLite), more issues that many at a time (they share group commits), as a worker
+ * handling a batch does.
+ */
+async function perNode(label: string, store: RunStore, concurrency: number): Promise<Record<string, number>> {
+  const runId = `bench-${label}-${concurrency}`;
   const ids = Array.from({ length: OPS }, (_, i) => `n${i}`);
   const timed = async (fn: (nodeId: string) => Promise<unknown>) => {
     const started = performance.now();
-    for (const nodeId of ids) await fn(nodeId);
+    for (let i = 0; i < ids.length; i += concurrency)
+      await Promise.all(ids.slice(i, i + concurrency).map(fn));
     return ((performance.now() - started) * 1000) / OPS;
   };
   const arrival = await timed((id) => store.arrive(runId, id, 'parent', 'SUCCEEDED', EXPIRES));
@@ -84,11 +90,18 @@ async function engineShapes(label: string, runs: RunStore, queue?: Queue) {
 
 const sqlite = (name: string) => new SqliteRunStore({ database: join(dir, `${name}.db`), changeFeed: 'all' });
 try {
-  console.log(`Per-node store writes, µs per call (${OPS} nodes each):`);
-  const memoryOps = await perNode('memory', new MemoryRunStore());
-  const sqliteOps = await perNode('sqlite', sqlite('ops'));
+  console.log(`Per-node store writes, µs per call (${OPS} nodes each; one at a time | 80 at a time):`);
+  const memoryStore = new MemoryRunStore();
+  const sqliteStore = sqlite('ops');
+  const ops: Record<string, Record<string, number>> = {};
+  for (const concurrency of [1, 80]) {
+    ops[`memory${concurrency}`] = await perNode('memory', memoryStore, concurrency);
+    ops[`sqlite${concurrency}`] = await perNode('sqlite', sqliteStore, concurrency);
+  }
   for (const op of ['claim', 'complete', 'arrival']) {
-    console.log(`  ${op}: memory ${memoryOps[op]?.toFixed(1)} µs, SQLite ${sqliteOps[op]?.toFixed(1)} µs`);
+    const cell = (name: string) =>
+      `${ops[`${name}1`]?.[op]?.toFixed(1)} | ${ops[`${name}80`]?.[op]?.toFixed(1)}`;
+    console.log(`  ${op}: memory ${cell('memory')} µs, SQLite ${cell('sqlite')} µs`);
   }
   console.log('Engine (8 in-process workers), ms:');
   const memoryShapes = await engineShapes('memory', new MemoryRunStore());
