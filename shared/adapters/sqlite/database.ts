@@ -59,7 +59,12 @@ export class SqliteDatabase {
    * fails. A read with no batch open resolves at once.
    */
   run<R>(write: boolean, fn: () => R): Promise<R> {
-    if (write && !this.batch) this.open();
+    try {
+      if (write && !this.batch) this.open();
+    } catch (error) {
+      // Another process held the write lock past the busy timeout.
+      return Promise.reject(error);
+    }
     let result: R;
     try {
       result = fn();
