@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../shared/adapters/sqlite/database.ts';
 
 const CHILD = fileURLToPath(new URL('./sqlite-crash-child.ts', import.meta.url));
-const NODES = 302;
+const NODES = 502;
 const dir = mkdtempSync(join(tmpdir(), 'skein-sqlite-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -52,12 +52,23 @@ describe('the SQLite store and queue across a crash', { timeout: 120_000 }, () =
           )
           .get(runId) as { n: number }
       ).n;
-    await until('a third of the nodes', () => (succeeded() >= NODES / 3 ? true : undefined));
+    const running = () =>
+      (
+        db
+          .statement(
+            `SELECT node_id FROM nodes WHERE run_id = ? AND json_extract(data, '$.status') = 'RUNNING'`,
+          )
+          .all(runId) as { node_id: string }[]
+      ).map((row) => row.node_id);
+    await until('a fifth of the nodes, some running', () =>
+      succeeded() >= NODES / 5 && running().length > 0 ? true : undefined,
+    );
 
     // Act
     first.process.kill('SIGKILL');
     await first.exited;
     const atKill = succeeded();
+    const interrupted = running();
     const runAtKill = db.statement(`SELECT status FROM runs WHERE run_id = ?`).get(runId) as {
       status: string;
     };
@@ -70,6 +81,16 @@ describe('the SQLite store and queue across a crash', { timeout: 120_000 }, () =
     expect(second.output()).toContain('ended SUCCEEDED');
     expect(code).toBe(0);
     expect(succeeded()).toBe(NODES);
+    // A node the kill left RUNNING was taken over by the second process: a second attempt.
+    const attempts = interrupted.map((nodeId) => {
+      const row = db
+        .statement('SELECT data FROM nodes WHERE run_id = ? AND node_id = ?')
+        .get(runId, nodeId) as {
+        data: string;
+      };
+      return (JSON.parse(row.data) as { attempt: number }).attempt;
+    });
+    expect(attempts.every((attempt) => attempt >= 2)).toBe(true);
     // The change feed holds each committed change once: one success per node, one end of the run.
     const ends = db
       .statement(
