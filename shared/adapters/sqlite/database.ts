@@ -56,9 +56,11 @@ export class SqliteDatabase {
   /**
    * Runs `fn` now, in the open write batch (`write`: opening one when there is none), and resolves
    * with its result once that batch is committed; rejects, the batch's writes gone, when the commit
-   * fails. A read with no batch open resolves at once.
+   * fails. A read with no batch open resolves at once. `settle: 'now'` resolves at once even in a
+   * batch: only for a step whose loss in a crash is harmless (a queue message's delete: it is
+   * delivered again, as SQS may), so the next step shares its commit.
    */
-  run<R>(write: boolean, fn: () => R): Promise<R> {
+  run<R>(write: boolean, fn: () => R, settle: 'committed' | 'now' = 'committed'): Promise<R> {
     try {
       if (write && !this.batch) this.open();
     } catch (error) {
@@ -75,7 +77,7 @@ export class SqliteDatabase {
       return Promise.reject(error);
     }
     const batch = this.batch;
-    if (!batch) return Promise.resolve(result);
+    if (!batch || settle === 'now') return Promise.resolve(result);
     return new Promise((resolve, reject) => {
       batch.waiters.push((error) => (error === undefined ? resolve(result) : reject(error)));
     });

@@ -116,7 +116,7 @@ export class SqliteQueue implements Queue {
     const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
     for (;;) {
       // A receive that finds nothing writes nothing: probe with a read before taking the write lock.
-      const any = await this.sqlite.run(false, () => this.anyVisible());
+      const any = await this.sqlite.run(false, () => this.anyVisible(), 'now');
       const received = any ? await this.sqlite.run(true, () => this.take(options)) : [];
       const left = deadline - Date.now();
       if (received.length > 0 || left <= 0) return received;
@@ -132,12 +132,20 @@ export class SqliteQueue implements Queue {
     }
   }
 
+  /**
+   * Resolves without waiting for the commit: a delete a crash takes back only means the message
+   * is delivered again (at least once, as with SQS), and the worker's next receive shares its commit.
+   */
   delete(receipt: string): Promise<void> {
-    return this.sqlite.run(true, () => {
-      this.sqlite
-        .statement('DELETE FROM queue_messages WHERE id = ? AND queue = ? AND receipt = ?')
-        .run(idOf(receipt), this.options.name, receipt);
-    });
+    return this.sqlite.run(
+      true,
+      () => {
+        this.sqlite
+          .statement('DELETE FROM queue_messages WHERE id = ? AND queue = ? AND receipt = ?')
+          .run(idOf(receipt), this.options.name, receipt);
+      },
+      'now',
+    );
   }
 
   changeVisibility(receipt: string, seconds: number): Promise<void> {
