@@ -61,6 +61,8 @@ export interface EngineBenchOptions {
   readonly deliver?: DeliverBatch;
   /** Also told of every engine event (the AWS composition logs some). */
   readonly observer?: (event: EngineEvent) => void;
+  /** The queue the engine sends to and the pollers receive from. @default a MemoryQueue (visibility 120 s) */
+  readonly queue?: Queue;
 }
 
 export interface EngineBench {
@@ -79,7 +81,7 @@ export interface EngineBench {
  * batch of up to 10 messages concurrently, like a Lambda worker).
  */
 export function engineBench(runs: RunStore, workers = 8, options: EngineBenchOptions = {}): EngineBench {
-  const memoryQueue = new MemoryQueue({ clock: systemClock, visibilitySeconds: 120 });
+  const memoryQueue = options.queue ?? new MemoryQueue({ clock: systemClock, visibilitySeconds: 120 });
   const { queue, counts } = countingQueue(memoryQueue);
   const definitions = new MemoryDefinitionStore();
   const waiting = new Map<string, (status: string) => void>();

@@ -3,6 +3,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbEventLog } from '../../shared/adapters/aws/dynamodb-event-log.ts';
 import { MemoryEventLog } from '../../shared/adapters/memory/event-log.ts';
+import { openSqlite } from '../../shared/adapters/sqlite/database.ts';
+import { SqliteEventLog } from '../../shared/adapters/sqlite/sqlite-monitor-stores.ts';
 import type { EventLog } from '../../shared/ports/event-log.ts';
 import type { SkeinEvent } from '../../shared/ports/notifier.ts';
 import { localTables } from '../setup/dynamo.ts';
@@ -68,3 +70,5 @@ describeEventLogContract(
   async () =>
     new DynamoDbEventLog({ client: DynamoDBDocumentClient.from(local.client), tableName: local.tables.runs }),
 );
+// An in-memory SQLite database per test: the same tables and statements as on a file.
+describeEventLogContract('SQLite', async () => new SqliteEventLog(openSqlite(':memory:')));

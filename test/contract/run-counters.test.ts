@@ -3,6 +3,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbRunCounters } from '../../shared/adapters/aws/dynamodb-run-counters.ts';
 import { MemoryRunCounters } from '../../shared/adapters/memory/run-counters.ts';
+import { openSqlite } from '../../shared/adapters/sqlite/database.ts';
+import { SqliteRunCounters } from '../../shared/adapters/sqlite/sqlite-monitor-stores.ts';
 import type { SkeinEvent } from '../../shared/ports/notifier.ts';
 import type { RunCounters } from '../../shared/ports/run-counters.ts';
 import { localTables } from '../setup/dynamo.ts';
@@ -57,3 +59,5 @@ describeRunCountersContract(
       tableName: local.tables.runs,
     }),
 );
+// An in-memory SQLite database per test: the same tables and statements as on a file.
+describeRunCountersContract('SQLite', async () => new SqliteRunCounters(openSqlite(':memory:')));

@@ -137,17 +137,8 @@ export class MemoryNodes implements RunStoreNodes {
     expiresAt: number,
   ): { applied: true; node: NodeRecord } | { applied: false; node: NodeRecord | undefined } {
     const current = this.nodes.get(runId)?.get(nodeId);
-    if (!matches(current, when)) return { applied: false, node: clone(current) };
-    const next: Mutable<NodeRecord> = {
-      ...(current ?? blankNode(runId, nodeId, expiresAt)),
-      ...clone(change.set ?? {}),
-    };
-    if (change.startedAtIfAbsent !== undefined && next.startedAt === undefined) {
-      next.startedAt = change.startedAtIfAbsent;
-    }
-    if (change.addAttempt) next.attempt += change.addAttempt;
-    if (change.bumpFence) next.fence += 1;
-    for (const field of change.remove ?? []) delete next[field];
+    if (!nodeMatches(current, when)) return { applied: false, node: clone(current) };
+    const next = changedNode(current ?? blankNode(runId, nodeId, expiresAt), clone(change));
     assertItemSize(next, `node ${nodeId} of run ${runId}`);
     this.setNode(next);
     return { applied: true, node: clone(next) };
@@ -160,7 +151,23 @@ export class MemoryNodes implements RunStoreNodes {
   }
 }
 
-function matches(node: NodeRecord | undefined, when: NodeCondition): boolean {
+/**
+ * Applies a node change to a copy of `node` (not copying `change`'s values: the caller gives its
+ * own copy). Shared with the SQLite adapter, so both apply a change alike.
+ */
+export function changedNode(node: NodeRecord, change: NodeChange): NodeRecord {
+  const next: Mutable<NodeRecord> = { ...node, ...change.set };
+  if (change.startedAtIfAbsent !== undefined && next.startedAt === undefined) {
+    next.startedAt = change.startedAtIfAbsent;
+  }
+  if (change.addAttempt) next.attempt += change.addAttempt;
+  if (change.bumpFence) next.fence += 1;
+  for (const field of change.remove ?? []) delete next[field];
+  return next;
+}
+
+/** Whether a node item (undefined: none) meets a write's condition. Shared with the SQLite adapter. */
+export function nodeMatches(node: NodeRecord | undefined, when: NodeCondition): boolean {
   const status = node?.status ?? 'ABSENT';
   if (when.fence !== undefined && node?.fence !== when.fence) return false;
   if (when.epoch !== undefined && (node?.epoch ?? 0) !== when.epoch) return false;
@@ -183,7 +190,8 @@ function matches(node: NodeRecord | undefined, when: NodeCondition): boolean {
   );
 }
 
-function blankNode(runId: string, nodeId: string, expiresAt: number): NodeRecord {
+/** A node item with no status and no arrivals. */
+export function blankNode(runId: string, nodeId: string, expiresAt: number): NodeRecord {
   return {
     runId,
     nodeId,

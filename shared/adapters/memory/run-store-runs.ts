@@ -50,23 +50,8 @@ export class MemoryRuns implements RunStoreRuns {
     change: RunChange & { readonly updatedAt: string },
     when: RunCondition = {},
   ): Promise<RunRecord | undefined> {
-    const run = this.runs.get(runId);
-    if (!run || !ifStatus.includes(run.status)) return undefined;
-    if (when.control === 'none' && run.control !== undefined) return undefined;
-    // A run with a pending control only ends through that control (see RunChange).
-    const ends = change.status !== undefined && !ACTIVE_RUN_STATUSES.includes(change.status);
-    if (ends && change.control === undefined && !change.remove?.includes('control') && run.control) {
-      return undefined;
-    }
-    if (
-      typeof when.control === 'object' &&
-      (run.control?.action !== when.control.action || run.control.epoch !== when.control.epoch)
-    ) {
-      return undefined;
-    }
-    const { remove, ...fields } = change;
-    const next: Mutable<RunRecord> = { ...run, ...clone(fields) };
-    for (const field of remove ?? []) delete next[field];
+    const next = changedRun(this.runs.get(runId), ifStatus, clone(change), when);
+    if (!next) return undefined;
     assertItemSize(next, `run ${runId}`);
     this.runs.set(runId, next);
     return clone(next);
@@ -83,4 +68,34 @@ export class MemoryRuns implements RunStoreRuns {
     if (!run) return;
     this.runs.set(runId, { ...run, failed: true, error: run.error ?? clone(error), updatedAt });
   }
+}
+
+/**
+ * `updateRun`'s condition and change on a copy of `run`: the run after the change, or undefined
+ * when the condition fails (or there is no run). Does not copy `change`'s values. Shared with the
+ * SQLite adapter.
+ */
+export function changedRun(
+  run: RunRecord | undefined,
+  ifStatus: readonly RunStatus[],
+  change: RunChange & { readonly updatedAt: string },
+  when: RunCondition = {},
+): RunRecord | undefined {
+  if (!run || !ifStatus.includes(run.status)) return undefined;
+  if (when.control === 'none' && run.control !== undefined) return undefined;
+  // A run with a pending control only ends through that control (see RunChange).
+  const ends = change.status !== undefined && !ACTIVE_RUN_STATUSES.includes(change.status);
+  if (ends && change.control === undefined && !change.remove?.includes('control') && run.control) {
+    return undefined;
+  }
+  if (
+    typeof when.control === 'object' &&
+    (run.control?.action !== when.control.action || run.control.epoch !== when.control.epoch)
+  ) {
+    return undefined;
+  }
+  const { remove, ...fields } = change;
+  const next: Mutable<RunRecord> = { ...run, ...fields };
+  for (const field of remove ?? []) delete next[field];
+  return next;
 }
