@@ -25,7 +25,7 @@ export interface NewOptions {
 /**
  * `skein new --template ID [--var k=v]... [--workflow ID] [--out FILE]`: fills a built-in
  * template offline and writes a definition that passes validation (YAML, or JSON for a `.json`
- * file), with the suggested triggers and subscriptions as comments. Exit 1 for bad variables, 2
+ * file; its triggers in `triggers:`), with the suggested subscriptions as comments. Exit 1 for bad variables, 2
  * for usage errors (unknown template, `--var` without `=`, an existing file without `--force`).
  */
 export async function newCommand(options: NewOptions, io: Io): Promise<number> {
@@ -116,10 +116,7 @@ function render(template: WorkflowTemplate, instance: Instance, file: string | u
     return `${JSON.stringify(instance.definition, null, 2)}\n`;
   }
   const header = [`# From the Skein template "${template.id}": ${template.title}.`];
-  const suggestions = [
-    ...instance.triggers.map((s) => ({ kind: 'triggers', ...s })),
-    ...instance.subscriptions.map((s) => ({ kind: 'subscriptions', ...s })),
-  ];
+  const suggestions = instance.subscriptions.map((s) => ({ kind: 'subscriptions', ...s }));
   if (suggestions.length > 0) {
     header.push('# After publishing, create what it suggests (e.g. with curl -X PUT -d BODY):');
     for (const { kind, id, body } of suggestions) {

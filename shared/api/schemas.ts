@@ -71,8 +71,22 @@ export const publishedSchema = z
     dependencies: z.array(dependencySchema),
     warnings: z.array(problemSchema).meta({
       description:
-        'Node types this deployment does not run (NODE_TYPE_UNAVAILABLE); refused with ?strict=true.',
+        'Node types this deployment does not run (NODE_TYPE_UNAVAILABLE; refused with ?strict=true), ' +
+        'and `triggers:` not applied (TRIGGER).',
     }),
+    triggers: z
+      .object({
+        created: z.array(z.string()),
+        updated: z.array(z.string()),
+        unchanged: z.array(z.string()),
+        deleted: z.array(z.string()),
+        secrets: z
+          .record(z.string(), z.string())
+          .optional()
+          .meta({ description: 'New webhook triggers’ secrets (`whsec_…`), shown this once.' }),
+      })
+      .optional()
+      .meta({ description: 'What publishing did to the triggers the workflow’s latest version declares.' }),
   })
   .meta({ id: 'Published' });
 

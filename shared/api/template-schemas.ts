@@ -31,7 +31,9 @@ export const templateSummarySchema = z
     title: z.string(),
     description: z.string(),
     variables: z.record(z.string(), variableSchema),
-    suggests: z.object({ triggers: z.number().int(), subscriptions: z.number().int() }),
+    suggests: z.object({ triggers: z.number().int(), subscriptions: z.number().int() }).meta({
+      description: 'Triggers its definition declares (created on publishing) and subscriptions it suggests.',
+    }),
   })
   .meta({ id: 'TemplateSummary' });
 
@@ -42,7 +44,10 @@ export const templateSchema = templateSummarySchema
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the text shows the placeholder syntax
       description: 'The definition with ${name} placeholders (${workflow} is the workflow id).',
     }),
-    triggers: z.array(suggestionSchema),
+    triggers: z.array(suggestionSchema).meta({
+      description:
+        'Declared in the instantiated definition’s `triggers:` (without `workflow`), created by publishing.',
+    }),
     subscriptions: z.array(suggestionSchema),
   })
   .meta({ id: 'Template' });
@@ -72,9 +77,10 @@ export const instantiatedSchema = publishedSchema
   .extend({
     template: z.string(),
     variables: z.record(z.string(), z.unknown()),
-    suggested: z
-      .object({ triggers: z.array(suggestedSchema), subscriptions: z.array(suggestedSchema) })
-      .meta({ description: 'Not created: PUT each body to its path to create it.' }),
+    suggested: z.object({ subscriptions: z.array(suggestedSchema) }).meta({
+      description:
+        'Not created: PUT each body to its path to create it (the triggers are in the definition’s `triggers:`, created by publishing).',
+    }),
   })
   .meta({ id: 'Instantiated' });
 

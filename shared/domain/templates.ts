@@ -10,9 +10,10 @@ import { assertPublishableVersion } from './versions.ts';
 /**
  * A built-in workflow template: a definition with `${name}` placeholders and the typed variables
  * that fill them, declared like a definition's run inputs (type, required, default, enum,
- * description) and checked by the same code (`resolveRunInputs`). Templates that need a trigger
- * or a subscription carry it as a suggestion: instantiating fills it in and returns it, for the
- * author to create with `PUT .../triggers/{id}` or `PUT .../subscriptions/{id}`.
+ * description) and checked by the same code (`resolveRunInputs`). A template's triggers are
+ * filled in and declared in the definition's `triggers:` (publishing creates them); its
+ * subscriptions are suggestions, returned filled in for the author to create with
+ * `PUT .../subscriptions/{id}` (a definition cannot hold them).
  */
 export interface WorkflowTemplate {
   readonly id: string;
@@ -21,6 +22,7 @@ export interface WorkflowTemplate {
   readonly variables: Readonly<Record<string, InputDefinition>>;
   /** The definition, without `id` and `version` (instantiating sets them). */
   readonly definition: Readonly<Record<string, unknown>>;
+  /** Triggers (bodies of `PUT .../triggers/{id}`), declared in the filled definition's `triggers:`. */
   readonly triggers?: readonly Suggestion[];
   readonly subscriptions?: readonly Suggestion[];
 }
@@ -42,11 +44,10 @@ export interface InstantiateRequest {
 export interface Instance {
   readonly workflow: string;
   readonly version: string;
-  /** Valid: it passed `validateDefinition`. */
+  /** Valid: it passed `validateDefinition`; the template's triggers are in its `triggers:`. */
   readonly definition: WorkflowDefinition & Record<string, unknown>;
   /** Every variable's value, defaults included. */
   readonly variables: Record<string, unknown>;
-  readonly triggers: Suggestion[];
   readonly subscriptions: Suggestion[];
 }
 
@@ -90,12 +91,23 @@ export function instantiateTemplate(template: WorkflowTemplate, request: Instant
   if (suggestionProblems.length > 0) {
     throw variablesError(blame(suggestionProblems, origins, 'a suggested trigger or subscription'));
   }
+  // The triggers become the definition's own `triggers:` (they run the workflow being published).
+  const definition =
+    triggers.length === 0
+      ? filled
+      : {
+          ...filled,
+          triggers: Object.fromEntries(
+            triggers.map(({ id, body: { workflow: _w, version: _v, ...rest } }) => [id, rest]),
+          ),
+        };
+  const declared = validateDefinition(definition);
+  if (!declared.valid) throw variablesError(blame(declared.errors, origins, 'the definition'));
   return {
     workflow,
     version,
-    definition: filled as Instance['definition'],
+    definition: definition as Instance['definition'],
     variables: resolved.inputs,
-    triggers,
     subscriptions,
   };
 }

@@ -125,18 +125,27 @@ describe('templates from the CLI', () => {
     expect(refused.stderr).toContain('$.variables.maxConcurrency: expected integer, got string "lots"');
   });
 
-  it('POST .../templates/{id}/instantiate publishes a version', async () => {
+  it('POST .../templates/{id}/instantiate publishes a version and creates its cron trigger', async () => {
     // Act
     const response = await fetch(`${server.url}/v1/tenants/demo/templates/nightly-etl/instantiate`, {
       method: 'POST',
       headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ workflow: 'etl', variables: { schedule: '0 3 * * *' } }),
     });
-    const body = (await response.json()) as { version: string; suggested: { triggers: { body: object }[] } };
+    const body = (await response.json()) as { version: string; triggers: { created: string[] } };
+    const trigger = await fetch(`${server.url}/v1/tenants/demo/triggers/etl-nightly`, {
+      headers: { authorization: `Bearer ${server.key}` },
+    });
     // Assess
     expect(response.status).toBe(201);
     expect(body.version).toBe('1.0.0');
-    expect(body.suggested.triggers[0]?.body).toMatchObject({ workflow: 'etl', schedule: '0 3 * * *' });
+    expect(body.triggers.created).toEqual(['etl-nightly']);
+    expect(await trigger.json()).toMatchObject({
+      workflow: 'etl',
+      version: '1.0.0',
+      cron: { expression: '0 3 * * *' },
+      nextFireTimes: expect.any(Array),
+    });
   });
 });
 
@@ -155,7 +164,9 @@ describe('skein generate against npm start with an OpenAI-compatible model', () 
     expect(received).toHaveLength(2);
     const system = received[0]?.messages.find((m) => m.role === 'system')?.content ?? '';
     expect(system).toContain('"title":"Skein workflow definition"');
-    expect(system).toContain('ai, callback, condition, event, http, lambda, map, noop, script, wait, workflow');
+    expect(system).toContain(
+      'ai, callback, condition, event, http, lambda, map, noop, script, wait, workflow',
+    );
     expect(received[1]?.messages.at(-1)?.content).toContain('$.nodes.greet.language');
     expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout));
   });

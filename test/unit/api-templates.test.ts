@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { MemoryApiKeyStore } from '../../shared/adapters/memory/api-key-store.ts';
 import { MemoryDefinitionStore } from '../../shared/adapters/memory/definition-store.ts';
+import { MemoryTriggerStore } from '../../shared/adapters/memory/trigger-store.ts';
 import { type ApiDeps, createApp } from '../../shared/api/app.ts';
 import { validateDefinition } from '../../shared/domain/validate.ts';
 import { createApiKey } from '../../shared/engine/api-keys.ts';
 import { EXAMPLE_DEFINITION } from '../../shared/engine/generate-definition.ts';
+import type { TriggerDeps } from '../../shared/engine/triggers/deps.ts';
 import type { AiModels, AiRequest } from '../../shared/ports/ai-models.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
 import { sequentialIds } from '../../shared/ports/ids.ts';
@@ -35,8 +37,19 @@ async function setup(extra: Partial<ApiDeps> = {}) {
   const globex = await createApiKey({ apiKeys, clock, ids }, 'globex');
   const definitions = new MemoryDefinitionStore();
   const logged: unknown[] = [];
+  const unused = async () => {
+    throw new Error('no run starts in these tests');
+  };
+  const triggers: TriggerDeps = {
+    triggers: new MemoryTriggerStore(),
+    runner: { evaluateTemplate: unused, startRun: unused, getRunRecord: unused, cancel: unused },
+    definitions,
+    clock,
+    ids,
+  };
   const app = createApp({
     definitions,
+    triggers,
     clock,
     apiKeys,
     ids,
@@ -60,7 +73,7 @@ async function setup(extra: Partial<ApiDeps> = {}) {
     const text = await response.text();
     return { status: response.status, json: (text ? JSON.parse(text) : undefined) as Json };
   };
-  return { call, definitions, logged, globexKey: globex.key };
+  return { call, definitions, triggers, logged, globexKey: globex.key };
 }
 
 const VALID = JSON.stringify({
@@ -120,7 +133,7 @@ describe('the template routes', () => {
       created: true,
       template: 'fan-out-map',
       variables: { maxConcurrency: 4, method: 'POST', itemUrl: 'https://example.com/items' },
-      suggested: { triggers: [], subscriptions: [] },
+      suggested: { subscriptions: [] },
     });
     expect(second.status).toBe(201);
     expect(second.json.version).toBe('1.1.0');
@@ -128,22 +141,23 @@ describe('the template routes', () => {
     expect((await definitions.getWorkflow('acme', 'notify'))?.latest).toBe('1.1.0');
   });
 
-  it('instantiate returns the suggested trigger and subscription with their paths, not created', async () => {
+  it('instantiate creates the trigger its definition declares and returns the suggested subscription, not created', async () => {
     // Prepare
-    const { call } = await setup();
+    const { call, triggers } = await setup();
     // Act
     const answer = await call('POST', '/v1/tenants/acme/templates/scheduled-report/instantiate', {
       variables: { email: 'ops@acme.example' },
     });
     // Assess
     expect(answer.status).toBe(201);
-    expect(answer.json.suggested.triggers).toEqual([
-      {
-        id: 'scheduled-report-schedule',
-        path: '/v1/tenants/acme/triggers/scheduled-report-schedule',
-        body: { type: 'cron', workflow: 'scheduled-report', schedule: '0 8 * * 1', timezone: 'UTC' },
-      },
-    ]);
+    expect(answer.json.triggers).toMatchObject({ created: ['scheduled-report-schedule'] });
+    expect(await triggers.triggers.get('acme', 'scheduled-report-schedule')).toMatchObject({
+      type: 'cron',
+      workflow: 'scheduled-report',
+      version: '1.0.0',
+      cron: { expression: '0 8 * * 1', timezone: 'UTC' },
+      definedBy: { workflow: 'scheduled-report', version: '1.0.0' },
+    });
     expect(answer.json.suggested.subscriptions[0]).toMatchObject({
       path: '/v1/tenants/acme/subscriptions/scheduled-report-mail',
       body: { endpoint: { kind: 'email', address: 'ops@acme.example' } },

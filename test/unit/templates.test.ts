@@ -112,14 +112,16 @@ describe('the built-in templates', () => {
       expect(instance.variables).toMatchObject(given);
       const text = JSON.stringify(instance);
       for (const value of Object.values(given)) if (typeof value === 'string') expect(text).toContain(value);
-      for (const trigger of instance.triggers)
-        expect(triggerBodySchema.safeParse(trigger.body).error).toBeUndefined();
+      const declared = Object.entries(instance.definition.triggers ?? {});
+      expect(declared).toHaveLength(template.triggers?.length ?? 0);
+      for (const [id, trigger] of declared) {
+        expect(id.startsWith('my-flow-')).toBe(true);
+        expect(triggerBodySchema.safeParse({ ...trigger, workflow: 'my-flow' }).error).toBeUndefined();
+      }
       for (const subscription of instance.subscriptions) {
         expect(putSubscriptionBodySchema.safeParse(subscription.body).error).toBeUndefined();
-      }
-      for (const suggestion of [...instance.triggers, ...instance.subscriptions]) {
-        expect(suggestion.id.startsWith('my-flow-')).toBe(true);
-        expect(JSON.stringify(suggestion.body)).toContain('my-flow');
+        expect(subscription.id.startsWith('my-flow-')).toBe(true);
+        expect(JSON.stringify(subscription.body)).toContain('my-flow');
       }
     },
   );

@@ -2,9 +2,10 @@ import { Hono } from 'hono';
 import semver from 'semver';
 import { BUILTIN_TEMPLATES } from '../../domain/builtin-templates.ts';
 import { findTemplate, instantiateTemplate, type WorkflowTemplate } from '../../domain/templates.ts';
-import { assertWorkflowId, type PublishDeps, publishDefinition } from '../../engine/publish-definition.ts';
+import { assertWorkflowId, type PublishDeps } from '../../engine/publish-definition.ts';
 import type { ApiEnv } from '../auth.ts';
 import { parseBody, readOptionalBody } from '../body.ts';
+import { type PublishKeepingTriggersDeps, publishKeepingTriggers } from '../publish-keeping-triggers.ts';
 import { instantiateBodySchema } from '../template-schemas.ts';
 
 /** The built-in templates, mounted at `/v1/templates`: list and read. */
@@ -31,11 +32,12 @@ export function templateRoutes(templates: readonly WorkflowTemplate[] = BUILTIN_
 
 /**
  * `POST /v1/tenants/{tenant}/templates/{id}/instantiate {workflow?, version?, variables}`: fills
- * the template and publishes the definition through the same path as `PUT .../versions/{v}`.
- * The suggested triggers and subscriptions are returned with their `PUT` paths, not created.
+ * the template and publishes the definition through the same path as `PUT .../versions/{v}`, so
+ * the triggers its `triggers:` declares are created (`triggers` in the answer). The suggested
+ * subscriptions are returned with their `PUT` paths, not created.
  */
 export function instantiateRoutes(
-  deps: PublishDeps,
+  deps: PublishKeepingTriggersDeps,
   templates: readonly WorkflowTemplate[] = BUILTIN_TEMPLATES,
 ) {
   const app = new Hono<ApiEnv>();
@@ -47,7 +49,7 @@ export function instantiateRoutes(
     assertWorkflowId(workflow);
     const version = body.version ?? (await nextVersion(deps, tenant, workflow));
     const instance = instantiateTemplate(template, { workflow, version, variables: body.variables });
-    const { created, record, warnings } = await publishDefinition(deps, {
+    const { created, record, warnings, triggers } = await publishKeepingTriggers(deps, {
       tenant,
       workflowId: workflow,
       version,
@@ -67,8 +69,8 @@ export function instantiateRoutes(
         warnings,
         template: template.id,
         variables: instance.variables,
+        ...(triggers && { triggers }),
         suggested: {
-          triggers: instance.triggers.map((s) => ({ ...s, path: `${base}/triggers/${s.id}` })),
           subscriptions: instance.subscriptions.map((s) => ({ ...s, path: `${base}/subscriptions/${s.id}` })),
         },
       },

@@ -13,6 +13,7 @@ import { DEFAULT_PAGE_SIZE } from '../../ports/page.ts';
 import type { RunCounters } from '../../ports/run-counters.ts';
 import type { ApiEnv } from '../auth.ts';
 import { readBody } from '../body.ts';
+import { publishKeepingTriggers } from '../publish-keeping-triggers.ts';
 import { parseQuery } from '../query.ts';
 import { pageQuerySchema, publishQuerySchema } from '../schemas.ts';
 
@@ -29,41 +30,6 @@ export interface WorkflowRouteDeps {
   readonly triggers?: TriggerDeps | undefined;
 }
 
-/**
- * After a publish: the workflow's triggers follow its latest version's `triggers:` (an older or
- * prerelease version's are not applied). Without a trigger store, declared triggers are a warning.
- */
-async function keepTriggers(
-  deps: WorkflowRouteDeps,
-  record: VersionRecord,
-  warnings: Problem[],
-): Promise<DefinedTriggersResult | undefined> {
-  const { tenant, workflowId, version, definition } = record;
-  if (!deps.triggers) {
-    if (definition.triggers !== undefined)
-      warnings.push({
-        code: 'TRIGGER',
-        message: 'this server keeps no triggers: triggers: was not applied',
-        path: '$.triggers',
-      });
-    return undefined;
-  }
-  const summary = await deps.definitions.getWorkflow(tenant, workflowId);
-  if (summary?.latest !== version) {
-    if (definition.triggers !== undefined)
-      warnings.push({
-        code: 'TRIGGER',
-        message: `triggers: follow the latest version (${summary?.latest}); this version's were not applied`,
-        path: '$.triggers',
-      });
-    return undefined;
-  }
-  const result = await syncDefinedTriggers(deps.triggers, tenant, workflowId, version, definition.triggers);
-  const changed =
-    result.created.length + result.updated.length + result.unchanged.length + result.deleted.length;
-  return changed > 0 ? result : undefined;
-}
-
 /** Versioned definitions of a tenant: `/v1/tenants/{tenant}/workflows/...`. */
 export function workflowRoutes(deps: WorkflowRouteDeps) {
   const { definitions } = deps;
@@ -74,19 +40,14 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
     const { workflow, version } = c.req.param();
     const { strict } = parseQuery(publishQuerySchema, c.req.query());
     const body = await readBody(c);
-    const triggers = deps.triggers;
-    const { created, record, warnings } = await publishDefinition(deps, {
+    const { created, record, warnings, triggers } = await publishKeepingTriggers(deps, {
       tenant,
       workflowId: workflow,
       version,
       body,
       strict: strict === 'true',
-      ...(triggers && {
-        check: (definition) => checkDefinedTriggers(triggers, tenant, workflow, definition.triggers),
-      }),
     });
     const { workflowId, digest, publishedAt, dependencies } = record;
-    const kept = await keepTriggers(deps, record, warnings);
     c.header('Location', `/v1/tenants/${tenant}/workflows/${workflowId}/versions/${version}`);
     return c.json(
       {
@@ -97,7 +58,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
         created,
         dependencies,
         warnings,
-        ...(kept && { triggers: kept }),
+        ...(triggers && { triggers }),
       },
       created ? 201 : 200,
     );
