@@ -1,14 +1,9 @@
 import { Hono } from 'hono';
-import { NotFoundError, type Problem } from '../../domain/problems.ts';
-import { assertWorkflowId, publishDefinition } from '../../engine/publish-definition.ts';
-import {
-  checkDefinedTriggers,
-  type DefinedTriggersResult,
-  syncDefinedTriggers,
-} from '../../engine/triggers/defined.ts';
+import { NotFoundError } from '../../domain/problems.ts';
+import { assertWorkflowId } from '../../engine/publish-definition.ts';
 import type { TriggerDeps } from '../../engine/triggers/deps.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { DefinitionStore, VersionRecord, WorkflowRecord } from '../../ports/definition-store.ts';
+import type { DefinitionStore, WorkflowRecord } from '../../ports/definition-store.ts';
 import { DEFAULT_PAGE_SIZE } from '../../ports/page.ts';
 import type { RunCounters } from '../../ports/run-counters.ts';
 import type { ApiEnv } from '../auth.ts';
