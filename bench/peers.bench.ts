@@ -4,7 +4,9 @@
 // store + queue, BullMQ + Redis and graphile-worker + PostgreSQL (servers started here on free
 // loopback ports, skipped with a message when missing). Shapes: diamond, chain-1000,
 // fan-out-in-1000, fan-out-10000, all no-ops. Writes its section of bench/RESULTS.md.
-// `npx tsx bench/peers.bench.ts [--runs 3] [--diamond-runs 100] [--concurrency 8] [--shapes diamond,chain-1000]`
+// `npx tsx bench/peers.bench.ts [--runs 5] [--diamond-runs 100] [--concurrency 80] [--shapes diamond,chain-1000]`
+// (--concurrency: jobs the peers' workers run at a time; 80 matches the messages Skein's driver,
+// 8 pollers with batches of 10, can have in flight.)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -19,15 +21,17 @@ import { chain, diamond, fanOut, fanOutIn, type Shape } from './shapes.ts';
 
 const { values: args } = parseArgs({
   options: {
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '5' },
     'diamond-runs': { type: 'string', default: '100' },
-    concurrency: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '80' },
     shapes: { type: 'string' },
   },
 });
 const RUNS = Number(args.runs);
 const DIAMOND_RUNS = Number(args['diamond-runs']);
 const CONCURRENCY = Number(args.concurrency);
+/** Skein's in-process driver: 8 pollers, each handling batches of up to 10 messages (as the other benches). */
+const SKEIN_WORKERS = 8;
 const RUN_TIMEOUT_MS = 300_000;
 const BASELINE = 'BullMQ + Redis';
 const EMBEDDED = 'Skein, SQLite store + queue';
@@ -47,7 +51,7 @@ const withTimeout = <T>(promise: Promise<T>, what: string) =>
   ]);
 
 async function contestants(skipped: string[]): Promise<Contestant[]> {
-  const list = [skeinContestant('memory', CONCURRENCY), skeinContestant('sqlite', CONCURRENCY)];
+  const list = [skeinContestant('memory', SKEIN_WORKERS), skeinContestant('sqlite', SKEIN_WORKERS)];
   const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
   const Redis = loadIoRedis();
   if (!redis.ok) skipped.push(`${BASELINE}: ${redis.reason}`);
@@ -98,7 +102,7 @@ function section(names: readonly string[], samples: Map<string, Map<string, numb
     '',
     `Cells: p50 (and p95 for the diamond) from start to end of one run; nodes/s = nodes in the run ÷ p50 (fan-out-in-1000 has 1,012 nodes with its 10 join helpers). (n×) = ${BASELINE}'s p50 ÷ this p50: above 1 is faster than BullMQ.`,
     '',
-    `- Skein: the in-process engine (\`bench/engine-driver.ts\`, ${CONCURRENCY} pollers each handling batches of up to 10 messages) on the memory store and queue, or on the embedded SQLite store and queue in one fresh database file per shape (WAL, synchronous=NORMAL, change feed at the default \`failures\` level).`,
+    `- Skein: the in-process engine (\`bench/engine-driver.ts\`, ${SKEIN_WORKERS} pollers each handling batches of up to 10 messages, so up to ${SKEIN_WORKERS * 10} in flight) on the memory store and queue, or on the embedded SQLite store and queue in one fresh database file per shape (WAL, synchronous=NORMAL, change feed at the default \`failures\` level).`,
     `- BullMQ (concurrency ${CONCURRENCY}) on redis-server with its default persistence: on finishing a node the worker INCRs the arrival counters of children with several parents and the run's sink count in one pipeline, then \`addBulk\`s the ready children (\`bench/peers/bullmq.ts\`, logic in \`bench/peers/dag.ts\`).`,
     `- graphile-worker (concurrency ${CONCURRENCY}) on PostgreSQL (initdb in a temp dir, \`synchronous_commit=off\`): the same logic with one \`INSERT … ON CONFLICT DO UPDATE … RETURNING\` on a counter table and \`addJobs\` (\`bench/peers/graphile.ts\`).`,
     '',
