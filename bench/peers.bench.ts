@@ -114,6 +114,23 @@ function section(names: readonly string[], samples: Map<string, Map<string, numb
 
 const skipped: string[] = [];
 let list: Contestant[] = [];
+let interrupted = false;
+/** Closes the contestants (their clients first, so the servers stop at once), then the servers. */
+async function shutDown() {
+  for (const contestant of list) await contestant.close().catch((error) => console.error(error));
+  stopAll();
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.log(`\n${signal}: stopping the servers`);
+    const forced = setTimeout(() => process.exit(130), 10_000);
+    void shutDown().finally(() => {
+      clearTimeout(forced);
+      process.exit(130);
+    });
+  });
+}
 try {
   list = await contestants(skipped);
   const samples = new Map<string, Map<string, number[]>>();
@@ -130,7 +147,8 @@ try {
   const current = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
   writeFileSync(resultsFile, replaceSection(current, 'peers', text));
   console.log('\nwrote bench/RESULTS.md');
+} catch (error) {
+  if (!interrupted) throw error; // else: the run failed because its contestants were closed
 } finally {
-  for (const contestant of list) await contestant.close().catch((error) => console.error(error));
-  stopAll();
+  await shutDown();
 }

@@ -1,5 +1,5 @@
 // Starts the peers' servers for the side-by-side benchmark: Debian's redis-server and PostgreSQL,
-// each on a free loopback port in a temporary directory, and stops them (also on SIGINT/SIGTERM).
+// each on a free loopback port in a temporary directory, and stops them (also on exit).
 // A missing binary gives a reason to print instead of a server.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -62,23 +62,23 @@ async function waitForPort(port: number, timeoutMs: number, child: ChildProcess)
 }
 
 const stops = new Set<() => void>();
-let handlersInstalled = false;
 
-/** Stops every server still running; `exit` handlers call it, and so should the benchmark. */
+/** Stops every server still running (also done on exit); the benchmark calls it once its clients are closed. */
 export function stopAll(): void {
   for (const stop of [...stops]) stop();
 }
 
 function register(stop: () => void) {
+  if (stops.size === 0) process.once('exit', stopAll);
   stops.add(stop);
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.once('exit', stopAll);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      stopAll();
-      process.exit(130);
-    });
+}
+
+/** Kills the process group of a server started `detached` (it leads its own group). */
+function killGroup(child: ChildProcess) {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }
 
@@ -93,13 +93,14 @@ export async function startRedis(): Promise<Started<LocalServer>> {
   const port = await freePort();
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', home], {
     stdio: 'ignore',
+    detached: true,
   });
   let stopped = false;
   const stop = () => {
     if (stopped) return;
     stopped = true;
     stops.delete(stop);
-    child.kill('SIGKILL');
+    killGroup(child);
     rmSync(home, { recursive: true, force: true });
   };
   register(stop);
@@ -175,17 +176,19 @@ export async function startPostgres(): Promise<Started<LocalPostgres>> {
     home,
     ...settings.flatMap((s) => ['-c', s]),
   ]);
-  const child = spawn(server.file, server.args, { stdio: 'ignore' });
+  const child = spawn(server.file, server.args, { stdio: 'ignore', detached: true });
   let stopped = false;
   const stop = () => {
     if (stopped) return;
     stopped = true;
     stops.delete(stop);
-    const ctl = as('pg_ctl', ['-D', data, 'stop', '-m', 'immediate', '-w']);
+    // A clean stop removes its shared memory; with clients still connected (an interrupted run)
+    // it may wait on them, so after 5 s the server's process group is killed.
+    const ctl = as('pg_ctl', ['-D', data, 'stop', '-m', 'immediate', '-w', '-t', '5']);
     try {
-      execFileSync(ctl.file, ctl.args, { stdio: 'ignore' });
+      execFileSync(ctl.file, ctl.args, { stdio: 'ignore', timeout: 7_000 });
     } catch {
-      child.kill('SIGKILL');
+      killGroup(child);
     }
     rmSync(home, { recursive: true, force: true });
   };
