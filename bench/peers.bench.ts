@@ -4,7 +4,7 @@
 // store + queue, BullMQ + Redis and graphile-worker + PostgreSQL (servers started here on free
 // loopback ports, skipped with a message when missing). Shapes: diamond, chain-1000,
 // fan-out-in-1000, fan-out-10000, all no-ops. Writes its section of bench/RESULTS.md.
-// `npx tsx bench/peers.bench.ts [--runs 5] [--diamond-runs 100] [--concurrency 80] [--shapes diamond,chain-1000]`
+// `npx tsx bench/peers.bench.ts [--runs 10] [--diamond-runs 100] [--concurrency 80] [--shapes diamond,chain-1000]`
 // (--concurrency: jobs the peers' workers run at a time; 80 matches the messages Skein's driver,
 // 8 pollers with batches of 10, can have in flight.)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { chain, diamond, fanOut, fanOutIn, type Shape } from './shapes.ts';
 
 const { values: args } = parseArgs({
   options: {
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '10' },
     'diamond-runs': { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '80' },
     shapes: { type: 'string' },
