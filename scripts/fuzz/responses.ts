@@ -7,6 +7,7 @@ import { documentRunRoutes } from '../../shared/api/openapi-runs.ts';
 import { documentSubscriptionRoutes } from '../../shared/api/openapi-subscriptions.ts';
 import { documentTemplateRoutes } from '../../shared/api/openapi-templates.ts';
 import { documentTriggerRoutes } from '../../shared/api/openapi-triggers.ts';
+import { documentUiRoutes } from '../../shared/api/openapi-ui.ts';
 import type { Finding } from './oracles.ts';
 
 /**
@@ -24,6 +25,7 @@ export function responseSchemas(): ResponseSchemas {
   documentTriggerRoutes(app);
   documentSubscriptionRoutes(app);
   documentTemplateRoutes(app);
+  documentUiRoutes(app);
   documentEventRoutes(app, { history: true, stream: true, metrics: true });
   const out = new Map<string, Map<number, z.ZodType | undefined>>();
   for (const definition of app.openAPIRegistry.definitions) {
@@ -33,8 +35,9 @@ export function responseSchemas(): ResponseSchemas {
     for (const [status, response] of Object.entries(responses)) {
       const content = (response as { content?: Record<string, { schema?: unknown }> }).content;
       const schema = content?.['application/json']?.schema;
-      // A documented text body (`GET /metrics`: Prometheus text) has no JSON schema to check.
-      if (schema === undefined && content?.['text/plain'] !== undefined)
+      // A documented text body (`GET /metrics`: Prometheus text; the web UI's page and files) has
+      // no JSON schema to check.
+      if (schema === undefined && content !== undefined && content['application/json'] === undefined)
         TEXT_BODIES.add(`${method.toUpperCase()} ${path}`);
       byStatus.set(Number(status), schema instanceof z.ZodType ? strict(schema) : undefined);
     }

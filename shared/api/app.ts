@@ -31,6 +31,7 @@ import { documentRunRoutes } from './openapi-runs.ts';
 import { documentSubscriptionRoutes } from './openapi-subscriptions.ts';
 import { documentTemplateRoutes } from './openapi-templates.ts';
 import { documentTriggerRoutes } from './openapi-triggers.ts';
+import { documentUiRoutes } from './openapi-ui.ts';
 import { eventRoutes } from './routes/events.ts';
 import { generateRoutes } from './routes/generate.ts';
 import { hookRoutes } from './routes/hooks.ts';
@@ -183,6 +184,7 @@ export function createApp(deps: ApiDeps) {
   documentKeyRoutes(app as unknown as OpenAPIHono);
   documentTriggerRoutes(app as unknown as OpenAPIHono);
   documentTemplateRoutes(app as unknown as OpenAPIHono);
+  if (deps.ui) documentUiRoutes(app as unknown as OpenAPIHono);
   if (deps.subscriptions) documentSubscriptionRoutes(app as unknown as OpenAPIHono);
   documentEventRoutes(app as unknown as OpenAPIHono, { history, stream, metrics: metrics !== undefined });
   app.doc31('/openapi.json', {
