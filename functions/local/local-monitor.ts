@@ -157,13 +157,13 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
 }
 
 /** CloudWatch EMF has no reader locally. */
-const NO_METRICS = {
+export const NO_METRICS = {
   addMetric: () => NO_METRICS,
   publishStoredMetrics: () => {},
   hasStoredMetrics: () => false,
 } as unknown as MonitorDeps['metrics'];
 
-function describe(details: unknown): string {
+export function describe(details: unknown): string {
   try {
     return JSON.stringify(details);
   } catch {

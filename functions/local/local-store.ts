@@ -6,7 +6,10 @@ import { startDynamoDbLocal } from './dynamodb-local.ts';
 /** What `npm start` leaves in the data folder so other commands can reach its store. */
 interface RunningServer {
   readonly pid: number;
-  readonly dynamoEndpoint: string;
+  /** `--store dynamodb`: DynamoDB Local. */
+  readonly dynamoEndpoint?: string;
+  /** The embedded store's database file (the default store). */
+  readonly database?: string;
   /** fauxqs, for tools and tests that must know the queue's port (http nodes may not call it). */
   readonly sqsEndpoint?: string;
   readonly apiUrl: string;
@@ -29,7 +32,7 @@ export async function openLocalStore(
   options: { memory?: boolean } = {},
 ): Promise<LocalStore> {
   const running = options.memory ? undefined : runningServer(dataDir);
-  if (running) {
+  if (running?.dynamoEndpoint) {
     const deps = await localDeps(running.dynamoEndpoint);
     return { ...deps, endpoint: running.dynamoEndpoint, stop: async () => deps.close() };
   }

@@ -1,0 +1,97 @@
+/**
+ * The two stores `npm start` runs on: the embedded SQLite file (`<data dir>/skein.db`, the
+ * default) and DynamoDB Local + fauxqs (`--store dynamodb`, for parity with AWS). Each opens its
+ * stores and starts its runtime from the same options; start.ts does the rest the same way.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOCAL_TABLES, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
+import type { ApiKeyStore } from '../../shared/ports/api-key-store.ts';
+import type { Clock } from '../../shared/ports/clock.ts';
+import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
+import type { Ids } from '../../shared/ports/ids.ts';
+import type { TriggerStore } from '../../shared/ports/trigger-store.ts';
+import { localSqliteDeps } from '../composition/local-sqlite.ts';
+import { openLocalStore } from './local-store.ts';
+import { startLocalRuntime } from './runtime.ts';
+import { type RuntimeView, type SqliteRuntimeOptions, startSqliteRuntime } from './runtime-sqlite.ts';
+
+export const STORES = ['sqlite', 'dynamodb'] as const;
+export type StoreKind = (typeof STORES)[number];
+
+/** What both runtimes take; the stack adds its stores. */
+export type CommonRuntimeOptions = Omit<SqliteRuntimeOptions, 'deps' | 'payloadDir'> & {
+  /** `<data dir>/payloads`; none with --memory. */
+  readonly payloadDir?: string | undefined;
+};
+
+export interface LocalStack {
+  readonly definitions: DefinitionStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly triggers: TriggerStore;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly storeName: string;
+  startRuntime(options: CommonRuntimeOptions): Promise<RuntimeView>;
+  /** What server.json records for other commands and tests. */
+  endpoints(): { database?: string; dynamoEndpoint?: string; sqsEndpoint?: string };
+  /** Closes the stores (after the runtime stopped). */
+  stop(): Promise<void>;
+}
+
+/** The line printed before opening the store. */
+export function openingLine(kind: StoreKind, dataDir: string, memory: boolean): string {
+  if (kind === 'dynamodb')
+    return `Starting DynamoDB Local (${memory ? 'in memory' : `persisted in ${dataDir}/dynamodb`})...`;
+  return `Opening the embedded store (${memory ? 'SQLite in memory' : `SQLite, ${join(dataDir, 'skein.db')}`})...`;
+}
+
+/** @example const stack = await openLocalStack('sqlite', '.skein', { memory: false }); */
+export async function openLocalStack(
+  kind: StoreKind,
+  dataDir: string,
+  options: { readonly memory: boolean },
+): Promise<LocalStack> {
+  return kind === 'dynamodb' ? dynamoStack(dataDir, options.memory) : sqliteStack(dataDir, options.memory);
+}
+
+function sqliteStack(dataDir: string, memory: boolean): LocalStack {
+  const database = memory ? ':memory:' : join(dataDir, 'skein.db');
+  const deps = localSqliteDeps(database, { visibilitySeconds: 60, maxReceiveCount: MAX_RECEIVE_COUNT });
+  return {
+    ...deps,
+    startRuntime: async (options) =>
+      startSqliteRuntime({
+        ...options,
+        deps,
+        // --memory: large payloads in a temporary folder (made on first use).
+        payloadDir: options.payloadDir ?? join(tmpdir(), `skein-payloads-${process.pid}`),
+      }),
+    endpoints: () => ({ database }),
+    stop: async () => deps.close(),
+  };
+}
+
+async function dynamoStack(dataDir: string, memory: boolean): Promise<LocalStack> {
+  const store = await openLocalStore(dataDir, { memory });
+  let sqsEndpoint: string | undefined;
+  return {
+    ...store,
+    startRuntime: async ({ monitor, ...options }) => {
+      const runtime = await startLocalRuntime({
+        ...options,
+        doc: store.doc,
+        runsTable: store.runsTable,
+        definitions: store.definitions,
+        clock: store.clock,
+        ids: store.ids,
+        storeEndpoint: store.endpoint,
+        ...(monitor && { monitor: { ...monitor, controlTable: LOCAL_TABLES.control } }),
+      });
+      sqsEndpoint = runtime.sqsEndpoint;
+      return runtime;
+    },
+    endpoints: () => ({ dynamoEndpoint: store.endpoint, ...(sqsEndpoint && { sqsEndpoint }) }),
+    stop: () => store.stop(),
+  };
+}
