@@ -155,7 +155,9 @@ describe('skein generate against npm start with an OpenAI-compatible model', () 
     expect(received).toHaveLength(2);
     const system = received[0]?.messages.find((m) => m.role === 'system')?.content ?? '';
     expect(system).toContain('"title":"Skein workflow definition"');
-    expect(system).toContain('ai, callback, condition, event, http, lambda, map, noop, script, wait, workflow');
+    expect(system).toContain(
+      'ai, callback, condition, event, http, lambda, map, noop, script, wait, workflow',
+    );
     expect(received[1]?.messages.at(-1)?.content).toContain('$.nodes.greet.language');
     expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout));
   });
