@@ -3,16 +3,20 @@
  * default) and DynamoDB Local + fauxqs (`--store dynamodb`, for parity with AWS). Each opens its
  * stores and starts its runtime from the same options; start.ts does the rest the same way.
  */
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqlite } from '../../shared/adapters/sqlite/database.ts';
+import { SqliteApiKeyStore } from '../../shared/adapters/sqlite/sqlite-api-key-store.ts';
 import { LOCAL_TABLES, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
 import type { ApiKeyStore } from '../../shared/ports/api-key-store.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
+import { systemClock } from '../../shared/ports/clock.ts';
 import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
-import type { Ids } from '../../shared/ports/ids.ts';
+import { type Ids, randomIds } from '../../shared/ports/ids.ts';
 import type { TriggerStore } from '../../shared/ports/trigger-store.ts';
 import { localSqliteDeps } from '../composition/local-sqlite.ts';
-import { openLocalStore } from './local-store.ts';
+import { openLocalStore, runningServer } from './local-store.ts';
 import { startLocalRuntime } from './runtime.ts';
 import { type RuntimeView, type SqliteRuntimeOptions, startSqliteRuntime } from './runtime-sqlite.ts';
 
@@ -93,5 +97,22 @@ async function dynamoStack(dataDir: string, memory: boolean): Promise<LocalStack
     },
     endpoints: () => ({ dynamoEndpoint: store.endpoint, ...(sqsEndpoint && { sqsEndpoint }) }),
     stop: () => store.stop(),
+  };
+}
+
+/**
+ * The API keys of local mode (`skein keys`): the running `npm start`'s DynamoDB Local when it runs
+ * with `--store dynamodb`, else the embedded store's file `<dataDir>/skein.db` (SQLite lets a
+ * running `npm start` and this process share it).
+ */
+export async function openLocalApiKeys(dataDir: string) {
+  if (runningServer(dataDir)?.dynamoEndpoint) return openLocalStore(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const sqlite = openSqlite(join(dataDir, 'skein.db'));
+  return {
+    apiKeys: new SqliteApiKeyStore(sqlite),
+    clock: systemClock,
+    ids: randomIds,
+    stop: async () => sqlite.close(),
   };
 }

@@ -54,7 +54,7 @@ export function recordServer(dataDir: string, server: RunningServer): () => void
   return () => rmSync(file, { force: true });
 }
 
-function runningServer(dataDir: string): RunningServer | undefined {
+export function runningServer(dataDir: string): RunningServer | undefined {
   const file = join(dataDir, SERVER_FILE);
   if (!existsSync(file)) return undefined;
   try {
