@@ -16,9 +16,8 @@ import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
 import { type Ids, randomIds } from '../../shared/ports/ids.ts';
 import type { TriggerStore } from '../../shared/ports/trigger-store.ts';
 import { localSqliteDeps } from '../composition/local-sqlite.ts';
-import { openLocalStore, runningServer } from './local-store.ts';
-import { startLocalRuntime } from './runtime.ts';
 import { type RuntimeView, type SqliteRuntimeOptions, startSqliteRuntime } from './runtime-sqlite.ts';
+import { runningServer } from './server-file.ts';
 
 export const STORES = ['sqlite', 'dynamodb'] as const;
 export type StoreKind = (typeof STORES)[number];
@@ -76,7 +75,12 @@ function sqliteStack(dataDir: string, memory: boolean): LocalStack {
   };
 }
 
+/** Loaded only for `--store dynamodb`: the embedded store's start loads no AWS SDK nor fauxqs. */
 async function dynamoStack(dataDir: string, memory: boolean): Promise<LocalStack> {
+  const [{ openLocalStore }, { startLocalRuntime }] = await Promise.all([
+    import('./local-store.ts'),
+    import('./runtime.ts'),
+  ]);
   const store = await openLocalStore(dataDir, { memory });
   let sqsEndpoint: string | undefined;
   return {
@@ -106,7 +110,10 @@ async function dynamoStack(dataDir: string, memory: boolean): Promise<LocalStack
  * running `npm start` and this process share it).
  */
 export async function openLocalApiKeys(dataDir: string) {
-  if (runningServer(dataDir)?.dynamoEndpoint) return openLocalStore(dataDir);
+  if (runningServer(dataDir)?.dynamoEndpoint) {
+    const { openLocalStore } = await import('./local-store.ts');
+    return openLocalStore(dataDir);
+  }
   mkdirSync(dataDir, { recursive: true });
   const sqlite = openSqlite(join(dataDir, 'skein.db'));
   return {

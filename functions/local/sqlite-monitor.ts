@@ -24,7 +24,7 @@ import type { EventLog } from '../../shared/ports/event-log.ts';
 import type { Notifier, SkeinEvent } from '../../shared/ports/notifier.ts';
 import type { RunCounters } from '../../shared/ports/run-counters.ts';
 import type { LocalSqliteDeps } from '../composition/local-sqlite.ts';
-import { describe, NO_METRICS } from './local-monitor.ts';
+import { describe, NO_METRICS } from './monitor-common.ts';
 import { startSqliteStreamSource } from './sqlite-stream-source.ts';
 import { startSqsEventSource } from './sqs-event-source.ts';
 

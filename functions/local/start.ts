@@ -16,9 +16,9 @@ import { buildUi } from '../../ui/build.ts';
 import { eventLine, printed } from './event-console.ts';
 import { publishExamples } from './examples.ts';
 import { openingLine, openLocalStack, STORES, type StoreKind } from './local-stack.ts';
-import { recordServer } from './local-store.ts';
 import type { RuntimeView } from './runtime-sqlite.ts';
 import { DEFAULT_HOST, exposedWarning, isLoopbackHost, localUrl, serveApi } from './serve-api.ts';
+import { recordServer } from './server-file.ts';
 import { startLocalTriggers } from './triggers.ts';
 
 /**
