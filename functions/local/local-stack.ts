@@ -3,7 +3,7 @@
  * default) and DynamoDB Local + fauxqs (`--store dynamodb`, for parity with AWS). Each opens its
  * stores and starts its runtime from the same options; start.ts does the rest the same way.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../shared/adapters/sqlite/database.ts';
@@ -42,11 +42,19 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** The line printed before opening the store. */
-export function openingLine(kind: StoreKind, dataDir: string, memory: boolean): string {
+/** The lines printed before opening the store. */
+export function openingLines(kind: StoreKind, dataDir: string, memory: boolean): string[] {
   if (kind === 'dynamodb')
-    return `Starting DynamoDB Local (${memory ? 'in memory' : `persisted in ${dataDir}/dynamodb`})...`;
-  return `Opening the embedded store (${memory ? 'SQLite in memory' : `SQLite, ${join(dataDir, 'skein.db')}`})...`;
+    return [`Starting DynamoDB Local (${memory ? 'in memory' : `persisted in ${dataDir}/dynamodb`})...`];
+  const database = join(dataDir, 'skein.db');
+  // Data of an older Skein (DynamoDB Local) is not migrated: say where it still is.
+  const older =
+    !memory && !existsSync(database) && existsSync(join(dataDir, 'dynamodb'))
+      ? [
+          `Note: ${join(dataDir, 'dynamodb')} holds DynamoDB Local data, which the embedded store does not read; npm start -- --store dynamodb still does.`,
+        ]
+      : [];
+  return [...older, `Opening the embedded store (${memory ? 'SQLite in memory' : `SQLite, ${database}`})...`];
 }
 
 /** @example const stack = await openLocalStack('sqlite', '.skein', { memory: false }); */
@@ -60,6 +68,8 @@ export async function openLocalStack(
 
 function sqliteStack(dataDir: string, memory: boolean): LocalStack {
   const database = memory ? ':memory:' : join(dataDir, 'skein.db');
+  // --memory: large payloads in a temporary folder (made on first use, removed at the stop).
+  const scratch = join(tmpdir(), `skein-payloads-${process.pid}`);
   const deps = localSqliteDeps(database, { visibilitySeconds: 60, maxReceiveCount: MAX_RECEIVE_COUNT });
   return {
     ...deps,
@@ -67,11 +77,13 @@ function sqliteStack(dataDir: string, memory: boolean): LocalStack {
       startSqliteRuntime({
         ...options,
         deps,
-        // --memory: large payloads in a temporary folder (made on first use).
-        payloadDir: options.payloadDir ?? join(tmpdir(), `skein-payloads-${process.pid}`),
+        payloadDir: options.payloadDir ?? scratch,
       }),
     endpoints: () => ({ database }),
-    stop: async () => deps.close(),
+    stop: async () => {
+      deps.close();
+      if (memory) rmSync(scratch, { recursive: true, force: true });
+    },
   };
 }
 

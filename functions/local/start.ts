@@ -15,7 +15,7 @@ import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { buildUi } from '../../ui/build.ts';
 import { eventLine, printed } from './event-console.ts';
 import { publishExamples } from './examples.ts';
-import { openingLine, openLocalStack, STORES, type StoreKind } from './local-stack.ts';
+import { openingLines, openLocalStack, STORES, type StoreKind } from './local-stack.ts';
 import type { RuntimeView } from './runtime-sqlite.ts';
 import { DEFAULT_HOST, exposedWarning, isLoopbackHost, localUrl, serveApi } from './serve-api.ts';
 import { recordServer } from './server-file.ts';
@@ -73,7 +73,7 @@ const tenant = 'demo';
 mkdirSync(dataDir, { recursive: true });
 if (!isLoopbackHost(host)) console.warn(exposedWarning(host, port));
 
-console.log(openingLine(storeKind, dataDir, values.memory));
+for (const line of openingLines(storeKind, dataDir, values.memory)) console.log(line);
 const store = await openLocalStack(storeKind, dataDir, { memory: values.memory });
 let stopping = false;
 let runtime: RuntimeView | undefined;
