@@ -74,6 +74,61 @@ export function memoryRuntime(): InProcessRuntime {
 }
 
 /**
+ * The embedded store (`--store local`): a throw-away SQLite database file (removed by `stop()`)
+ * holding the run store, definitions and a durable queue with SQS semantics, as `npm start` runs
+ * them; large values as files beside it. No Java, no port.
+ */
+export async function sqliteRuntime(): Promise<InProcessRuntime> {
+  // Loaded here so that memory runs do not load SQLite.
+  const [
+    { localSqliteDeps },
+    { FilePayloadStore },
+    { mkdtempSync, rmSync },
+    { tmpdir },
+    { MAX_RECEIVE_COUNT },
+  ] = await Promise.all([
+    import('../functions/composition/local-sqlite.ts'),
+    import('../shared/adapters/file-payload-store.ts'),
+    import('node:fs'),
+    import('node:os'),
+    import('../shared/config.ts'),
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'skein-run-'));
+  const deps = localSqliteDeps(join(dir, 'skein.db'), {
+    changeFeed: 'off',
+    visibilitySeconds: 60,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+  });
+  const sandbox = new SandboxPool();
+  let stopped: Promise<void> | undefined;
+  return {
+    runs: new OffloadingRunStore({
+      runs: deps.runs,
+      payloads: new FilePayloadStore({ dir: join(dir, 'payloads') }),
+      thresholdBytes: payloadThresholdFrom(),
+    }),
+    definitions: deps.definitions,
+    queue: deps.queue,
+    sandbox,
+    // As the memory queue: the drive loop sleeps until the next message is due.
+    pollSeconds: 0,
+    idleMs: () => {
+      const next = deps.queue.nextVisibleAt();
+      return next === undefined ? undefined : Math.max(0, next - Date.now());
+    },
+    services: [],
+    stop: () => {
+      stopped ??= (async () => {
+        await sandbox.close();
+        deps.close();
+        rmSync(dir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+/**
  * An ephemeral DynamoDB Local (in memory) and fauxqs with the DynamoDB and SQS adapters, as on
  * AWS; the ready queue is split per bucket of tenants and served in turn, as in `npm start`.
  * Everything it starts is stopped by `stop()`; the JVM also dies with this process.

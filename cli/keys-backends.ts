@@ -51,8 +51,8 @@ export async function openKeysBackend(target: KeysTarget): Promise<KeysBackend> 
   if (key !== undefined && api === undefined) throw new UsageError('--key goes with --api URL');
   if (api !== undefined) return apiBackend(apiUrl(api), key as string);
   if (awsTable !== undefined) return storeBackend(await awsStore(awsTable, target.region), awsTable);
-  const { openLocalStore } = await import('../functions/local/local-store.ts');
-  return storeBackend(await openLocalStore(target.dataDir));
+  const { openLocalApiKeys } = await import('../functions/local/local-stack.ts');
+  return storeBackend(await openLocalApiKeys(target.dataDir));
 }
 
 /** Keys straight in a store: the engine's functions, the same rules as the API. */

@@ -41,7 +41,10 @@ program
   )
   .option('--inputs-json <json>', 'run inputs as one JSON object; --input values override it')
   .option('--json', 'print only {runId, status, outputs, nodes} as one JSON document')
-  .option('--store <store>', 'in-process store: memory (default) or local (DynamoDB Local + fauxqs)')
+  .option(
+    '--store <store>',
+    'in-process store: memory (default), local (the embedded SQLite store, a throw-away file) or dynamodb (DynamoDB Local + fauxqs)',
+  )
   .option('--api <url>', 'run on a Skein API instead of in-process (needs --key)')
   .option('--key <key>', 'an API key for --api')
   .option('--tenant <tenant>', 'the tenant to run as', 'demo')

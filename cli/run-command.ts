@@ -94,7 +94,11 @@ async function runFile(
   try {
     report = options.api
       ? await apiRun(options.api, options.key ?? '', plan, io)
-      : await runInProcess(options.store === 'local' ? 'local' : 'memory', plan, io);
+      : await runInProcess(
+          options.store === 'local' || options.store === 'dynamodb' ? options.store : 'memory',
+          plan,
+          io,
+        );
   } catch (error) {
     return reportFailure(error, io, options, file);
   }
@@ -140,20 +144,24 @@ async function apiRun(url: string, key: string, plan: RunPlan, io: Io): Promise<
  * Undefined when the run could not be read back after an interrupt (the local store stopped).
  */
 async function runInProcess(
-  store: 'memory' | 'local',
+  store: 'memory' | 'local' | 'dynamodb',
   plan: RunPlan,
   io: Io,
 ): Promise<RunReport | undefined> {
   const { tenant, workflowId, version, live, signal } = plan;
   // Loaded here: usage mistakes and invalid files are reported without loading the engine.
-  const [{ drive, engineFor, localRuntime, memoryRuntime }, { publishDefinition }, { systemClock }] =
-    await Promise.all([
-      import('./in-process-runtime.ts'),
-      import('../shared/engine/publish-definition.ts'),
-      import('../shared/ports/clock.ts'),
-    ]);
-  if (live && store === 'local') io.err('Starting DynamoDB Local and fauxqs...');
-  const runtime = store === 'local' ? await localRuntime() : memoryRuntime();
+  const [
+    { drive, engineFor, localRuntime, memoryRuntime, sqliteRuntime },
+    { publishDefinition },
+    { systemClock },
+  ] = await Promise.all([
+    import('./in-process-runtime.ts'),
+    import('../shared/engine/publish-definition.ts'),
+    import('../shared/ports/clock.ts'),
+  ]);
+  if (live && store === 'dynamodb') io.err('Starting DynamoDB Local and fauxqs...');
+  const runtime =
+    store === 'dynamodb' ? await localRuntime() : store === 'local' ? await sqliteRuntime() : memoryRuntime();
   try {
     const printer = new LinePrinter(io);
     let runId: string | undefined;
@@ -184,8 +192,8 @@ async function runInProcess(
         await engine.cancel(tenant, runId);
         io.err(`Interrupted: run ${runId} was cancelled.`);
       } catch (error) {
-        // With --store local, Ctrl-C also stops DynamoDB Local (its own signal hook): the run goes with it.
-        const why = store === 'local' ? 'the local store stopped with Ctrl-C' : (error as Error).message;
+        // With --store dynamodb, Ctrl-C also stops DynamoDB Local (its own signal hook): the run goes with it.
+        const why = store === 'dynamodb' ? 'the local store stopped with Ctrl-C' : (error as Error).message;
         io.err(`Interrupted: could not cancel run ${runId} (${why}); it is discarded with the store.`);
         return undefined;
       }

@@ -36,8 +36,8 @@ function checkFlags(options: RunCommandOptions): void {
   } catch (error) {
     throw new UsageError(`--allow-http: ${(error as Error).message}`);
   }
-  if (store !== undefined && store !== 'memory' && store !== 'local') {
-    throw new UsageError(`unknown --store "${store}": use memory or local`);
+  if (store !== undefined && store !== 'memory' && store !== 'local' && store !== 'dynamodb') {
+    throw new UsageError(`unknown --store "${store}": use memory, local or dynamodb`);
   }
   if (api !== undefined && store !== undefined) {
     throw new UsageError('--store runs in-process and --api runs on an API: give one of them');

@@ -7,7 +7,7 @@ import { spawnNpmStart, startInProcess } from './fuzz/targets.ts';
 import type { FuzzTarget } from './fuzz/types.ts';
 
 /**
- * `npm run fuzz`: starts `npm start` on a fresh data folder (DynamoDB Local, fauxqs, worker,
+ * `npm run fuzz`: starts `npm start` on a fresh data folder (the embedded store, worker,
  * sweeper), writes a known-good seed, sends generated requests to every route of `/openapi.json`,
  * checks every answer and then the seed, and writes bench/results/fuzz-report.md and
  * fuzz-violations.json. Exit code 0 when nothing failed, 1 when something did, 2 for bad options.

@@ -20,7 +20,7 @@ import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.ts';
 import { webhookSender } from '../../shared/adapters/webhook-sender.ts';
 import type { GuardOptions } from '../../shared/executors/ssrf-guard.ts';
 import { createDelivererHandler } from '../../shared/handlers/deliverer.ts';
-import { createMonitorHandler, type MonitorDeps } from '../../shared/handlers/monitor.ts';
+import { createMonitorHandler } from '../../shared/handlers/monitor.ts';
 import { EventHub } from '../../shared/monitor/event-hub.ts';
 import type { NodeEventLevel } from '../../shared/monitor/events.ts';
 import { PrometheusMetrics } from '../../shared/monitor/prometheus.ts';
@@ -29,6 +29,7 @@ import type { Clock } from '../../shared/ports/clock.ts';
 import type { Notifier, SkeinEvent } from '../../shared/ports/notifier.ts';
 import { type DynamoDbStreamSource, startDynamoDbStreamSource } from './dynamodb-stream-source.ts';
 import { createQueue, createTopic, snsClient } from './fauxqs.ts';
+import { describe, NO_METRICS } from './monitor-common.ts';
 import { type SqsEventSource, startSqsEventSource } from './sqs-event-source.ts';
 
 export interface LocalMonitorOptions {
@@ -153,20 +154,5 @@ export async function startLocalMonitor(options: LocalMonitorOptions): Promise<L
     await Promise.all([stream?.stop(), deliverer?.stop()]);
     sns.destroy();
     throw error;
-  }
-}
-
-/** CloudWatch EMF has no reader locally. */
-const NO_METRICS = {
-  addMetric: () => NO_METRICS,
-  publishStoredMetrics: () => {},
-  hasStoredMetrics: () => false,
-} as unknown as MonitorDeps['metrics'];
-
-function describe(details: unknown): string {
-  try {
-    return JSON.stringify(details);
-  } catch {
-    return String(details);
   }
 }

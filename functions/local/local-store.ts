@@ -1,18 +1,7 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LocalDeps, localDeps } from '../composition/local.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
-
-/** What `npm start` leaves in the data folder so other commands can reach its store. */
-interface RunningServer {
-  readonly pid: number;
-  readonly dynamoEndpoint: string;
-  /** fauxqs, for tools and tests that must know the queue's port (http nodes may not call it). */
-  readonly sqsEndpoint?: string;
-  readonly apiUrl: string;
-}
-
-const SERVER_FILE = 'server.json';
+import { runningServer } from './server-file.ts';
 
 export interface LocalStore extends LocalDeps {
   readonly endpoint: string;
@@ -29,7 +18,7 @@ export async function openLocalStore(
   options: { memory?: boolean } = {},
 ): Promise<LocalStore> {
   const running = options.memory ? undefined : runningServer(dataDir);
-  if (running) {
+  if (running?.dynamoEndpoint) {
     const deps = await localDeps(running.dynamoEndpoint);
     return { ...deps, endpoint: running.dynamoEndpoint, stop: async () => deps.close() };
   }
@@ -43,23 +32,4 @@ export async function openLocalStore(
       await dynamo.stop();
     },
   };
-}
-
-export function recordServer(dataDir: string, server: RunningServer): () => void {
-  const file = join(dataDir, SERVER_FILE);
-  writeFileSync(file, JSON.stringify(server, null, 2));
-  return () => rmSync(file, { force: true });
-}
-
-function runningServer(dataDir: string): RunningServer | undefined {
-  const file = join(dataDir, SERVER_FILE);
-  if (!existsSync(file)) return undefined;
-  try {
-    const server = JSON.parse(readFileSync(file, 'utf8')) as RunningServer;
-    process.kill(server.pid, 0); // throws when no such process: a stale file from a crash
-    return server;
-  } catch {
-    rmSync(file, { force: true });
-    return undefined;
-  }
 }

@@ -2,23 +2,14 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunStore } from '../../shared/adapters/aws/dynamodb-run-store.ts';
 import { S3PayloadStore } from '../../shared/adapters/aws/s3-payload-store.ts';
-import { isTransientAwsError } from '../../shared/adapters/aws/transient-errors.ts';
-import { CachingPayloadStore } from '../../shared/adapters/caching-payload-store.ts';
 import { FilePayloadStore } from '../../shared/adapters/file-payload-store.ts';
-import { localAiModels } from '../../shared/adapters/local-ai.ts';
-import { LocalFunctions, parseLocalFunctions } from '../../shared/adapters/local-functions.ts';
 import type { QueueDepth } from '../../shared/adapters/memory/queue.ts';
-import { QueueRelayTimer } from '../../shared/adapters/memory/queue-relay-timer.ts';
-import { OffloadingRunStore } from '../../shared/adapters/offloading-run-store.ts';
 import { SandboxPool } from '../../shared/adapters/sandbox/sandbox-pool.ts';
 import { MAX_RECEIVE_COUNT } from '../../shared/config.ts';
-import { localAiFrom, localFunctionsFrom } from '../../shared/config-executors.ts';
 import type { EngineEvent } from '../../shared/engine/context.ts';
-import { RunEngine } from '../../shared/engine/run-engine.ts';
+import type { RunEngine } from '../../shared/engine/run-engine.ts';
 import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
-import { defaultExecutors } from '../../shared/executors/registry.ts';
 import { createSweeperHandler } from '../../shared/handlers/sweeper.ts';
-import { createWorkerHandler } from '../../shared/handlers/worker.ts';
 import type { Clock } from '../../shared/ports/clock.ts';
 import type { DefinitionStore } from '../../shared/ports/definition-store.ts';
 import type { EventPublisher } from '../../shared/ports/event-publisher.ts';
@@ -27,8 +18,9 @@ import type { Secrets } from '../../shared/ports/secrets.ts';
 import { createFairReadyQueue } from './fair-ready-queue.ts';
 import { createBucket, createQueue, s3Client, sqsClient, startFauxqs } from './fauxqs.ts';
 import { localHttpPolicy, QUEUE, STORE, servicePort } from './http-policy.ts';
+import { localEngine, startLocalWorker } from './local-engine.ts';
 import { type LocalMonitor, type LocalMonitorOptions, startLocalMonitor } from './local-monitor.ts';
-import { type SqsEventSource, startSqsEventSource } from './sqs-event-source.ts';
+import type { SqsEventSource } from './sqs-event-source.ts';
 
 export interface LocalRuntimeOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -133,60 +125,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     const { queue, defaultUrl: queueUrl } = ready;
     const payloadBucket = await createBucket(s3);
-    const localModels = localAiModels(localAiFrom());
-    const engine = new RunEngine({
-      runs: new OffloadingRunStore({
-        runs: new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable }),
-        payloads: new CachingPayloadStore({
-          payloads:
-            options.payloadDir === undefined
-              ? new S3PayloadStore({ client: s3, bucket: payloadBucket })
-              : new FilePayloadStore({ dir: options.payloadDir }),
-        }),
-        ...(options.payloadThresholdBytes === undefined
-          ? {}
-          : { thresholdBytes: options.payloadThresholdBytes }),
-      }),
+    const engine = localEngine({
+      runs: new DynamoDbRunStore({ client: options.doc, tableName: options.runsTable }),
+      payloads:
+        options.payloadDir === undefined
+          ? new S3PayloadStore({ client: s3, bucket: payloadBucket })
+          : new FilePayloadStore({ dir: options.payloadDir }),
+      payloadThresholdBytes: options.payloadThresholdBytes,
       definitions: options.definitions,
       queue,
-      timer: new QueueRelayTimer(queue, options.clock),
       clock: options.clock,
       ids: options.ids,
-      executors: defaultExecutors({
-        http: {
-          allow: http.allow,
-          deniedPorts: http.deniedPorts,
-          ...(options.secrets && { secrets: options.secrets }),
-        },
-        script: { sandbox },
-        // SKEIN_LOCAL_FUNCTIONS: `lambda` nodes call these handler modules.
-        lambda: { invoker: new LocalFunctions(parseLocalFunctions(localFunctionsFrom())) },
-        // SKEIN_AI_PROVIDER=echo or SKEIN_AI_BASE_URL: what answers `ai` nodes.
-        ...(localModels && { ai: { models: localModels } }),
-        ...(options.eventBus && { event: { publisher: options.eventBus } }),
-      }),
       sandbox,
-      random: Math.random,
-      ...(options.observer ? { observer: options.observer } : {}),
-      ...(options.tenantMaxActiveRuns === undefined
-        ? {}
-        : { settings: { maxActiveRunsPerTenant: options.tenantMaxActiveRuns } }),
+      http,
+      secrets: options.secrets,
+      eventBus: options.eventBus,
+      observer: options.observer,
+      tenantMaxActiveRuns: options.tenantMaxActiveRuns,
     });
-    source = startSqsEventSource({
+    source = startLocalWorker({
+      engine,
       queue,
       queueArn: await queueArn(client, queueUrl),
-      handler: createWorkerHandler({
-        engine,
-        queue,
-        isTransient: isTransientAwsError,
-        random: Math.random,
-        log: (level, message, details) => {
-          if (level === 'error') onError(details.error ?? message);
-          else console.warn(`skein worker: ${message}`, details);
-        },
-      }),
       concurrency: options.concurrency ?? 2,
-      waitSeconds: 1,
       onError,
     });
     if (options.monitor && options.storeEndpoint) {

@@ -6,7 +6,7 @@ import { localAiModels } from '../../shared/adapters/local-ai.ts';
 import { LocalEventBus } from '../../shared/adapters/local-event-bus.ts';
 import { LocalSecrets } from '../../shared/adapters/local-secrets.ts';
 import { createApp } from '../../shared/api/app.ts';
-import { LOCAL_TABLES, localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
+import { localConfig, silenceSdkNodeVersionNotice } from '../../shared/config.ts';
 import { localAiFrom } from '../../shared/config-executors.ts';
 import { payloadThresholdFrom } from '../../shared/config-payloads.ts';
 import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
@@ -15,19 +15,29 @@ import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { buildUi } from '../../ui/build.ts';
 import { eventLine, printed } from './event-console.ts';
 import { publishExamples } from './examples.ts';
-import { openLocalStore, recordServer } from './local-store.ts';
-import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+import { openingLines, openLocalStack, STORES, type StoreKind } from './local-stack.ts';
+import type { RuntimeView } from './runtime-sqlite.ts';
 import { DEFAULT_HOST, exposedWarning, isLoopbackHost, localUrl, serveApi } from './serve-api.ts';
+import { recordServer } from './server-file.ts';
 import { startLocalTriggers } from './triggers.ts';
 
 /**
- * `npm start`: DynamoDB Local persisted under .skein/ (or in memory with --memory), the API on
+ * `npm start`: the embedded store, one SQLite file `.skein/skein.db` (`--store dynamodb`: DynamoDB
+ * Local persisted under .skein/dynamodb and fauxqs, as before; --memory: nothing kept), the API on
  * http://localhost:8080 (PORT) listening on 127.0.0.1 (--host to change), the examples published
  * for tenant "demo", and a demo API key. http nodes may call only the `host:port`s given with
  * --allow-http (repeatable) or SKEIN_HTTP_ALLOW, and never DynamoDB Local or fauxqs. Run events are
- * printed one line each (--quiet: none), published to fauxqs SNS for subscriptions, and streamed.
+ * printed one line each (--quiet: none), delivered to subscriptions, and streamed.
  */
-let values: { memory: boolean; quiet: boolean; 'data-dir': string; host: string; 'allow-http': string[] };
+let values: {
+  memory: boolean;
+  quiet: boolean;
+  'data-dir': string;
+  host: string;
+  'allow-http': string[];
+  store: string;
+};
+let storeKind: StoreKind;
 let port: number;
 let httpAllow: readonly string[];
 let tenantMaxActiveRuns: number | undefined;
@@ -40,8 +50,12 @@ try {
       'data-dir': { type: 'string', default: '.skein' },
       host: { type: 'string', default: DEFAULT_HOST },
       'allow-http': { type: 'string', multiple: true, default: [] },
+      store: { type: 'string', default: 'sqlite' },
     },
   }));
+  const kind = STORES.find((each) => each === values.store);
+  if (!kind) throw new Error(`--store must be one of ${STORES.join(', ')}, got "${values.store}"`);
+  storeKind = kind;
   const config = localConfig();
   port = config.port;
   httpAllow = [...config.httpAllow, ...values['allow-http']];
@@ -59,12 +73,10 @@ const tenant = 'demo';
 mkdirSync(dataDir, { recursive: true });
 if (!isLoopbackHost(host)) console.warn(exposedWarning(host, port));
 
-console.log(
-  `Starting DynamoDB Local (${values.memory ? 'in memory' : `persisted in ${dataDir}/dynamodb`})...`,
-);
-const store = await openLocalStore(dataDir, { memory: values.memory });
+for (const line of openingLines(storeKind, dataDir, values.memory)) console.log(line);
+const store = await openLocalStack(storeKind, dataDir, { memory: values.memory });
 let stopping = false;
-let runtime: LocalRuntime | undefined;
+let runtime: RuntimeView | undefined;
 let server: ServerType | undefined;
 let forget: (() => void) | undefined;
 let stopTriggers: (() => void) | undefined;
@@ -86,28 +98,23 @@ console.log(`Publishing examples for tenant "${tenant}":`);
 for (const line of await publishExamples(store, 'examples', tenant)) console.log(line);
 const key = await demoKey();
 console.log(
-  `Starting the engine: fauxqs (SQS${values.memory ? ', and S3 for large payloads' : ''}), the worker and the sweeper...`,
+  storeKind === 'sqlite'
+    ? 'Starting the engine: the ready queue in the same file, the worker and the sweeper...'
+    : `Starting the engine: fauxqs (SQS${values.memory ? ', and S3 for large payloads' : ''}), the worker and the sweeper...`,
 );
 // `event` nodes put events here; the event triggers match them (wired once the triggers start).
 const bus = new LocalEventBus({ clock: store.clock });
-runtime = await startLocalRuntime({
+runtime = await store.startRuntime({
   eventBus: bus,
-  doc: store.doc,
-  runsTable: store.runsTable,
-  definitions: store.definitions,
-  clock: store.clock,
-  ids: store.ids,
   httpAllow,
-  storeEndpoint: store.endpoint,
   onNotice: (notice) => console.warn(`npm start: ${notice}`),
   ...(tenantMaxActiveRuns === undefined ? {} : { tenantMaxActiveRuns }),
   secrets: new LocalSecrets({ dir: join(dataDir, 'secrets') }),
   payloadThresholdBytes,
   ...(values.memory ? {} : { payloadDir: join(dataDir, 'payloads') }),
-  // Run events: one console line each (severity coloured; none with --quiet), SNS on fauxqs,
-  // subscriptions and the webhook deliverer, run histories and the SSE stream.
+  // Run events: one console line each (severity coloured; none with --quiet), subscriptions and
+  // the webhook deliverer, run histories and the SSE stream.
   monitor: {
-    controlTable: LOCAL_TABLES.control,
     ...(!values.quiet && {
       onEvents: (events) => {
         for (const event of events.filter(printed)) console.log(eventLine(event, process.stdout.isTTY));
@@ -171,13 +178,7 @@ try {
     console.error(error.message);
     void shutdown(1);
   });
-  if (!values.memory)
-    forget = recordServer(dataDir, {
-      pid: process.pid,
-      dynamoEndpoint: store.endpoint,
-      sqsEndpoint: runtime.sqsEndpoint,
-      apiUrl: url,
-    });
+  if (!values.memory) forget = recordServer(dataDir, { pid: process.pid, ...store.endpoints(), apiUrl: url });
   console.log(`\nSkein is running at ${url}  (OpenAPI: ${url}/openapi.json; Ctrl-C stops everything)`);
   console.log(`Listening on ${served.address.address}:${served.address.port}`);
   console.log(`Demo API key for tenant "${tenant}": ${key}`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dynamoClients } from '../../functions/local/dynamodb-local.ts';
-import { openLocalStore } from '../../functions/local/local-store.ts';
+import { openLocalApiKeys } from '../../functions/local/local-stack.ts';
 import { startLocalRuntime } from '../../functions/local/runtime.ts';
 import { serveApi } from '../../functions/local/serve-api.ts';
 import { startLocalTriggers } from '../../functions/local/triggers.ts';
@@ -73,7 +73,8 @@ export async function spawnNpmStart(options: { readonly startTimeoutMs?: number 
     if (!port || !key) throw new Error(`cannot read the port and key from npm start:\n${output}`);
     const url = `http://127.0.0.1:${port}`;
     const own = { tenant: 'demo', key, keyId: await currentKeyId(url, 'demo', key) };
-    const store = await openLocalStore(dataDir);
+    // The embedded store's file, shared with the running npm start.
+    const store = await openLocalApiKeys(dataDir);
     const made = await createApiKey(store, OTHER_TENANT, 'fuzz: the other tenant');
     await store.stop();
     const other = { tenant: OTHER_TENANT, key: made.key, keyId: made.record.keyId };
@@ -81,7 +82,7 @@ export async function spawnNpmStart(options: { readonly startTimeoutMs?: number 
       url,
       own,
       other,
-      description: `npm start (spawned: node --import tsx functions/local/start.ts --data-dir <tmp>), DynamoDB Local persisted, fauxqs, worker and sweeper; pid ${child.pid}`,
+      description: `npm start (spawned: node --import tsx functions/local/start.ts --data-dir <tmp>), the embedded SQLite store, worker and sweeper; pid ${child.pid}`,
       alive,
       unhandledErrors: () => linesWith(output, /unhandled error/),
       workerErrors: () => linesWith(output, /skein worker:/),

@@ -196,10 +196,13 @@ describe('skein run (in-process, memory store)', () => {
   });
 });
 
-describe('skein run --store local', () => {
-  it('runs on DynamoDB Local and fauxqs and stops them at the end', async () => {
+describe.each([
+  ['local', 'the embedded SQLite store (a throw-away file)'],
+  ['dynamodb', 'DynamoDB Local and fauxqs'],
+])('skein run --store %s', (store, what) => {
+  it(`runs on ${what} and stops them at the end`, async () => {
     // Act
-    const result = await skein('run', greet, '--store', 'local', '--json', '--input', 'name=Local');
+    const result = await skein('run', greet, '--store', store, '--json', '--input', 'name=Local');
     // Assess
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({

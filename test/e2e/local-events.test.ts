@@ -8,8 +8,9 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * `npm start`'s monitor end to end: the runs table's stream → the monitor → fauxqs SNS (filter
- * policies) → the webhook deliverer → a receiver on this machine; the SSE stream; run histories.
+ * `npm start`'s monitor end to end, on the embedded store: the run store's outbox → the monitor →
+ * subscriptions matched in process (the SNS filter policy's rules) → the webhook deliverer's queue →
+ * the deliverer → a receiver on this machine; the SSE stream; run histories.
  */
 const root = new URL('../..', import.meta.url).pathname;
 let server: ChildProcess;

@@ -20,26 +20,31 @@ let allowed: Server;
 let allowedPort = 0;
 let allowedHits = 0;
 
-beforeAll(async () => {
-  allowed = createServer((_req, res) => {
-    allowedHits++;
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"pong":true}');
-  });
-  await new Promise<void>((resolve) => allowed.listen(0, '127.0.0.1', resolve));
-  allowedPort = (allowed.address() as AddressInfo).port;
-  started = await startNpmStart(['--allow-http', `127.0.0.1:${allowedPort}`], {
-    SKEIN_HTTP_ALLOW: `localhost:${allowedPort}`,
-  });
-  ({ url, key, dataDir } = started);
-  server = started.process;
-}, 60_000);
+/**
+ * Every case on the embedded store (the default) and, for parity, on DynamoDB Local + fauxqs
+ * (`--store dynamodb`, which needs Java).
+ */
+describe.each(['sqlite', 'dynamodb'] as const)('npm start --store %s', (store) => {
+  beforeAll(async () => {
+    allowed = createServer((_req, res) => {
+      allowedHits++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"pong":true}');
+    });
+    await new Promise<void>((resolve) => allowed.listen(0, '127.0.0.1', resolve));
+    allowedPort = (allowed.address() as AddressInfo).port;
+    allowedHits = 0;
+    started = await startNpmStart(['--store', store, '--allow-http', `127.0.0.1:${allowedPort}`], {
+      SKEIN_HTTP_ALLOW: `localhost:${allowedPort}`,
+    });
+    ({ url, key, dataDir } = started);
+    server = started.process;
+  }, 60_000);
 
-afterAll(() => {
-  started?.stop();
-  allowed.close();
-});
+  afterAll(() => {
+    started?.stop();
+    allowed.close();
+  });
 
-describe('npm start', () => {
   it('publishes the examples for tenant demo and prints a working key and curl', async () => {
     // Act
     const response = await fetch(`${url}/v1/tenants/demo/workflows`, {
@@ -276,15 +281,17 @@ describe('npm start', () => {
     });
   });
 
-  it('listens on 127.0.0.1 only: the API, DynamoDB Local and fauxqs', () => {
+  it('listens on 127.0.0.1 only: the API (and on --store dynamodb, DynamoDB Local and fauxqs)', () => {
     // Prepare
     const recorded = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
-      dynamoEndpoint: string;
-      sqsEndpoint: string;
+      dynamoEndpoint?: string;
+      sqsEndpoint?: string;
+      database?: string;
     };
-    const ports = [url, recorded.dynamoEndpoint, recorded.sqsEndpoint].map((endpoint) =>
-      Number(new URL(endpoint).port),
-    );
+    const endpoints = [url, recorded.dynamoEndpoint, recorded.sqsEndpoint].filter((e) => e !== undefined);
+    const ports = endpoints.map((endpoint) => Number(new URL(endpoint).port));
+    expect(endpoints).toHaveLength(store === 'sqlite' ? 1 : 3);
+    if (store === 'sqlite') expect(recorded.database).toBe(join(dataDir, 'skein.db'));
 
     // Act
     const listeners = ports.map(listenAddresses);
@@ -300,17 +307,26 @@ describe('npm start', () => {
   it('lets http nodes call allow-listed host:ports but never DynamoDB Local or fauxqs', async () => {
     // Prepare
     const recorded = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
-      dynamoEndpoint: string;
-      sqsEndpoint: string;
+      dynamoEndpoint?: string;
+      sqsEndpoint?: string;
     };
     const call = (target: string) => ({ type: 'http', continueOnError: true, with: { url: target } });
+    // The embedded store has no port: only DynamoDB Local and fauxqs have one to deny.
+    const { dynamoEndpoint, sqsEndpoint } = recorded;
+    const services =
+      dynamoEndpoint && sqsEndpoint
+        ? {
+            store: call(`${dynamoEndpoint}/`),
+            storeByName: call(`http://localhost:${new URL(dynamoEndpoint).port}/`),
+            queue: call(`${sqsEndpoint}/`),
+          }
+        : {};
+    expect(Object.keys(services)).toHaveLength(store === 'sqlite' ? 0 : 3);
     const definition = {
       nodes: {
         viaFlag: call(`http://127.0.0.1:${allowedPort}/ping`),
         viaVariable: call(`http://localhost:${allowedPort}/ping`),
-        store: call(`${recorded.dynamoEndpoint}/`),
-        storeByName: call(`http://localhost:${new URL(recorded.dynamoEndpoint).port}/`),
-        queue: call(`${recorded.sqsEndpoint}/`),
+        ...services,
       },
     };
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
@@ -336,11 +352,12 @@ describe('npm start', () => {
     expect(run.nodes.viaFlag).toMatchObject({ status: 'SUCCEEDED', output: { body: { pong: true } } });
     expect(run.nodes.viaVariable).toMatchObject({ status: 'SUCCEEDED', output: { body: { pong: true } } });
     expect(allowedHits).toBe(2);
-    for (const [id, what] of [
+    const denied = [
       ['store', 'DynamoDB Local'],
       ['storeByName', 'DynamoDB Local'],
       ['queue', 'fauxqs'],
-    ] as const) {
+    ] as const;
+    for (const [id, what] of store === 'sqlite' ? [] : denied) {
       expect(run.nodes[id]).toMatchObject({ status: 'FAILED', error: { code: 'HTTP_FORBIDDEN_ADDRESS' } });
       expect(run.nodes[id]?.error?.message).toContain(what);
     }

@@ -9,15 +9,6 @@ let key: string;
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response bodies
 type Json = Record<string, any>;
 
-beforeAll(async () => {
-  server = await startNpmStart(['--memory']);
-  ({ url, key } = server);
-}, 60_000);
-
-afterAll(() => {
-  server?.stop();
-});
-
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${url}${path}`, {
     method,
@@ -39,7 +30,17 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 
   throw new Error(`${what} did not happen within ${ms} ms\n${server.output()}`);
 }
 
-describe('npm start: triggers', () => {
+/** On the embedded store (the default) and, for parity, on DynamoDB Local + fauxqs. */
+describe.each(['sqlite', 'dynamodb'] as const)('npm start --store %s: triggers', (store) => {
+  beforeAll(async () => {
+    server = await startNpmStart(['--memory', '--store', store]);
+    ({ url, key } = server);
+  }, 60_000);
+
+  afterAll(() => {
+    server?.stop();
+  });
+
   it('fires a six-field cron trigger every 2 seconds and its runs succeed, recording the trigger', async () => {
     // Prepare
     const put = await call('PUT', '/v1/tenants/demo/triggers/every2s', {

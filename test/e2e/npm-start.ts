@@ -18,12 +18,15 @@ export interface NpmStart {
   stop(): void;
 }
 
-/** Starts `npm start` (its entry point) and resolves once it printed its key and URL (45 s at most). */
+/**
+ * Starts `npm start` (its entry point) and resolves once it printed its key and URL (45 s at most),
+ * on a fresh data folder unless `dataDir` names one (a restart).
+ */
 export async function startNpmStart(
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
+  dataDir: string = mkdtempSync(join(tmpdir(), 'skein-start-')),
 ): Promise<NpmStart> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'skein-start-'));
   let output = '';
   const server: ChildProcess = spawn(
     process.execPath,

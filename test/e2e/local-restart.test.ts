@@ -1,0 +1,99 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { type NpmStart, startNpmStart } from './npm-start.ts';
+
+/**
+ * `npm start` on the embedded store killed with SIGKILL in the middle of a run, then started again
+ * on the same data folder: the run goes on from where it was and ends once, each node once.
+ */
+const started: NpmStart[] = [];
+afterAll(() => {
+  for (const each of started) each.stop();
+});
+
+interface RunView {
+  status: string;
+  nodes: Record<string, { status: string; attempts?: number }>;
+}
+
+async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('npm start across a crash', { timeout: 240_000 }, () => {
+  it('finishes a run after SIGKILL and a restart on the same data folder, every node and the run ending once', async () => {
+    // Prepare: a run of four steps a second apart, its start written durably before the kill.
+    const first = await startNpmStart(['--quiet']);
+    started.push(first);
+    const api = async (server: NpmStart, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      return (await response.json()) as Record<string, unknown>;
+    };
+    const step = (needs?: string) => ({
+      type: 'wait',
+      with: { seconds: 1 },
+      ...(needs && { needs: [needs] }),
+    });
+    await api(first, 'PUT', '/v1/tenants/demo/workflows/steps/versions/1.0.0', {
+      nodes: { a: step(), b: step('a'), c: step('b'), d: step('c') },
+    });
+    const { runId } = (await api(first, 'POST', '/v1/tenants/demo/workflows/steps/runs', {})) as {
+      runId: string;
+    };
+    const runOn = async (server: NpmStart) =>
+      (await api(server, 'GET', `/v1/tenants/demo/runs/${runId}`)) as unknown as RunView;
+    const atKill = await until(
+      'the first step to end',
+      async () => {
+        const run = await runOn(first);
+        return run.nodes.a?.status === 'SUCCEEDED' ? run : undefined;
+      },
+      60_000,
+    );
+    // Act
+    const exited = new Promise((resolve) => first.process.once('exit', resolve));
+    first.process.kill('SIGKILL');
+    await exited;
+    const second = await startNpmStart(['--quiet'], {}, first.dataDir);
+    started.push(second);
+    const ended = await until(
+      'the run to end after the restart',
+      async () => {
+        const run = await runOn(second);
+        return run.status === 'RUNNING' ? undefined : run;
+      },
+      150_000,
+    );
+
+    // Assess
+    expect(atKill.status).toBe('RUNNING');
+    expect(atKill.nodes.d?.status).not.toBe('SUCCEEDED');
+    expect(ended.status).toBe('SUCCEEDED');
+    for (const id of ['a', 'b', 'c', 'd']) expect(ended.nodes[id]).toMatchObject({ status: 'SUCCEEDED' });
+    // The monitor reads the outbox from its saved checkpoint: the history catches up.
+    const history = await until(
+      "the run's end in its history",
+      async () => {
+        const page = (await api(second, 'GET', `/v1/tenants/demo/runs/${runId}/events`)) as {
+          items: { type: string; nodeId?: string }[];
+        };
+        return page.items.some((event) => event.type === 'run.succeeded') ? page : undefined;
+      },
+      30_000,
+    );
+    const count = (type: string, nodeId?: string) =>
+      history.items.filter((event) => event.type === type && event.nodeId === nodeId).length;
+    expect(count('run.started')).toBe(1);
+    expect(count('run.succeeded')).toBe(1);
+    for (const id of ['a', 'b', 'c', 'd']) expect(count('node.succeeded', id)).toBe(1);
+  });
+});
