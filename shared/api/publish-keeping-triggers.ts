@@ -18,6 +18,26 @@ export interface PublishKeepingTriggersDeps extends PublishDeps {
   readonly triggers?: TriggerDeps | undefined;
 }
 
+/** The answer of a publish (`Published` in the OpenAPI document), and its `Location`. */
+export function publishedAnswer(published: PublishResult & { readonly triggers?: DefinedTriggersResult }) {
+  const { created, record, warnings, triggers } = published;
+  const { tenant, workflowId, version, digest, publishedAt, dependencies } = record;
+  return {
+    location: `/v1/tenants/${tenant}/workflows/${workflowId}/versions/${version}`,
+    status: created ? (201 as const) : (200 as const),
+    body: {
+      workflowId,
+      version,
+      digest,
+      publishedAt,
+      created,
+      dependencies,
+      warnings,
+      ...(triggers && { triggers }),
+    },
+  };
+}
+
 /**
  * Publishes a version (`PUT .../versions/{v}`, a template's instantiate) and keeps the workflow's
  * triggers with its latest version's `triggers:`: their ids are checked free before anything is

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NpmStart, startNpmStart } from './npm-start.ts';
+import { type NpmStart, runSkein, startNpmStart } from './npm-start.ts';
 
-const root = new URL('../..', import.meta.url).pathname;
-const bin = join(root, 'cli/bin.js');
 let server: NpmStart;
 
 beforeAll(async () => {
@@ -18,19 +14,7 @@ afterAll(() => {
 });
 
 /** `skein ...` against the running npm start, found through its data folder (no --api, no --key). */
-async function skein(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [bin, ...args, '--data-dir', server.dataDir],
-      { cwd: root, env: { ...process.env, SKEIN_API: '', SKEIN_KEY: '' } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const skein = (...args: string[]) => runSkein(args, server.dataDir);
 
 /** Starts a run of `workflow` through the API and waits for its end (at most 20 s); returns its id. */
 async function run(workflow: string): Promise<string> {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NpmStart, startNpmStart } from './npm-start.ts';
+import { type NpmStart, runSkein, startNpmStart } from './npm-start.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const bin = join(root, 'cli/bin.js');
@@ -18,19 +18,7 @@ afterAll(() => {
 });
 
 /** `skein ...` against the running npm start, found through its data folder (no --api, no --key). */
-async function skein(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [bin, ...args, '--data-dir', server.dataDir],
-      { cwd: root, env: { ...process.env, SKEIN_API: '', SKEIN_KEY: '' } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const skein = (...args: string[]) => runSkein(args, server.dataDir);
 
 /** Starts a run of `workflow` through the API; returns its id. */
 async function start(workflow: string, inputs: object, wait?: number): Promise<string> {

@@ -1,15 +1,10 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSource } from '../../shared/domain/validate.ts';
-import { type NpmStart, startNpmStart } from './npm-start.ts';
-
-const root = new URL('../..', import.meta.url).pathname;
-const bin = join(root, 'cli/bin.js');
+import { type NpmStart, runSkein, startNpmStart } from './npm-start.ts';
 
 /** What the fake model answers, in turn: not a definition, then a valid one. */
 const ANSWERS = [
@@ -51,31 +46,11 @@ afterAll(() => {
   model?.close();
 });
 
-/** `skein ...` against the running npm start, found through its data folder. */
-async function skein(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [bin, ...args, '--data-dir', server.dataDir],
-      { cwd: root, env: { ...process.env, SKEIN_API: '', SKEIN_KEY: '' } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** `skein ...` against the running npm start, found through its data folder (no --api, no --key). */
+const skein = (...args: string[]) => runSkein(args, server.dataDir);
 
 /** `skein ...` with no API around (the offline commands take no --data-dir). */
-async function offline(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const offline = (...args: string[]) => runSkein(args);
 
 describe('templates from the CLI', () => {
   it('skein templates lists the five built-in templates with their variables', async () => {

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -59,4 +60,35 @@ export async function startNpmStart(
       if (server.exitCode === null) server.kill('SIGKILL');
     },
   };
+}
+
+/** What a `skein` command printed and its exit code. */
+export interface SkeinResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `skein ...args` (cli/bin.js) from the repository root. With `dataDir` it talks to the
+ * `npm start` running on that folder (no --api, no --key, SKEIN_API/SKEIN_KEY cleared); without,
+ * it runs offline.
+ */
+export async function runSkein(args: readonly string[], dataDir?: string): Promise<SkeinResult> {
+  const bin = join(root, 'cli/bin.js');
+  const options =
+    dataDir === undefined
+      ? { cwd: root }
+      : { cwd: root, env: { ...process.env, SKEIN_API: '', SKEIN_KEY: '' } };
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [bin, ...args, ...(dataDir === undefined ? [] : ['--data-dir', dataDir])],
+      options,
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as SkeinResult;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }

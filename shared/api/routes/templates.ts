@@ -5,7 +5,11 @@ import { findTemplate, instantiateTemplate, type WorkflowTemplate } from '../../
 import { assertWorkflowId, type PublishDeps } from '../../engine/publish-definition.ts';
 import type { ApiEnv } from '../auth.ts';
 import { parseBody, readOptionalBody } from '../body.ts';
-import { type PublishKeepingTriggersDeps, publishKeepingTriggers } from '../publish-keeping-triggers.ts';
+import {
+  type PublishKeepingTriggersDeps,
+  publishedAnswer,
+  publishKeepingTriggers,
+} from '../publish-keeping-triggers.ts';
 import { instantiateBodySchema } from '../template-schemas.ts';
 
 /** The built-in templates, mounted at `/v1/templates`: list and read. */
@@ -49,32 +53,21 @@ export function instantiateRoutes(
     assertWorkflowId(workflow);
     const version = body.version ?? (await nextVersion(deps, tenant, workflow));
     const instance = instantiateTemplate(template, { workflow, version, variables: body.variables });
-    const { created, record, warnings, triggers } = await publishKeepingTriggers(deps, {
+    const published = await publishKeepingTriggers(deps, {
       tenant,
       workflowId: workflow,
       version,
       body: instance.definition,
     });
-    const base = `/v1/tenants/${tenant}`;
-    const { workflowId, digest, publishedAt, dependencies } = record;
-    c.header('Location', `${base}/workflows/${workflowId}/versions/${version}`);
+    const { location, status, body: answer } = publishedAnswer(published);
+    const subscriptions = instance.subscriptions.map((s) => ({
+      ...s,
+      path: `/v1/tenants/${tenant}/subscriptions/${s.id}`,
+    }));
+    c.header('Location', location);
     return c.json(
-      {
-        workflowId,
-        version,
-        digest,
-        publishedAt,
-        created,
-        dependencies,
-        warnings,
-        template: template.id,
-        variables: instance.variables,
-        ...(triggers && { triggers }),
-        suggested: {
-          subscriptions: instance.subscriptions.map((s) => ({ ...s, path: `${base}/subscriptions/${s.id}` })),
-        },
-      },
-      created ? 201 : 200,
+      { ...answer, template: template.id, variables: instance.variables, suggested: { subscriptions } },
+      status,
     );
   });
   return app;

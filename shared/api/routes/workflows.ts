@@ -8,7 +8,7 @@ import { DEFAULT_PAGE_SIZE } from '../../ports/page.ts';
 import type { RunCounters } from '../../ports/run-counters.ts';
 import type { ApiEnv } from '../auth.ts';
 import { readBody } from '../body.ts';
-import { publishKeepingTriggers } from '../publish-keeping-triggers.ts';
+import { publishedAnswer, publishKeepingTriggers } from '../publish-keeping-triggers.ts';
 import { parseQuery } from '../query.ts';
 import { pageQuerySchema, publishQuerySchema } from '../schemas.ts';
 
@@ -35,28 +35,16 @@ export function workflowRoutes(deps: WorkflowRouteDeps) {
     const { workflow, version } = c.req.param();
     const { strict } = parseQuery(publishQuerySchema, c.req.query());
     const body = await readBody(c);
-    const { created, record, warnings, triggers } = await publishKeepingTriggers(deps, {
+    const published = await publishKeepingTriggers(deps, {
       tenant,
       workflowId: workflow,
       version,
       body,
       strict: strict === 'true',
     });
-    const { workflowId, digest, publishedAt, dependencies } = record;
-    c.header('Location', `/v1/tenants/${tenant}/workflows/${workflowId}/versions/${version}`);
-    return c.json(
-      {
-        workflowId,
-        version,
-        digest,
-        publishedAt,
-        created,
-        dependencies,
-        warnings,
-        ...(triggers && { triggers }),
-      },
-      created ? 201 : 200,
-    );
+    const { location, status, body: answer } = publishedAnswer(published);
+    c.header('Location', location);
+    return c.json(answer, status);
   });
 
   app.get('/', async (c) => {
