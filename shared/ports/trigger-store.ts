@@ -95,7 +95,7 @@ export const FIRING_LOG_SIZE = 20;
 
 /**
  * Triggers per tenant, a lookup from a webhook's public id, and a bounded log of firings.
- * DynamoDB: the control table (`T#<tenant>` / `TRG#<id>`, `HOOK#<hookId>` / `HOOK`, `EVTRG` / `<tenant>#<id>`,
+ * DynamoDB: the control table (`T#<tenant>` / `TRG#<id>`, `HOOK#<hookId>` / `HOOK`, `EVTRG` / `E#<tenant>#<id>`,
  * `T#<tenant>#TRG#<id>` / `F#<at>#<key>`).
  */
 export interface TriggerStore {

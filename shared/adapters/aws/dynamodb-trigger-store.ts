@@ -5,7 +5,7 @@
  * | -------------- | -------------------------- | ------------- | ----------------------------------- |
  * | trigger        | `T#<tenant>`               | `TRG#<id>`    | json (the record), type, enabled    |
  * | hook pointer   | `HOOK#<hookId>`            | `HOOK`        | tenant, triggerId                   |
- * | event pointer  | `EVTRG`                    | `<tenant>#<id>`| tenant, triggerId                  |
+ * | event pointer  | `EVTRG`                    | `E#<tenant>#<id>`| tenant, triggerId                |
  * | firing         | `T#<tenant>#TRG#<id>`      | `F#<at>#<key>`| json (the firing)                   |
  *
  * - A trigger is one JSON attribute (its `inputs` template is arbitrary JSON) and the two
@@ -35,6 +35,7 @@ import {
   type TriggerStore,
 } from '../../ports/trigger-store.ts';
 import { decodeKeyCursor, encodeKeyCursor } from './key-cursor.ts';
+import { queryPrefix } from './query-prefix.ts';
 
 export interface DynamoDbTriggerStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -134,21 +135,7 @@ export class DynamoDbTriggerStore implements TriggerStore {
   }
 
   async listEvent(): Promise<TriggerRecord[]> {
-    const pointers: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': EVENT_PK },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      pointers.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const pointers = await queryPrefix(this.doc, this.tableName, EVENT_PK, 'E#');
     const found: TriggerRecord[] = [];
     for (let i = 0; i < pointers.length; i += READS_AT_ONCE) {
       const batch = pointers.slice(i, i + READS_AT_ONCE);
@@ -255,7 +242,10 @@ const triggerKey = (tenant: string, triggerId: string): Key => ({
   sk: `TRG#${triggerId}`,
 });
 const hookKey = (hookId: string): Key => ({ pk: `HOOK#${hookId}`, sk: 'HOOK' });
-const eventKey = (tenant: string, triggerId: string): Key => ({ pk: EVENT_PK, sk: `${tenant}#${triggerId}` });
+const eventKey = (tenant: string, triggerId: string): Key => ({
+  pk: EVENT_PK,
+  sk: `E#${tenant}#${triggerId}`,
+});
 const logPk = (tenant: string, triggerId: string) => `T#${tenant}#TRG#${triggerId}`;
 
 function triggerItem(record: TriggerRecord): Item {
