@@ -49,11 +49,15 @@ function pageAfter(
   const items = rest.slice(0, limit).map(clone);
   const last = items.at(-1);
   if (rest.length <= limit || !last) return { items };
-  const cursor = Buffer.from(JSON.stringify({ listing, after: last.runId }), 'utf8').toString('base64url');
-  return { items, cursor };
+  return { items, cursor: runCursor(listing, last.runId) };
 }
 
-function positionIn(cursor: string, listing: string): string {
+/** A cursor of run listing `listing` continuing after `runId` (memory and SQLite adapters). */
+export const runCursor = (listing: string, runId: string): string =>
+  Buffer.from(JSON.stringify({ listing, after: runId }), 'utf8').toString('base64url');
+
+/** The run id a cursor of `listing` continues after; 400 `INVALID_CURSOR` for any other. */
+export function positionIn(cursor: string, listing: string): string {
   let parsed: { listing?: unknown; after?: unknown } | undefined;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -1,4 +1,3 @@
-import { SkeinError } from '../../domain/problems.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../ports/page.ts';
 import {
   ACTIVE_RUN_STATUSES,
@@ -10,6 +9,7 @@ import {
   type RunStatus,
   RunStoreError,
 } from '../../ports/run-store.ts';
+import { positionIn, runCursor } from '../memory/run-store-listing.ts';
 import { changedRun } from '../memory/run-store-runs.ts';
 import type { SqliteChangeFeed } from './change-feed.ts';
 import type { SqliteDatabase } from './database.ts';
@@ -169,24 +169,5 @@ function pageOf(rows: readonly { data: string }[], limit: number, listing: strin
   });
   const last = items.at(-1);
   if (rows.length <= limit || !last) return { items };
-  const cursor = Buffer.from(JSON.stringify({ listing, after: last.runId }), 'utf8').toString('base64url');
-  return { items, cursor };
-}
-
-/** The run id a cursor of `listing` continues after (the memory adapter's cursor format). */
-function positionIn(cursor: string, listing: string): string {
-  let parsed: { listing?: unknown; after?: unknown } | undefined;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed?.listing !== listing || typeof parsed.after !== 'string') {
-    throw new SkeinError(
-      'INVALID_CURSOR',
-      'the cursor is not valid for this listing; start again without it',
-      'invalid',
-    );
-  }
-  return parsed.after;
+  return { items, cursor: runCursor(listing, last.runId) };
 }
