@@ -5,6 +5,7 @@ import { MemoryDefinitionStore } from '../shared/adapters/memory/definition-stor
 import { MemoryQueue } from '../shared/adapters/memory/queue.ts';
 import { QueueRelayTimer } from '../shared/adapters/memory/queue-relay-timer.ts';
 import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
+import { BatchReads } from '../shared/engine/batch-reads.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { publishDefinition } from '../shared/engine/publish-definition.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
@@ -107,9 +108,10 @@ export function engineBench(runs: RunStore, workers = 8, options: EngineBenchOpt
   const deliver: DeliverBatch =
     options.deliver ??
     (async (_engine, _queue, batch) => {
+      const reads = new BatchReads();
       await Promise.all(
         batch.map(async (message) => {
-          const result = await engine.handleMessage(message.body);
+          const result = await engine.handleMessage(message.body, { reads });
           if (result.kind === 'done') await memoryQueue.delete(message.receipt);
         }),
       );

@@ -14,6 +14,7 @@ import { SandboxPool } from '../shared/adapters/sandbox/sandbox-pool.ts';
 import { LOCAL_TABLES } from '../shared/config.ts';
 import { localAiFrom, localFunctionsFrom } from '../shared/config-executors.ts';
 import { payloadThresholdFrom } from '../shared/config-payloads.ts';
+import { BatchReads } from '../shared/engine/batch-reads.ts';
 import type { EngineEvent } from '../shared/engine/context.ts';
 import { deliverMessage } from '../shared/engine/delivery.ts';
 import { RunEngine } from '../shared/engine/run-engine.ts';
@@ -272,11 +273,11 @@ export async function drive(
   const inFlight = new Set<Promise<void>>();
   const aborted = new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve()));
   let lastSweep = Date.now();
-  const deliver = async (message: ReceivedMessage) => {
+  const deliver = async (message: ReceivedMessage, reads: BatchReads) => {
     const log = (level: 'warn' | 'error', _message: string, details: Readonly<Record<string, unknown>>) => {
       if (level === 'error') options.onError?.(details.error);
     };
-    const delivery = await deliverMessage({ engine, queue, log, random: Math.random }, message);
+    const delivery = await deliverMessage({ engine, queue, log, random: Math.random }, message, { reads });
     if (delivery.kind === 'done')
       await queue.delete(message.receipt).catch((error: unknown) => options.onError?.(error));
   };
@@ -286,8 +287,9 @@ export async function drive(
       room > 0
         ? await queue.receive({ max: room, waitSeconds: inFlight.size === 0 ? runtime.pollSeconds : 0 })
         : [];
+    const reads = new BatchReads();
     for (const message of batch) {
-      const handling: Promise<void> = deliver(message).finally(() => inFlight.delete(handling));
+      const handling: Promise<void> = deliver(message, reads).finally(() => inFlight.delete(handling));
       inFlight.add(handling);
     }
     if (batch.length > 0) continue;

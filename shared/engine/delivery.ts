@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_DELAY_SECONDS, type Queue, type ReceivedMessage } from '../ports/queue.ts';
 import { peekMessage } from './messages.ts';
+import type { StepOptions } from './node-step.ts';
 import type { RunEngine } from './run-engine.ts';
 
 /** What a delivery logs: a bad body, an infrastructure error, a failure of the engine itself. */
@@ -65,7 +66,7 @@ const putBackSchema = z.object({ pb: z.number().int().min(1).max(1_000_000), m: 
 export async function deliverMessage(
   deps: DeliveryDeps,
   message: ReceivedMessage,
-  options: { readonly remainingMs?: number } = {},
+  options: StepOptions = {},
 ): Promise<Delivery> {
   const envelope = putBackOf(message.body);
   const body = envelope?.m ?? message.body;

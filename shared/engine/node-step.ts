@@ -3,6 +3,7 @@ import { poolNodeTimeMs, poolOf } from '../domain/pool-time.ts';
 import { MAX_VISIBILITY_SECONDS } from '../ports/queue.ts';
 import type { NodeRecord, NodeStatus, RunRecord } from '../ports/run-store.ts';
 import { awaitOutside } from './awaited-end.ts';
+import type { BatchReads } from './batch-reads.ts';
 import { spawnChild } from './child-spawn.ts';
 import { type Claim, evaluate } from './claim.ts';
 import { ACTIVE_RUN, type EngineContext, TERMINAL_NODE, TERMINAL_RUN } from './context.ts';
@@ -33,6 +34,8 @@ export type { StepResult } from './node-finish.ts';
 export interface StepOptions {
   /** How long the worker may still run (Lambda's remaining time); past it the node is handed back. */
   readonly remainingMs?: number;
+  /** The batch the message came in: its messages of one run share one read of it (`BatchReads`). */
+  readonly reads?: BatchReads;
 }
 
 /** A node in these states may be (re)claimed by any message for it. */
@@ -50,7 +53,8 @@ export async function handleNodeMessage(
   message: NodeMessage,
   options: StepOptions = {},
 ): Promise<StepResult> {
-  let run = await cx.runs.getRun(message.runId);
+  const read = (runId: string) => cx.runs.getRun(runId);
+  let run = await (options.reads ? options.reads.run(message.runId, read) : read(message.runId));
   // A message sent before a retry control restarted the run belongs to the old attempt at it.
   if (!run || (message.epoch ?? 0) !== run.epoch) return DONE;
   const plan = await cx.planFor(run);

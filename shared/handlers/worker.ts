@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { BatchReads } from '../engine/batch-reads.ts';
 import { type DeliveryDeps, deliverMessage } from '../engine/delivery.ts';
 import type { ReceivedMessage } from '../ports/queue.ts';
 
@@ -18,7 +19,7 @@ class RedeliverLater extends Error {
  * The engine worker's Lambda handler: each SQS record is one node message, handled concurrently
  * through Powertools' batch utility and settled by `deliverMessage` (the one delivery path of
  * every runtime): records to redeliver come back in `batchItemFailures`, the others are deleted
- * by Lambda. The Lambda's remaining time bounds each attempt, so an unfinished node is handed
+ * by Lambda. The records of one run in the batch share one read of it (`BatchReads`). The Lambda's remaining time bounds each attempt, so an unfinished node is handed
  * back instead of being lost when the function times out. Anything the batch utility caught
  * other than a redelivery is logged.
  * @example export const handler = createWorkerHandler({ engine, queue, isTransient, log });
@@ -29,12 +30,13 @@ export function createWorkerHandler(deps: WorkerDeps) {
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
   ): Promise<SQSBatchResponse> => {
     const processor = new BatchProcessor(EventType.SQS);
+    const reads = new BatchReads();
     const handleRecord = async (record: SQSRecord) => {
       const remainingMs = context?.getRemainingTimeInMillis();
       const delivery = await deliverMessage(
         deps,
         receivedOf(record),
-        remainingMs === undefined ? {} : { remainingMs },
+        remainingMs === undefined ? { reads } : { remainingMs, reads },
       );
       if (delivery.kind === 'redeliver') throw new RedeliverLater(delivery.afterSeconds);
     };

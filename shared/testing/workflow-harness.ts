@@ -4,6 +4,7 @@ import { QueueRelayTimer } from '../adapters/memory/queue-relay-timer.ts';
 import { MemoryRunStore } from '../adapters/memory/run-store.ts';
 import { sharedSandbox } from '../adapters/sandbox/sandbox-pool.ts';
 import { parseSource } from '../domain/source.ts';
+import { BatchReads } from '../engine/batch-reads.ts';
 import type { EngineEvent, EngineSettings } from '../engine/context.ts';
 import { deliverMessage } from '../engine/delivery.ts';
 import { publishDefinition } from '../engine/publish-definition.ts';
@@ -114,7 +115,8 @@ export class WorkflowHarness {
   /** Handles one batch of visible messages; returns how many were received. */
   async step(): Promise<number> {
     const batch = await this.queue.receive({ max: 10 });
-    await Promise.all(batch.map((message) => this.deliver(message)));
+    const reads = new BatchReads();
+    await Promise.all(batch.map((message) => this.deliver(message, reads)));
     return batch.length;
   }
 
@@ -141,7 +143,7 @@ export class WorkflowHarness {
     return this.engine.getRun(TENANT, runId);
   }
 
-  private async deliver(message: ReceivedMessage): Promise<void> {
+  private async deliver(message: ReceivedMessage, reads: BatchReads): Promise<void> {
     this.handled += 1;
     const action = this.options.intercept?.(message) ?? 'handle';
     if (action === 'skip') return;
@@ -158,6 +160,7 @@ export class WorkflowHarness {
         },
       },
       message,
+      { reads },
     );
     if (failure !== undefined) throw failure;
     if (delivery.kind === 'done') await this.queue.delete(message.receipt);

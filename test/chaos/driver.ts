@@ -6,7 +6,9 @@
  * settled (no faults: resumed, retried after a stop, swept until nothing moves) and judged by the
  * oracles of `reference.ts` and by what the store applied.
  */
+
 import { SkeinError } from '../../shared/domain/problems.ts';
+import { BatchReads } from '../../shared/engine/batch-reads.ts';
 import { flowExecutors } from '../../shared/executors/flow.ts';
 import { ScriptExecutor } from '../../shared/executors/script.ts';
 import { FakeClock } from '../../shared/ports/clock.ts';
@@ -115,9 +117,9 @@ export async function chaosRun(
   const violations: string[] = [];
   const settleNote = (note: string) => violations.push(note);
 
-  const handle = async (body: string) => {
+  const handle = async (body: string, reads?: BatchReads) => {
     try {
-      return await harness.engine.handleMessage(body);
+      return await harness.engine.handleMessage(body, reads ? { reads } : {});
     } catch (error) {
       if (error instanceof ChaosCrash) return undefined;
       throw error;
@@ -171,7 +173,8 @@ export async function chaosRun(
       if (!(error instanceof SkeinError) && !(error instanceof ChaosCrash)) throw error;
     }
   };
-  const deliver = async (message: ReceivedMessage) => {
+  // The messages of one batch share their run reads, as the workers' do.
+  const deliver = async (message: ReceivedMessage, reads: BatchReads) => {
     const roll = random();
     if (roll < 0.07) return; // delayed: it comes back after the visibility timeout
     if (roll < 0.08) {
@@ -180,7 +183,9 @@ export async function chaosRun(
     }
     if (roll < 0.16) await send([{ body: message.body }]); // duplicated
     const results = await Promise.all(
-      roll < 0.21 ? [handle(message.body), handle(message.body)] : [handle(message.body)],
+      roll < 0.21
+        ? [handle(message.body, reads), handle(message.body, reads)]
+        : [handle(message.body, reads)],
     );
     const result = results[0];
     if (result?.kind === 'done') await harness.queue.delete(message.receipt);
@@ -206,7 +211,8 @@ export async function chaosRun(
       }
       deliveries += batch.length;
       const racing = faults && random() < controlRate ? [control()] : [];
-      await Promise.all([...batch.map(deliver), ...racing]);
+      const reads = new BatchReads();
+      await Promise.all([...batch.map((message) => deliver(message, reads)), ...racing]);
     }
   };
 

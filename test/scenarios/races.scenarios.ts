@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BatchReads } from '../../shared/engine/batch-reads.ts';
 import { defaultExecutors } from '../../shared/executors/registry.ts';
 import type { ExecutionRequest, ExecutionResult } from '../../shared/ports/executor.ts';
 import { TENANT } from '../../shared/testing/workflow-harness.ts';
@@ -131,6 +132,72 @@ export function raceScenarios(makeHarness: MakeHarness) {
       const run = await harness.view(runId);
       expect(run.status).toBe('SUCCEEDED');
       expect(run.nodes.a).toMatchObject({ status: 'SUCCEEDED', attempts: 2, output: 2 });
+    });
+
+    it('starts no child released after a cancel by a parent that was running, though the worker read the run before it', async () => {
+      // Prepare: one BatchReads for both messages, as a worker that kept a view of the run would.
+      const executed: string[] = [];
+      let release: () => void = () => undefined;
+      const harness = await makeHarness({
+        executors: lambdaExecutors(async (request) => {
+          executed.push(request.ctx.nodeId);
+          if (request.ctx.nodeId === 'a') await new Promise<void>((resolve) => (release = resolve));
+          return { kind: 'succeeded', output: null };
+        }),
+      });
+      await harness.publish({ id: 'late-child', nodes: { a: lambda(), b: lambda({ needs: ['a'] }) } });
+      const runId = await harness.start('late-child');
+      const reads = new BatchReads();
+      const [first] = await harness.queue.receive({ max: 1 });
+      const running = harness.engine.handleMessage(first?.body ?? '', { reads });
+      await until(() => executed.includes('a')); // a is claimed and running: the run was read RUNNING
+      const cancelled = await harness.engine.cancel(TENANT, runId);
+      release();
+      expect(await running).toEqual({ kind: 'done' }); // a succeeded and sent b's message
+      await harness.queue.delete(first?.receipt ?? '');
+
+      // Act
+      const [second] = await harness.queue.receive({ max: 1 });
+      await harness.engine.handleMessage(second?.body ?? '', { reads });
+      await harness.drain();
+
+      // Assess
+      expect(cancelled.status).toBe('CANCELLED');
+      expect(executed).toEqual(['a']);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('CANCELLED');
+      expect(run.control).toBeUndefined();
+      expect(run.nodes.a?.status).toBe('SUCCEEDED');
+      expect(run.nodes.b?.status).toBe('CANCELLED');
+    });
+
+    it('shares one read of the run among a batch yet starts none of its nodes once the deadline has passed', async () => {
+      // Prepare
+      const executed: string[] = [];
+      const harness = await makeHarness({
+        executors: lambdaExecutors(async (request) => {
+          executed.push(request.ctx.nodeId);
+          return { kind: 'succeeded', output: null };
+        }),
+      });
+      const roots = Object.fromEntries(['a', 'b', 'c', 'd'].map((id) => [id, lambda()]));
+      await harness.publish({ id: 'late-batch', timeout: '1m', nodes: roots });
+      const runId = await harness.start('late-batch');
+      const batch = await harness.queue.receive({ max: 10 });
+      const reads = new BatchReads();
+      await reads.run(runId, (id) => harness.runs.getRun(id)); // read while the run was on time
+      harness.clock.advance(2 * MINUTE);
+
+      // Act
+      await Promise.all(batch.map((message) => harness.engine.handleMessage(message.body, { reads })));
+      await harness.drain();
+
+      // Assess
+      expect(batch).toHaveLength(4);
+      expect(executed).toEqual([]);
+      const run = await harness.view(runId);
+      expect(run.status).toBe('TIMED_OUT');
+      expect(run.progress.byStatus).toEqual({ CANCELLED: 4 });
     });
 
     it('refuses durations over 364 days instead of crashing when the run starts', async () => {

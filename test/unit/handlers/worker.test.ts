@@ -37,6 +37,15 @@ class FailingRunStore extends MemoryRunStore {
   }
 }
 
+/** A run store that counts its reads of run items. */
+class CountingRunStore extends MemoryRunStore {
+  reads = 0;
+  override getRun(runId: string): Promise<RunRecord | undefined> {
+    this.reads += 1;
+    return super.getRun(runId);
+  }
+}
+
 /** An executor that resolves only when released, to keep a node RUNNING. */
 class GateExecutor implements Executor {
   readonly type = 'noop';
@@ -83,6 +92,34 @@ describe('the worker handler on an SQS event', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect((await harness.view(runId)).status).toBe('SUCCEEDED');
+  });
+
+  it('reads a run once for the records of it in one batch, and again for the next batch', async () => {
+    // Prepare
+    const runs = new CountingRunStore();
+    const harness = new WorkflowHarness({ runs });
+    const twelve = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`n${i}`, { type: 'noop' }]));
+    await harness.publish({ id: 'twelve', nodes: twelve });
+    const runId = await harness.start('twelve');
+    const handler = createWorkerHandler({ engine: harness.engine, queue: harness.queue, random: () => 0.5 });
+    const first = await harness.queue.receive({ max: 10 });
+    const second = await harness.queue.receive({ max: 10 });
+
+    // Act
+    runs.reads = 0;
+    await handler({ Records: first.map(recordOf) }, lambdaContext());
+    const readsOfFirst = runs.reads;
+    runs.reads = 0;
+    await handler({ Records: second.map(recordOf) }, lambdaContext());
+
+    // Assess
+    expect([first.length, second.length]).toEqual([10, 2]);
+    // One read of the run per batch for its node messages (finishing a node reads nothing more);
+    // the second batch also ends the run, which reads it once more to end it.
+    expect([readsOfFirst, runs.reads]).toEqual([1, 2]);
+    for (const message of [...first, ...second]) await harness.queue.delete(message.receipt);
+    await harness.drain();
+    expect((await harness.view(runId)).progress.byStatus).toEqual({ SUCCEEDED: 12 });
   });
 
   it('reports a duplicate of a node still running elsewhere as a batch item failure', async () => {
