@@ -173,6 +173,7 @@ function poolOf(plan: Plan | undefined, nodeId: string): { pool?: string; group?
 export class EngineContext {
   readonly settings: EngineSettings;
   private readonly plans = new Map<string, Promise<Plan>>();
+  private lastIso: [number, string] = [Number.NaN, ''];
   private readonly inputs = new Map<string, Promise<unknown>>();
 
   constructor(readonly deps: EngineDeps) {
@@ -188,7 +189,9 @@ export class EngineContext {
   }
 
   iso(ms = this.now()): string {
-    return new Date(ms).toISOString();
+    // A node's handling asks for the same millisecond several times: format it once.
+    if (ms !== this.lastIso[0]) this.lastIso = [ms, new Date(ms).toISOString()];
+    return this.lastIso[1];
   }
 
   emit(event: Omit<EngineEvent, 'at'>): void {

@@ -58,6 +58,8 @@ export async function runAttempt(
   const budgetMs = Math.min(timeoutMs, workerBudget);
   const startAttempt = kind.startsOnce && !wokeFromCompletion(node) ? await noteStart(cx, claim) : undefined;
   if (startAttempt === null) return { kind: 'hand-back' }; // the lease was taken over: its write fails too
+  const attemptStart = cx.now();
+  let signal: AbortSignal | undefined;
   const result = await kind.execute({
     node: definition,
     inputs: inputs.value,
@@ -66,8 +68,14 @@ export async function runAttempt(
       runId: node.runId,
       nodeId: node.nodeId,
       attempt: node.attempt,
-      // setTimeout holds at most 2^31 - 1 ms (~24.8 days); longer budgets would fire at once.
-      signal: AbortSignal.timeout(Math.min(Math.max(1, budgetMs), MAX_TIMER_MS)),
+      // Made on first use, so the kinds that never look at it (noop, condition, wait) set no timer.
+      get signal() {
+        signal ??= AbortSignal.timeout(
+          // setTimeout holds at most 2^31 - 1 ms (~24.8 days); longer budgets would fire at once.
+          Math.min(Math.max(1, budgetMs - (cx.now() - attemptStart)), MAX_TIMER_MS),
+        );
+        return signal;
+      },
       idempotencyKey: idempotencyKeyOf(node.runId, node.nodeId, node.attempt),
       timeoutMs: budgetMs,
       now: cx.now(),

@@ -110,7 +110,7 @@ async function resolveVersion(
   tenant: string,
   workflow: string,
   wanted: string | undefined,
-): Promise<VersionRecord> {
+): Promise<Pick<VersionRecord, 'version' | 'definition'>> {
   const { definitions } = cx.deps;
   const summary = await definitions.getWorkflow(tenant, workflow);
   if (!summary) throw new NotFoundError(`workflow ${workflow} does not exist; publish a version first`);
@@ -136,12 +136,16 @@ async function resolveVersion(
       );
     }
   }
-  const record = await definitions.getVersion(tenant, workflow, version);
-  if (!record) {
+  // A version never changes once published: the engine's compiled plan of it holds its
+  // definition, so a start reads (and parses) the definition only the first time.
+  try {
+    const plan = await cx.planFor({ tenant, workflow, version });
+    return { version, definition: plan.definition };
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
     throw new NotFoundError(
       `workflow ${workflow} has no version ${version} (latest is ${summary.latest})`,
       '$.version',
     );
   }
-  return record;
 }
