@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../shared/adapters/sqlite/database.ts';
+import { recoverInterrupted } from '../../shared/adapters/sqlite/restart-recovery.ts';
 import { SqliteApiKeyStore } from '../../shared/adapters/sqlite/sqlite-api-key-store.ts';
 import { LOCAL_TABLES, MAX_RECEIVE_COUNT } from '../../shared/config.ts';
 import type { ApiKeyStore } from '../../shared/ports/api-key-store.ts';
@@ -73,12 +74,23 @@ function sqliteStack(dataDir: string, memory: boolean): LocalStack {
   const deps = localSqliteDeps(database, { visibilitySeconds: 60, maxReceiveCount: MAX_RECEIVE_COUNT });
   return {
     ...deps,
-    startRuntime: async (options) =>
-      startSqliteRuntime({
+    startRuntime: async (options) => {
+      // The work a stopped `npm start` on this file left in flight starts again now, not after its
+      // visibility and lease run out; never while another `npm start` uses the file.
+      if (!memory && runningServer(dataDir) === undefined) {
+        const { nodes, messages } = recoverInterrupted(deps.sqlite, Date.now());
+        if (nodes > 0 || messages > 0) {
+          (options.onNotice ?? console.warn)(
+            `taken over from the last run of npm start on this folder: ${nodes} interrupted node(s), ${messages} message(s) in flight`,
+          );
+        }
+      }
+      return startSqliteRuntime({
         ...options,
         deps,
         payloadDir: options.payloadDir ?? scratch,
-      }),
+      });
+    },
     endpoints: () => ({ database }),
     stop: async () => {
       deps.close();

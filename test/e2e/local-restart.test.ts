@@ -96,4 +96,67 @@ describe('npm start across a crash', { timeout: 240_000 }, () => {
     expect(count('run.succeeded')).toBe(1);
     for (const id of ['a', 'b', 'c', 'd']) expect(count('node.succeeded', id)).toBe(1);
   });
+
+  it('takes a node that was executing at the kill over as soon as npm start is back, as its next attempt', async () => {
+    // Prepare: a script that computes for 3 s, with a second attempt allowed, killed mid-attempt.
+    const first = await startNpmStart(['--quiet']);
+    started.push(first);
+    const call = async (server: NpmStart, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      return (await response.json()) as Record<string, unknown>;
+    };
+    await call(first, 'PUT', '/v1/tenants/demo/workflows/busy/versions/1.0.0', {
+      nodes: {
+        work: {
+          type: 'script',
+          language: 'js',
+          code: 'const end = Date.now() + 3000; while (Date.now() < end) {} return "computed"',
+          timeout: '20s',
+          retry: { maxAttempts: 2, initialDelay: '1s' },
+        },
+      },
+    });
+    const { runId } = (await call(first, 'POST', '/v1/tenants/demo/workflows/busy/runs', {})) as {
+      runId: string;
+    };
+    const runOn = async (server: NpmStart) =>
+      (await call(server, 'GET', `/v1/tenants/demo/runs/${runId}`)) as unknown as RunView;
+    const atKill = await until(
+      'the script to be running',
+      async () => {
+        const run = await runOn(first);
+        return run.nodes.work?.status === 'RUNNING' ? run : undefined;
+      },
+      60_000,
+    );
+    const exited = new Promise((resolve) => first.process.once('exit', resolve));
+    first.process.kill('SIGKILL');
+    await exited;
+
+    // Act: its message would stay hidden 60 s and its lease last 50 s without the takeover.
+    const second = await startNpmStart(['--quiet'], {}, first.dataDir);
+    started.push(second);
+    const back = Date.now();
+    const ended = await until(
+      'the run to end after the restart',
+      async () => {
+        const run = await runOn(second);
+        return run.status === 'RUNNING' ? undefined : run;
+      },
+      30_000,
+    );
+
+    // Assess
+    expect(atKill.status).toBe('RUNNING');
+    expect(second.output()).toContain(
+      'taken over from the last run of npm start on this folder: 1 interrupted node(s)',
+    );
+    expect(ended.status).toBe('SUCCEEDED');
+    expect(ended.nodes.work).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(Date.now() - back).toBeLessThan(30_000);
+  });
 });
