@@ -12,6 +12,7 @@ import { systemClock } from '../../shared/ports/clock.ts';
 import type { ExecutionRequest, ExecutionResult } from '../../shared/ports/executor.ts';
 import { ExecutorRegistry } from '../../shared/ports/executors.ts';
 import { randomIds } from '../../shared/ports/ids.ts';
+import type { NodeRecord } from '../../shared/ports/run-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'skein-sqlite-recovery-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,51 +55,64 @@ async function workUntilEnded(
   }
 }
 
+/**
+ * A process claims `slow` (a 10-minute lease, a 60 s message visibility) and stops working on
+ * it, as a process killed mid-node does, after `done` ended; then a second connection opens the
+ * file, as the next `npm start` does. `maxAttempts`: `slow`'s retry policy.
+ */
+async function interruptedRun(file: string, maxAttempts: number) {
+  const path = join(dir, file);
+  const first = localSqliteDeps(path, { visibilitySeconds: 60 });
+  const body = {
+    id: 'interrupted',
+    nodes: {
+      done: { type: 'noop' },
+      slow: { type: 'noop', timeout: '10m', retry: { maxAttempts } },
+    },
+  };
+  await publishDefinition(
+    { definitions: first.definitions, clock: systemClock },
+    { tenant: 't', workflowId: body.id, version: '1.0.0', body },
+  );
+  const started: string[] = [];
+  const firstEngine = engineOn(first, async (request) => {
+    started.push(request.ctx.nodeId);
+    return request.ctx.nodeId === 'done'
+      ? { kind: 'succeeded', output: 'done' }
+      : new Promise(() => undefined);
+  });
+  const { run } = await firstEngine.startRun({ tenant: 't', workflow: 'interrupted' });
+  const received = await first.queue.receive({ max: 10 });
+  for (const message of received) {
+    // `done` ends; `slow` hangs on in its executor, as if the process had died there.
+    void firstEngine.handleMessage(message.body).then(() => first.queue.delete(message.receipt));
+  }
+  const deadline = Date.now() + 10_000;
+  while (started.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  const second = localSqliteDeps(path, { visibilitySeconds: 60 });
+  const invisibleBefore = await second.queue.receive({ max: 10 });
+  return { second, runId: run.runId, received, invisibleBefore };
+}
+
+const summary = (nodes: readonly NodeRecord[]) =>
+  nodes.map(({ nodeId, status, attempt, output, error }) => ({
+    nodeId,
+    status,
+    attempt,
+    ...(output === undefined ? {} : { output }),
+    ...(error === undefined ? {} : { code: error.code }),
+  }));
+
 describe('taking over an embedded store file after its process stopped', () => {
   it('starts again at once a node that was executing, as a new attempt, and leaves finished work alone', async () => {
-    // Prepare: a process claims `slow` (a 10-minute lease, a 60 s message visibility) and stops
-    // working on it, as a process killed mid-node does; `done` had already ended.
-    const path = join(dir, 'skein.db');
-    const first = localSqliteDeps(path, { visibilitySeconds: 60 });
-    const body = {
-      id: 'interrupted',
-      nodes: {
-        done: { type: 'noop' },
-        slow: { type: 'noop', timeout: '10m', retry: { maxAttempts: 2 } },
-      },
-    };
-    await publishDefinition(
-      { definitions: first.definitions, clock: systemClock },
-      { tenant: 't', workflowId: body.id, version: '1.0.0', body },
-    );
-    const started: string[] = [];
-    const firstEngine = engineOn(first, async (request) => {
-      started.push(request.ctx.nodeId);
-      return request.ctx.nodeId === 'done'
-        ? { kind: 'succeeded', output: 'done' }
-        : new Promise(() => undefined);
-    });
-    const { run } = await firstEngine.startRun({ tenant: 't', workflow: 'interrupted' });
-    const received = await first.queue.receive({ max: 10 });
-    for (const message of received) {
-      // `done` ends; `slow` hangs on in its executor, as if the process had died there.
-      void firstEngine.handleMessage(message.body).then(() => first.queue.delete(message.receipt));
-    }
-    const deadline = Date.now() + 10_000;
-    while (started.length < 2 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    const second = localSqliteDeps(path, { visibilitySeconds: 60 });
-    const invisibleBefore = await second.queue.receive({ max: 10 });
+    // Prepare
+    const { second, runId, received, invisibleBefore } = await interruptedRun('retry.db', 2);
 
     // Act
     const recovered = recoverInterrupted(second.sqlite, Date.now());
     const again = recoverInterrupted(second.sqlite, Date.now());
-    const ended = await workUntilEnded(
-      second,
-      engineOn(second, async () => ({ kind: 'succeeded', output: 'again' })),
-      run.runId,
-      15_000,
-    );
+    const engine = engineOn(second, async () => ({ kind: 'succeeded', output: 'again' }));
+    const ended = await workUntilEnded(second, engine, runId, 15_000);
 
     // Assess
     expect(received).toHaveLength(2);
@@ -106,13 +120,33 @@ describe('taking over an embedded store file after its process stopped', () => {
     expect(recovered).toEqual({ nodes: 1, messages: 1 });
     expect(again).toEqual({ nodes: 0, messages: 0 });
     expect(ended?.status).toBe('SUCCEEDED');
-    const nodes = await second.runs.getNodes(run.runId, ['done', 'slow']);
-    expect(nodes.map(({ nodeId, status, attempt, output }) => ({ nodeId, status, attempt, output }))).toEqual(
-      [
-        { nodeId: 'done', status: 'SUCCEEDED', attempt: 1, output: 'done' },
-        { nodeId: 'slow', status: 'SUCCEEDED', attempt: 2, output: 'again' },
-      ],
-    );
+    expect(summary(await second.runs.getNodes(runId, ['done', 'slow']))).toEqual([
+      { nodeId: 'done', status: 'SUCCEEDED', attempt: 1, output: 'done' },
+      { nodeId: 'slow', status: 'SUCCEEDED', attempt: 2, output: 'again' },
+    ]);
+    second.close();
+  });
+
+  it('fails at once, WORKER_LOST, a node that was executing with no attempt left, never running it twice', async () => {
+    // Prepare
+    const { second, runId } = await interruptedRun('no-retry.db', 1);
+    let executed = 0;
+
+    // Act
+    recoverInterrupted(second.sqlite, Date.now());
+    const engine = engineOn(second, async () => {
+      executed += 1;
+      return { kind: 'succeeded', output: 'again' };
+    });
+    const ended = await workUntilEnded(second, engine, runId, 15_000);
+
+    // Assess
+    expect(executed).toBe(0);
+    expect(ended?.status).toBe('FAILED');
+    expect(summary(await second.runs.getNodes(runId, ['done', 'slow']))).toEqual([
+      { nodeId: 'done', status: 'SUCCEEDED', attempt: 1, output: 'done' },
+      { nodeId: 'slow', status: 'FAILED', attempt: 1, code: 'WORKER_LOST' },
+    ]);
     second.close();
   });
 });
