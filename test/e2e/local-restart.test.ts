@@ -25,60 +25,78 @@ async function until<T>(what: string, read: () => Promise<T | undefined>, timeou
   }
 }
 
+/** A call to the local API with the server's demo key; the JSON answer. */
+async function api(server: NpmStart, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** Publishes `nodes` as version 1.0.0 of `workflow` for tenant demo and starts a run of it. */
+async function startedRun(server: NpmStart, workflow: string, nodes: Record<string, unknown>) {
+  await api(server, 'PUT', `/v1/tenants/demo/workflows/${workflow}/versions/1.0.0`, { nodes });
+  const { runId } = (await api(server, 'POST', `/v1/tenants/demo/workflows/${workflow}/runs`, {})) as {
+    runId: string;
+  };
+  return runId;
+}
+
+const runOn = async (server: NpmStart, runId: string) =>
+  (await api(server, 'GET', `/v1/tenants/demo/runs/${runId}`)) as unknown as RunView;
+
+/** SIGKILLs `first` and starts `npm start` again on its data folder. */
+async function killAndRestart(first: NpmStart): Promise<NpmStart> {
+  const exited = new Promise((resolve) => first.process.once('exit', resolve));
+  first.process.kill('SIGKILL');
+  await exited;
+  const second = await startNpmStart(['--quiet'], {}, first.dataDir);
+  started.push(second);
+  return second;
+}
+
+/** The run once it is no longer RUNNING. */
+const ended = (server: NpmStart, runId: string, timeoutMs: number) =>
+  until(
+    'the run to end after the restart',
+    async () => {
+      const run = await runOn(server, runId);
+      return run.status === 'RUNNING' ? undefined : run;
+    },
+    timeoutMs,
+  );
+
 describe('npm start across a crash', { timeout: 240_000 }, () => {
   it('finishes a run after SIGKILL and a restart on the same data folder, every node and the run ending once', async () => {
     // Prepare: a run of four steps a second apart, its start written durably before the kill.
     const first = await startNpmStart(['--quiet']);
     started.push(first);
-    const api = async (server: NpmStart, method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-      return (await response.json()) as Record<string, unknown>;
-    };
     const step = (needs?: string) => ({
       type: 'wait',
       with: { seconds: 1 },
       ...(needs && { needs: [needs] }),
     });
-    await api(first, 'PUT', '/v1/tenants/demo/workflows/steps/versions/1.0.0', {
-      nodes: { a: step(), b: step('a'), c: step('b'), d: step('c') },
-    });
-    const { runId } = (await api(first, 'POST', '/v1/tenants/demo/workflows/steps/runs', {})) as {
-      runId: string;
-    };
-    const runOn = async (server: NpmStart) =>
-      (await api(server, 'GET', `/v1/tenants/demo/runs/${runId}`)) as unknown as RunView;
+    const runId = await startedRun(first, 'steps', { a: step(), b: step('a'), c: step('b'), d: step('c') });
     const atKill = await until(
       'the first step to end',
       async () => {
-        const run = await runOn(first);
+        const run = await runOn(first, runId);
         return run.nodes.a?.status === 'SUCCEEDED' ? run : undefined;
       },
       60_000,
     );
+
     // Act
-    const exited = new Promise((resolve) => first.process.once('exit', resolve));
-    first.process.kill('SIGKILL');
-    await exited;
-    const second = await startNpmStart(['--quiet'], {}, first.dataDir);
-    started.push(second);
-    const ended = await until(
-      'the run to end after the restart',
-      async () => {
-        const run = await runOn(second);
-        return run.status === 'RUNNING' ? undefined : run;
-      },
-      150_000,
-    );
+    const second = await killAndRestart(first);
+    const end = await ended(second, runId, 150_000);
 
     // Assess
     expect(atKill.status).toBe('RUNNING');
     expect(atKill.nodes.d?.status).not.toBe('SUCCEEDED');
-    expect(ended.status).toBe('SUCCEEDED');
-    for (const id of ['a', 'b', 'c', 'd']) expect(ended.nodes[id]).toMatchObject({ status: 'SUCCEEDED' });
+    expect(end.status).toBe('SUCCEEDED');
+    for (const id of ['a', 'b', 'c', 'd']) expect(end.nodes[id]).toMatchObject({ status: 'SUCCEEDED' });
     // The monitor reads the outbox from its saved checkpoint: the history catches up.
     const history = await until(
       "the run's end in its history",
@@ -101,62 +119,36 @@ describe('npm start across a crash', { timeout: 240_000 }, () => {
     // Prepare: a script that computes for 3 s, with a second attempt allowed, killed mid-attempt.
     const first = await startNpmStart(['--quiet']);
     started.push(first);
-    const call = async (server: NpmStart, method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-      return (await response.json()) as Record<string, unknown>;
-    };
-    await call(first, 'PUT', '/v1/tenants/demo/workflows/busy/versions/1.0.0', {
-      nodes: {
-        work: {
-          type: 'script',
-          language: 'js',
-          code: 'const end = Date.now() + 3000; while (Date.now() < end) {} return "computed"',
-          timeout: '20s',
-          retry: { maxAttempts: 2, initialDelay: '1s' },
-        },
+    const runId = await startedRun(first, 'busy', {
+      work: {
+        type: 'script',
+        language: 'js',
+        code: 'const end = Date.now() + 3000; while (Date.now() < end) {} return "computed"',
+        timeout: '20s',
+        retry: { maxAttempts: 2, initialDelay: '1s' },
       },
     });
-    const { runId } = (await call(first, 'POST', '/v1/tenants/demo/workflows/busy/runs', {})) as {
-      runId: string;
-    };
-    const runOn = async (server: NpmStart) =>
-      (await call(server, 'GET', `/v1/tenants/demo/runs/${runId}`)) as unknown as RunView;
     const atKill = await until(
       'the script to be running',
       async () => {
-        const run = await runOn(first);
+        const run = await runOn(first, runId);
         return run.nodes.work?.status === 'RUNNING' ? run : undefined;
       },
       60_000,
     );
-    const exited = new Promise((resolve) => first.process.once('exit', resolve));
-    first.process.kill('SIGKILL');
-    await exited;
 
-    // Act: its message would stay hidden 60 s and its lease last 50 s without the takeover.
-    const second = await startNpmStart(['--quiet'], {}, first.dataDir);
-    started.push(second);
+    // Act: without the takeover its message would stay hidden 60 s and its lease last 50 s.
+    const second = await killAndRestart(first);
     const back = Date.now();
-    const ended = await until(
-      'the run to end after the restart',
-      async () => {
-        const run = await runOn(second);
-        return run.status === 'RUNNING' ? undefined : run;
-      },
-      30_000,
-    );
+    const end = await ended(second, runId, 30_000);
 
     // Assess
     expect(atKill.status).toBe('RUNNING');
     expect(second.output()).toContain(
       'taken over from the last run of npm start on this folder: 1 interrupted node(s)',
     );
-    expect(ended.status).toBe('SUCCEEDED');
-    expect(ended.nodes.work).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(end.status).toBe('SUCCEEDED');
+    expect(end.nodes.work).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
     expect(Date.now() - back).toBeLessThan(30_000);
   });
 });
