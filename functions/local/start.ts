@@ -13,6 +13,7 @@ import { createApiKey, resolveApiKey } from '../../shared/engine/api-keys.ts';
 import { matchEvent } from '../../shared/engine/triggers/events.ts';
 import { parseHttpAllow } from '../../shared/executors/http-allow.ts';
 import { buildUi } from '../../ui/build.ts';
+import { lockDataDir } from './data-lock.ts';
 import { eventLine, printed } from './event-console.ts';
 import { publishExamples } from './examples.ts';
 import { openingLines, openLocalStack, STORES, type StoreKind } from './local-stack.ts';
@@ -73,6 +74,14 @@ const tenant = 'demo';
 mkdirSync(dataDir, { recursive: true });
 if (!isLoopbackHost(host)) console.warn(exposedWarning(host, port));
 
+const lock = values.memory ? undefined : lockDataDir(dataDir);
+if (lock && !lock.ok) {
+  console.error(
+    `npm start: another npm start (pid ${lock.pid}) is using ${dataDir}; stop it first, or give this one another folder with --data-dir DIR`,
+  );
+  process.exit(2);
+}
+process.on('exit', () => lock?.ok && lock.release());
 for (const line of openingLines(storeKind, dataDir, values.memory)) console.log(line);
 const store = await openLocalStack(storeKind, dataDir, { memory: values.memory });
 let stopping = false;

@@ -151,4 +151,20 @@ describe('npm start across a crash', { timeout: 240_000 }, () => {
     expect(end.nodes.work).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
     expect(Date.now() - back).toBeLessThan(30_000);
   });
+
+  it('refuses a second npm start on a data folder in use, and keeps serving the first', async () => {
+    // Prepare
+    const first = await startNpmStart(['--quiet']);
+    started.push(first);
+
+    // Act
+    const refused = await startNpmStart(['--quiet'], {}, first.dataDir).catch((error: Error) => error);
+
+    // Assess
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toContain(
+      `npm start: another npm start (pid ${first.process.pid}) is using ${first.dataDir}`,
+    );
+    expect((await fetch(`${first.url}/health`)).status).toBe(200);
+  });
 });
