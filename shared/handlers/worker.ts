@@ -19,9 +19,10 @@ class RedeliverLater extends Error {
  * The engine worker's Lambda handler: each SQS record is one node message, handled concurrently
  * through Powertools' batch utility and settled by `deliverMessage` (the one delivery path of
  * every runtime): records to redeliver come back in `batchItemFailures`, the others are deleted
- * by Lambda. The records of one run in the batch share one read of it (`BatchReads`). The Lambda's remaining time bounds each attempt, so an unfinished node is handed
- * back instead of being lost when the function times out. Anything the batch utility caught
- * other than a redelivery is logged.
+ * by Lambda. The records of one run in the batch share one read of it (`BatchReads`). The
+ * Lambda's remaining time bounds each attempt, so an unfinished node is handed back instead of
+ * being lost when the function times out. Anything the batch utility caught other than a
+ * redelivery is logged.
  * @example export const handler = createWorkerHandler({ engine, queue, isTransient, log });
  */
 export function createWorkerHandler(deps: WorkerDeps) {
