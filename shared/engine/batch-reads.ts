@@ -20,8 +20,6 @@ import type { RunRecord } from '../ports/run-store.ts';
  */
 export class BatchReads {
   private readonly inFlight = new Map<string, Promise<RunRecord | undefined>>();
-  private issued = 0;
-  private shared = 0;
 
   /** The run, from the read of it in flight for this batch, else from `read` (then shared). */
   run(
@@ -29,18 +27,9 @@ export class BatchReads {
     read: (runId: string) => Promise<RunRecord | undefined>,
   ): Promise<RunRecord | undefined> {
     const pending = this.inFlight.get(runId);
-    if (pending !== undefined) {
-      this.shared += 1;
-      return pending;
-    }
-    this.issued += 1;
+    if (pending !== undefined) return pending;
     const started = read(runId).finally(() => this.inFlight.delete(runId));
     this.inFlight.set(runId, started);
     return started;
-  }
-
-  /** Reads made, and reads saved (messages that used another's read). */
-  counts(): { readonly issued: number; readonly shared: number } {
-    return { issued: this.issued, shared: this.shared };
   }
 }
