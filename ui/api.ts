@@ -79,3 +79,14 @@ export async function call<T>(session: Session, method: string, path: string, bo
 export function tenantCall<T>(session: Session, method: string, path: string, body?: unknown): Promise<T> {
   return call<T>(session, method, tenantPath(session, path), body);
 }
+
+/** A run as the run listing answers it (`GET .../runs`); the run view adds its nodes and progress. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly version: string;
+  readonly status: string;
+  readonly createdAt: string;
+  readonly endedAt?: string;
+  readonly error?: { code: string; message: string };
+}

@@ -1,4 +1,4 @@
-import { type Session, seg, tenantCall } from './api.ts';
+import { type RunSummary, type Session, seg, tenantCall } from './api.ts';
 import { duration, errorBox, h, json, mount, pill, when } from './dom.ts';
 import { type DrawnGraph, drawGraph, FULL_GRAPH_LIMIT } from './graph.ts';
 import { keepLive } from './live.ts';
@@ -6,14 +6,7 @@ import type { Cleanup } from './main.ts';
 import { findNodes } from './node-finder.ts';
 import { type NodeDefinition, type NodeView, nodePanel } from './node-panel.ts';
 
-interface RunView {
-  readonly runId: string;
-  readonly workflow: string;
-  readonly version: string;
-  readonly status: string;
-  readonly createdAt: string;
-  readonly endedAt?: string;
-  readonly error?: { code: string; message: string };
+interface RunView extends RunSummary {
   readonly control?: { action: string; done: number; total?: number };
   readonly inputs: unknown;
   readonly outputs?: unknown;

@@ -1,20 +1,10 @@
-import { type Session, seg, tenantCall } from './api.ts';
+import { type RunSummary, type Session, seg, tenantCall } from './api.ts';
 import { duration, errorBox, h, mount, pill, when } from './dom.ts';
 
 const RUN_STATUSES = ['QUEUED', 'RUNNING', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 /** The time filter: runs created in the last … (the listing is newest first, so paging stops there). */
 const WINDOWS: Record<string, number> = { '': 0, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 };
 const PAGE = 25;
-
-interface RunSummary {
-  readonly runId: string;
-  readonly workflow: string;
-  readonly version: string;
-  readonly status: string;
-  readonly createdAt: string;
-  readonly endedAt?: string;
-  readonly error?: { code: string; message: string };
-}
 
 /**
  * `#/runs?workflow=&status=&since=`: the runs list, newest first, filtered by workflow and status
